@@ -1,0 +1,138 @@
+// Command-line entry: parse arguments, open the image, pick the output (TUI, text, JSON, CI).
+// Every failure a user can cause ends here as one line on stderr and exit code 2.
+import { Command, CommanderError, Option } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { InputError, oneLine } from '../core/errors.js';
+import { normaliseName } from '../core/paths.js';
+import { loadAnalysis, type ImageOptions } from './load.js';
+import { jsonReport, lsRows } from '../report/json.js';
+import { textReport } from '../report/text.js';
+import { evaluateCi, formatCiVerdict, loadCiRules } from '../report/ci.js';
+import { writeLines, writeOut } from './output.js';
+
+export const EXIT_OK = 0;
+export const EXIT_CI_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+interface MainOptions extends ImageOptions {
+  json?: string | boolean;
+  text?: boolean;
+  ci?: boolean;
+  ciConfig?: string;
+  lowestEfficiency?: string;
+  highestWastedBytes?: string;
+  highestUserWastedPercent?: string;
+}
+
+function addImageOptions(cmd: Command): Command {
+  return cmd
+    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this machine)')
+    .addOption(new Option('--source <source>', 'where IMAGE comes from').choices(['docker', 'podman', 'docker-archive', 'oci', 'registry']));
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('layerscope')
+    .description('Explore a container image layer by layer: merged filesystem, who added what, and the bytes hidden in its layers.')
+    .argument('[image]', 'engine reference, docker-save tar, OCI layout (dir or tar), or SOURCE://REF; default: the bundled example')
+    .option('--json [file]', 'write the JSON report to FILE, or stdout when FILE is omitted or -')
+    .option('--text', 'print the text summary (the default when stdout is not a terminal)')
+    .option('--ci', 'check the image against .dive-ci rules; exit 1 when a rule fails')
+    .option('--ci-config <file>', 'rules file (default: .dive-ci in the current directory, if any)')
+    .option('--lowestEfficiency <ratio>', 'CI rule: fail below this dive-compatible efficiency (0..1)')
+    .option('--highestWastedBytes <size>', 'CI rule: fail above this many dive-compatible wasted bytes (e.g. 20MB)')
+    .option('--highestUserWastedPercent <ratio>', 'CI rule: fail above this ratio of wasted to user-layer bytes (0..1)')
+    .showHelpAfterError(false)
+    .action(async (image: string | undefined, options: MainOptions) => setExit(await runMain(image, options)));
+  addImageOptions(program);
+
+  const ls = program
+    .command('ls')
+    .description('list every path of the merged filesystem (one JSON object a line with --json)')
+    .argument('<image>', 'the image, as for the main command')
+    .argument('[path]', 'only this path and what is below it')
+    .option('--json', 'one JSON object a line: {"path","type","size","layer"}')
+    .action(async (image: string, path: string | undefined, options: ImageOptions & { json?: boolean }) =>
+      setExit(await runLs(image, path, options)),
+    );
+  addImageOptions(ls);
+  return program;
+}
+
+async function runMain(image: string | undefined, options: MainOptions): Promise<number> {
+  const interactive = process.stdout.isTTY === true && !options.json && !options.text && !options.ci;
+  if (interactive) {
+    const { runBrowser } = await import('../ui/run.js');
+    return runBrowser(image, options);
+  }
+  // Rules are read before the image so a bad rules file fails fast.
+  const rules = options.ci
+    ? loadCiRules({
+        configFile: options.ciConfig,
+        flags: {
+          lowestEfficiency: options.lowestEfficiency,
+          highestWastedBytes: options.highestWastedBytes,
+          highestUserWastedPercent: options.highestUserWastedPercent,
+        },
+      })
+    : undefined;
+  const analysis = await loadAnalysis(image, options);
+  for (const warning of analysis.warnings) process.stderr.write(`layerscope: warning: ${warning}\n`);
+  if (options.json) {
+    const text = JSON.stringify(jsonReport(analysis), null, 2) + '\n';
+    if (options.json === true || options.json === '-') await writeOut(text);
+    else await writeFile(options.json, text);
+  }
+  if (options.text || (!options.json && !options.ci)) await writeOut(textReport(analysis, { width: process.stdout.columns ?? 100 }));
+  if (rules) {
+    const verdict = evaluateCi(rules, analysis.dive);
+    await writeOut(formatCiVerdict(verdict) + '\n');
+    return verdict.passed ? EXIT_OK : EXIT_CI_FAILED;
+  }
+  return EXIT_OK;
+}
+
+async function runLs(image: string, path: string | undefined, options: ImageOptions & { json?: boolean }): Promise<number> {
+  const analysis = await loadAnalysis(image, options);
+  for (const warning of analysis.warnings) process.stderr.write(`layerscope: warning: ${warning}\n`);
+  let under = '';
+  if (path !== undefined) {
+    const normalised = normaliseName(path);
+    const id = normalised.ok ? analysis.tree.idOf(normalised.path) : undefined;
+    if (!normalised.ok || id === undefined || !analysis.tree.stateAt(id)) throw new InputError(`no such path in the image: ${path}`);
+    under = normalised.path;
+  }
+  const rows = lsRows(analysis.tree, under);
+  await writeLines(
+    (function* () {
+      for (const row of rows) {
+        yield options.json ? JSON.stringify(row) : `${row.type.padEnd(8)} ${String(row.size).padStart(12)}  L${String(row.layer).padEnd(3)} ${row.path}`;
+      }
+    })(),
+  );
+  return EXIT_OK;
+}
+
+/** Runs the CLI; resolves to the process exit code. Never throws. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram((code) => (exitCode = code));
+  program.exitOverride();
+  program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  for (const sub of program.commands) {
+    sub.exitOverride();
+    sub.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+      process.stderr.write(`layerscope: ${oneLine(err.message.replace(/^error: /, ''))} (see layerscope --help)\n`);
+      return EXIT_BAD_INPUT;
+    }
+    process.stderr.write(`layerscope: ${oneLine(err)}\n`);
+    if (process.env.LAYERSCOPE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return EXIT_BAD_INPUT;
+  }
+}

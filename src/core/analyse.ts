@@ -1,0 +1,73 @@
+// Reads every layer of an image source into LayerSummaries (bounded parallelism), checks each
+// against the diffID the config promises, and hands back plain data for the merge.
+import type { AnalysedImage, ImageSource, LayerSummary } from './model.js';
+import { InputError } from './errors.js';
+import { walkLayer } from './walk.js';
+
+export interface LayerProgress {
+  layer: number;
+  blobBytesRead: number;
+  /** Stored size when the source knows it. */
+  blobBytesTotal?: number;
+  done: boolean;
+}
+
+export interface AnalyseOptions {
+  /** Layers read at once. Decompression is CPU-bound: more than the core count only adds memory. */
+  concurrency?: number;
+  onProgress?: (progress: LayerProgress) => void;
+  /** A cache of summaries by diffID; consulted before reading a blob. */
+  cache?: SummaryCache;
+}
+
+export interface SummaryCache {
+  get(diffId: string): Promise<LayerSummary | undefined>;
+  put(summary: LayerSummary): Promise<void>;
+}
+
+export async function analyseImage(source: ImageSource, options: AnalyseOptions = {}): Promise<AnalysedImage> {
+  const summaries: LayerSummary[] = new Array(source.layers.length);
+  const queue = source.layers.map((_, i) => i);
+  const workers = Math.max(1, Math.min(options.concurrency ?? 2, queue.length));
+  const work = async (): Promise<void> => {
+    for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+      summaries[index] = await readLayer(source, index, options);
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, work));
+  return {
+    ref: source.ref,
+    id: source.id,
+    config: source.config,
+    layers: source.layers,
+    summaries,
+    warnings: [...source.warnings],
+  };
+}
+
+async function readLayer(source: ImageSource, index: number, options: AnalyseOptions): Promise<LayerSummary> {
+  const info = source.layers[index]!;
+  const total = info.blobSize;
+  const report = (blobBytesRead: number, done: boolean) =>
+    options.onProgress?.({ layer: index, blobBytesRead, ...(total !== undefined ? { blobBytesTotal: total } : {}), done });
+  const cached = info.diffId ? await options.cache?.get(info.diffId) : undefined;
+  if (cached) {
+    report(total ?? cached.blobBytes, true);
+    return cached;
+  }
+  let summary: LayerSummary;
+  try {
+    summary = await walkLayer(await source.openLayer(index), { onProgress: (n) => report(n, false) });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new InputError(`layer ${index} (${info.blobDigest ?? info.diffId}): ${msg}`, { cause: e });
+  }
+  if (info.diffId && summary.diffId !== info.diffId) {
+    throw new InputError(
+      `layer ${index} does not match the image config: its content hashes to ${summary.diffId} but rootfs.diff_ids[${index}] is ${info.diffId}`,
+    );
+  }
+  report(summary.blobBytes, true);
+  await options.cache?.put(summary);
+  return summary;
+}

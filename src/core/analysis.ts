@@ -1,0 +1,26 @@
+// Everything the reports and the UI read about one image, computed once from plain data.
+import type { AnalysedImage } from './model.js';
+import { MergedTree } from './merge.js';
+import { accountBytes, type ByteAccount } from './waste.js';
+import { diveMetrics, type DiveMetrics } from './dive.js';
+
+export interface Analysis {
+  image: AnalysedImage;
+  tree: MergedTree;
+  account: ByteAccount;
+  dive: DiveMetrics;
+  /** Source, walk and merge warnings together, for display. */
+  warnings: string[];
+}
+
+export function analyse(image: AnalysedImage): Analysis {
+  const tree = new MergedTree(image.summaries);
+  const layerWarnings = image.summaries.flatMap((s, i) => s.warnings.map((w) => `layer ${i}: ${w}`));
+  return {
+    image,
+    tree,
+    account: accountBytes(tree),
+    dive: diveMetrics(image.summaries),
+    warnings: [...image.warnings, ...layerWarnings, ...tree.warnings],
+  };
+}

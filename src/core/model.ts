@@ -1,0 +1,117 @@
+// The image model shared by every source, the core, the reports and the UI.
+// Plain serialisable data: a LayerSummary is what the cache stores, keyed by diffID.
+
+/** Kinds of filesystem entry, as named in `ls --json`. */
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+
+/** Paths are stored normalised: no leading `/` or `./`, no trailing `/`, no empty or `.` segments.
+ *  The root itself is the empty string. Displayed with a leading `/` (see displayPath). */
+export type ImagePath = string;
+
+export interface LayerEntry {
+  path: ImagePath;
+  type: EntryType;
+  /** Bytes of content this entry stores (regular files only; 0 for everything else). */
+  size: number;
+  /** Permission and special bits (07777), without the file-type bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Modification time, seconds since the epoch. */
+  mtime: number;
+  /** Symlink: target as written. Hard link: normalised path of the entry it links to. */
+  linkTarget?: string;
+  /** For type 'other': what it is. */
+  device?: 'char' | 'block' | 'fifo';
+  /** Hard link: index (in LayerSummary.changes) of the regular-file entry whose bytes it shares. */
+  linkedContent?: number;
+  /** Directory that the tar did not list but a child needed (overlayfs creates it implicitly). */
+  implicit?: boolean;
+}
+
+export type LayerChange =
+  | { op: 'entry'; entry: LayerEntry }
+  /** `.wh.NAME`: NAME and its subtree are deleted from the layers below. */
+  | { op: 'whiteout'; path: ImagePath }
+  /** `.wh..wh..opq` inside `path`: everything below `path` from lower layers is hidden. */
+  | { op: 'opaque'; path: ImagePath };
+
+export type Compression = 'none' | 'gzip' | 'zstd';
+
+/** What one streaming pass over one layer blob yields. Small, serialisable, cacheable. */
+export interface LayerSummary {
+  /** sha256 of the uncompressed tar, `sha256:<hex>`: the layer's diffID as computed. */
+  diffId: string;
+  compression: Compression;
+  /** Bytes of the blob as read (compressed size). */
+  blobBytes: number;
+  /** Bytes of the uncompressed tar stream. */
+  tarBytes: number;
+  /** Sum of regular-file sizes of all the layer's tar entries (earlier duplicates included). */
+  sizeBytes: number;
+  /** Entries, whiteouts and opaque markers in tar order. Duplicates are kept: later wins. */
+  changes: LayerChange[];
+  /** Things that were read but are suspicious or malformed (path escapes, broken hard links…). */
+  warnings: string[];
+}
+
+/** A layer as the image describes it (manifest + config), before or after reading. */
+export interface LayerInfo {
+  index: number;
+  /** diffID from the image config's rootfs.diff_ids (what the layer should hash to). */
+  diffId: string;
+  /** Digest of the blob as stored (compressed), if the source knows it. */
+  blobDigest?: string;
+  mediaType?: string;
+  /** Stored blob size from the manifest, if known. */
+  blobSize?: number;
+  /** The history `created_by` of the step that made this layer (empty_layer entries skipped). */
+  command: string;
+  created?: string;
+  comment?: string;
+}
+
+export interface ImageConfigInfo {
+  os: string;
+  architecture: string;
+  variant?: string;
+  created?: string;
+  /** Full history, including empty_layer steps (ENV, CMD…), for display. */
+  history: Array<{ createdBy: string; emptyLayer: boolean; created?: string; comment?: string }>;
+  env?: string[];
+  cmd?: string[];
+  entrypoint?: string[];
+  workingDir?: string;
+  user?: string;
+  labels?: Record<string, string>;
+}
+
+/** What every source yields: metadata now, layer streams on demand. */
+export interface ImageSource {
+  /** How the user named it (path, reference…). */
+  ref: string;
+  /** Image ID: the config digest, `sha256:<hex>`. */
+  id: string;
+  config: ImageConfigInfo;
+  layers: LayerInfo[];
+  /** Open layer `index`'s blob as stored (possibly compressed). Compression is detected by the walker. */
+  openLayer(index: number): Promise<NodeJS.ReadableStream>;
+  /** Release file handles / temp files. Idempotent. */
+  close(): Promise<void>;
+  /** Non-fatal problems found while reading the image metadata. */
+  warnings: string[];
+}
+
+/** An image after every layer has been read: what the merge and the reports consume. */
+export interface AnalysedImage {
+  ref: string;
+  id: string;
+  config: ImageConfigInfo;
+  layers: LayerInfo[];
+  summaries: LayerSummary[];
+  warnings: string[];
+}
+
+export function displayPath(path: ImagePath): string {
+  return '/' + path;
+}

@@ -1,0 +1,62 @@
+// The JSON report and `ls --json`, exactly as the command-line contract in the design guide.
+import type { Analysis } from '../core/analysis.js';
+import { displayPath, type ImagePath } from '../core/model.js';
+import type { MergedTree } from '../core/merge.js';
+
+export interface JsonReport {
+  image: { ref: string; id: string; os: string; architecture: string; storedBytes: number; visibleBytes: number; hiddenBytes: number };
+  layers: Array<{ index: number; diffId: string; command: string; sizeBytes: number; entries: number }>;
+  waste: {
+    hiddenBytes: number;
+    efficiency: number;
+    wastedBytes: number;
+    userWastedPercent: number;
+    entries: Array<{ path: string; bytes: number; count: number; layers: number[] }>;
+  };
+}
+
+export function jsonReport(analysis: Analysis): JsonReport {
+  const { image, account, dive } = analysis;
+  return {
+    image: {
+      ref: image.ref,
+      id: image.id,
+      os: image.config.os,
+      architecture: image.config.architecture,
+      storedBytes: account.storedBytes,
+      visibleBytes: account.visibleBytes,
+      hiddenBytes: account.hiddenBytes,
+    },
+    layers: image.layers.map((layer, index) => ({
+      index,
+      diffId: image.summaries[index]!.diffId,
+      command: layer.command,
+      sizeBytes: image.summaries[index]!.sizeBytes,
+      // Tar records the layer changes the filesystem with: entries, whiteouts, opaque markers.
+      entries: image.summaries[index]!.changes.length,
+    })),
+    waste: {
+      hiddenBytes: account.hiddenBytes,
+      efficiency: dive.efficiency,
+      wastedBytes: dive.wastedBytes,
+      userWastedPercent: dive.userWastedPercent,
+      entries: account.entries.map((e) => ({ path: displayPath(e.path), bytes: e.bytes, count: e.count, layers: e.layers })),
+    },
+  };
+}
+
+export interface LsRow {
+  path: string;
+  type: string;
+  size: number;
+  layer: number;
+}
+
+/** Every path of the merged view under `under` (default: everything), in path order. */
+export function* lsRows(tree: MergedTree, under: ImagePath = ''): Generator<LsRow> {
+  const from = tree.idOf(under);
+  if (from === undefined) return;
+  for (const { id, state } of tree.walkVisible(tree.layerCount - 1, from)) {
+    yield { path: displayPath(tree.pathOf(id)), type: state.entry.type, size: tree.contentSize(state.entry, state.layer), layer: state.layer };
+  }
+}

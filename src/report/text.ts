@@ -1,0 +1,53 @@
+// The human-readable summary printed when stdout is not a terminal (or with --text).
+import type { Analysis } from '../core/analysis.js';
+import { displayPath } from '../core/model.js';
+import { bytes, clip, padLeft, padRight, percent, shortCommand } from './format.js';
+
+export interface TextOptions {
+  width?: number;
+  /** How many waste entries to list. */
+  top?: number;
+}
+
+export function textReport(analysis: Analysis, options: TextOptions = {}): string {
+  const width = Math.max(60, options.width ?? 100);
+  const top = options.top ?? 10;
+  const { image, account, dive } = analysis;
+  const lines: string[] = [];
+  const platform = [image.config.os, image.config.architecture, image.config.variant].filter(Boolean).join('/');
+  lines.push(`Image ${clip(image.ref, width - 6)}`);
+  lines.push(`  id ${image.id}  ${platform}  ${image.layers.length} layers`);
+  lines.push('');
+  lines.push('Layers');
+  const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('hidden', 9)}  command`;
+  lines.push(header);
+  image.layers.forEach((layer, i) => {
+    const summary = image.summaries[i]!;
+    const left = `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
+    lines.push(left + clip(shortCommand(layer.command) || '(no command recorded)', width - left.length));
+  });
+  lines.push('');
+  lines.push(`Hidden bytes (stored in a layer, unreachable in the final image): ${account.entries.length} paths`);
+  if (account.entries.length === 0) lines.push('  none');
+  for (const entry of account.entries.slice(0, top)) {
+    const left = `  ${padLeft(bytes(entry.bytes), 9)}  ${padLeft(`×${entry.count}`, 4)}  ${padRight('L' + entry.layers.join(','), 8)}  `;
+    lines.push(left + clip(displayPath(entry.path), width - left.length));
+  }
+  if (account.entries.length > top) lines.push(`  … ${account.entries.length - top} more (see --json)`);
+  lines.push('');
+  lines.push('Totals');
+  lines.push(`  stored   ${padLeft(bytes(account.storedBytes), 9)}  (sum of every layer's files)`);
+  lines.push(`  visible  ${padLeft(bytes(account.visibleBytes), 9)}  (what the final filesystem holds)`);
+  const hiddenShare = account.storedBytes > 0 ? ` (${percent(account.hiddenBytes / account.storedBytes)} of stored)` : '';
+  lines.push(`  hidden   ${padLeft(bytes(account.hiddenBytes), 9)}${hiddenShare}`);
+  lines.push(
+    `  dive-compatible: efficiency ${percent(dive.efficiency, 2)}, wasted ${bytes(dive.wastedBytes)}, user wasted ${percent(dive.userWastedPercent, 2)}`,
+  );
+  if (analysis.warnings.length > 0) {
+    lines.push('');
+    lines.push(`Warnings (${analysis.warnings.length})`);
+    for (const w of analysis.warnings.slice(0, 20)) lines.push('  ' + clip(w, width - 2));
+    if (analysis.warnings.length > 20) lines.push(`  … ${analysis.warnings.length - 20} more`);
+  }
+  return lines.join('\n') + '\n';
+}

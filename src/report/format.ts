@@ -25,11 +25,11 @@ export function padRight(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
-/** A layer's command the way users recognise it: Dockerfile-ish, without shell boilerplate. */
+/** A layer's command (already in Dockerfile form, see sources/config.ts renderCommand) made
+ *  compact for a one-line column: the shell wrapper of RUN steps and runs of spaces go. */
 export function shortCommand(command: string): string {
   return command
-    .replace(/^\/bin\/sh -c #\(nop\)\s*/, '')
-    .replace(/^\/bin\/sh -c /, 'RUN ')
+    .replace(/^RUN (\|\d+ (?:\S+=\S* )*)?\/bin\/sh -c /, 'RUN ')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -42,6 +42,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--highestWastedBytes <size>', 'CI rule: fail above this many dive-compatible wasted bytes (e.g. 20MB)')
     .option('--highestUserWastedPercent <ratio>', 'CI rule: fail above this ratio of wasted to user-layer bytes (0..1)')
     .showHelpAfterError(false)
+    // `ls IMAGE --json` must reach the subcommand, not the main command's --json [file].
+    .enablePositionalOptions()
     .action(async (image: string | undefined, options: MainOptions) => setExit(await runMain(image, options)));
   addImageOptions(program);
 

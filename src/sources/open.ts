@@ -69,12 +69,18 @@ export interface RemoteOptions {
   bare?: boolean;
 }
 
-// ───────────────────────────────────────────────────────────────────────────────────────────
-// ENGINE AND REGISTRY SOURCES: not implemented yet. This is the one place that `docker://`,
-// `podman://`, `registry://` and bare references (`myapp:latest`) reach; later work replaces
-// this function's body with the engine and registry sources.
-// ───────────────────────────────────────────────────────────────────────────────────────────
+/** `docker://`, `podman://`, `registry://` and bare references (`myapp:latest`) come here. */
 export async function openRemote(kind: RemoteKind, ref: string, opts: RemoteOptions): Promise<ImageSource> {
+  switch (kind) {
+    case 'registry':
+      return notAvailableYet(kind, ref, opts); // REGISTRY-SOURCE
+    case 'docker':
+    case 'podman':
+      return notAvailableYet(kind, ref, opts); // ENGINE-SOURCE
+  }
+}
+
+function notAvailableYet(kind: RemoteKind, ref: string, opts: RemoteOptions): never {
   const prefix = opts.bare ? `"${ref}" is not a file here, and ` : `${kind}://${ref}: `;
   const hint =
     kind === 'registry'

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test (dist/test/**/*.test.js) with Node's built-in test runner.
 // Usage: node scripts/run-tests.mjs [substring-filter...]
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -24,8 +25,12 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The binary caches layer summaries (src/sources/cache.ts): keep the tests' out of ~/.cache.
+const cacheDir = mkdtempSync(join(tmpdir(), 'layerscope-test-cache-'));
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   cwd: root,
+  env: { ...process.env, LAYERSCOPE_CACHE_DIR: process.env.LAYERSCOPE_CACHE_DIR ?? cacheDir },
 });
+rmSync(cacheDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -9,6 +9,7 @@ import { jsonReport, lsRows } from '../report/json.js';
 import { textReport } from '../report/text.js';
 import { evaluateCi, formatCiVerdict, loadCiRules } from '../report/ci.js';
 import { writeLines, writeOut } from './output.js';
+import { addStageCommands, pullPrinter } from './build.js';
 
 export const EXIT_OK = 0;
 export const EXIT_CI_FAILED = 1;
@@ -27,7 +28,9 @@ interface MainOptions extends ImageOptions {
 function addImageOptions(cmd: Command): Command {
   return cmd
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this machine)')
-    .addOption(new Option('--source <source>', 'where IMAGE comes from').choices(['docker', 'podman', 'docker-archive', 'oci', 'registry']));
+    .addOption(new Option('--source <source>', 'where IMAGE comes from').choices(['docker', 'podman', 'docker-archive', 'oci', 'registry']))
+    .option('--insecure-registry', 'allow plain HTTP to the registry (always allowed for localhost)')
+    .option('--no-cache', 'do not read or write the layer summary cache (~/.cache/layerscope)');
 }
 
 function buildProgram(setExit: (code: number) => void): Command {
@@ -57,6 +60,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runLs(image, path, options)),
     );
   addImageOptions(ls);
+  addStageCommands(program, setExit, addImageOptions);
   return program;
 }
 
@@ -77,7 +81,7 @@ async function runMain(image: string | undefined, options: MainOptions): Promise
         },
       })
     : undefined;
-  const analysis = await loadAnalysis(image, options);
+  const analysis = await loadAnalysis(image, options, { onPull: pullPrinter() });
   for (const warning of analysis.warnings) process.stderr.write(`layerscope: warning: ${warning}\n`);
   if (options.json) {
     const text = JSON.stringify(jsonReport(analysis), null, 2) + '\n';
@@ -94,7 +98,7 @@ async function runMain(image: string | undefined, options: MainOptions): Promise
 }
 
 async function runLs(image: string, path: string | undefined, options: ImageOptions & { json?: boolean }): Promise<number> {
-  const analysis = await loadAnalysis(image, options);
+  const analysis = await loadAnalysis(image, options, { onPull: pullPrinter() });
   for (const warning of analysis.warnings) process.stderr.write(`layerscope: warning: ${warning}\n`);
   let under = '';
   if (path !== undefined) {

@@ -26,6 +26,7 @@ export interface SummaryCache {
 }
 
 export async function analyseImage(source: ImageSource, options: AnalyseOptions = {}): Promise<AnalysedImage> {
+  if (source.readAll) return analyseStream(source, source.readAll.bind(source), options);
   const summaries: LayerSummary[] = new Array(source.layers.length);
   const queue = source.layers.map((_, i) => i);
   const workers = Math.max(1, Math.min(options.concurrency ?? 2, queue.length));
@@ -70,4 +71,18 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   report(summary.blobBytes, true);
   await options.cache?.put(summary);
   return summary;
+}
+
+/** A source read in one sequential pass (see ImageSource.readAll): it checks diffIDs itself. */
+async function analyseStream(source: ImageSource, readAll: NonNullable<ImageSource['readAll']>, options: AnalyseOptions): Promise<AnalysedImage> {
+  const read = await readAll(options.onProgress ? { onProgress: options.onProgress } : {});
+  for (const summary of read.summaries) await options.cache?.put(summary);
+  return {
+    ref: source.ref,
+    id: read.id,
+    config: read.config,
+    layers: read.layers,
+    summaries: read.summaries,
+    warnings: [...source.warnings, ...read.warnings],
+  };
 }

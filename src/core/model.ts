@@ -100,6 +100,32 @@ export interface ImageSource {
   close(): Promise<void>;
   /** Non-fatal problems found while reading the image metadata. */
   warnings: string[];
+  /**
+   * Optional, for sources that can deliver their layers only in one sequential pass (an engine's
+   * `docker save` stream, whose members come in name order with manifest.json last). When present,
+   * the analyser calls it instead of openLayer: it walks every layer as it streams past and
+   * returns the summaries in layer order together with the image metadata the stream itself
+   * states, which replace `id`, `config` and `layers` above (known only from the engine's
+   * inspect before the pass). Progress `layer` numbers count layers in arrival order.
+   */
+  readAll?(options: { onProgress?: (progress: StreamProgress) => void }): Promise<StreamedImage>;
+}
+
+/** Progress of a sequential read: bytes of one layer member as it streams past. */
+export interface StreamProgress {
+  layer: number;
+  blobBytesRead: number;
+  blobBytesTotal?: number;
+  done: boolean;
+}
+
+/** What ImageSource.readAll yields: the image as the stream describes it, every layer read. */
+export interface StreamedImage {
+  id: string;
+  config: ImageConfigInfo;
+  layers: LayerInfo[];
+  summaries: LayerSummary[];
+  warnings: string[];
 }
 
 /** An image after every layer has been read: what the merge and the reports consume. */

@@ -100,47 +100,20 @@ class LayoutReader {
     return this.resolve(nested, `index ${chosen.digest}`, depth + 1);
   }
 
-  /** One descriptor: by platform when the list says platforms, else the first image. */
   private choose(descriptors: Descriptor[], listedIn: string): Descriptor {
     const where = this.files.location;
-    const images = descriptors.filter((d) => !isAttestation(d));
-    if (images.length === 0) throw new InputError(`${where}: ${listedIn} lists no images`);
-    const withPlatform = images.filter((d) => d.platform !== undefined);
-    if (withPlatform.length === 0) {
-      const [first, ...others] = images as [Descriptor, ...Descriptor[]];
-      if (others.length > 0) {
-        this.warnings.push(
-          `${where} holds ${images.length} images; analysing the first (${describe(first)}); ` +
-            `others: ${others.map(describe).join(', ')}; choose one with ${where}:NAME`,
-        );
-      }
-      return first;
-    }
-    const ranked = rankPlatforms(this.request.platform, withPlatform, (d) => d.platform);
-    if (ranked.length === 0) throw noMatchingPlatform(this.request, withPlatform.map((d) => d.platform!), where);
-    // A partial copy (e.g. `skopeo copy` of one platform) keeps the full index: prefer what is here.
-    const chosen = ranked.find((d) => this.files.has(blobPath(d.digest, where))) ?? ranked[0]!;
-    // Docker 25 `docker save a b` lists two images of one platform side by side in index.json.
-    const twins = ranked.filter(
-      (d) => d.digest !== chosen.digest && formatPlatform(d.platform!) === formatPlatform(chosen.platform!),
-    );
-    if (twins.length > 0) {
-      this.warnings.push(
-        `${where} holds ${twins.length + 1} images for ${formatPlatform(chosen.platform!)}; analysing ${describe(chosen)}; ` +
-          `others: ${twins.map(describe).join(', ')}; choose one with ${where}:NAME`,
-      );
-    }
-    return chosen;
+    return chooseImage(descriptors, this.request, {
+      where,
+      listedIn,
+      warnings: this.warnings,
+      isPresent: (d) => this.files.has(blobPath(d.digest, where)),
+      pickHint: `choose one with ${where}:NAME`,
+    });
   }
 
   async readConfig(manifest: JsonObject, descriptor: Descriptor): Promise<{ id: string; parsed: ParsedImageConfig }> {
     const where = this.files.location;
-    const configDesc = parseDescriptor(manifest.config, `${where}: manifest ${descriptor.digest}: config`);
-    if (configDesc.mediaType !== '' && !CONFIG_TYPES.has(configDesc.mediaType)) {
-      throw new InputError(
-        `${where}: manifest ${descriptor.digest} is not a container image (its config media type is ${configDesc.mediaType})`,
-      );
-    }
+    const configDesc = manifestConfig(manifest, descriptor.digest, where);
     const bytes = await this.readBlob(configDesc, `manifest ${descriptor.digest}`);
     const what = `${where}: config ${configDesc.digest}`;
     return { id: configDesc.digest, parsed: parseImageConfig(parseJson(bytes.toString('utf8'), what), what) };
@@ -197,6 +170,63 @@ export function parseDescriptor(raw: unknown, what: string): Descriptor {
   };
 }
 
+export interface ChooseOptions {
+  /** Names the image's location in messages (a path, a registry reference). */
+  where: string;
+  /** What listed the descriptors, for messages (`index.json`, `index sha256:…`). */
+  listedIn: string;
+  /** Where to say which image was picked when there was a choice. */
+  warnings: string[];
+  /** Prefer candidates whose blob is at hand (a partial copy keeps the full index). */
+  isPresent?: (d: Descriptor) => boolean;
+  /** How the user picks another image, e.g. `choose one with PATH:NAME`. */
+  pickHint: string;
+}
+
+/** One image of an index: by platform when the list says platforms, else the first image. */
+export function chooseImage(descriptors: Descriptor[], request: PlatformRequest, opts: ChooseOptions): Descriptor {
+  const { where, listedIn, warnings, pickHint } = opts;
+  const images = descriptors.filter((d) => !isAttestation(d));
+  if (images.length === 0) throw new InputError(`${where}: ${listedIn} lists no images`);
+  const withPlatform = images.filter((d) => d.platform !== undefined);
+  if (withPlatform.length === 0) {
+    const [first, ...others] = images as [Descriptor, ...Descriptor[]];
+    if (others.length > 0) {
+      warnings.push(
+        `${where} holds ${images.length} images; analysing the first (${describe(first)}); ` +
+          `others: ${others.map(describe).join(', ')}; ${pickHint}`,
+      );
+    }
+    return first;
+  }
+  const ranked = rankPlatforms(request.platform, withPlatform, (d) => d.platform);
+  if (ranked.length === 0) throw noMatchingPlatform(request, withPlatform.map((d) => d.platform!), where);
+  const isPresent = opts.isPresent;
+  const chosen = (isPresent && ranked.find(isPresent)) || ranked[0]!;
+  // Docker 25 `docker save a b` lists two images of one platform side by side in index.json.
+  const twins = ranked.filter(
+    (d) => d.digest !== chosen.digest && formatPlatform(d.platform!) === formatPlatform(chosen.platform!),
+  );
+  if (twins.length > 0) {
+    warnings.push(
+      `${where} holds ${twins.length + 1} images for ${formatPlatform(chosen.platform!)}; analysing ${describe(chosen)}; ` +
+        `others: ${twins.map(describe).join(', ')}; ${pickHint}`,
+    );
+  }
+  return chosen;
+}
+
+/** The config descriptor of an image manifest; refuses artifacts that are not container images. */
+export function manifestConfig(manifest: JsonObject, manifestDigest: string, where: string): Descriptor {
+  const configDesc = parseDescriptor(manifest.config, `${where}: manifest ${manifestDigest}: config`);
+  if (configDesc.mediaType !== '' && !CONFIG_TYPES.has(configDesc.mediaType)) {
+    throw new InputError(
+      `${where}: manifest ${manifestDigest} is not a container image (its config media type is ${configDesc.mediaType})`,
+    );
+  }
+  return configDesc;
+}
+
 function parsePlatformField(raw: unknown): Platform | undefined {
   if (!isObject(raw)) return undefined;
   const os = optionalString(raw.os);
@@ -206,7 +236,7 @@ function parsePlatformField(raw: unknown): Platform | undefined {
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
-function manifestLayers(manifest: JsonObject, digest: string, where: string): StoredLayer[] {
+export function manifestLayers(manifest: JsonObject, digest: string, where: string): StoredLayer[] {
   const what = `${where}: manifest ${digest}`;
   return expectArray(manifest.layers, `${what}: layers`).map((raw, i) => {
     const d = parseDescriptor(raw, `${what}: layers[${i}]`);
@@ -220,7 +250,7 @@ function manifestLayers(manifest: JsonObject, digest: string, where: string): St
 }
 
 /** Index or manifest: by the descriptor's media type, else the blob's own, else its shape. */
-function manifestKind(descriptor: Descriptor, json: JsonObject, where: string): 'index' | 'manifest' {
+export function manifestKind(descriptor: Descriptor, json: JsonObject, where: string): 'index' | 'manifest' {
   const declared = descriptor.mediaType || optionalString(json.mediaType) || '';
   if (INDEX_TYPES.has(declared)) return 'index';
   if (MANIFEST_TYPES.has(declared)) return 'manifest';

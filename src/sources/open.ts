@@ -10,6 +10,7 @@ import { fileOpenError, openDirectory, type FileSet } from './fileSet.js';
 import { owningFiles, type ArchiveOptions } from './imageSource.js';
 import { openOciLayout } from './ociLayout.js';
 import { requestPlatform, type PlatformRequest } from './platform.js';
+import { openRegistry } from './registry/source.js';
 import { isTarHeader, openTarFile } from './tarIndex.js';
 
 export const SOURCE_KINDS = ['docker', 'podman', 'docker-archive', 'oci', 'registry'] as const;
@@ -21,6 +22,8 @@ export interface OpenOptions {
   platform?: string;
   /** Same as a `SOURCE://` prefix. */
   source?: string;
+  /** `--insecure-registry`: plain HTTP allowed to the registry (always allowed to loopback hosts). */
+  insecureRegistry?: boolean;
 }
 
 export interface ImageSpec {
@@ -33,7 +36,7 @@ export async function openImage(spec: string, opts: OpenOptions = {}): Promise<I
   const { kind, target } = parseImageSpec(spec, opts.source);
   const platform = requestPlatform(opts.platform);
   if (kind === 'docker' || kind === 'podman' || kind === 'registry') {
-    return openRemote(kind, target, { ref: spec, platform });
+    return openRemote(kind, target, { ref: spec, platform, ...(opts.insecureRegistry ? { insecure: true } : {}) });
   }
   const located = locate(target);
   if (located) return openLocal(located.path, located.stats, kind ?? 'auto', { ref: spec, platform, select: located.select });
@@ -67,16 +70,18 @@ export interface RemoteOptions {
   platform: PlatformRequest;
   /** The user typed a plain name that is not a file here (it may have meant a path). */
   bare?: boolean;
+  /** `--insecure-registry`. */
+  insecure?: boolean;
 }
 
 /** `docker://`, `podman://`, `registry://` and bare references (`myapp:latest`) come here. */
 export async function openRemote(kind: RemoteKind, ref: string, opts: RemoteOptions): Promise<ImageSource> {
   switch (kind) {
     case 'registry':
-      return notAvailableYet(kind, ref, opts); // REGISTRY-SOURCE
+      return openRegistry(ref, opts);
     case 'docker':
     case 'podman':
-      return notAvailableYet(kind, ref, opts); // ENGINE-SOURCE
+      return (await import('./engine.js')).openEngine(kind, ref, opts); // ENGINE-SOURCE (loaded on demand: dockerode only when an engine is used)
   }
 }
 

@@ -1,0 +1,38 @@
+// Where build output goes while stages build: plain lines on stderr (not a terminal, or
+// --json/--text), or the live view on a terminal (src/ui/runStages.ts). Both take the same events.
+import type { BuildEvent } from '../sources/engineBuild.js';
+
+export interface BuildProgressView {
+  event(event: BuildEvent): void;
+  /** The build failed: show the failing step and the last output lines (resolves once shown). */
+  fail(step: string | undefined, lastLines: string[]): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Build output as plain stderr lines: the stage headers, every step, every output line. */
+export function plainBuildProgress(write: (text: string) => void = (t) => process.stderr.write(t)): BuildProgressView {
+  return {
+    event(event) {
+      switch (event.type) {
+        case 'stage':
+          write(`layerscope: building stage ${event.label} (${event.position + 1}/${event.total})${event.tag ? ` as ${event.tag}` : ''}\n`);
+          break;
+        case 'step':
+          write(`  ${event.text}\n`);
+          break;
+        case 'output':
+          write(`    ${event.text}\n`);
+          break;
+        case 'built':
+          write(`layerscope: built ${event.tag} (${event.imageId.replace(/^sha256:/, '').slice(0, 12)})\n`);
+          break;
+      }
+    },
+    fail(step, lastLines) {
+      // Every line was printed as it came; repeat the failing step and its output together.
+      write(`layerscope: build failed at ${step ?? 'the start'}; its last output:\n`);
+      for (const line of lastLines) write(`  | ${line}\n`);
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,280 @@
+// What a final image carries that it probably should not, each with the layer command that put
+// it there and the fix: package-manager leftovers, VCS metadata, sources and tests, build
+// toolchains, and bytes deleted (or overwritten) by a later layer than the one that wrote them.
+// Pure: reads the merged tree and the byte account, nothing else. A `COPY --from` is not waste
+// (it is the point of a multi-stage build), and nothing here counts it as such.
+import type { Analysis } from './analysis.js';
+import { displayPath, type ImagePath } from './model.js';
+import { visibleCopies } from './waste.js';
+
+export type PathCategory = 'package-cache' | 'cache' | 'vcs' | 'sources' | 'tests' | 'toolchain' | 'docs' | 'other';
+
+export type AdviceKind = Exclude<PathCategory, 'docs' | 'other'> | 'deleted-later' | 'overwritten-later';
+
+export interface AdviceItem {
+  kind: AdviceKind;
+  /** One line: what it is. */
+  title: string;
+  /** The bytes came with the base image (a layer below AdviceOptions.baseLayers): not made by
+   *  this Dockerfile's steps, so only a different base (or a multi-stage split) removes them. */
+  inBase: boolean;
+  /** Content bytes concerned (visible for leftovers; hidden for deleted/overwritten). */
+  bytes: number;
+  /** Files concerned. */
+  files: number;
+  /** The largest paths concerned (display form), most bytes first, at most 5. */
+  paths: string[];
+  /** The layer whose command put the bytes there, and that command. */
+  layer: number;
+  command: string;
+  /** For deleted-later / overwritten-later: the layer that removed or replaced them. */
+  laterLayer?: number;
+  laterCommand?: string;
+  /** What to change, in Dockerfile terms. */
+  fix: string;
+}
+
+interface Rule {
+  category: PathCategory;
+  /** What the rule recognises, for the title (e.g. "apt package lists"). */
+  what: string;
+  test: (path: ImagePath) => boolean;
+  fix: string;
+}
+
+const HOME = String.raw`(?:root|home/[^/]+)`;
+const re = (source: string) => new RegExp(source);
+
+/** Ordered: the first rule that matches a path classifies it. */
+const RULES: Rule[] = [
+  {
+    category: 'package-cache',
+    what: 'apt package lists',
+    test: (p) => /^var\/lib\/apt\/lists\/(?!lock$|partial$)/.test(p),
+    fix: 'remove them in the RUN that installs: `apt-get update && apt-get install -y … && rm -rf /var/lib/apt/lists/*`',
+  },
+  {
+    category: 'package-cache',
+    what: 'apt download cache',
+    test: (p) => /^var\/cache\/apt\//.test(p),
+    fix: 'clean in the same RUN (`apt-get clean`), or use `RUN --mount=type=cache,target=/var/cache/apt`',
+  },
+  {
+    category: 'package-cache',
+    what: 'apk cache',
+    test: (p) => /^(?:var\/cache\/apk|etc\/apk\/cache)\//.test(p),
+    fix: 'install with `apk add --no-cache …`',
+  },
+  {
+    category: 'package-cache',
+    what: 'dnf/yum cache',
+    test: (p) => /^var\/cache\/(?:dnf|yum)\//.test(p),
+    fix: 'end the installing RUN with `&& dnf clean all` (or `yum clean all`)',
+  },
+  {
+    category: 'cache',
+    what: 'npm cache',
+    test: (p) => re(`^${HOME}/\\.npm/`).test(p),
+    fix: 'use `npm ci --omit=dev && npm cache clean --force` in one RUN, or `RUN --mount=type=cache,target=/root/.npm`',
+  },
+  {
+    category: 'cache',
+    what: 'yarn cache',
+    test: (p) => re(`^(?:usr/local/share/\\.cache/yarn|${HOME}/\\.cache/yarn|${HOME}/\\.yarn/cache)/`).test(p),
+    fix: 'run `yarn cache clean` in the installing RUN, or use a cache mount',
+  },
+  {
+    category: 'cache',
+    what: 'pip cache',
+    test: (p) => re(`^${HOME}/\\.cache/pip/`).test(p),
+    fix: 'install with `pip install --no-cache-dir …`',
+  },
+  {
+    category: 'cache',
+    what: 'Go build and module caches',
+    test: (p) => re(`^(?:${HOME}/\\.cache/go-build|${HOME}/go/pkg/mod|go/pkg/mod)/`).test(p),
+    fix: 'build in a builder stage and COPY --from only the binary (or use `RUN --mount=type=cache`)',
+  },
+  {
+    category: 'cache',
+    what: 'Cargo/Maven/Gradle caches',
+    test: (p) => re(`^(?:${HOME}/\\.cargo/registry|usr/local/cargo/registry|${HOME}/\\.m2/repository|${HOME}/\\.gradle/caches)/`).test(p),
+    fix: 'build in a builder stage and COPY --from only the artifact (or use `RUN --mount=type=cache`)',
+  },
+  {
+    category: 'cache',
+    what: 'user cache directory (~/.cache)',
+    test: (p) => re(`^${HOME}/\\.cache/`).test(p),
+    fix: 'delete it in the RUN that fills it, or build in a separate stage',
+  },
+  {
+    category: 'vcs',
+    what: 'version-control metadata (.git)',
+    test: (p) => /(?:^|\/)\.(?:git|hg|svn)(?:\/|$)/.test(p),
+    fix: 'add `.git` to .dockerignore (COPY . sends it otherwise)',
+  },
+  {
+    category: 'toolchain',
+    what: 'build toolchain (compilers, headers)',
+    test: (p) =>
+      /^(?:usr\/(?:local\/)?bin\/(?:[a-z0-9_]+-linux-gnu[a-z]*-)?(?:gcc|g\+\+|cc|c\+\+|cpp|clang|clang\+\+|ld|ld\.bfd|ld\.gold|as|make|cmake|rustc|cargo|go|gofmt|javac)(?:-[\w.]+)?$|usr\/include\/|usr\/lib\/gcc\/|usr\/libexec\/gcc\/|usr\/lib\/llvm[^/]*\/|usr\/local\/go\/|usr\/lib\/go[^/]*\/|usr\/local\/cargo\/|usr\/local\/rustup\/|root\/\.rustup\/|root\/\.cargo\/bin\/|usr\/lib\/jvm\/[^/]*jdk|opt\/[^/]*toolchain[^/]*\/)/.test(p),
+    fix: 'install the toolchain in a builder stage and COPY --from only what runs',
+  },
+  {
+    category: 'tests',
+    what: 'tests',
+    test: (p) =>
+      !isSystemPath(p) &&
+      (/(?:^|\/)(?:test|tests|__tests__|spec|specs|testdata)\//.test(p) || /(?:_test\.go|\.(?:test|spec)\.[cm]?[jt]sx?|_test\.py|test_[^/]*\.py)$/.test(p)),
+    fix: 'leave tests out of the final stage: .dockerignore them, or COPY only what runs',
+  },
+  {
+    category: 'sources',
+    what: 'source files',
+    test: (p) => !isSystemPath(p) && /\.(?:c|h|cc|cpp|cxx|hpp|hh|go|rs|java|kt|scala|cs|swift|m|mm|zig|ts|tsx|o|a)$/.test(p) && !p.endsWith('.d.ts'),
+    fix: 'compile in a builder stage and COPY --from only the build output',
+  },
+  {
+    category: 'docs',
+    what: 'documentation',
+    test: (p) => /^usr\/(?:local\/)?share\/(?:doc|man|info)\//.test(p),
+    fix: 'exclude docs when installing (e.g. dpkg path-exclude), or ignore: usually small',
+  },
+];
+
+/** Paths a distribution owns (headers, libraries): sources and tests there are not the app's. */
+function isSystemPath(p: ImagePath): boolean {
+  return /^(?:usr\/(?:include|share|lib|lib64|libexec|src)|lib|lib64|etc|proc|sys)\//.test(p) || /(?:^|\/)node_modules\//.test(p);
+}
+
+/** Which kind of thing a path is, by where it lives and how it is named. */
+export function classifyPath(path: ImagePath): PathCategory {
+  return RULES.find((r) => r.test(path))?.category ?? 'other';
+}
+
+function ruleFor(path: ImagePath): Rule | undefined {
+  return RULES.find((r) => r.test(path));
+}
+
+export interface AdviceOptions {
+  /** Leftover groups smaller than this are not reported (default 1). */
+  minBytes?: number;
+  /** How many bottom layers are the base image's (FROM): advice about them is marked inBase
+   *  and listed after the image's own (default 0: every layer is the image's own). */
+  baseLayers?: number;
+}
+
+const BASE_FIX = 'it comes with the base image: choose a slimmer base (or variant), or copy what you need into a fresh stage';
+const BASE_DELETED_FIX = 'deleting files of the base image does not make the image smaller: choose a base without them, or copy what you need into a fresh stage';
+const BASE_REPLACED_FIX = 'replacing a file of the base image keeps both copies: choose a base with the version you need, or copy what you need into a fresh stage';
+
+/** Advice for one image (meant for a final stage): its own layers' items largest first, then
+ *  the base image's. */
+export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): AdviceItem[] {
+  const minBytes = options.minBytes ?? 1;
+  const baseLayers = options.baseLayers ?? 0;
+  const { tree, image } = analysis;
+  const command = (layer: number) => image.layers[layer]?.command ?? '';
+  const items: AdviceItem[] = [];
+
+  // Leftovers still visible, grouped by (rule, layer that wrote them).
+  const groups = new Map<string, { rule: Rule; layer: number; bytes: number; files: number; paths: Array<{ path: string; bytes: number }> }>();
+  for (const { id, state } of tree.walkVisible()) {
+    if (state.entry.type !== 'file') continue;
+    const path = tree.pathOf(id);
+    const rule = ruleFor(path);
+    if (!rule || rule.category === 'docs') continue;
+    const key = `${rule.what}\0${state.layer}`;
+    const group = groups.get(key) ?? { rule, layer: state.layer, bytes: 0, files: 0, paths: [] };
+    group.bytes += state.entry.size;
+    group.files += 1;
+    group.paths.push({ path: displayPath(path), bytes: state.entry.size });
+    groups.set(key, group);
+  }
+  for (const g of groups.values()) {
+    if (g.bytes < minBytes) continue;
+    const inBase = g.layer < baseLayers;
+    items.push({
+      kind: g.rule.category as AdviceKind,
+      inBase,
+      title: `${g.rule.what} left in the image${inBase ? ' (from the base image)' : ''}`,
+      bytes: g.bytes,
+      files: g.files,
+      paths: topPaths(g.paths),
+      layer: g.layer,
+      command: command(g.layer),
+      fix: inBase ? BASE_FIX : g.rule.fix,
+    });
+  }
+
+  // Written in one layer, deleted or replaced in a later one: the bytes stay in the first.
+  // Hidden copies are exactly those the byte account counts (waste.ts visibleCopies).
+  const visible = visibleCopies(tree);
+  const hidden = new Map<string, { kind: 'deleted-later' | 'overwritten-later'; layer: number; later: number; bytes: number; files: number; paths: Array<{ path: string; bytes: number }> }>();
+  tree.summaries.forEach((summary, layer) => {
+    const lastIndex = new Map<ImagePath, number>();
+    summary.changes.forEach((change, index) => {
+      if (change.op === 'entry') lastIndex.set(change.entry.path, index);
+    });
+    summary.changes.forEach((change, index) => {
+      if (change.op !== 'entry' || change.entry.type !== 'file' || change.entry.size === 0) return;
+      if (visible.has(copyKey(layer, index))) return;
+      // An earlier duplicate entry of the same tar is hidden by its own layer: not this pattern.
+      if (lastIndex.get(change.entry.path) !== index) return;
+      const id = tree.idOf(change.entry.path);
+      if (id === undefined) return;
+      // The first later event that took this copy out of view.
+      const later = tree.historyOf(id).find((e) => e.layer > layer);
+      if (!later) return;
+      const kind = later.change === 'removed' ? 'deleted-later' : 'overwritten-later';
+      // A deleted directory shows as a removal of every path under it: one group per layer pair.
+      const key = `${kind}\0${layer}\0${later.layer}`;
+      const group = hidden.get(key) ?? { kind, layer, later: later.layer, bytes: 0, files: 0, paths: [] };
+      group.bytes += change.entry.size;
+      group.files += 1;
+      group.paths.push({ path: displayPath(change.entry.path), bytes: change.entry.size });
+      hidden.set(key, group);
+    });
+  });
+  for (const g of hidden.values()) {
+    if (g.bytes < minBytes) continue;
+    const deleted = g.kind === 'deleted-later';
+    const inBase = g.layer < baseLayers;
+    items.push({
+      kind: g.kind,
+      inBase,
+      title:
+        (deleted
+          ? `deleted in layer ${g.later}, but still stored in layer ${g.layer}`
+          : `replaced in layer ${g.later}; the first version is still stored in layer ${g.layer}`) + (inBase ? ' (a base image layer)' : ''),
+      bytes: g.bytes,
+      files: g.files,
+      paths: topPaths(g.paths),
+      layer: g.layer,
+      command: command(g.layer),
+      laterLayer: g.later,
+      laterCommand: command(g.later),
+      fix: inBase
+        ? deleted
+          ? BASE_DELETED_FIX
+          : BASE_REPLACED_FIX
+        : deleted
+          ? 'delete in the same RUN that creates the files (`… && rm …`), or create them in a builder stage and COPY --from only the result'
+          : 'write the file once, in its final form (or in a builder stage); an overwrite keeps both copies',
+    });
+  }
+  // The image's own steps first (what this Dockerfile can fix), then what the base brought.
+  return items.sort((a, b) => Number(a.inBase) - Number(b.inBase) || b.bytes - a.bytes || a.layer - b.layer || a.title.localeCompare(b.title));
+}
+
+/** The key visibleCopies uses for one tar entry: (layer, change index), as in waste.ts. */
+function copyKey(layer: number, index: number): number {
+  return layer * 0x1_0000_0000 + index;
+}
+
+function topPaths(paths: Array<{ path: string; bytes: number }>): string[] {
+  return [...paths]
+    .sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .slice(0, 5)
+    .map((p) => p.path);
+}

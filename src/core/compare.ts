@@ -1,0 +1,348 @@
+// Two images side by side — typically a multi-stage build's builder (A) and final (B) stage:
+// how much smaller B is, which base layers they share, what only A has (toolchains, caches,
+// sources: what the multi-stage split left behind), what only B has, and the files that crossed
+// from A to B with `COPY --from`.
+//
+// Identity of a copied file is decided by size, permission bits and modification time (COPY
+// --from keeps all three): layer summaries hold tar headers, not content hashes, so equal
+// metadata is the evidence available. It is reported as `identity: "size+mode+mtime"`.
+//
+// Every visible regular file (and hard link) of A and B lands in exactly one bucket: copied
+// (source in A, destination in B), in both (same path, not a copy), only in A, only in B.
+import type { Analysis } from './analysis.js';
+import { displayPath, type ImagePath, type LayerEntry } from './model.js';
+import { baseName, joinPath } from './paths.js';
+import { classifyPath, type PathCategory } from './advice.js';
+import { hasWildcard, stageTitle, type StageEdge, type StageGraph } from './stages.js';
+
+export interface CompareSide {
+  /** Stage name (or index) when known, else the image reference. */
+  label: string;
+  ref: string;
+  id: string;
+  stage?: number;
+  layers: number;
+  storedBytes: number;
+  visibleBytes: number;
+}
+
+export interface DirGroup {
+  /** Display path of the directory the files are under, e.g. `/opt/toolchain`, `/usr/lib/gcc`. */
+  path: string;
+  /** What most of its bytes are (toolchain, cache, sources…). */
+  category: PathCategory;
+  files: number;
+  bytes: number;
+}
+
+export interface FileBucket {
+  files: number;
+  bytes: number;
+  /** Largest first. */
+  groups: DirGroup[];
+}
+
+export type CopyStatus = 'identical' | 'differs' | 'missing';
+
+export interface CopiedFile {
+  /** Display paths: where the file was in A, and where it is in B. */
+  source: string;
+  destination: string;
+  /** Content bytes of the file in A. */
+  bytes: number;
+  /** identical: same size, mode and mtime in B; differs: B has something else there now (a
+   *  later layer replaced it); missing: B's final view has nothing at the destination. */
+  status: CopyStatus;
+  /** For differs: which of size, mode, mtime differ (only mtime: likely the same bytes from a
+   *  cached COPY --from of an earlier build of A). */
+  differences?: Array<'size' | 'mode' | 'mtime'>;
+  /** B's layer whose entry is visible at the destination. */
+  layer?: number;
+  /** How the crossing is known: from the Dockerfile's COPY --from, or by matching metadata
+   *  (no Dockerfile given: a file of B's own layers whose size, mode and mtime match exactly
+   *  one file of A). */
+  how: 'copy-from' | 'matched';
+  /** The COPY --from instruction (how = copy-from). */
+  line?: number;
+  instruction?: string;
+}
+
+export interface Comparison {
+  a: CompareSide;
+  b: CompareSide;
+  /** B relative to A, by stored bytes: ratio = (A − B) / A (0.86 reads "−86%"). */
+  reduction: { bytes: number; ratio: number };
+  /** Layers both images start with (same diffIDs, in order) and their stored bytes. */
+  sharedBase: { layers: number; bytes: number };
+  /** Stored bytes of each side's layers above the shared base. */
+  unique: { a: { layers: number; bytes: number }; b: { layers: number; bytes: number } };
+  /** Reduction of the bytes above the shared base: what the split saved of the stage's own work. */
+  userReduction: { bytes: number; ratio: number };
+  onlyInA: FileBucket;
+  onlyInB: FileBucket;
+  /** Same path on both sides (not a copy): files, B's bytes, and how many differ in size, mode or mtime. */
+  inBoth: { files: number; bytes: number; differing: number };
+  copied: CopiedFile[];
+  copiedSummary: { files: number; bytes: number; identical: number };
+  identity: 'size+mode+mtime';
+}
+
+export interface CompareOptions {
+  /** The Dockerfile's stages: COPY --from edges from A's stage into B's trace copied files. */
+  graph?: StageGraph;
+  aStage?: number;
+  bStage?: number;
+  aLabel?: string;
+  bLabel?: string;
+  /** Directory groups listed per bucket (default 12; the rest are summed into the totals). */
+  maxGroups?: number;
+}
+
+interface FileInfo {
+  path: ImagePath;
+  entry: LayerEntry;
+  layer: number;
+  /** Content size the path shows (a hard link: its content's). */
+  bytes: number;
+  /** Bytes it adds to a sum: 0 for the second and later names of hard-linked content, so sums
+   *  count each stored copy once, like visibleBytes. */
+  countedBytes: number;
+}
+
+/** Visible regular files and hard links, by path (walk order: paths sorted). */
+function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
+  const out = new Map<ImagePath, FileInfo>();
+  const seen = new Set<string>();
+  const { tree } = analysis;
+  for (const { id, state } of tree.walkVisible()) {
+    const { entry } = state;
+    if (entry.type !== 'file' && entry.type !== 'hardlink') continue;
+    const content = entry.type === 'file' ? state.entryIndex : entry.linkedContent;
+    const copy = `${state.layer}:${content}`;
+    const bytes = tree.contentSize(entry, state.layer);
+    const first = content !== undefined && !seen.has(copy);
+    if (content !== undefined) seen.add(copy);
+    out.set(tree.pathOf(id), { path: tree.pathOf(id), entry, layer: state.layer, bytes, countedBytes: first ? bytes : 0 });
+  }
+  return out;
+}
+
+function metadataDifferences(a: FileInfo, b: FileInfo): Array<'size' | 'mode' | 'mtime'> {
+  const out: Array<'size' | 'mode' | 'mtime'> = [];
+  if (a.bytes !== b.bytes) out.push('size');
+  if (a.entry.mode !== b.entry.mode) out.push('mode');
+  if (a.entry.mtime !== b.entry.mtime) out.push('mtime');
+  return out;
+}
+
+function sameMetadata(a: FileInfo, b: FileInfo): boolean {
+  return metadataDifferences(a, b).length === 0;
+}
+
+export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOptions = {}): Comparison {
+  const { graph, aStage, bStage } = options;
+  const side = (x: Analysis, stage: number | undefined, label: string | undefined): CompareSide => ({
+    label: label ?? (graph && stage !== undefined && graph.stages[stage] ? stageTitle(graph.stages[stage]!) : x.image.ref),
+    ref: x.image.ref,
+    id: x.image.id,
+    ...(stage !== undefined ? { stage } : {}),
+    layers: x.image.layers.length,
+    storedBytes: x.account.storedBytes,
+    visibleBytes: x.account.visibleBytes,
+  });
+  const sideA = side(a, aStage, options.aLabel);
+  const sideB = side(b, bStage, options.bLabel);
+
+  let shared = 0;
+  while (shared < a.image.summaries.length && shared < b.image.summaries.length && a.image.summaries[shared]!.diffId === b.image.summaries[shared]!.diffId) shared++;
+  const sharedBytes = a.image.summaries.slice(0, shared).reduce((n, s) => n + s.sizeBytes, 0);
+  const uniqueA = { layers: a.image.summaries.length - shared, bytes: a.account.storedBytes - sharedBytes };
+  const uniqueB = { layers: b.image.summaries.length - shared, bytes: b.account.storedBytes - sharedBytes };
+
+  const filesA = visibleFiles(a);
+  const filesB = visibleFiles(b);
+  const copied =
+    graph && aStage !== undefined && bStage !== undefined
+      ? traceCopies(graph.edges.filter((e) => e.kind === 'copy' && e.stage === bStage && e.from.kind === 'stage' && e.from.index === aStage), a, b, filesA, filesB)
+      : matchCopies(filesA, filesB, shared);
+  const copiedSources = new Set(copied.map((c) => c.source.slice(1)));
+  const copiedDestinations = new Set(copied.filter((c) => c.status !== 'missing').map((c) => c.destination.slice(1)));
+
+  const onlyA: FileInfo[] = [];
+  const onlyB: FileInfo[] = [];
+  const inBoth = { files: 0, bytes: 0, differing: 0 };
+  for (const [path, fa] of filesA) {
+    if (copiedSources.has(path)) continue;
+    const fb = filesB.get(path);
+    if (fb && !copiedDestinations.has(path)) {
+      inBoth.files += 1;
+      inBoth.bytes += fb.countedBytes;
+      if (!sameMetadata(fa, fb)) inBoth.differing += 1;
+    } else if (!fb) onlyA.push(fa);
+  }
+  for (const [path, fb] of filesB) {
+    if (copiedDestinations.has(path)) continue;
+    if (!filesA.has(path)) onlyB.push(fb);
+  }
+  const maxGroups = options.maxGroups ?? 12;
+  const identical = copied.filter((c) => c.status === 'identical');
+  return {
+    a: sideA,
+    b: sideB,
+    reduction: ratioOf(a.account.storedBytes, b.account.storedBytes),
+    sharedBase: { layers: shared, bytes: sharedBytes },
+    unique: { a: uniqueA, b: uniqueB },
+    userReduction: ratioOf(uniqueA.bytes, uniqueB.bytes),
+    onlyInA: bucket(onlyA, maxGroups),
+    onlyInB: bucket(onlyB, maxGroups),
+    inBoth,
+    copied,
+    copiedSummary: { files: copied.length, bytes: copied.reduce((n, c) => n + c.bytes, 0), identical: identical.length },
+    identity: 'size+mode+mtime',
+  };
+}
+
+function ratioOf(from: number, to: number): { bytes: number; ratio: number } {
+  return { bytes: from - to, ratio: from > 0 ? (from - to) / from : 0 };
+}
+
+/** The directory a path is grouped under: two levels deep (`/opt/toolchain`, `/root/.cache`),
+ *  three under /usr and /var (`/usr/lib/gcc`, `/var/lib/apt`), never the file itself. */
+export function groupOf(path: ImagePath): ImagePath {
+  const segments = path.split('/');
+  const depth = segments[0] === 'usr' || segments[0] === 'var' ? 3 : 2;
+  return segments.slice(0, Math.min(depth, segments.length - 1)).join('/');
+}
+
+function bucket(files: FileInfo[], maxGroups: number): FileBucket {
+  const groups = new Map<ImagePath, { files: number; bytes: number; byCategory: Map<PathCategory, number> }>();
+  let bytes = 0;
+  for (const f of files) {
+    bytes += f.countedBytes;
+    const key = groupOf(f.path);
+    const g = groups.get(key) ?? { files: 0, bytes: 0, byCategory: new Map() };
+    g.files += 1;
+    g.bytes += f.countedBytes;
+    const category = classifyPath(f.path);
+    g.byCategory.set(category, (g.byCategory.get(category) ?? 0) + Math.max(1, f.bytes));
+    groups.set(key, g);
+  }
+  const list: DirGroup[] = [...groups].map(([path, g]) => ({
+    path: displayPath(path),
+    category: [...g.byCategory].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]![0],
+    files: g.files,
+    bytes: g.bytes,
+  }));
+  list.sort((x, y) => y.bytes - x.bytes || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return { files: files.length, bytes, groups: list.slice(0, maxGroups) };
+}
+
+/** Follows each `COPY --from=A` of B: which files of A it took, and where they are in B. */
+function traceCopies(edges: StageEdge[], a: Analysis, b: Analysis, filesA: Map<ImagePath, FileInfo>, filesB: Map<ImagePath, FileInfo>): CopiedFile[] {
+  const out: CopiedFile[] = [];
+  const treeA = a.tree;
+  const treeB = b.tree;
+  const isDirInB = (path: ImagePath): boolean => {
+    const id = treeB.idOf(path);
+    return id !== undefined && treeB.stateAt(id)?.entry.type === 'dir';
+  };
+  for (const edge of edges) {
+    const dest = edge.destination.replace(/^\/+/, '');
+    for (const source of edge.sources) {
+      const pattern = source.replace(/^\/+/, '');
+      const matches = hasWildcard(pattern) ? globVisible(a, pattern) : treeA.idOf(pattern) !== undefined && treeA.stateAt(treeA.idOf(pattern)!) ? [pattern] : [];
+      for (const match of matches) {
+        const id = treeA.idOf(match)!;
+        const state = treeA.stateAt(id)!;
+        const pairs: Array<[ImagePath, ImagePath]> = [];
+        if (state.entry.type === 'dir') {
+          // A directory's contents go into the destination, not the directory itself.
+          for (const { id: child } of treeA.walkVisible(treeA.layerCount - 1, id)) {
+            const path = treeA.pathOf(child);
+            if (filesA.has(path)) pairs.push([path, joinPath(dest, path.slice(match === '' ? 0 : match.length + 1))]);
+          }
+        } else if (filesA.has(match)) {
+          const into = edge.intoDirectory || isDirInB(dest);
+          pairs.push([match, into ? joinPath(dest, baseName(match)) : dest]);
+        }
+        for (const [from, to] of pairs) {
+          const fa = filesA.get(from)!;
+          const fb = filesB.get(to);
+          const differences = fb ? metadataDifferences(fa, fb) : [];
+          out.push({
+            source: displayPath(from),
+            destination: displayPath(to),
+            bytes: fa.bytes,
+            status: !fb ? 'missing' : differences.length === 0 ? 'identical' : 'differs',
+            ...(differences.length > 0 ? { differences } : {}),
+            ...(fb ? { layer: fb.layer } : {}),
+            how: 'copy-from',
+            line: edge.line,
+            instruction: edge.instruction,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Visible paths of `a` that a COPY source pattern (`*`, `?`, `[…]`, per path segment) matches. */
+function globVisible(a: Analysis, pattern: ImagePath): ImagePath[] {
+  const regex = globRegex(pattern);
+  const out: ImagePath[] = [];
+  for (const { id } of a.tree.walkVisible()) {
+    const path = a.tree.pathOf(id);
+    if (regex.test(path)) out.push(path);
+  }
+  return out;
+}
+
+/** Go's filepath.Match syntax (what the builder uses for COPY sources) as a regular expression. */
+export function globRegex(pattern: string): RegExp {
+  let out = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '[') {
+      const close = pattern.indexOf(']', i + 2);
+      if (close < 0) {
+        out += '\\[';
+        continue;
+      }
+      let body = pattern.slice(i + 1, close);
+      if (body.startsWith('^') || body.startsWith('!')) body = '^' + body.slice(1);
+      out += `[${body.replace(/\\/g, '\\\\')}]`;
+      i = close;
+    } else if (c === '\\' && i + 1 < pattern.length) {
+      out += escapeRegex(pattern[++i]!);
+    } else out += escapeRegex(c);
+  }
+  return new RegExp(out + '$');
+}
+
+function escapeRegex(c: string): string {
+  return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
+}
+
+/** Without a Dockerfile: files of B's own layers (above the shared base) that are not at the same
+ *  path in A but match exactly one file of A by size, mode and mtime (non-empty files only). */
+function matchCopies(filesA: Map<ImagePath, FileInfo>, filesB: Map<ImagePath, FileInfo>, sharedLayers: number): CopiedFile[] {
+  const byKey = new Map<string, FileInfo[]>();
+  const key = (f: FileInfo) => `${f.bytes}:${f.entry.mode}:${f.entry.mtime}`;
+  for (const f of filesA.values()) {
+    if (f.bytes === 0) continue;
+    const list = byKey.get(key(f)) ?? [];
+    list.push(f);
+    byKey.set(key(f), list);
+  }
+  const out: CopiedFile[] = [];
+  for (const fb of filesB.values()) {
+    if (fb.layer < sharedLayers || fb.bytes === 0 || filesA.has(fb.path)) continue;
+    const candidates = byKey.get(key(fb));
+    if (candidates?.length !== 1) continue;
+    out.push({ source: displayPath(candidates[0]!.path), destination: displayPath(fb.path), bytes: fb.bytes, status: 'identical', layer: fb.layer, how: 'matched' });
+  }
+  return out.sort((x, y) => (x.destination < y.destination ? -1 : x.destination > y.destination ? 1 : 0));
+}

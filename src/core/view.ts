@@ -1,0 +1,398 @@
+// What the file tree shows at one layer: which paths, in which order, with which sizes and
+// change markers. Pure functions over a MergedTree — the UI renders the result, and nothing here
+// knows about the screen.
+//
+// Everything is lazy. The visible rows come only from directories the user expanded; a
+// directory's children are listed (and sorted) the first time it is expanded under a given set
+// of options; subtree sizes are computed once per layer, in one pass over the node ids, and kept
+// in a small cache. Nothing walks the whole tree per keystroke.
+import type { LayerEntry } from './model.js';
+import { compareNames, type MergedTree, type NodeState, type RemovalCause } from './merge.js';
+
+/** What the selected layer did to a path: the three changes, or nothing. */
+export type RowStatus = 'added' | 'modified' | 'removed' | 'unchanged';
+export type SortOrder = 'size' | 'name';
+
+/** Which statuses are shown. A directory hidden by these is still shown when something shown
+ *  lies below it. */
+export interface StatusFilter {
+  added: boolean;
+  modified: boolean;
+  removed: boolean;
+  unchanged: boolean;
+}
+
+export const SHOW_ALL: Readonly<StatusFilter> = Object.freeze({ added: true, modified: true, removed: true, unchanged: true });
+
+export interface PathFilter {
+  /** The text as the user wrote it. */
+  source: string;
+  kind: 'substring' | 'regex';
+  /** Tests a displayed path (`/usr/bin/env`). */
+  test(displayedPath: string): boolean;
+}
+
+export interface ViewOptions {
+  /** Show the merged filesystem after this layer. */
+  layer: number;
+  /** Only paths this layer changed (and their directories), sized by the bytes it changed. */
+  changesOnly: boolean;
+  show: StatusFilter;
+  sort: SortOrder;
+  filter?: PathFilter | undefined;
+}
+
+/** One row of the tree, described for display. */
+export interface TreeRow {
+  id: number;
+  /** 0 for the entries of `/`. */
+  depth: number;
+  name: string;
+  status: RowStatus;
+  /** The entry shown: the visible one, or for a removed path the one the layer removed. */
+  entry: LayerEntry;
+  /** Layer that stores `entry`. */
+  entryLayer: number;
+  /** Layer that added the path (start of its current presence). */
+  addedIn: number;
+  isDir: boolean;
+  /** Content bytes of the entry itself (0 for a directory; a hard link shows the bytes it shares). */
+  ownSize: number;
+  /** Regular-file bytes below a directory (what this layer changed below it, in changes-only mode);
+   *  equal to ownSize for anything else. */
+  size: number;
+  /** Why a removed path went. */
+  cause?: RemovalCause;
+  /** The path itself matches the filter (rather than being shown as an ancestor of a match). */
+  match: boolean;
+}
+
+/** The flattened rows for one set of options and expanded directories: node ids and depths. */
+export class VisibleRows {
+  private index?: Map<number, number>;
+  constructor(
+    readonly ids: readonly number[],
+    readonly depths: readonly number[],
+  ) {}
+
+  get length(): number {
+    return this.ids.length;
+  }
+
+  indexOf(id: number): number {
+    if (!this.index) {
+      this.index = new Map();
+      this.ids.forEach((rowId, i) => this.index!.set(rowId, i));
+    }
+    return this.index.get(id) ?? -1;
+  }
+}
+
+/** Parses what the user typed at the filter prompt: `/body/` or `/body/i` is a regular
+ *  expression, anything else a substring (case-insensitive unless it has an upper-case letter).
+ *  Empty text means no filter. */
+export function parseFilter(text: string): { ok: true; filter: PathFilter | undefined } | { ok: false; error: string } {
+  const source = text.trim();
+  if (source === '') return { ok: true, filter: undefined };
+  const re = /^\/(.+)\/(i?)$/s.exec(source);
+  if (re) {
+    let regex: RegExp;
+    try {
+      regex = new RegExp(re[1]!, re[2]);
+    } catch (e) {
+      return { ok: false, error: `bad regular expression: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    return { ok: true, filter: { source, kind: 'regex', test: (p) => regex.test(p) } };
+  }
+  if (/[A-Z]/.test(source)) return { ok: true, filter: { source, kind: 'substring', test: (p) => p.includes(source) } };
+  const lower = source.toLowerCase();
+  return { ok: true, filter: { source, kind: 'substring', test: (p) => p.toLowerCase().includes(lower) } };
+}
+
+/** Node ids from the root's child down to `id`'s parent: the directories to expand to reveal it. */
+export function ancestorIds(tree: MergedTree, id: number): number[] {
+  const out: number[] = [];
+  for (let p = tree.parentOf(id); p > 0; p = tree.parentOf(p)) out.push(p);
+  return out.reverse();
+}
+
+interface Status {
+  status: RowStatus;
+  /** Visible state, or for a removed path the state just before the layer. */
+  state: NodeState;
+  cause?: RemovalCause;
+}
+
+/** Per-options memo: displayed children of each directory, and the displayed set when the
+ *  options restrict what is shown to a computable set. */
+interface OptionsCache {
+  children: Map<number, number[]>;
+  /** Nodes shown when every unchanged path is shown and no filter applies: hidden-status nodes
+   *  resolved on demand (true: shown because something shown lies below). */
+  memo: Map<number, boolean>;
+  /** Otherwise: the shown nodes, precomputed from the changed paths or the filter matches. */
+  closure?: Set<number>;
+  matches?: number[];
+}
+
+const OPTIONS_CACHE_SIZE = 16;
+
+export class TreeView {
+  private readonly sizeCache = new Map<number, Float64Array>();
+  private readonly sizeCacheLimit: number;
+  private readonly changedCache = new Map<number, Map<number, number>>();
+  private readonly optionsCache = new Map<string, OptionsCache>();
+  private readonly matchCache = new Map<string, number[]>();
+
+  constructor(readonly tree: MergedTree) {
+    // Subtree sizes cost 8 bytes a node per layer: keep as many layers as fit in ~64 MB.
+    this.sizeCacheLimit = Math.max(2, Math.floor(8_000_000 / Math.max(1, tree.nodeCount)));
+  }
+
+  /** What `layer` did to `id`, with the entry to show; undefined when the path is absent after
+   *  the layer and the layer did not remove it. */
+  statusAt(id: number, layer: number): Status | undefined {
+    const { tree } = this;
+    if (id === 0) return { status: 'unchanged', state: tree.stateAt(0, layer)! };
+    const event = tree.eventAt(id, layer);
+    if (event?.change === 'removed') {
+      const before = layer > 0 ? tree.stateAt(id, layer - 1) : undefined;
+      if (!before) return undefined;
+      return { status: 'removed', state: before, ...(event.cause ? { cause: event.cause } : {}) };
+    }
+    const state = tree.stateAt(id, layer);
+    if (!state) return undefined;
+    return { status: event ? event.change : 'unchanged', state };
+  }
+
+  /** Regular-file bytes visible below (and at) every node after `layer`, indexed by node id.
+   *  One pass over the node ids (a parent's id is always below its children's), cached. */
+  sizesAt(layer: number): Float64Array {
+    const cached = this.sizeCache.get(layer);
+    if (cached) {
+      this.sizeCache.delete(layer);
+      this.sizeCache.set(layer, cached);
+      return cached;
+    }
+    const { tree } = this;
+    const sizes = new Float64Array(tree.nodeCount);
+    for (let id = tree.nodeCount - 1; id > 0; id--) {
+      const state = tree.stateAt(id, layer);
+      if (!state) continue;
+      if (state.entry.type === 'file') sizes[id]! += state.entry.size;
+      sizes[tree.parentOf(id)]! += sizes[id]!;
+    }
+    this.sizeCache.set(layer, sizes);
+    if (this.sizeCache.size > this.sizeCacheLimit) this.sizeCache.delete(this.sizeCache.keys().next().value!);
+    return sizes;
+  }
+
+  /** Bytes `layer` changed below each directory: regular files it added or modified (their new
+   *  size) or removed (their old size). Only the touched paths and their ancestors appear. */
+  changedBytes(layer: number): Map<number, number> {
+    const cached = this.changedCache.get(layer);
+    if (cached) return cached;
+    const { tree } = this;
+    const out = new Map<number, number>();
+    for (const id of tree.touchedBy[layer] ?? []) {
+      const status = this.statusAt(id, layer);
+      if (!status) continue;
+      const bytes = status.state.entry.type === 'file' ? status.state.entry.size : 0;
+      for (let n = id; n >= 0; n = n === 0 ? -1 : tree.parentOf(n)) out.set(n, (out.get(n) ?? 0) + bytes);
+    }
+    this.changedCache.set(layer, out);
+    return out;
+  }
+
+  /** The size shown for a node: a file's own bytes; a directory's subtree bytes (or the bytes
+   *  the layer changed below it, in changes-only mode). */
+  sizeOf(id: number, options: ViewOptions, status: Status): { ownSize: number; size: number } {
+    const { tree } = this;
+    const { entry } = status.state;
+    const ownSize = entry.type === 'dir' ? 0 : tree.contentSize(entry, status.state.layer);
+    if (entry.type !== 'dir') return { ownSize, size: ownSize };
+    if (options.changesOnly) return { ownSize, size: this.changedBytes(options.layer).get(id) ?? 0 };
+    const layer = status.status === 'removed' ? options.layer - 1 : options.layer;
+    return { ownSize, size: this.sizesAt(layer)[id] ?? 0 };
+  }
+
+  /** Ids of every node (in any layer) whose displayed path matches the filter, ascending. */
+  matchingIds(filter: PathFilter): number[] {
+    const key = `${filter.kind}:${filter.source}`;
+    const cached = this.matchCache.get(key);
+    if (cached) return cached;
+    const out: number[] = [];
+    for (let id = 1; id < this.tree.nodeCount; id++) if (filter.test('/' + this.tree.pathOf(id))) out.push(id);
+    this.matchCache.set(key, out);
+    if (this.matchCache.size > 8) this.matchCache.delete(this.matchCache.keys().next().value!);
+    return out;
+  }
+
+  describe(id: number, depth: number, options: ViewOptions): TreeRow | undefined {
+    const status = this.statusAt(id, options.layer);
+    if (!status) return undefined;
+    const { state } = status;
+    const { ownSize, size } = this.sizeOf(id, options, status);
+    return {
+      id,
+      depth,
+      name: this.tree.nameOf(id),
+      status: status.status,
+      entry: state.entry,
+      entryLayer: state.layer,
+      addedIn: state.addedIn,
+      isDir: state.entry.type === 'dir',
+      ownSize,
+      size,
+      ...(status.cause ? { cause: status.cause } : {}),
+      match: options.filter ? options.filter.test('/' + this.tree.pathOf(id)) : false,
+    };
+  }
+
+  /** The rows to show: the root's displayed children, and recursively those of every expanded
+   *  directory. Only expanded directories are listed. */
+  rows(options: ViewOptions, expanded: ReadonlySet<number>): VisibleRows {
+    const ids: number[] = [];
+    const depths: number[] = [];
+    const stack: Array<[number, number]> = [];
+    const push = (parent: number, depth: number) => {
+      const kids = this.childrenOf(parent, options);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, depth]);
+    };
+    push(0, 0);
+    while (stack.length > 0) {
+      const [id, depth] = stack.pop()!;
+      ids.push(id);
+      depths.push(depth);
+      if (expanded.has(id)) push(id, depth + 1);
+    }
+    return new VisibleRows(ids, depths);
+  }
+
+  /** The displayed children of `id`, sorted. */
+  childrenOf(id: number, options: ViewOptions): readonly number[] {
+    const cache = this.cacheFor(options);
+    const known = cache.children.get(id);
+    if (known) return known;
+    const { tree } = this;
+    const kids: Array<{ id: number; name: string; size: number }> = [];
+    for (const child of tree.childrenOf(id)) {
+      if (!this.displayed(child, options, cache)) continue;
+      const status = this.statusAt(child, options.layer)!;
+      kids.push({ id: child, name: tree.nameOf(child), size: options.sort === 'size' ? this.sizeOf(child, options, status).size : 0 });
+    }
+    if (options.sort === 'size') kids.sort((a, b) => b.size - a.size || compareNames(a.name, b.name));
+    else kids.sort((a, b) => compareNames(a.name, b.name));
+    const out = kids.map((k) => k.id);
+    cache.children.set(id, out);
+    return out;
+  }
+
+  /** Filter matches that are displayed, in display order (as if every directory were expanded). */
+  matchesInOrder(options: ViewOptions): readonly number[] {
+    if (!options.filter) return [];
+    const cache = this.cacheFor(options);
+    if (cache.matches) return cache.matches;
+    const out: number[] = [];
+    // With a filter the displayed set is the matches and their ancestors: small enough to walk.
+    const stack: number[] = [...this.childrenOf(0, options)].reverse();
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (options.filter.test('/' + this.tree.pathOf(id))) out.push(id);
+      const kids = this.childrenOf(id, options);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+    cache.matches = out;
+    return out;
+  }
+
+  /** Whether a status passes the status toggles and the changes-only mode. */
+  private passes(status: RowStatus, options: ViewOptions): boolean {
+    if (status === 'unchanged') return options.show.unchanged && !options.changesOnly;
+    return options.show[status];
+  }
+
+  private displayed(id: number, options: ViewOptions, cache: OptionsCache): boolean {
+    if (cache.closure) return cache.closure.has(id);
+    // Every unchanged path is shown and there is no filter: only the few paths this layer touched
+    // can be hidden, and those are resolved (and memoised) on demand.
+    const memo = cache.memo.get(id);
+    if (memo !== undefined) return memo;
+    const status = this.statusAt(id, options.layer);
+    let shown: boolean;
+    if (!status) shown = false;
+    else if (this.passes(status.status, options)) shown = true;
+    else shown = this.tree.childrenOf(id).some((c) => this.displayed(c, options, cache));
+    cache.memo.set(id, shown);
+    return shown;
+  }
+
+  private cacheFor(options: ViewOptions): OptionsCache {
+    const { show } = options;
+    const key = [
+      options.layer,
+      options.changesOnly ? 'c' : 'a',
+      `${+show.added}${+show.modified}${+show.removed}${+show.unchanged}`,
+      options.sort,
+      options.filter ? `${options.filter.kind}:${options.filter.source}` : '',
+    ].join('|');
+    const known = this.optionsCache.get(key);
+    if (known) {
+      this.optionsCache.delete(key);
+      this.optionsCache.set(key, known);
+      return known;
+    }
+    const cache: OptionsCache = { children: new Map(), memo: new Map() };
+    if (options.filter || !this.passes('unchanged', options)) cache.closure = this.closure(options);
+    this.optionsCache.set(key, cache);
+    if (this.optionsCache.size > OPTIONS_CACHE_SIZE) this.optionsCache.delete(this.optionsCache.keys().next().value!);
+    return cache;
+  }
+
+  /** The shown set when it is bounded: paths that pass every test (drawn from the filter's
+   *  matches, or from what the layer touched), plus their ancestors. */
+  private closure(options: ViewOptions): Set<number> {
+    const { tree } = this;
+    const candidates = options.filter ? this.matchingIds(options.filter) : (tree.touchedBy[options.layer] ?? []);
+    const shown = new Set<number>([0]);
+    for (const id of candidates) {
+      if (shown.has(id)) continue;
+      const status = this.statusAt(id, options.layer);
+      if (!status || !this.passes(status.status, options)) continue;
+      for (let n = id; !shown.has(n); n = tree.parentOf(n)) shown.add(n);
+    }
+    return shown;
+  }
+}
+
+/** `ls -l` style type and permission string: `drwxr-xr-x`, `-rwsr-xr-x`, `lrwxrwxrwx`. */
+export function modeString(entry: LayerEntry): string {
+  const type =
+    entry.type === 'dir'
+      ? 'd'
+      : entry.type === 'symlink'
+        ? 'l'
+        : entry.type === 'other'
+          ? entry.device === 'char'
+            ? 'c'
+            : entry.device === 'block'
+              ? 'b'
+              : 'p'
+          : '-';
+  const m = entry.mode;
+  const bit = (mask: number, ch: string) => (m & mask ? ch : '-');
+  const special = (exec: number, flag: number, on: string, off: string, plain: string) =>
+    m & flag ? (m & exec ? on : off) : m & exec ? plain : '-';
+  return (
+    type +
+    bit(0o400, 'r') +
+    bit(0o200, 'w') +
+    special(0o100, 0o4000, 's', 'S', 'x') +
+    bit(0o040, 'r') +
+    bit(0o020, 'w') +
+    special(0o010, 0o2000, 's', 'S', 'x') +
+    bit(0o004, 'r') +
+    bit(0o002, 'w') +
+    special(0o001, 0o1000, 't', 'T', 'x')
+  );
+}

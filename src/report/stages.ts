@@ -1,0 +1,172 @@
+// Reports of a multi-stage build and of a two-image comparison: the JSON of `layerscope build
+// --json` / `layerscope compare --json`, and the text printed when stdout is not a terminal.
+import type { Analysis } from '../core/analysis.js';
+import type { AdviceItem } from '../core/advice.js';
+import type { Comparison } from '../core/compare.js';
+import { stageLabel, type Stage, type StageEdge, type StageGraph } from '../core/stages.js';
+import { jsonReport, type JsonReport } from './json.js';
+import { bytes, clip, padLeft, padRight, shortCommand } from './format.js';
+
+/** One built stage with its analysis. */
+export interface BuiltStageResult {
+  stage: Stage;
+  tag: string;
+  imageId: string;
+  analysis: Analysis;
+}
+
+export interface BuildResult {
+  context: string;
+  dockerfile: string;
+  graph: StageGraph;
+  /** The stage the build was for: --target, else the last. */
+  finalStage: number;
+  stages: BuiltStageResult[];
+  /** The final stage against each stage it copies from. */
+  comparisons: Comparison[];
+  /** Advice for the final stage. */
+  advice: AdviceItem[];
+}
+
+export interface BuildJsonStage {
+  index: number;
+  name: string | null;
+  label: string;
+  tag: string;
+  imageId: string;
+  base: Stage['base'];
+  from: string;
+  line: number;
+  /** Stages this one copies or mounts files from. */
+  copiesFrom: number[];
+  report: JsonReport;
+}
+
+export interface BuildJson {
+  context: string;
+  dockerfile: string;
+  finalStage: number;
+  args: StageGraph['args'];
+  stages: BuildJsonStage[];
+  edges: StageEdge[];
+  comparisons: Comparison[];
+  advice: AdviceItem[];
+  warnings: string[];
+}
+
+export function buildJsonReport(result: BuildResult): BuildJson {
+  const { graph } = result;
+  return {
+    context: result.context,
+    dockerfile: result.dockerfile,
+    finalStage: result.finalStage,
+    args: graph.args,
+    stages: result.stages.map(({ stage, tag, imageId, analysis }) => ({
+      index: stage.index,
+      name: stage.name ?? null,
+      label: stageLabel(stage),
+      tag,
+      imageId,
+      base: stage.base,
+      from: stage.from,
+      line: stage.line,
+      copiesFrom: [...new Set(graph.edges.filter((e) => e.stage === stage.index && e.from.kind === 'stage').map((e) => (e.from as { index: number }).index))].sort((a, b) => a - b),
+      report: jsonReport(analysis),
+    })),
+    edges: graph.edges,
+    comparisons: result.comparisons,
+    advice: result.advice,
+    warnings: graph.warnings,
+  };
+}
+
+function files(n: number): string {
+  return `${n} file${n === 1 ? '' : 's'}`;
+}
+
+/** "builder 1.1 GB → final 150 MB, −86%" */
+export function reductionLine(c: Comparison): string {
+  return `${c.a.label} ${bytes(c.a.storedBytes)} → ${c.b.label} ${bytes(c.b.storedBytes)}, ${signedPercent(c.reduction.ratio)}`;
+}
+
+/** −86% for a reduction, +12% for growth (ratio is the reduction). */
+export function signedPercent(reduction: number): string {
+  const pct = Math.round(Math.abs(reduction) * 1000) / 10;
+  const text = Number.isInteger(pct) ? String(pct) : pct.toFixed(1);
+  return reduction >= 0 ? `−${text}%` : `+${text}%`;
+}
+
+export function comparisonText(c: Comparison, width = 100): string[] {
+  const lines: string[] = [];
+  lines.push(reductionLine(c));
+  lines.push(`  shared base   ${padLeft(bytes(c.sharedBase.bytes), 9)}  ${c.sharedBase.layers} layers both start with`);
+  lines.push(
+    `  own layers    ${c.a.label} ${bytes(c.unique.a.bytes)} (${c.unique.a.layers} layers) → ${c.b.label} ${bytes(c.unique.b.bytes)} (${c.unique.b.layers} layers), ${signedPercent(c.userReduction.ratio)}`,
+  );
+  const group = (title: string, bucket: Comparison['onlyInA']) => {
+    lines.push(`  ${title}: ${files(bucket.files)}, ${bytes(bucket.bytes)}`);
+    for (const g of bucket.groups) {
+      const left = `    ${padLeft(bytes(g.bytes), 9)}  ${padLeft(files(g.files), 11)}  ${padRight(g.category, 13)} `;
+      lines.push(left + clip(g.path, width - left.length));
+    }
+  };
+  group(`only in ${c.a.label} (left behind)`, c.onlyInA);
+  const identical = c.copiedSummary.identical;
+  const how = c.copied.some((x) => x.how === 'matched') ? 'matched by size+mode+mtime' : 'COPY --from';
+  lines.push(
+    `  copied ${c.a.label} → ${c.b.label} (${how}): ${files(c.copiedSummary.files)}, ${bytes(c.copiedSummary.bytes)}, ${identical} identical (size+mode+mtime)`,
+  );
+  for (const f of c.copied.slice(0, 20)) {
+    const left = `    ${padLeft(bytes(f.bytes), 9)}  ${padRight(f.status, 9)} ${f.layer !== undefined ? padRight(`L${f.layer}`, 4) : '    '} `;
+    const why = f.differences ? ` (${f.differences.join(', ')} differ${f.differences.length === 1 ? 's' : ''})` : '';
+    lines.push(left + clip(`${f.source} → ${f.destination}${why}`, width - left.length));
+  }
+  if (c.copied.length > 20) lines.push(`    … ${c.copied.length - 20} more (see --json)`);
+  group(`only in ${c.b.label}`, c.onlyInB);
+  lines.push(`  in both (same path): ${files(c.inBoth.files)}, ${bytes(c.inBoth.bytes)}, ${c.inBoth.differing} differ`);
+  return lines;
+}
+
+export function adviceText(items: AdviceItem[], width = 100, max = 10): string[] {
+  if (items.length === 0) return ['  nothing to flag'];
+  const lines: string[] = [];
+  for (const item of items.slice(0, max)) {
+    lines.push(clip(`  ${padLeft(bytes(item.bytes), 9)}  ${item.title}: ${item.paths.join(', ')}${item.files > item.paths.length ? `, … (${item.files} files)` : ''}`, width));
+    lines.push(clip(`             by layer ${item.layer}: ${shortCommand(item.command) || '(no command recorded)'}`, width));
+    if (item.laterLayer !== undefined) lines.push(clip(`             then layer ${item.laterLayer}: ${shortCommand(item.laterCommand ?? '')}`, width));
+    lines.push(clip(`             fix: ${item.fix}`, width));
+  }
+  if (items.length > max) lines.push(`  … ${items.length - max} more (see --json)`);
+  return lines;
+}
+
+export function buildTextReport(result: BuildResult, width = 100): string {
+  const lines: string[] = [];
+  lines.push(`Built ${result.stages.length} stage${result.stages.length === 1 ? '' : 's'} of ${result.dockerfile}`);
+  lines.push(`  ${padLeft('#', 2)}  ${padRight('stage', 14)} ${padLeft('size', 9)}  ${padLeft('layers', 6)}  tag`);
+  for (const s of result.stages) {
+    const mark = s.stage.index === result.finalStage ? '  (final)' : '';
+    lines.push(
+      clip(`  ${padLeft(String(s.stage.index), 2)}  ${padRight(stageLabel(s.stage), 14)} ${padLeft(bytes(s.analysis.account.storedBytes), 9)}  ${padLeft(String(s.analysis.image.layers.length), 6)}  ${s.tag}${mark}`, width),
+    );
+  }
+  for (const c of result.comparisons) {
+    lines.push('');
+    lines.push(...comparisonText(c, width));
+  }
+  const final = result.stages.find((s) => s.stage.index === result.finalStage);
+  if (final) {
+    lines.push('');
+    lines.push(`Advice for ${stageLabel(final.stage)} (${final.tag})`);
+    lines.push(...adviceText(result.advice, width));
+  }
+  if (result.graph.warnings.length > 0) {
+    lines.push('');
+    for (const w of result.graph.warnings) lines.push(`warning: ${w}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function compareTextReport(c: Comparison, advice: AdviceItem[], width = 100): string {
+  return [...comparisonText(c, width), '', `Advice for ${c.b.label}`, ...adviceText(advice, width)].join('\n') + '\n';
+}

@@ -1,0 +1,201 @@
+// The layer summary cache, shared by every source: reopening an image (or another image that
+// shares its base layers) reads no layer blob whose summary is here.
+//
+// Where: `$LAYERSCOPE_CACHE_DIR` if set (tests point it at a temp dir), else
+// `$XDG_CACHE_HOME/layerscope`, else `~/.cache/layerscope`. Inside, one directory per format
+// version (`v1/`), so a future format never misreads an old entry.
+// Entries: `v1/<hex of the diffID>.json.gz`, the LayerSummary as gzip-compressed JSON. A diffID
+// is the sha256 of the layer's uncompressed tar, so an entry is valid for that content wherever
+// it comes from; analyseImage only stores a summary after checking it against the image config.
+// Writes go to a temp file in the same directory and are renamed into place (atomic on POSIX:
+// a reader sees the old entry, the new one, or none). A read refreshes the entry's mtime; when
+// the entries pass the size cap (default 1 GiB) the least recently used go first. An entry that
+// cannot be read back (truncated, corrupt, wrong shape) is deleted and treated as a miss.
+// The cache never fails an analysis: any error reading or writing it is a miss or a skipped write.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import type { SummaryCache } from '../core/analyse.js';
+import type { LayerSummary } from '../core/model.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+export const CACHE_FORMAT = 'v1';
+export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
+const ENTRY = /^([a-f0-9]{64})\.json\.gz$/;
+const TEMP_PREFIX = '.tmp-';
+/** A temp file this old was left by a process that died mid-write. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+export interface SummaryCacheOptions {
+  /** The cache root (the `v1/` directory goes inside). Default: see cacheRoot(). */
+  dir?: string;
+  /** Size cap for all entries together. */
+  maxBytes?: number;
+}
+
+export interface OpenedSummaryCache extends SummaryCache {
+  /** The directory holding this format's entries. */
+  readonly dir: string;
+}
+
+/** `$LAYERSCOPE_CACHE_DIR`, `$XDG_CACHE_HOME/layerscope` or `~/.cache/layerscope`. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LAYERSCOPE_CACHE_DIR) return env.LAYERSCOPE_CACHE_DIR;
+  const xdg = env.XDG_CACHE_HOME;
+  // The XDG spec says relative paths are invalid and must be ignored.
+  if (xdg && xdg.startsWith('/')) return join(xdg, 'layerscope');
+  return join(homedir(), '.cache', 'layerscope');
+}
+
+export function openSummaryCache(options: SummaryCacheOptions = {}): OpenedSummaryCache {
+  return new FileSummaryCache(join(options.dir ?? cacheRoot(), CACHE_FORMAT), options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
+}
+
+interface Entry {
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+class FileSummaryCache implements OpenedSummaryCache {
+  /** Bytes of entries, once known (scanned at the first write), kept current by our own writes. */
+  private total: number | undefined;
+
+  constructor(
+    readonly dir: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  async get(diffId: string): Promise<LayerSummary | undefined> {
+    const file = this.fileOf(diffId);
+    if (!file) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch {
+      return undefined;
+    }
+    let summary: LayerSummary | undefined;
+    try {
+      const parsed: unknown = JSON.parse((await gunzipAsync(bytes)).toString('utf8'));
+      summary = isSummary(parsed, diffId) ? parsed : undefined;
+    } catch {
+      summary = undefined;
+    }
+    if (!summary) {
+      await unlink(file).catch(() => undefined);
+      if (this.total !== undefined) this.total = Math.max(0, this.total - bytes.length);
+      return undefined;
+    }
+    const now = new Date();
+    await utimes(file, now, now).catch(() => undefined); // least recently *used* goes first
+    return summary;
+  }
+
+  async put(summary: LayerSummary): Promise<void> {
+    const file = this.fileOf(summary.diffId);
+    if (!file || this.maxBytes <= 0) return;
+    try {
+      const bytes = await gzipAsync(Buffer.from(JSON.stringify(summary)));
+      if (bytes.length > this.maxBytes) return;
+      await mkdir(this.dir, { recursive: true });
+      const previous = await stat(file).then((s) => s.size, () => 0);
+      const temp = join(this.dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+      try {
+        await writeFile(temp, bytes, { mode: 0o644 });
+        await rename(temp, file);
+      } catch (e) {
+        await unlink(temp).catch(() => undefined);
+        throw e;
+      }
+      const total =
+        this.total === undefined
+          ? (await this.scan()).reduce((n, e) => n + e.size, 0)
+          : this.total + bytes.length - previous;
+      this.total = total;
+      if (total > this.maxBytes) await this.evict(file);
+    } catch {
+      // A cache that cannot be written (read-only home, full disk) only costs speed.
+    }
+  }
+
+  /** Removes least recently used entries until the rest fit in 90% of the cap (spares `keep`). */
+  private async evict(keep: string): Promise<void> {
+    const entries = (await this.scan()).sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
+    let total = entries.reduce((n, e) => n + e.size, 0);
+    const target = Math.floor(this.maxBytes * 0.9);
+    for (const entry of entries) {
+      if (total <= target) break;
+      const path = join(this.dir, entry.name);
+      if (path === keep) continue;
+      try {
+        await unlink(path);
+        total -= entry.size;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') total -= entry.size; // another process got there first
+      }
+    }
+    this.total = total;
+  }
+
+  /** Entries with sizes and mtimes; stale temp files are removed on the way. */
+  private async scan(): Promise<Entry[]> {
+    const entries: Entry[] = [];
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return entries;
+    }
+    const now = Date.now();
+    for (const name of names) {
+      const path = join(this.dir, name);
+      const isEntry = ENTRY.test(name);
+      if (!isEntry && !name.startsWith(TEMP_PREFIX)) continue;
+      try {
+        const s = await stat(path);
+        if (isEntry) entries.push({ name, size: s.size, mtimeMs: s.mtimeMs });
+        else if (now - s.mtimeMs > STALE_TEMP_MS) await unlink(path);
+      } catch {
+        // vanished meanwhile
+      }
+    }
+    return entries;
+  }
+
+  private fileOf(diffId: string): string | undefined {
+    const m = /^sha256:([a-f0-9]{64})$/.exec(diffId);
+    return m ? join(this.dir, `${m[1]}.json.gz`) : undefined;
+  }
+}
+
+/** The shape analyseImage and the merge rely on; anything else is treated as corrupt. */
+function isSummary(value: unknown, diffId: string): value is LayerSummary {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Record<string, unknown>;
+  return (
+    s.diffId === diffId &&
+    (s.compression === 'none' || s.compression === 'gzip' || s.compression === 'zstd') &&
+    Number.isSafeInteger(s.blobBytes) &&
+    Number.isSafeInteger(s.tarBytes) &&
+    Number.isSafeInteger(s.sizeBytes) &&
+    Array.isArray(s.changes) &&
+    s.changes.every(isChange) &&
+    Array.isArray(s.warnings) &&
+    s.warnings.every((w) => typeof w === 'string')
+  );
+}
+
+function isChange(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const c = value as Record<string, unknown>;
+  if (c.op === 'whiteout' || c.op === 'opaque') return typeof c.path === 'string';
+  if (c.op !== 'entry' || typeof c.entry !== 'object' || c.entry === null) return false;
+  const e = c.entry as Record<string, unknown>;
+  return typeof e.path === 'string' && typeof e.type === 'string' && typeof e.size === 'number' && typeof e.mode === 'number';
+}

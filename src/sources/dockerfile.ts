@@ -1,0 +1,316 @@
+// A Dockerfile's stages and the files that flow between them, from the text alone (no engine):
+// which image or earlier stage each stage starts from (ARGs before the first FROM and
+// --build-arg overrides applied, as the builder does), and every `COPY --from` / `RUN
+// --mount=from=` edge with its source paths and its destination resolved against WORKDIR.
+// Parsed with dockerfile-ast; variables are expanded here, following the Dockerfile reference
+// (`$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR:+word}`, `${VAR-word}`, `${VAR+word}`, escaped `\$`).
+import { DockerfileParser, type Instruction, type ModifiableInstruction } from 'dockerfile-ast';
+import { InputError } from '../core/errors.js';
+import { hasWildcard, resolvePath, type BuildArg, type Stage, type StageBase, type StageEdge, type StageGraph } from '../core/stages.js';
+
+export * from '../core/stages.js';
+
+export interface ParseOptions {
+  /** --build-arg NAME=VALUE overrides. */
+  buildArgs?: Record<string, string>;
+  /** Shown in messages (the Dockerfile's path). */
+  file?: string;
+}
+
+type Vars = Map<string, string>;
+
+export function parseDockerfile(text: string, options: ParseOptions = {}): StageGraph {
+  const file = options.file ?? 'Dockerfile';
+  const buildArgs = options.buildArgs ?? {};
+  const dockerfile = DockerfileParser.parse(text);
+  const escape = dockerfile.getEscapeCharacter();
+  const warnings: string[] = [];
+  const declared = new Set<string>();
+
+  // Global ARGs: those before the first FROM. Usable in FROM lines; inside a stage only when
+  // redeclared (`ARG NAME` without a value takes the global value).
+  const globals: Vars = new Map();
+  const args: BuildArg[] = [];
+  const instructions = dockerfile.getInstructions();
+  const firstFrom = instructions.findIndex((i) => i.getKeyword() === 'FROM');
+  if (firstFrom < 0) throw new InputError(`${file}: no FROM instruction; a Dockerfile starts its first stage with FROM`);
+  for (const instruction of instructions.slice(0, firstFrom)) {
+    if (instruction.getKeyword() !== 'ARG') continue;
+    for (const arg of argDeclarations(instruction, globals, escape)) {
+      declared.add(arg.name);
+      const value = buildArgs[arg.name] ?? arg.default;
+      if (value !== undefined) globals.set(arg.name, value);
+      args.push({ ...arg, ...(value !== undefined ? { value } : {}) });
+    }
+  }
+
+  const stages: Stage[] = [];
+  const edges: StageEdge[] = [];
+  const stageEnv: Vars[] = [];
+  let current: { stage: Stage; vars: Vars; env: Vars } | undefined;
+
+  const stageByRef = (ref: string, numeric: boolean): number | undefined => {
+    const lower = ref.toLowerCase();
+    const named = stages.findIndex((s) => s.name === lower);
+    if (named >= 0) return named;
+    if (numeric && /^\d+$/.test(ref)) {
+      const n = Number(ref);
+      return n < stages.length ? n : undefined;
+    }
+    return undefined;
+  };
+
+  for (const instruction of instructions.slice(firstFrom)) {
+    const keyword = instruction.getKeyword();
+    const line = instruction.getRange().start.line + 1;
+    if (keyword === 'FROM') {
+      const words = instruction.getArguments().map((a) => a.getValue());
+      const fromText = words[0] ?? '';
+      if (fromText === '') throw new InputError(`${file}:${line}: FROM needs an image`);
+      const from = expand(fromText, globals, escape);
+      const asAt = words.findIndex((w, i) => i > 0 && w.toLowerCase() === 'as');
+      const name = asAt > 0 ? words[asAt + 1]?.toLowerCase() : undefined;
+      if (asAt > 0 && !name) throw new InputError(`${file}:${line}: FROM … AS needs a stage name`);
+      if (name !== undefined) {
+        if (!/^[a-z][a-z0-9._-]*$/.test(name)) throw new InputError(`${file}:${line}: invalid stage name "${name}": use letters, digits, '.', '_' and '-', starting with a letter`);
+        if (stages.some((s) => s.name === name)) throw new InputError(`${file}:${line}: duplicate stage name "${name}"`);
+      }
+      const baseStage = stageByRef(from, false);
+      const base: StageBase =
+        baseStage !== undefined ? { kind: 'stage', index: baseStage } : from.toLowerCase() === 'scratch' ? { kind: 'scratch' } : { kind: 'image', ref: from };
+      const platformFlag = flagValue(instruction, 'platform');
+      const stage: Stage = {
+        index: stages.length,
+        ...(name !== undefined ? { name } : {}),
+        base,
+        fromText,
+        from,
+        ...(platformFlag !== undefined ? { platform: expand(platformFlag, globals, escape) } : {}),
+        line,
+        endLine: instruction.getRange().end.line + 1,
+        workdir: base.kind === 'stage' ? stages[base.index]!.workdir : '/',
+        instructions: 0,
+      };
+      stages.push(stage);
+      const env: Vars = base.kind === 'stage' ? new Map(stageEnv[base.index]) : new Map();
+      stageEnv.push(env);
+      current = { stage, vars: new Map(), env };
+      continue;
+    }
+    const { stage, vars, env } = current!;
+    stage.instructions += 1;
+    stage.endLine = instruction.getRange().end.line + 1;
+    // Inside a stage, ENV wins over ARG of the same name (Dockerfile reference, "Using ARG variables").
+    const scope = (): Vars => new Map([...vars, ...env]);
+    switch (keyword) {
+      case 'ARG':
+        for (const arg of argDeclarations(instruction, scope(), escape)) {
+          declared.add(arg.name);
+          const value = buildArgs[arg.name] ?? arg.default ?? globals.get(arg.name);
+          if (value !== undefined) vars.set(arg.name, value);
+        }
+        break;
+      case 'ENV':
+        for (const [k, v] of envPairs(instruction, scope(), escape)) env.set(k, v);
+        break;
+      case 'WORKDIR': {
+        const dir = expand(instruction.getArguments().map((a) => a.getValue()).join(' '), scope(), escape);
+        stage.workdir = resolvePath(stage.workdir, dir);
+        break;
+      }
+      case 'COPY':
+      case 'ADD': {
+        const fromFlag = flagValue(instruction, 'from');
+        if (fromFlag === undefined) break;
+        if (keyword === 'ADD') warnings.push(`${file}:${line}: ADD --from is not a Dockerfile feature; the builder rejects it`);
+        const words = copyWords(instruction, scope(), escape);
+        if (words.length < 2) throw new InputError(`${file}:${line}: ${keyword} needs a source and a destination`);
+        const rawFrom = expand(fromFlag, scope(), escape);
+        const fromStage = stageByRef(rawFrom, true);
+        if (fromStage === stage.index) throw new InputError(`${file}:${line}: ${keyword} --from=${rawFrom} refers to its own stage`);
+        const sources = words.slice(0, -1).map((s) => resolvePath('/', s));
+        const dest = words[words.length - 1]!;
+        edges.push({
+          kind: 'copy',
+          stage: stage.index,
+          from: fromStage !== undefined ? { kind: 'stage', index: fromStage } : { kind: 'image', ref: rawFrom },
+          sources,
+          destination: resolvePath(stage.workdir, dest),
+          intoDirectory: dest.endsWith('/') || sources.length > 1 || sources.some(hasWildcard),
+          line,
+          instruction: oneLineText(instruction),
+        });
+        break;
+      }
+      case 'RUN':
+        for (const mount of flagValues(instruction, 'mount')) {
+          const opts = mountOptions(expand(mount, scope(), escape));
+          const from = opts.get('from');
+          if (from === undefined) continue;
+          const type = opts.get('type') ?? 'bind';
+          if (type !== 'bind' && type !== 'cache') continue;
+          const target = opts.get('target') ?? opts.get('dst') ?? opts.get('destination');
+          if (target === undefined) throw new InputError(`${file}:${line}: RUN --mount=${mount} has no target`);
+          const fromStage = stageByRef(from, true);
+          edges.push({
+            kind: 'mount',
+            stage: stage.index,
+            from: fromStage !== undefined ? { kind: 'stage', index: fromStage } : { kind: 'image', ref: from },
+            sources: [resolvePath('/', opts.get('source') ?? opts.get('src') ?? '/')],
+            destination: resolvePath(stage.workdir, target),
+            intoDirectory: true,
+            line,
+            instruction: oneLineText(instruction),
+          });
+        }
+        break;
+    }
+  }
+  const unusedBuildArgs = Object.keys(buildArgs)
+    .filter((k) => !declared.has(k) && !PREDEFINED_ARGS.has(k))
+    .sort();
+  return { stages, edges, args, unusedBuildArgs, warnings };
+}
+
+/** Build args every builder knows without an ARG (proxy settings). */
+const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+
+// --- helpers -------------------------------------------------------------------------------
+
+function flagValues(instruction: Instruction, name: string): string[] {
+  const flags = (instruction as ModifiableInstruction).getFlags?.() ?? [];
+  return flags.filter((f) => f.getName().toLowerCase() === name).map((f) => f.getValue() ?? '');
+}
+
+function flagValue(instruction: Instruction, name: string): string | undefined {
+  const values = flagValues(instruction, name);
+  return values[values.length - 1];
+}
+
+function argDeclarations(instruction: Instruction, scope: Vars, escape: string): Array<{ name: string; default?: string; line: number }> {
+  const line = instruction.getRange().start.line + 1;
+  return instruction.getArguments().flatMap((a) => {
+    const word = a.getValue();
+    const eq = word.indexOf('=');
+    if (eq < 0) return [{ name: word, line }];
+    return [{ name: word.slice(0, eq), default: expand(unquote(word.slice(eq + 1)), scope, escape), line }];
+  });
+}
+
+/** `ENV K=V K2="V 2"` and the legacy `ENV K V W` form. */
+function envPairs(instruction: Instruction, scope: Vars, escape: string): Array<[string, string]> {
+  const words = instruction.getArguments().map((a) => a.getValue());
+  if (words.length === 0) return [];
+  if (!words[0]!.includes('=')) return [[words[0]!, expand(words.slice(1).join(' '), scope, escape)]];
+  const out: Array<[string, string]> = [];
+  const local = new Map(scope);
+  for (const word of words) {
+    const eq = word.indexOf('=');
+    if (eq <= 0) continue;
+    const value = expand(unquote(word.slice(eq + 1)), local, escape);
+    out.push([word.slice(0, eq), value]);
+  }
+  return out;
+}
+
+/** COPY/ADD sources and destination: the JSON form, or words with quotes removed, expanded. */
+function copyWords(instruction: Instruction, scope: Vars, escape: string): string[] {
+  const content = (instruction.getArgumentsContent() ?? '').trim();
+  if (content.startsWith('[')) {
+    try {
+      const list = JSON.parse(content) as unknown;
+      if (Array.isArray(list) && list.every((x) => typeof x === 'string')) return (list as string[]).map((w) => expand(w, scope, escape));
+    } catch {
+      // not JSON after all: shell form
+    }
+  }
+  return instruction.getArguments().map((a) => expand(unquote(a.getValue()), scope, escape));
+}
+
+function unquote(word: string): string {
+  if (word.length >= 2 && ((word.startsWith('"') && word.endsWith('"')) || (word.startsWith("'") && word.endsWith("'")))) return word.slice(1, -1);
+  return word;
+}
+
+function mountOptions(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) out.set(part.trim().toLowerCase(), 'true');
+    else out.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+function oneLineText(instruction: Instruction): string {
+  const flags = ((instruction as ModifiableInstruction).getFlags?.() ?? []).map((f) => f.toString());
+  return [instruction.getKeyword(), ...flags, (instruction.getArgumentsContent() ?? '').replace(/\s+/g, ' ').trim()].join(' ');
+}
+
+/** Expands `$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR:+word}`, `${VAR-word}`, `${VAR+word}`; the
+ *  escape character before `$` keeps it literal. Unset variables expand to ''. */
+export function expand(word: string, vars: ReadonlyMap<string, string>, escape = '\\'): string {
+  let out = '';
+  let i = 0;
+  while (i < word.length) {
+    const c = word[i]!;
+    if (c === escape && word[i + 1] === '$') {
+      out += '$';
+      i += 2;
+      continue;
+    }
+    if (c !== '$') {
+      out += c;
+      i++;
+      continue;
+    }
+    if (word[i + 1] === '{') {
+      const close = matchingBrace(word, i + 1);
+      if (close < 0) {
+        out += word.slice(i);
+        break;
+      }
+      out += expandBraced(word.slice(i + 2, close), vars, escape);
+      i = close + 1;
+      continue;
+    }
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(word.slice(i + 1));
+    if (!name) {
+      out += '$';
+      i++;
+      continue;
+    }
+    out += vars.get(name[0]) ?? '';
+    i += 1 + name[0].length;
+  }
+  return out;
+}
+
+function matchingBrace(word: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < word.length; i++) {
+    if (word[i] === '{') depth++;
+    else if (word[i] === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+function expandBraced(inner: string, vars: ReadonlyMap<string, string>, escape: string): string {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])(.*))?$/s.exec(inner);
+  if (!m) return '';
+  const value = vars.get(m[1]!);
+  const op = m[2];
+  const word = m[3] ?? '';
+  switch (op) {
+    case ':-':
+      return value !== undefined && value !== '' ? value : expand(word, vars, escape);
+    case '-':
+      return value !== undefined ? value : expand(word, vars, escape);
+    case ':+':
+      return value !== undefined && value !== '' ? expand(word, vars, escape) : '';
+    case '+':
+      return value !== undefined ? expand(word, vars, escape) : '';
+    default:
+      return value ?? '';
+  }
+}

@@ -1,0 +1,71 @@
+// The main screen: layers on top, the file tree (or hidden bytes) and details below, a status
+// line at the bottom. State lives in one reducer; keys reach it through the key map.
+import React, { useEffect, useMemo, useReducer } from 'react';
+import { Box, Text, useApp } from 'ink';
+import type { Analysis } from '../core/analysis.js';
+import { createModel } from './model.js';
+import { createReducer, initialState } from './state.js';
+import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
+import { useKeymap } from './hooks/useKeymap.js';
+import { useTerminalSize } from './hooks/useTerminalSize.js';
+import { LayersPane } from './LayersPane.js';
+import { TreePane } from './TreePane.js';
+import { WastePane } from './WastePane.js';
+import { DetailsPane } from './DetailsPane.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { StatusBar } from './StatusBar.js';
+import { theme } from './theme.js';
+
+export interface BrowserProps {
+  analysis: Analysis;
+  /** Fixed size (tests); otherwise the terminal's, following resizes. */
+  size?: TerminalSize;
+}
+
+export function Browser({ analysis, size: fixedSize }: BrowserProps): React.JSX.Element {
+  const model = useMemo(() => createModel(analysis), [analysis]);
+  const reducer = useMemo(() => createReducer(model), [model]);
+  const terminal = useTerminalSize();
+  const size = fixedSize ?? terminal;
+  const [state, dispatch] = useReducer(reducer, size, (s: TerminalSize) => initialState(model, s));
+  const { exit } = useApp();
+  useKeymap(dispatch);
+  useEffect(() => {
+    if (size.columns !== state.size.columns || size.rows !== state.size.rows) dispatch({ type: 'resize', columns: size.columns, rows: size.rows });
+  }, [size.columns, size.rows, state.size.columns, state.size.rows]);
+  useEffect(() => {
+    if (state.quit) exit();
+  }, [state.quit, exit]);
+
+  const layout = layoutFor(state.size, model.layerCount);
+  if (layout.tooSmall) {
+    return (
+      <Box flexDirection="column" width={layout.size.columns}>
+        <Text {...theme.tones.warning} wrap="truncate-end">
+          Terminal too small ({layout.size.columns}x{layout.size.rows}); need {MIN_COLUMNS}x{MIN_ROWS}.
+        </Text>
+        <Text wrap="truncate-end">Enlarge it, or press q to quit.</Text>
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={layout.size.columns} height={layout.height}>
+      {state.help ? (
+        <HelpOverlay box={helpBox(layout)} scroll={state.helpScroll} />
+      ) : (
+        <>
+          <LayersPane model={model} selected={state.layer} scroll={state.layerScroll} focused={state.focus === 'layers'} box={layout.layers} />
+          <Box flexDirection="row" height={layout.main.height}>
+            {state.mainView === 'tree' ? (
+              <TreePane model={model} state={state} focused={state.focus === 'main'} box={layout.main} />
+            ) : (
+              <WastePane model={model} cursor={state.wasteCursor} scroll={state.wasteScroll} focused={state.focus === 'main'} layout={layout} />
+            )}
+            <DetailsPane model={model} state={state} focused={state.focus === 'details'} box={layout.details} />
+          </Box>
+        </>
+      )}
+      <StatusBar model={model} state={state} width={layout.size.columns} />
+    </Box>
+  );
+}

@@ -1,0 +1,63 @@
+// One row per layer: index, size with a proportional bar, the hidden bytes it carries, and its
+// command. The selected row is the layer the tree shows the filesystem after.
+import React from 'react';
+import { Box } from 'ink';
+import { bytes, shortCommand } from '../report/format.js';
+import type { PaneBox } from './layout.js';
+import type { UiModel } from './model.js';
+import { Pane } from './Pane.js';
+import { StyledLine } from './StyledLine.js';
+import { theme } from './theme.js';
+import { bar, cell, type Line } from './text.js';
+
+export interface LayersPaneProps {
+  model: UiModel;
+  selected: number;
+  scroll: number;
+  focused: boolean;
+  box: PaneBox;
+}
+
+export function layerColumns(innerWidth: number): { bar: number; command: number } {
+  const barWidth = innerWidth >= 90 ? 12 : innerWidth >= 60 ? 8 : 4;
+  const fixed = 2 + 3 + 2 + 9 + 1 + barWidth + 1 + 9 + 2;
+  return { bar: barWidth, command: Math.max(0, innerWidth - fixed) };
+}
+
+export function layerLine(model: UiModel, index: number, innerWidth: number, selected: boolean): Line {
+  const { image, account } = model.analysis;
+  const cols = layerColumns(innerWidth);
+  const size = image.summaries[index]!.sizeBytes;
+  const hidden = account.hiddenByLayer[index] ?? 0;
+  const command = shortCommand(image.layers[index]?.command ?? '') || '(no command recorded)';
+  return [
+    { text: (selected ? theme.symbols.cursor : theme.symbols.noCursor) + ' ', tone: 'accent' },
+    { text: cell(String(index), 3, 'right') + '  ', tone: 'label' },
+    { text: cell(bytes(size), 9, 'right') + ' ' },
+    { text: bar(size / model.maxLayerBytes, cols.bar, theme.symbols.barFull, theme.symbols.barEmpty) + ' ', tone: 'accent' },
+    { text: cell(hidden > 0 ? bytes(hidden) : '-', 9, 'right') + '  ', tone: hidden > 0 ? 'hidden' : 'dim' },
+    { text: cell(command, cols.command) },
+  ];
+}
+
+export function LayersPane({ model, selected, scroll, focused, box }: LayersPaneProps): React.JSX.Element {
+  const cols = layerColumns(box.innerWidth);
+  const count = model.layerCount;
+  const visible: number[] = [];
+  for (let i = scroll; i < Math.min(count, scroll + box.bodyRows); i++) visible.push(i);
+  // Column headings aligned with the rows (the pane's marker takes the first two columns).
+  const heading = `${cell('Layers', 10)}size ${' '.repeat(cols.bar)} ${cell('hidden', 9, 'right')}  command`;
+  return (
+    <Pane title={heading} info={count > box.bodyRows ? `L${scroll}–L${scroll + visible.length - 1} of ${count}` : `${count} layers`} focused={focused} box={box}>
+      <Box flexDirection="column">
+        {visible.map((i) => (
+          <StyledLine
+            key={i}
+            line={layerLine(model, i, box.innerWidth, i === selected)}
+            style={i === selected ? (focused ? { inverse: true } : { bold: true }) : {}}
+          />
+        ))}
+      </Box>
+    </Pane>
+  );
+}

@@ -1,0 +1,67 @@
+// After `layerscope build`: every stage with its size and layer count, then the comparisons of
+// the final stage with the stages it copies from. Enter opens one; q or Esc quits.
+import React from 'react';
+import { Box, Text, useInput } from 'ink';
+import SelectInput from 'ink-select-input';
+import { stageTitle } from '../core/stages.js';
+import { bytes, clip, padLeft, padRight } from '../report/format.js';
+import { reductionLine, type BuildResult } from '../report/stages.js';
+import { theme } from './theme.js';
+
+export type StageChoice = { kind: 'stage'; index: number } | { kind: 'compare'; index: number } | { kind: 'quit' };
+
+export interface PickerItem {
+  key: string;
+  label: string;
+  value: StageChoice;
+}
+
+/** The picker's rows, as plain data (tests read them without rendering). */
+export function pickerItems(result: BuildResult, width = 100): PickerItem[] {
+  const items: PickerItem[] = result.stages.map((s) => {
+    const base = s.stage.base.kind === 'stage' ? `FROM ${stageTitle(result.graph.stages[s.stage.base.index]!)}` : `FROM ${s.stage.from}`;
+    const final = s.stage.index === result.finalStage ? ' *' : '';
+    const label =
+      `${padLeft(String(s.stage.index), 2)}  ${padRight(stageTitle(s.stage) + final, 18)} ` +
+      `${padLeft(bytes(s.analysis.account.storedBytes), 9)}  ${padLeft(String(s.analysis.image.layers.length), 3)} layers  ${base}`;
+    return { key: `stage-${s.stage.index}`, label: clip(label, width - 4), value: { kind: 'stage', index: s.stage.index } };
+  });
+  result.comparisons.forEach((c, i) => {
+    items.push({ key: `compare-${i}`, label: clip(`compare: ${reductionLine(c)}`, width - 4), value: { kind: 'compare', index: i } });
+  });
+  items.push({ key: 'quit', label: 'quit', value: { kind: 'quit' } });
+  return items;
+}
+
+export interface StagePickerProps {
+  result: BuildResult;
+  onChoose: (choice: StageChoice) => void;
+  initialIndex?: number;
+  width?: number;
+}
+
+export function StagePicker({ result, onChoose, initialIndex = 0, width = 100 }: StagePickerProps): React.JSX.Element {
+  useInput((input, key) => {
+    if (input === 'q' || key.escape) onChoose({ kind: 'quit' });
+  });
+  const items = pickerItems(result, width);
+  return (
+    <Box flexDirection="column">
+      <Text {...theme.tones.title}>{clip(`Built ${result.stages.length} stages of ${result.dockerfile}`, width)}</Text>
+      <Text {...theme.tones.dim}>{clip('Enter: open a stage in the browser, or a comparison · ↑↓/jk move · q quit · * the stage the build is for', width)}</Text>
+      <Text> </Text>
+      <SelectInput items={items} initialIndex={Math.min(initialIndex, items.length - 1)} onSelect={(item) => onChoose(item.value)} />
+      {result.advice.length > 0 ? (
+        <Box flexDirection="column" marginTop={1}>
+          <Text {...theme.tones.title}>{clip(`Advice for the final stage (${result.advice.length})`, width)}</Text>
+          {result.advice.slice(0, 5).map((a, i) => (
+            <Text key={i} wrap="truncate-end">
+              <Text {...theme.tones.hidden}>{padLeft(bytes(a.bytes), 9)}</Text>
+              <Text>{clip(`  ${a.title}: ${a.paths.join(', ')}`, width - 9)}</Text>
+            </Text>
+          ))}
+        </Box>
+      ) : null}
+    </Box>
+  );
+}

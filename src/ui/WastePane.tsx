@@ -1,0 +1,71 @@
+// Hidden bytes: every path with stored copies unreachable in the final image, most bytes first,
+// with the layer that stores the largest copy and the layer that hid it. Enter jumps there.
+import React from 'react';
+import { Box, Text } from 'ink';
+import { displayPath } from '../core/model.js';
+import { bytes, percent } from '../report/format.js';
+import { wasteBodyRows, type Layout } from './layout.js';
+import type { UiModel } from './model.js';
+import { Pane } from './Pane.js';
+import { StyledLine } from './StyledLine.js';
+import { theme } from './theme.js';
+import { cell, type Line } from './text.js';
+
+export interface WastePaneProps {
+  model: UiModel;
+  cursor: number;
+  scroll: number;
+  focused: boolean;
+  layout: Layout;
+}
+
+const BYTES = 9;
+const COUNT = 4;
+const WHERE = 11;
+
+export function wasteLine(model: UiModel, index: number, innerWidth: number, atCursor: boolean): Line {
+  const entry = model.analysis.account.entries[index]!;
+  const target = model.wasteTarget(index)!;
+  const where = `L${target.layer}→${target.hiddenBy ? 'L' + target.hiddenBy.layer : 'same'}`;
+  return [
+    { text: (atCursor ? theme.symbols.cursor : theme.symbols.noCursor) + ' ', tone: 'accent' },
+    { text: cell(bytes(entry.bytes), BYTES, 'right') + ' ', tone: 'hidden' },
+    { text: cell(`×${entry.count}`, COUNT, 'right') + ' ' },
+    { text: cell(where, WHERE) + ' ', tone: 'label' },
+    { text: cell(displayPath(entry.path), Math.max(1, innerWidth - 2 - BYTES - 1 - COUNT - 1 - WHERE - 1)) },
+  ];
+}
+
+export function wasteSummary(model: UiModel): Line[] {
+  const { account, dive } = model.analysis;
+  const share = account.storedBytes > 0 ? account.hiddenBytes / account.storedBytes : 0;
+  return [
+    [
+      { text: bytes(account.hiddenBytes), tone: 'hidden' },
+      { text: ` hidden in ${account.entries.length} paths (${percent(share)} of ${bytes(account.storedBytes)} stored) · ` },
+      { text: `efficiency ${percent(dive.efficiency, 2)}`, tone: 'label' },
+    ],
+    [{ text: `${' '.repeat(2)}${cell('bytes', BYTES, 'right')} ${cell('copy', COUNT, 'right')} ${cell('in→hid by', WHERE)} path`, tone: 'dim' }],
+  ];
+}
+
+export function WastePane({ model, cursor, scroll, focused, layout }: WastePaneProps): React.JSX.Element {
+  const box = layout.main;
+  const entries = model.analysis.account.entries;
+  const rows = wasteBodyRows(layout);
+  const end = Math.min(entries.length, scroll + rows);
+  const lines: React.JSX.Element[] = [];
+  for (let i = scroll; i < end; i++) {
+    lines.push(<StyledLine key={i} line={wasteLine(model, i, box.innerWidth, i === cursor)} style={i === cursor && focused ? { inverse: true } : {}} />);
+  }
+  return (
+    <Pane title="Hidden bytes (largest first)" info={entries.length > rows ? `${scroll + 1}–${end} of ${entries.length}` : 'Enter: show in tree'} focused={focused} box={box}>
+      {wasteSummary(model).map((line, i) => (
+        <StyledLine key={`h${i}`} line={line} />
+      ))}
+      <Box flexDirection="column">
+        {lines.length > 0 ? lines : <Text {...theme.tones.dim}>  No hidden bytes: every stored file is reachable in the final image.</Text>}
+      </Box>
+    </Pane>
+  );
+}

@@ -1,0 +1,98 @@
+// Runs the image load and reports its progress: per layer, bytes read of the stored total.
+// Progress callbacks arrive for every chunk; the screen is refreshed at most every 100 ms.
+import { useEffect, useRef, useState } from 'react';
+import type { Analysis } from '../../core/analysis.js';
+import type { LoadHooks } from '../../cli/load.js';
+import { oneLine } from '../../core/errors.js';
+
+export interface LayerLoad {
+  index: number;
+  command: string;
+  /** Stored (compressed) size, when the source knows it. */
+  total?: number;
+  read: number;
+  started: boolean;
+  done: boolean;
+}
+
+/** One line of an engine pull (per blob, or the overall status). */
+export interface PullLine {
+  id?: string;
+  status: string;
+  current?: number;
+  total?: number;
+}
+
+export type LoadState =
+  /** Before the layers are known; `pull` while the engine pulls a missing image. */
+  | { phase: 'opening'; pull?: { ref: string; lines: PullLine[] } }
+  | { phase: 'reading'; ref: string; layers: LayerLoad[] }
+  | { phase: 'ready'; analysis: Analysis }
+  | { phase: 'failed'; message: string };
+
+export type Loader = (hooks: LoadHooks) => Promise<Analysis>;
+
+export const PROGRESS_INTERVAL_MS = 100;
+
+export function useLoader(load: Loader): LoadState {
+  const [state, setState] = useState<LoadState>({ phase: 'opening' });
+  const progress = useRef<{ ref: string; layers: LayerLoad[]; version: number; shown: number } | undefined>(undefined);
+  const pull = useRef<{ ref: string; lines: Map<string, PullLine>; version: number; shown: number } | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    const timer = setInterval(() => {
+      if (!live) return;
+      const p = progress.current;
+      if (p) {
+        if (p.version === p.shown) return;
+        p.shown = p.version;
+        setState({ phase: 'reading', ref: p.ref, layers: p.layers.map((l) => ({ ...l })) });
+        return;
+      }
+      const q = pull.current;
+      if (q && q.version !== q.shown) {
+        q.shown = q.version;
+        setState({ phase: 'opening', pull: { ref: q.ref, lines: [...q.lines.values()].map((l) => ({ ...l })) } });
+      }
+    }, PROGRESS_INTERVAL_MS);
+    load({
+      onPull(p) {
+        pull.current ??= { ref: p.ref, lines: new Map(), version: 0, shown: 0 };
+        const { current, total } = p;
+        pull.current.lines.set(p.id ?? '', { ...(p.id ? { id: p.id } : {}), status: p.status, ...(current !== undefined ? { current } : {}), ...(total !== undefined ? { total } : {}) });
+        pull.current.version++;
+      },
+      onOpen(info) {
+        progress.current = {
+          ref: info.ref,
+          layers: info.layers.map((l) => ({ index: l.index, command: l.command, ...(l.blobSize !== undefined ? { total: l.blobSize } : {}), read: 0, started: false, done: false })),
+          version: 1,
+          shown: 0,
+        };
+      },
+      onProgress(p) {
+        const layer = progress.current?.layers[p.layer];
+        if (!layer) return;
+        layer.read = p.blobBytesRead;
+        if (p.blobBytesTotal !== undefined) layer.total = p.blobBytesTotal;
+        layer.started = true;
+        layer.done = p.done;
+        progress.current!.version++;
+      },
+    }).then(
+      (analysis) => {
+        if (live) setState({ phase: 'ready', analysis });
+      },
+      (err: unknown) => {
+        if (live) setState({ phase: 'failed', message: oneLine(err) });
+      },
+    ).finally(() => clearInterval(timer));
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+    // The load runs once per mount.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  return state;
+}

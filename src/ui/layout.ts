@@ -1,0 +1,80 @@
+// Where the panes go for a terminal size. Pure, so the reducer can page and scroll with the
+// same numbers the components draw with.
+//
+//   ┌ Layers ───────────────────────────────┐   (full width, up to 40% of the height)
+//   ┌ Files / Hidden bytes ──┐┌ Details ────┐
+//   status bar (one line)
+export interface TerminalSize {
+  columns: number;
+  rows: number;
+}
+
+export interface PaneBox {
+  width: number;
+  height: number;
+  /** Columns inside the border. */
+  innerWidth: number;
+  /** Rows of list or text inside the border, below the pane's header lines. */
+  bodyRows: number;
+}
+
+export interface Layout {
+  size: TerminalSize;
+  /** Too small to draw the panes: show a message instead. */
+  tooSmall: boolean;
+  /** Rows the whole screen uses (one less than the terminal, so Ink never scrolls it). */
+  height: number;
+  layers: PaneBox;
+  /** The file tree, or the hidden-bytes list in its place. */
+  main: PaneBox;
+  details: PaneBox;
+}
+
+export const MIN_COLUMNS = 40;
+export const MIN_ROWS = 12;
+/** Header lines inside each pane (title, column headings). */
+export const HEADER_LINES = { layers: 1, tree: 1, waste: 3, details: 1 } as const;
+
+function box(width: number, height: number, headerLines: number): PaneBox {
+  return { width, height, innerWidth: Math.max(0, width - 2), bodyRows: Math.max(1, height - 2 - headerLines) };
+}
+
+export function layoutFor(size: TerminalSize, layerCount: number): Layout {
+  const columns = Math.max(1, size.columns);
+  const rows = Math.max(1, size.rows);
+  const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
+  const height = Math.max(1, rows - 1);
+  const mainHeight = Math.max(4, height - 1); // minus the status bar
+  const layersCap = Math.max(4, Math.floor(mainHeight * 0.4));
+  const layersHeight = Math.min(layersCap, Math.max(4, layerCount + 2 + HEADER_LINES.layers));
+  const middle = Math.max(4, mainHeight - layersHeight);
+  const detailsWidth = Math.max(24, Math.min(64, Math.floor(columns * 0.4)));
+  const mainWidth = Math.max(16, columns - detailsWidth);
+  return {
+    size: { columns, rows },
+    tooSmall,
+    height,
+    layers: box(columns, layersHeight, HEADER_LINES.layers),
+    main: box(mainWidth, middle, HEADER_LINES.tree),
+    details: box(columns - mainWidth, middle, HEADER_LINES.details),
+  };
+}
+
+/** Body rows of the hidden-bytes list (it has more header lines than the tree in the same box). */
+export function wasteBodyRows(layout: Layout): number {
+  return Math.max(1, layout.main.height - 2 - HEADER_LINES.waste);
+}
+
+/** Keeps `cursor` inside the window [scroll, scroll + rows). */
+export function scrollToShow(scroll: number, cursor: number, rows: number, total: number): number {
+  let s = scroll;
+  if (cursor < s) s = cursor;
+  if (cursor >= s + rows) s = cursor - rows + 1;
+  return Math.max(0, Math.min(s, Math.max(0, total - rows)));
+}
+
+/** The help overlay covers everything but the status bar. */
+export function helpBox(layout: Layout): PaneBox {
+  const height = Math.max(4, layout.height - 1);
+  return { width: layout.size.columns, height, innerWidth: Math.max(0, layout.size.columns - 2), bodyRows: Math.max(1, height - 3) };
+}

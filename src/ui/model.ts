@@ -1,0 +1,73 @@
+// What the screens read: the analysis plus memoised views of it. Built once per image.
+import type { Analysis } from '../core/analysis.js';
+import { parseFilter, TreeView, type PathFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
+import { wasteTarget, type WasteTarget } from '../core/inspect.js';
+import type { WasteEntry } from '../core/waste.js';
+import { layerDiffStats, type LayerDiffStats } from '../core/waste.js';
+
+export interface UiModel {
+  analysis: Analysis;
+  view: TreeView;
+  layerCount: number;
+  /** Largest layer sizeBytes (bars are drawn relative to it). */
+  maxLayerBytes: number;
+  /** The flattened tree rows, memoised on the options and the expanded set's identity. */
+  rows(options: ViewOptions, expanded: ReadonlySet<number>): VisibleRows;
+  filter(text: string): PathFilter | undefined;
+  wasteFor(path: string): WasteEntry | undefined;
+  wasteTarget(index: number): WasteTarget | undefined;
+  layerStats(layer: number): LayerDiffStats;
+}
+
+export function createModel(analysis: Analysis): UiModel {
+  const view = new TreeView(analysis.tree);
+  let last: { key: ViewOptions; expanded: ReadonlySet<number>; rows: VisibleRows } | undefined;
+  const filters = new Map<string, PathFilter | undefined>();
+  let wasteByPath: Map<string, WasteEntry> | undefined;
+  const targets = new Map<number, WasteTarget>();
+  const stats = new Map<number, LayerDiffStats>();
+  const sameOptions = (a: ViewOptions, b: ViewOptions) =>
+    a.layer === b.layer &&
+    a.changesOnly === b.changesOnly &&
+    a.sort === b.sort &&
+    a.filter === b.filter &&
+    a.show.added === b.show.added &&
+    a.show.modified === b.show.modified &&
+    a.show.removed === b.show.removed &&
+    a.show.unchanged === b.show.unchanged;
+  return {
+    analysis,
+    view,
+    layerCount: analysis.image.layers.length,
+    maxLayerBytes: Math.max(1, ...analysis.image.summaries.map((s) => s.sizeBytes)),
+    rows(options, expanded) {
+      if (last && last.expanded === expanded && sameOptions(last.key, options)) return last.rows;
+      const rows = view.rows(options, expanded);
+      last = { key: options, expanded, rows };
+      return rows;
+    },
+    filter(text) {
+      if (!filters.has(text)) {
+        const parsed = parseFilter(text);
+        filters.set(text, parsed.ok ? parsed.filter : undefined);
+      }
+      return filters.get(text);
+    },
+    wasteFor(path) {
+      wasteByPath ??= new Map(analysis.account.entries.map((e) => [e.path, e]));
+      return wasteByPath.get(path);
+    },
+    wasteTarget(index) {
+      const entry = analysis.account.entries[index];
+      if (!entry) return undefined;
+      let target = targets.get(index);
+      if (!target) targets.set(index, (target = wasteTarget(analysis.tree, entry)));
+      return target;
+    },
+    layerStats(layer) {
+      let s = stats.get(layer);
+      if (!s) stats.set(layer, (s = layerDiffStats(analysis.tree, layer)));
+      return s;
+    },
+  };
+}

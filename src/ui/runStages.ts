@@ -1,0 +1,173 @@
+// The terminal side of `layerscope build` and `layerscope compare`: live build progress, then
+// the stage picker; a stage opens in the browser (the same Browser component `layerscope IMAGE`
+// uses, on the analysis already made), a comparison in the compare view; q goes back to the
+// picker, q there quits. The terminal is restored whatever happens (as src/ui/run.ts does for
+// the browser): alternate screen left, raw mode off, cursor shown.
+import { openSync, writeSync } from 'node:fs';
+import tty from 'node:tty';
+import React from 'react';
+import type { AdviceItem } from '../core/advice.js';
+import type { Comparison } from '../core/compare.js';
+import { oneLine } from '../core/errors.js';
+import { plainBuildProgress, type BuildProgressView } from '../cli/buildProgress.js';
+import type { BuildResult } from '../report/stages.js';
+import type { StageChoice } from './StagePicker.js';
+
+const ENTER_ALT_SCREEN = '\u001B[?1049h\u001B[H';
+const LEAVE_ALT_SCREEN = '\u001B[?1049l';
+const CLEAR = '\u001B[2J\u001B[H';
+const SHOW_CURSOR = '\u001B[?25h';
+const EXIT_OK = 0;
+const EXIT_BAD_INPUT = 2;
+
+type Ink = typeof import('ink');
+
+/** Ink decides once, when first imported, whether it runs "in CI" (and then draws only the last
+ *  frame); we only get here with a terminal on stdout, so load it with CI masked. */
+async function importInk(): Promise<Ink> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await import('ink');
+  } finally {
+    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+  }
+}
+
+function openInput(): NodeJS.ReadStream | undefined {
+  if (process.stdin.isTTY) return process.stdin;
+  try {
+    return new tty.ReadStream(openSync('/dev/tty', 'r')) as unknown as NodeJS.ReadStream;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live build progress on stdout (a terminal); falls back to plain stderr lines. */
+export async function buildProgressView(title = 'Building'): Promise<BuildProgressView> {
+  const ink = await importInk();
+  const { BuildView, createBuildStore } = await import('./BuildView.js');
+  const store = createBuildStore(title);
+  const plain = plainBuildProgress();
+  const instance = ink.render(React.createElement(BuildView, { store, width: process.stdout.columns ?? 100 }), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    patchConsole: false,
+    exitOnCtrlC: false,
+    maxFps: 15,
+  });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    instance.unmount();
+    await instance.waitUntilExit().catch(() => undefined);
+  };
+  return {
+    event: (e) => store.event(e),
+    async fail(step, lastLines) {
+      await close();
+      await plain.fail(step, lastLines);
+    },
+    close,
+  };
+}
+
+/** Runs `screens` one after the other in the alternate screen, restoring the terminal at the end. */
+async function inTerminal(body: (show: <T>(make: (done: (value: T) => void) => React.ReactElement) => Promise<T | undefined>) => Promise<void>): Promise<number> {
+  const stdin = openInput();
+  if (!stdin) {
+    process.stderr.write('layerscope: the stage picker needs a terminal to read keys from; use --text or --json\n');
+    return EXIT_BAD_INPUT;
+  }
+  const ink = await importInk();
+  const stdout = process.stdout;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      if (stdin.isTTY) stdin.setRawMode(false);
+    } catch {
+      // the terminal may be gone
+    }
+    try {
+      writeSync(stdout.fd, SHOW_CURSOR + LEAVE_ALT_SCREEN);
+    } catch {
+      // same
+    }
+  };
+  const onSignal = () => {
+    restore();
+    process.exit(130);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  process.on('exit', restore);
+  writeSync(stdout.fd, ENTER_ALT_SCREEN);
+  let failure: string | undefined;
+  try {
+    await body(async <T,>(make: (done: (value: T) => void) => React.ReactElement) => {
+      writeSync(stdout.fd, CLEAR);
+      let result: T | undefined;
+      let instance: ReturnType<Ink['render']> | undefined;
+      const done = (value: T) => {
+        result = value;
+        instance?.unmount();
+      };
+      instance = ink.render(make(done), { stdin, stdout, stderr: process.stderr, exitOnCtrlC: true, patchConsole: true, maxFps: 30 });
+      await instance.waitUntilExit();
+      // Let the finished app's effect cleanups (raw mode off, input listener removed) run before
+      // the next screen turns raw mode on again.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return result;
+    });
+  } catch (e) {
+    failure = oneLine(e);
+  } finally {
+    restore();
+    for (const s of signals) process.off(s, onSignal);
+    process.off('exit', restore);
+    if (stdin !== process.stdin) stdin.destroy();
+    else stdin.pause();
+  }
+  if (failure !== undefined) {
+    process.stderr.write(`layerscope: ${failure}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  return EXIT_OK;
+}
+
+/** The stage picker loop: a stage opens in the browser, a comparison in the compare view. */
+export async function runStagePicker(result: BuildResult): Promise<number> {
+  const { StagePicker, pickerItems } = await import('./StagePicker.js');
+  const { Browser } = await import('./Browser.js');
+  const { CompareView } = await import('./CompareView.js');
+  return inTerminal(async (show) => {
+    let at = 0;
+    for (;;) {
+      const choice = await show<StageChoice>((done) =>
+        React.createElement(StagePicker, { result, onChoose: done, initialIndex: at, width: process.stdout.columns ?? 100 }),
+      );
+      if (!choice || choice.kind === 'quit') return;
+      at = pickerItems(result).findIndex((i) => i.value.kind === choice.kind && 'index' in i.value && i.value.index === choice.index);
+      if (choice.kind === 'stage') {
+        const stage = result.stages.find((s) => s.stage.index === choice.index)!;
+        // The browser quits its Ink app on q: that brings us back here.
+        await show<void>(() => React.createElement(Browser, { analysis: stage.analysis }));
+      } else {
+        const comparison = result.comparisons[choice.index]!;
+        await show<void>((done) => React.createElement(CompareView, { comparison, advice: result.advice, onDone: () => done(undefined) }));
+      }
+    }
+  });
+}
+
+/** `layerscope compare A B` on a terminal. */
+export async function runCompareView(comparison: Comparison, advice: AdviceItem[]): Promise<number> {
+  const { CompareView } = await import('./CompareView.js');
+  return inTerminal(async (show) => {
+    await show<void>((done) => React.createElement(CompareView, { comparison, advice, onDone: () => done(undefined) }));
+  });
+}

@@ -1,0 +1,410 @@
+// The browser's state and its reducer: `(state, action) => state`, no rendering involved.
+// The reducer reads the image through the UiModel (rows, matches, waste targets) and the
+// terminal size through layoutFor(), so paging and scrolling use the same numbers the panes
+// are drawn with.
+import { ancestorIds, parseFilter, SHOW_ALL, type SortOrder, type StatusFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
+import { displayPath } from '../core/model.js';
+import { commandFor, keyName, type Command } from './keymap.js';
+import { helpBox, layoutFor, scrollToShow, wasteBodyRows, type Layout, type TerminalSize } from './layout.js';
+import type { UiModel } from './model.js';
+import { detailLines } from './details.js';
+import { helpLines } from './help.js';
+
+/** The three panes Tab cycles through. `main` holds the file tree or the hidden-bytes list. */
+export type PaneId = 'layers' | 'main' | 'details';
+export const PANES: readonly PaneId[] = ['layers', 'main', 'details'];
+
+export interface UiState {
+  size: TerminalSize;
+  focus: PaneId;
+  mainView: 'tree' | 'waste';
+  /** What the details pane describes: the selected layer, the tree's cursor, or the waste entry. */
+  subject: 'layer' | 'file' | 'waste';
+  /** The selected layer: the tree shows the filesystem after it. */
+  layer: number;
+  layerScroll: number;
+  /** Expanded directories, by node id (kept across layers). Replaced, never mutated. */
+  expanded: ReadonlySet<number>;
+  /** The node the tree cursor is on; if it is not shown at this layer the cursor sits on its
+   *  nearest shown ancestor (or at cursorIndex) until it moves. */
+  cursorId: number | undefined;
+  cursorIndex: number;
+  treeScroll: number;
+  changesOnly: boolean;
+  show: StatusFilter;
+  sort: SortOrder;
+  /** The applied filter ('' for none). */
+  filterText: string;
+  /** The filter prompt's text while it is open. */
+  prompt: string | undefined;
+  matchIndex: number;
+  detailsScroll: number;
+  wasteCursor: number;
+  wasteScroll: number;
+  help: boolean;
+  helpScroll: number;
+  message: { text: string; tone: 'info' | 'error' } | undefined;
+  quit: boolean;
+}
+
+export type Action =
+  | { type: Command }
+  /** A key press as read: its name (keyName) and the text it typed. The key map decides what it
+   *  does, in the context the state is in (browsing, or typing at the filter prompt). */
+  | { type: 'key'; name: string | undefined; text: string }
+  | { type: 'resize'; columns: number; rows: number }
+  | { type: 'filterType'; text: string };
+
+export function initialState(model: UiModel, size: TerminalSize): UiState {
+  return settle(model, {
+    size,
+    focus: 'layers',
+    mainView: 'tree',
+    subject: 'layer',
+    layer: Math.max(0, model.layerCount - 1),
+    layerScroll: 0,
+    expanded: new Set(),
+    cursorId: undefined,
+    cursorIndex: 0,
+    treeScroll: 0,
+    changesOnly: false,
+    show: { ...SHOW_ALL },
+    sort: 'size',
+    filterText: '',
+    prompt: undefined,
+    matchIndex: 0,
+    detailsScroll: 0,
+    wasteCursor: 0,
+    wasteScroll: 0,
+    help: false,
+    helpScroll: 0,
+    message: undefined,
+    quit: false,
+  });
+}
+
+export function viewOptions(model: UiModel, state: UiState): ViewOptions {
+  return {
+    layer: state.layer,
+    changesOnly: state.changesOnly,
+    show: state.show,
+    sort: state.sort,
+    filter: model.filter(state.filterText),
+  };
+}
+
+export function treeRows(model: UiModel, state: UiState): VisibleRows {
+  return model.rows(viewOptions(model, state), state.expanded);
+}
+
+/** Where the tree cursor is drawn: the row of cursorId, else of its nearest shown ancestor,
+ *  else cursorIndex clamped. -1 when the tree is empty. */
+export function cursorRow(model: UiModel, state: UiState, rows = treeRows(model, state)): number {
+  if (rows.length === 0) return -1;
+  if (state.cursorId !== undefined) {
+    const tree = model.analysis.tree;
+    for (let id = state.cursorId; id > 0; id = tree.parentOf(id)) {
+      const at = rows.indexOf(id);
+      if (at >= 0) return at;
+    }
+  }
+  return Math.max(0, Math.min(state.cursorIndex, rows.length - 1));
+}
+
+/** The node under the tree cursor, if any. */
+export function cursorNode(model: UiModel, state: UiState): number | undefined {
+  const rows = treeRows(model, state);
+  const at = cursorRow(model, state, rows);
+  return at < 0 ? undefined : rows.ids[at];
+}
+
+export function layoutOf(model: UiModel, state: UiState): Layout {
+  return layoutFor(state.size, model.layerCount);
+}
+
+/** Clamps cursors and scroll offsets after any change. */
+function settle(model: UiModel, s: UiState): UiState {
+  const layout = layoutOf(model, s);
+  const layerCount = model.layerCount;
+  const layer = Math.max(0, Math.min(s.layer, layerCount - 1));
+  const rows = model.rows(viewOptions(model, { ...s, layer }), s.expanded);
+  const at = cursorRow(model, { ...s, layer }, rows);
+  const wasteCount = model.analysis.account.entries.length;
+  const wasteCursor = Math.max(0, Math.min(s.wasteCursor, wasteCount - 1));
+  return {
+    ...s,
+    layer,
+    layerScroll: scrollToShow(s.layerScroll, layer, layout.layers.bodyRows, layerCount),
+    cursorIndex: Math.max(0, at),
+    treeScroll: scrollToShow(s.treeScroll, Math.max(0, at), layout.main.bodyRows, rows.length),
+    wasteCursor,
+    wasteScroll: scrollToShow(s.wasteScroll, wasteCursor, wasteBodyRows(layout), wasteCount),
+  };
+}
+
+export function createReducer(model: UiModel): (state: UiState, action: Action) => UiState {
+  return (state, action) => settle(model, action.type === 'key' ? keyPress(model, state, action.name, action.text) : reduce(model, state, action));
+}
+
+/** Looks the key up in the key map for the current context. Several keys read at once ("jj",
+ *  "/usr") are taken one by one, so the context can change between them. */
+function keyPress(model: UiModel, state: UiState, name: string | undefined, text: string): UiState {
+  if (name === undefined && text.length > 1) {
+    let s = state;
+    for (const ch of text) s = keyPress(model, s, keyName(ch, {}), ch);
+    return s;
+  }
+  const context = state.prompt !== undefined ? 'prompt' : 'browse';
+  const command = name === undefined ? undefined : commandFor(name, context);
+  if (command) return reduce(model, state, { type: command });
+  // eslint-disable-next-line no-control-regex
+  if (context === 'prompt' && text !== '' && !/^[\x00-\x1f\x7f]/.test(text)) return reduce(model, state, { type: 'filterType', text });
+  return state;
+}
+
+function reduce(model: UiModel, state: UiState, action: Action): UiState {
+  if (action.type === 'key') return keyPress(model, state, action.name, action.text);
+  if (action.type === 'resize') return { ...state, size: { columns: action.columns, rows: action.rows } };
+  const s: UiState = state.message ? { ...state, message: undefined } : state;
+  if (action.type === 'quit') return { ...s, quit: true };
+  if (s.prompt !== undefined) return promptAction(model, s, action);
+  if (action.type === 'filterType') return s;
+  if (s.help) return helpAction(model, s, action.type);
+  switch (action.type) {
+    case 'down':
+      return move(model, s, 1);
+    case 'up':
+      return move(model, s, -1);
+    case 'pageDown':
+      return move(model, s, page(model, s));
+    case 'pageUp':
+      return move(model, s, -page(model, s));
+    case 'top':
+      return move(model, s, -Infinity);
+    case 'bottom':
+      return move(model, s, Infinity);
+    case 'expand':
+      return s.focus === 'main' && s.mainView === 'tree' ? expand(model, s) : s;
+    case 'collapse':
+      return s.focus === 'main' && s.mainView === 'tree' ? collapse(model, s) : s;
+    case 'activate':
+      return activate(model, s);
+    case 'nextPane':
+    case 'prevPane': {
+      const i = PANES.indexOf(s.focus) + (action.type === 'nextPane' ? 1 : -1);
+      return focusPane(s, PANES[(i + PANES.length) % PANES.length]!);
+    }
+    case 'nextLayer':
+      return selectLayer(s, s.layer + 1);
+    case 'prevLayer':
+      return selectLayer(s, s.layer - 1);
+    case 'toggleWaste':
+      return s.mainView === 'waste'
+        ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }
+        : { ...s, mainView: 'waste', focus: 'main', subject: 'waste', detailsScroll: 0 };
+    case 'filter':
+      return { ...s, prompt: s.filterText };
+    case 'nextMatch':
+      return nextMatch(model, s, 1);
+    case 'prevMatch':
+      return nextMatch(model, s, -1);
+    case 'toggleChangesOnly':
+      return note({ ...s, changesOnly: !s.changesOnly }, s.changesOnly ? 'whole filesystem after the layer' : 'only what this layer changed');
+    case 'toggleAdded':
+    case 'toggleModified':
+    case 'toggleRemoved':
+    case 'toggleUnchanged': {
+      const which = ({ toggleAdded: 'added', toggleModified: 'modified', toggleRemoved: 'removed', toggleUnchanged: 'unchanged' } as const)[action.type];
+      const show = { ...s.show, [which]: !s.show[which] };
+      return note({ ...s, show }, `${show[which] ? 'showing' : 'hiding'} ${which} paths`);
+    }
+    case 'toggleSort':
+      return note({ ...s, sort: s.sort === 'size' ? 'name' : 'size' }, s.sort === 'size' ? 'sorted by name' : 'sorted by size');
+    case 'toggleHelp':
+      return { ...s, help: true, helpScroll: 0 };
+    case 'back':
+      if (s.mainView === 'waste') return { ...s, mainView: 'tree', subject: s.focus === 'main' ? 'file' : s.subject };
+      if (s.filterText !== '') return note({ ...s, filterText: '', matchIndex: 0 }, 'filter cleared');
+      return s;
+    default:
+      return s;
+  }
+}
+
+function note(s: UiState, text: string, tone: 'info' | 'error' = 'info'): UiState {
+  return { ...s, message: { text, tone } };
+}
+
+function focusPane(s: UiState, focus: PaneId): UiState {
+  const subject = focus === 'layers' ? 'layer' : focus === 'main' ? (s.mainView === 'tree' ? 'file' : 'waste') : s.subject;
+  return { ...s, focus, subject, detailsScroll: subject === s.subject ? s.detailsScroll : 0 };
+}
+
+function selectLayer(s: UiState, layer: number): UiState {
+  return { ...s, layer, detailsScroll: 0 };
+}
+
+function page(model: UiModel, s: UiState): number {
+  const layout = layoutOf(model, s);
+  if (s.focus === 'layers') return Math.max(1, layout.layers.bodyRows - 1);
+  if (s.focus === 'details') return Math.max(1, layout.details.bodyRows - 1);
+  return Math.max(1, (s.mainView === 'waste' ? wasteBodyRows(layout) : layout.main.bodyRows) - 1);
+}
+
+function clampMove(current: number, delta: number, count: number): number {
+  if (count <= 0) return 0;
+  if (delta === -Infinity) return 0;
+  if (delta === Infinity) return count - 1;
+  return Math.max(0, Math.min(count - 1, current + delta));
+}
+
+function move(model: UiModel, s: UiState, delta: number): UiState {
+  switch (s.focus) {
+    case 'layers':
+      return selectLayer(s, clampMove(s.layer, delta, model.layerCount));
+    case 'details': {
+      const layout = layoutOf(model, s);
+      const total = detailLines(model, s, layout.details.innerWidth).length;
+      const max = Math.max(0, total - layout.details.bodyRows);
+      return { ...s, detailsScroll: clampMove(Math.min(s.detailsScroll, max), delta, max + 1) };
+    }
+    case 'main': {
+      if (s.mainView === 'waste') {
+        const count = model.analysis.account.entries.length;
+        return { ...s, wasteCursor: clampMove(s.wasteCursor, delta, count), detailsScroll: 0 };
+      }
+      const rows = treeRows(model, s);
+      if (rows.length === 0) return s;
+      const at = clampMove(cursorRow(model, s, rows), delta, rows.length);
+      return { ...s, cursorId: rows.ids[at], cursorIndex: at, detailsScroll: 0 };
+    }
+  }
+}
+
+function isDirAt(model: UiModel, s: UiState, id: number): boolean {
+  const status = model.view.statusAt(id, s.layer);
+  return status?.state.entry.type === 'dir';
+}
+
+function withExpanded(s: UiState, add: readonly number[], remove: readonly number[] = []): UiState {
+  if (add.every((id) => s.expanded.has(id)) && remove.every((id) => !s.expanded.has(id))) return s;
+  const expanded = new Set(s.expanded);
+  for (const id of add) expanded.add(id);
+  for (const id of remove) expanded.delete(id);
+  return { ...s, expanded };
+}
+
+function expand(model: UiModel, s: UiState): UiState {
+  const rows = treeRows(model, s);
+  const at = cursorRow(model, s, rows);
+  if (at < 0) return s;
+  const id = rows.ids[at]!;
+  if (!isDirAt(model, s, id)) return s;
+  if (!s.expanded.has(id)) return withExpanded({ ...s, cursorId: id }, [id]);
+  // Already open: step into it.
+  if (at + 1 < rows.length && rows.depths[at + 1]! > rows.depths[at]!) return { ...s, cursorId: rows.ids[at + 1], cursorIndex: at + 1, detailsScroll: 0 };
+  return s;
+}
+
+function collapse(model: UiModel, s: UiState): UiState {
+  const rows = treeRows(model, s);
+  const at = cursorRow(model, s, rows);
+  if (at < 0) return s;
+  const id = rows.ids[at]!;
+  if (s.expanded.has(id)) return withExpanded({ ...s, cursorId: id }, [], [id]);
+  const parent = model.analysis.tree.parentOf(id);
+  if (parent > 0) return { ...s, cursorId: parent, detailsScroll: 0 };
+  return s;
+}
+
+function activate(model: UiModel, s: UiState): UiState {
+  if (s.focus === 'layers') return focusPane({ ...s, mainView: 'tree' }, 'main');
+  if (s.focus !== 'main') return s;
+  if (s.mainView === 'waste') return jumpToWaste(model, s);
+  const rows = treeRows(model, s);
+  const at = cursorRow(model, s, rows);
+  if (at < 0) return s;
+  const id = rows.ids[at]!;
+  if (!isDirAt(model, s, id)) return s;
+  return s.expanded.has(id) ? withExpanded({ ...s, cursorId: id }, [], [id]) : withExpanded({ ...s, cursorId: id }, [id]);
+}
+
+/** Puts the tree cursor on `id`, expanding its ancestors. */
+function reveal(model: UiModel, s: UiState, id: number): UiState {
+  return withExpanded({ ...s, cursorId: id, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }, ancestorIds(model.analysis.tree, id));
+}
+
+function jumpToWaste(model: UiModel, s: UiState): UiState {
+  const entry = model.analysis.account.entries[s.wasteCursor];
+  const target = model.wasteTarget(s.wasteCursor);
+  if (!entry || !target) return s;
+  if (target.id === undefined) return note(s, `${displayPath(entry.path)} is not in the merged tree`, 'error');
+  let next = reveal(model, selectLayer(s, target.layer), target.id);
+  let cleared = '';
+  if (treeRows(model, next).indexOf(target.id) < 0) {
+    // A filter or a status toggle hides it at that layer: show everything.
+    next = { ...next, filterText: '', changesOnly: false, show: { ...SHOW_ALL } };
+    cleared = ' (filters cleared to show it)';
+  }
+  const by = target.hiddenBy ? `, hidden by L${target.hiddenBy.layer}` : '';
+  return note(next, `${displayPath(entry.path)}: largest hidden copy in L${target.layer}${by}${cleared}`);
+}
+
+function nextMatch(model: UiModel, s: UiState, step: number): UiState {
+  if (s.filterText === '') return note(s, 'no filter: press / to filter paths', 'error');
+  const matches = model.view.matchesInOrder(viewOptions(model, s));
+  if (matches.length === 0) return note(s, `no path matches ${s.filterText} at L${s.layer}`, 'error');
+  const index = (((s.matchIndex + step) % matches.length) + matches.length) % matches.length;
+  return note(reveal(model, { ...s, matchIndex: index }, matches[index]!), `match ${index + 1} of ${matches.length}`);
+}
+
+function promptAction(model: UiModel, s: UiState, action: Action): UiState {
+  const draft = s.prompt ?? '';
+  switch (action.type) {
+    case 'filterType':
+      // eslint-disable-next-line no-control-regex
+      return { ...s, prompt: draft + action.text.replace(/[\x00-\x1f\x7f]/g, '') };
+    case 'filterErase':
+      return { ...s, prompt: draft.slice(0, -1) };
+    case 'filterCancel':
+      return { ...s, prompt: undefined };
+    case 'filterApply': {
+      const parsed = parseFilter(draft);
+      if (!parsed.ok) return note(s, parsed.error, 'error');
+      const applied: UiState = { ...s, prompt: undefined, filterText: parsed.filter ? draft.trim() : '', matchIndex: 0 };
+      if (!parsed.filter) return note(applied, 'filter cleared');
+      const matches = model.view.matchesInOrder(viewOptions(model, applied));
+      if (matches.length === 0) return note({ ...applied, mainView: 'tree', focus: 'main', subject: 'file' }, `no path matches ${draft.trim()} at L${s.layer}`, 'error');
+      return note(reveal(model, applied, matches[0]!), `match 1 of ${matches.length} (n: next, N: previous)`);
+    }
+    default:
+      return s;
+  }
+}
+
+function helpAction(model: UiModel, s: UiState, command: Command | 'filterType'): UiState {
+  const layout = layoutOf(model, s);
+  const box = helpBox(layout);
+  const total = helpLines(box.width).length;
+  const max = Math.max(0, total - box.bodyRows);
+  const scroll = (delta: number) => ({ ...s, helpScroll: clampMove(Math.min(s.helpScroll, max), delta, max + 1) });
+  switch (command) {
+    case 'toggleHelp':
+    case 'back':
+      return { ...s, help: false };
+    case 'down':
+      return scroll(1);
+    case 'up':
+      return scroll(-1);
+    case 'pageDown':
+      return scroll(Math.max(1, box.bodyRows - 1));
+    case 'pageUp':
+      return scroll(-Math.max(1, box.bodyRows - 1));
+    case 'top':
+      return scroll(-Infinity);
+    case 'bottom':
+      return scroll(Infinity);
+    default:
+      return s;
+  }
+}

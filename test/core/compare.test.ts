@@ -1,0 +1,130 @@
+// Two synthetic images compared, with and without the Dockerfile that says what crossed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Analysis } from '../../src/core/analysis.js';
+import { compareAnalyses, globRegex, groupOf } from '../../src/core/compare.js';
+import { parseDockerfile } from '../../src/sources/dockerfile.js';
+import { analysisOf } from '../helpers/analysis.js';
+import type { TarSpec } from '../helpers/tar.js';
+
+const T = new Date('2024-01-01T00:00:00Z');
+const T2 = new Date('2024-02-01T00:00:00Z');
+const BASE: TarSpec[] = [
+  { name: 'bin/sh', content: 1000, mode: 0o755, mtime: T },
+  { name: 'etc/os-release', content: 100, mtime: T },
+];
+
+function builder(): Promise<Analysis> {
+  return analysisOf('builder', [
+    BASE,
+    [
+      { name: 'opt/toolchain/bin/cc', content: 5000, mode: 0o755, mtime: T },
+      { name: 'opt/toolchain/bin/c++', type: 'link', linkname: 'opt/toolchain/bin/cc' },
+      { name: 'root/.cache/pip/x.whl', content: 700, mtime: T },
+      { name: 'src/main.c', content: 300, mtime: T },
+      { name: 'src/out/app', content: 2000, mode: 0o755, mtime: T },
+      { name: 'src/out/lib/a.so', content: 400, mtime: T },
+      { name: 'src/out/lib/b.so', content: 600, mtime: T },
+    ],
+    [{ name: 'usr/lib/gcc/x86_64-linux-gnu/12/cc1', content: 3000, mtime: T }],
+  ]);
+}
+
+function final(): Promise<Analysis> {
+  return analysisOf('final', [
+    BASE,
+    [
+      { name: 'usr/local/bin/app', content: 2000, mode: 0o755, mtime: T },
+      { name: 'app/lib/a.so', content: 400, mtime: T },
+      // Same bytes count, other mtime: what a cached COPY of an older build gives.
+      { name: 'app/lib/b.so', content: 600, mtime: T2 },
+      { name: 'etc/app.conf', content: 50, mtime: T },
+    ],
+    [{ name: 'app/lib/.wh.a.so', content: 0 }],
+  ]);
+}
+
+const DOCKERFILE = `FROM base AS builder
+RUN make
+FROM base AS final
+COPY --from=builder /src/out/app /usr/local/bin/app
+COPY --from=builder /src/out/lib /app/lib
+COPY --from=builder /src/out/nothing-here /app/
+COPY --from=builder /src/out/*.none /nowhere/
+`;
+
+test('sizes, reduction and the shared base', async () => {
+  const c = compareAnalyses(await builder(), await final(), { graph: parseDockerfile(DOCKERFILE), aStage: 0, bStage: 1 });
+  assert.deepEqual(c.a, { label: 'builder', ref: 'builder', id: c.a.id, stage: 0, layers: 3, storedBytes: 13100, visibleBytes: 13100 });
+  assert.deepEqual(c.b, { label: 'final', ref: 'final', id: c.b.id, stage: 1, layers: 3, storedBytes: 4150, visibleBytes: 3750 });
+  assert.deepEqual(c.reduction, { bytes: 8950, ratio: 8950 / 13100 });
+  assert.deepEqual(c.sharedBase, { layers: 1, bytes: 1100 });
+  assert.deepEqual(c.unique, { a: { layers: 2, bytes: 12000 }, b: { layers: 2, bytes: 3050 } });
+  assert.deepEqual(c.userReduction, { bytes: 8950, ratio: 8950 / 12000 });
+  assert.equal(c.identity, 'size+mode+mtime');
+});
+
+test('COPY --from traces each copied file: identical, differs (which fields), missing', async () => {
+  const c = compareAnalyses(await builder(), await final(), { graph: parseDockerfile(DOCKERFILE), aStage: 0, bStage: 1 });
+  assert.deepEqual(c.copied, [
+    { source: '/src/out/app', destination: '/usr/local/bin/app', bytes: 2000, status: 'identical', layer: 1, how: 'copy-from', line: 4, instruction: 'COPY --from=builder /src/out/app /usr/local/bin/app' },
+    { source: '/src/out/lib/a.so', destination: '/app/lib/a.so', bytes: 400, status: 'missing', how: 'copy-from', line: 5, instruction: 'COPY --from=builder /src/out/lib /app/lib' },
+    { source: '/src/out/lib/b.so', destination: '/app/lib/b.so', bytes: 600, status: 'differs', differences: ['mtime'], layer: 1, how: 'copy-from', line: 5, instruction: 'COPY --from=builder /src/out/lib /app/lib' },
+  ]);
+  assert.deepEqual(c.copiedSummary, { files: 3, bytes: 3000, identical: 1 });
+});
+
+test('every visible file lands in one bucket: only in A (grouped, hard links once), only in B, in both', async () => {
+  const c = compareAnalyses(await builder(), await final(), { graph: parseDockerfile(DOCKERFILE), aStage: 0, bStage: 1 });
+  assert.deepEqual(c.onlyInA, {
+    files: 5,
+    bytes: 9000,
+    groups: [
+      { path: '/opt/toolchain', category: 'toolchain', files: 2, bytes: 5000 },
+      { path: '/usr/lib/gcc', category: 'toolchain', files: 1, bytes: 3000 },
+      { path: '/root/.cache', category: 'cache', files: 1, bytes: 700 },
+      { path: '/src', category: 'sources', files: 1, bytes: 300 },
+    ],
+  });
+  assert.deepEqual(c.onlyInB, { files: 1, bytes: 50, groups: [{ path: '/etc', category: 'other', files: 1, bytes: 50 }] });
+  assert.deepEqual(c.inBoth, { files: 2, bytes: 1100, differing: 0 });
+});
+
+test('without a Dockerfile, copies are matched by size, mode and mtime (one candidate only)', async () => {
+  const c = compareAnalyses(await builder(), await final());
+  assert.equal(c.a.label, 'builder');
+  assert.deepEqual(c.copied, [{ source: '/src/out/app', destination: '/usr/local/bin/app', bytes: 2000, status: 'identical', layer: 1, how: 'matched' }]);
+  // Unmatched sources stay "only in A": b.so (other mtime) and a.so both.
+  assert.equal(c.onlyInA.files, 7);
+  assert.equal(c.onlyInA.bytes, 10000);
+  assert.deepEqual(c.onlyInB.groups.map((g) => [g.path, g.files, g.bytes]), [
+    ['/app/lib', 1, 600],
+    ['/etc', 1, 50],
+  ]);
+});
+
+test('a wildcard source, a file into an existing directory, and a stage index', async () => {
+  const a = await analysisOf('gen', [[{ name: 'opt/gen/one.txt', content: 12, mtime: T }, { name: 'opt/gen/two.log', content: 5, mtime: T }, { name: 'opt/gen/three.txt', content: 3, mtime: T }]]);
+  const b = await analysisOf('app', [[{ name: 'app/', type: 'directory' }, { name: 'opt/one.txt', content: 12, mtime: T }, { name: 'opt/three.txt', content: 3, mtime: T }, { name: 'app/three.txt', content: 3, mtime: T }]]);
+  const graph = parseDockerfile('FROM x\nFROM y\nWORKDIR /app\nCOPY --from=0 /opt/gen/*.txt /opt/\nCOPY --from=0 /opt/gen/three.txt .\n');
+  const c = compareAnalyses(a, b, { graph, aStage: 0, bStage: 1 });
+  assert.equal(c.a.label, 'stage 0');
+  assert.deepEqual(c.copied.map((f) => [f.source, f.destination, f.status]), [
+    ['/opt/gen/one.txt', '/opt/one.txt', 'identical'],
+    ['/opt/gen/three.txt', '/opt/three.txt', 'identical'],
+    ['/opt/gen/three.txt', '/app/three.txt', 'identical'],
+  ]);
+  assert.deepEqual(c.onlyInA.groups.map((g) => [g.path, g.files, g.bytes]), [['/opt/gen', 1, 5]]);
+});
+
+test('grouping and glob helpers', () => {
+  assert.equal(groupOf('usr/lib/gcc/x/cc1'), 'usr/lib/gcc');
+  assert.equal(groupOf('var/lib/apt/lists/x'), 'var/lib/apt');
+  assert.equal(groupOf('root/.cache/pip/x'), 'root/.cache');
+  assert.equal(groupOf('src/main.c'), 'src');
+  assert.equal(groupOf('app'), '');
+  assert.equal(globRegex('opt/*.txt').test('opt/a.txt'), true);
+  assert.equal(globRegex('opt/*.txt').test('opt/a/b.txt'), false);
+  assert.equal(globRegex('f?[0-9].[!c]').test('fa1.h'), true);
+  assert.equal(globRegex('f?[0-9].[!c]').test('fa1.c'), false);
+});

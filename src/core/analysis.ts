@@ -20,7 +20,7 @@ export function analyse(image: AnalysedImage): Analysis {
     image,
     tree,
     account: accountBytes(tree),
-    dive: diveMetrics(image.summaries),
+    dive: diveMetrics(image.summaries, tree),
     warnings: [...image.warnings, ...layerWarnings, ...tree.warnings],
   };
 }

@@ -60,13 +60,20 @@
  *   - dive recomputes the stacked tree for every whiteout (O(whiteouts × image)); we build it once,
  *     incrementally: layers are visited in order, each reads only the stack of the layers below it,
  *     and reading never changes it, so every whiteout sees the tree dive would have built.
+ *   - Storage: one id per path (the merged tree's, plus ids for paths only dive's trees have) and
+ *     typed arrays per id, no node objects. Leaf order within a layer matters to dive only when a
+ *     whiteout's path is missing below (the rest of the layer is abandoned) or a layer both
+ *     deletes and re-adds under one path, and for the order of equal-sized inefficiencies: those
+ *     cases are sorted into dive's exact visiting order; everything else is order-free sums.
+ *     test/helpers/diveReference.ts keeps the object-per-node version this is checked against.
  *   - Names are compared by code point (= UTF-8 byte order, as Go compares strings).
  *   - Entries the walker refuses (names escaping the root, aufs `.wh..wh.*` bookkeeping) are absent
  *     from `changes`; dive would add some of them as nodes. `implicit` entries (if any producer adds
  *     them) are skipped: dive creates those parents itself, with an empty FileInfo.
  */
-import { posix } from 'node:path';
 import type { LayerSummary } from './model.js';
+import { Op, TYPE_DIR } from './changes.js';
+import { MergedTree } from './merge.js';
 
 export interface DiveInefficiency {
   /** Display path, with a leading '/'. */
@@ -93,24 +100,9 @@ export interface DiveMetrics {
 }
 
 const WHITEOUT_PREFIX = '.wh.';
-const DOUBLE_WHITEOUT_PREFIX = '.wh..wh..';
+const NONE = -1;
 
-/** A FileNode of dive's: the payload is only what the metrics read. */
-interface Node {
-  name: string;
-  /** FileInfo.Size */
-  size: number;
-  /** FileInfo.IsDir */
-  isDir: boolean;
-  parent: Node | null;
-  children: Map<string, Node>;
-}
-
-function newNode(name: string, parent: Node | null): Node {
-  return { name, size: 0, isDir: false, parent, children: new Map() };
-}
-
-/** Go's string order (UTF-8 bytes) = code point order: fix up UTF-16 unit order for surrogates. */
+/** Go compares strings by bytes; UTF-16 code units agree except around surrogates. */
 function compareNames(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
@@ -122,183 +114,165 @@ function compareNames(a: string, b: string): number {
 }
 
 function codeUnitRank(u: number): number {
-  if (u >= 0xd800 && u <= 0xdfff) return u + 0x2000; // surrogates stand for code points ≥ U+10000
+  if (u >= 0xd800 && u <= 0xdfff) return u + 0x2000;
   if (u >= 0xe000) return u - 0x800;
   return u;
 }
 
-function sortedChildren(node: Node): Node[] {
-  return [...node.children.values()].sort((p, q) => compareNames(p.name, q.name));
-}
-
-/** FileNode.Path(): the node's own `.wh.` prefix is stripped. */
-function nodePath(node: Node): string {
-  const names: string[] = [];
-  for (let cur: Node = node; cur.parent !== null; cur = cur.parent) {
-    names.push(cur === node && cur.name.startsWith(WHITEOUT_PREFIX) ? cur.name.slice(WHITEOUT_PREFIX.length) : cur.name);
+/** dive's child-first visiting order for two nodes of one layer tree, given as name lists. */
+function compareVisitOrder(a: readonly string[], b: readonly string[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareNames(a[i]!, b[i]!);
+    if (c !== 0) return c;
   }
-  return ('/' + names.reverse().join('/')).replaceAll('//', '/');
+  // An ancestor comes after its descendants.
+  return b.length - a.length;
 }
 
-function isWhiteout(node: Node): boolean {
-  return node.name.startsWith(WHITEOUT_PREFIX);
-}
+/** Ids for every path any layer tree has: the merged tree's, then extra ones for paths only
+ *  dive's trees hold (parents of whiteouts of paths that never existed). */
+class PathIds {
+  private readonly extra = new Map<string, number>();
+  private readonly extraParent: number[] = [];
+  private readonly extraPath: string[] = [];
+  private readonly extraChildren = new Map<number, number[]>();
 
-/** FileTree.AddPath. */
-function addPath(root: Node, path: string, size: number, isDir: boolean): void {
-  const clean = posix.normalize('/' + path);
-  const names = clean.split('/').filter((s) => s !== '');
-  let node = root;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    let child = node.children.get(name);
-    if (child === undefined) {
-      if (name.startsWith(DOUBLE_WHITEOUT_PREFIX)) return;
-      child = newNode(name, node);
-      node.children.set(name, child);
-    }
-    node = child;
-    if (i === names.length - 1) {
-      node.size = size;
-      node.isDir = isDir;
-    }
+  constructor(private readonly tree: MergedTree) {}
+
+  get count(): number {
+    return this.tree.nodeCount + this.extraPath.length;
   }
-}
 
-/** FileTree.GetNode. */
-function getNode(root: Node, path: string): Node | undefined {
-  let node: Node | undefined = root;
-  for (const name of path.split('/')) {
-    if (name === '') continue;
-    node = node.children.get(name);
-    if (node === undefined) return undefined;
+  idOf(path: string): number {
+    const known = this.tree.idOf(path) ?? this.extra.get(path);
+    if (known !== undefined) return known;
+    const slash = path.lastIndexOf('/');
+    const parent = slash < 0 ? 0 : this.idOf(path.slice(0, slash));
+    const id = this.tree.nodeCount + this.extraPath.length;
+    this.extra.set(path, id);
+    this.extraPath.push(path);
+    this.extraParent.push(parent);
+    const siblings = this.extraChildren.get(parent) ?? [];
+    siblings.push(id);
+    this.extraChildren.set(parent, siblings);
+    return id;
   }
-  return node;
-}
 
-/** FileTree.RemovePath (a missing path is ignored, as Stack records and ignores the failure). */
-function removePath(root: Node, path: string): void {
-  const node = getNode(root, path);
-  if (node === undefined || node.parent === null) return;
-  node.parent.children.delete(node.name);
-}
+  parentOf(id: number): number {
+    return id < this.tree.nodeCount ? this.tree.parentOf(id) : this.extraParent[id - this.tree.nodeCount]!;
+  }
 
-/** VisitDepthChildFirst: children (in name order) before parents, never the root. */
-function* childFirst(node: Node): Generator<Node> {
-  for (const child of sortedChildren(node)) yield* childFirst(child);
-  if (node.parent !== null) yield node;
-}
+  pathOf(id: number): string {
+    return id < this.tree.nodeCount ? this.tree.pathOf(id) : this.extraPath[id - this.tree.nodeCount]!;
+  }
 
-/** The sizes of a node and everything below it (the root itself is never visited: size 0 anyway). */
-function subtreeSize(node: Node): number {
-  let size = node.parent === null ? 0 : node.size;
-  for (const child of node.children.values()) size += subtreeSize(child);
-  return size;
-}
-
-function copyTree(node: Node, parent: Node | null): Node {
-  const out: Node = { name: node.name, size: node.size, isDir: node.isDir, parent, children: new Map() };
-  for (const [name, child] of node.children) out.children.set(name, copyTree(child, out));
-  return out;
-}
-
-/** FileTree.Stack: graft every node of `upper` (whiteouts remove) onto `lower`. */
-function stack(lower: Node, upper: Node): void {
-  for (const node of childFirst(upper)) {
-    if (isWhiteout(node)) removePath(lower, nodePath(node));
-    else addPath(lower, nodePath(node), node.size, node.isDir);
+  *childrenOf(id: number): Generator<number> {
+    if (id < this.tree.nodeCount) yield* this.tree.childrenOf(id);
+    const more = this.extraChildren.get(id);
+    if (more) yield* more;
   }
 }
 
-/** A layer's tree, as processLayerTar builds it from the tar entries. */
-function layerTree(summary: LayerSummary): Node {
-  const root = newNode('', null);
-  for (const change of summary.changes) {
-    switch (change.op) {
-      case 'entry': {
-        const { entry } = change;
-        if (entry.implicit || entry.path === '') break;
-        addPath(root, entry.path, entry.size, entry.type === 'dir');
-        break;
-      }
-      case 'whiteout': {
-        const slash = change.path.lastIndexOf('/');
-        const dir = slash < 0 ? '' : change.path.slice(0, slash);
-        const name = change.path.slice(slash + 1);
-        addPath(root, posix.join(dir, WHITEOUT_PREFIX + name), 0, false);
-        break;
-      }
-      case 'opaque':
-        // `.wh..wh..opq`: refused by AddPath; only its missing parents get created.
-        addPath(root, posix.join(change.path, DOUBLE_WHITEOUT_PREFIX + 'opq'), 0, false);
-        break;
-    }
+/** Growable per-id columns. */
+class Columns {
+  layerStamp = new Int32Array(0);
+  childStamp = new Int32Array(0);
+  size = new Float64Array(0);
+  isDir = new Uint8Array(0);
+  stackedPresent = new Uint8Array(0);
+  stackedSize = new Float64Array(0);
+  stackedIsDir = new Uint8Array(0);
+  cumulative = new Float64Array(0);
+  minimum = new Float64Array(0);
+  count = new Uint32Array(0);
+
+  fit(n: number): void {
+    if (n <= this.layerStamp.length) return;
+    const size = Math.max(n, Math.ceil(this.layerStamp.length * 1.25), 1024);
+    const grow = <T extends Int32Array | Float64Array | Uint8Array | Uint32Array>(a: T, fill = 0): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a);
+      if (fill !== 0) b.fill(fill, a.length);
+      return b;
+    };
+    this.layerStamp = grow(this.layerStamp);
+    this.childStamp = grow(this.childStamp);
+    this.size = grow(this.size);
+    this.isDir = grow(this.isDir);
+    this.stackedPresent = grow(this.stackedPresent);
+    this.stackedSize = grow(this.stackedSize);
+    this.stackedIsDir = grow(this.stackedIsDir);
+    this.cumulative = grow(this.cumulative);
+    this.minimum = grow(this.minimum, NONE);
+    this.count = grow(this.count);
   }
-  return root;
 }
 
-interface PathData {
-  path: string;
-  cumulativeSize: number;
-  minDiscoveredSize: number;
-  count: number;
+interface Whiteout {
+  /** The deleted path's id (what dive's Path() gives for the `.wh.` node). */
+  target: number;
+  parent: number;
+  name: string;
 }
 
-/** dive's Efficiency + Analyze over the layers, base first. */
-export function diveMetrics(summaries: LayerSummary[]): DiveMetrics {
-  const trees = summaries.map(layerTree);
+/** One layer's tree, as dive builds it: the tar's nodes, implied parents, whiteout nodes. */
+interface LayerTree {
+  nodes: number[];
+  whiteouts: Whiteout[];
+}
 
-  // StackTreeRange(trees, 0, n-1) for the layer being visited, built incrementally.
-  let stacked: Node | undefined;
-  let stackedThrough = -1;
-  const stackedBelow = (layer: number): Node => {
-    stacked ??= copyTree(trees[0]!, null);
-    while (stackedThrough < layer - 1) {
-      stackedThrough++;
-      stack(stacked, trees[stackedThrough]!);
-    }
-    return stacked;
+/** `tree` is the merged tree of the same summaries when the caller has one (it lends its path ids). */
+export function diveMetrics(summaries: LayerSummary[], tree: MergedTree = new MergedTree(summaries)): DiveMetrics {
+  const ids = new PathIds(tree);
+  const col = new Columns();
+  // Paths only dive's trees have are rare: size the columns for the merged tree's nodes.
+  col.fit(tree.nodeCount + 64);
+  const inefficient: number[] = [];
+  /** Paths whose data dive created without a node (a whiteout of a path missing below). */
+  const withoutNode = new Set<number>();
+
+  const visit = (id: number, size: number): void => {
+    col.cumulative[id]! += size;
+    if (col.minimum[id]! < 0 || size < col.minimum[id]!) col.minimum[id] = size;
+    col.count[id]! += 1;
+    if (col.count[id] === 2) inefficient.push(id);
   };
 
-  const byPath = new Map<string, PathData>();
-  const inefficient: PathData[] = [];
-  trees.forEach((tree, layer) => {
-    for (const node of childFirst(tree)) {
-      if (node.children.size !== 0) continue;
-      const path = nodePath(node);
-      let data = byPath.get(path);
-      if (data === undefined) {
-        data = { path, cumulativeSize: 0, minDiscoveredSize: -1, count: 0 };
-        byPath.set(path, data);
-      }
-      let size = 0;
-      if (isWhiteout(node)) {
-        const previous = getNode(stackedBelow(layer), path);
-        if (previous === undefined) return; // GetNode failed: dive abandons the rest of this layer
-        if (previous.isDir) size = subtreeSize(previous);
-      } else {
-        size = node.size;
-      }
-      data.cumulativeSize += size;
-      if (data.minDiscoveredSize < 0 || size < data.minDiscoveredSize) data.minDiscoveredSize = size;
-      data.count++;
-      if (data.count === 2) inefficient.push(data);
+  summaries.forEach((summary, layer) => {
+    const layerTree = buildLayerTree(summary, layer, ids, col, tree.nodeOfChange[layer]);
+    // dive's stack below layer 0 is a copy of layer 0 itself; below layer n, that copy with
+    // layers 0…n−1 stacked on it.
+    if (layer === 0) layerTree.nodes.forEach((id) => addToStack(id, col));
+    const leaves = layerTree.nodes.filter((id) => col.childStamp[id] !== layer + 1);
+    const firstNew = inefficient.length;
+    if (layerTree.whiteouts.every((w) => col.stackedPresent[w.target])) {
+      for (const id of leaves) visit(id, col.size[id]!);
+      for (const w of layerTree.whiteouts) visit(w.target, deletedSize(w.target, ids, col));
+      sortNewInefficiencies(inefficient, firstNew, layer, layerTree, ids, col);
+    } else {
+      // Already in dive's order.
+      visitInOrder(leaves, layerTree.whiteouts, ids, col, visit, withoutNode);
     }
+    stackLayer(layerTree, layer, ids, col);
   });
 
   let minimumPathSizes = 0;
   let discoveredPathSizes = 0;
-  for (const data of byPath.values()) {
-    minimumPathSizes += data.minDiscoveredSize;
-    discoveredPathSizes += data.cumulativeSize;
+  col.fit(ids.count);
+  // The root is never a leaf: start at 1.
+  for (let id = 1; id < ids.count; id++) {
+    if (col.count[id] === 0 && !withoutNode.has(id)) continue;
+    minimumPathSizes += col.minimum[id]!;
+    discoveredPathSizes += col.cumulative[id]!;
   }
   const efficiency = discoveredPathSizes === 0 ? 1 : minimumPathSizes / discoveredPathSizes;
 
   // sort.Sort ascending (stable here), then reported backwards, as dive prints them.
   const sorted = inefficient
-    .map((data, order) => ({ data, order }))
-    .sort((p, q) => p.data.cumulativeSize - q.data.cumulativeSize || p.order - q.order)
-    .map(({ data }) => data)
+    .map((id, order) => ({ id, order }))
+    .sort((p, q) => col.cumulative[p.id]! - col.cumulative[q.id]! || p.order - q.order)
+    .map(({ id }) => id)
     .reverse();
 
   let sizeBytes = 0;
@@ -307,14 +281,193 @@ export function diveMetrics(summaries: LayerSummary[]): DiveMetrics {
     sizeBytes += summary.sizeBytes;
     if (i !== 0) userSizeBytes += summary.sizeBytes;
   });
-  const wastedBytes = sorted.reduce((sum, data) => sum + data.cumulativeSize, 0);
-
+  const wastedBytes = sorted.reduce((sum, id) => sum + col.cumulative[id]!, 0);
   return {
     efficiency,
     wastedBytes,
     userWastedPercent: wastedBytes / userSizeBytes,
     userSizeBytes,
     sizeBytes,
-    inefficiencies: sorted.map((d) => ({ path: d.path, cumulativeSize: d.cumulativeSize, count: d.count })),
+    inefficiencies: sorted.map((id) => ({ path: '/' + ids.pathOf(id), cumulativeSize: col.cumulative[id]!, count: col.count[id]! })),
   };
+}
+
+function buildLayerTree(summary: LayerSummary, layer: number, ids: PathIds, col: Columns, known: Int32Array | undefined): LayerTree {
+  const stamp = layer + 1;
+  const nodes: number[] = [];
+  const whiteouts: Whiteout[] = [];
+  /** A name listed twice is one node of the layer tree. */
+  const whitedOut = new Set<number>();
+  const { changes } = summary;
+  /** Marks `id` and its unlisted ancestors as nodes of this layer (ancestors: empty FileInfo). */
+  const include = (id: number): void => {
+    let at = id;
+    while (at > 0 && col.layerStamp[at] !== stamp) {
+      col.layerStamp[at] = stamp;
+      col.size[at] = 0;
+      col.isDir[at] = 0;
+      nodes.push(at);
+      const parent = ids.parentOf(at);
+      col.childStamp[parent] = stamp;
+      at = parent;
+    }
+  };
+  for (let i = 0; i < changes.length; i++) {
+    const op = changes.op(i);
+    const path = changes.path(i);
+    // The merge already resolved each change's path to a node: reuse it (no re-hashing).
+    const resolved = known?.[i] ?? NONE;
+    if (op === Op.Entry) {
+      if (path === '') continue;
+      const id = resolved !== NONE ? resolved : ids.idOf(path);
+      col.fit(ids.count);
+      include(id);
+      col.size[id] = changes.size(i);
+      col.isDir[id] = changes.typeCode(i) === TYPE_DIR ? 1 : 0;
+    } else if (op === Op.Whiteout) {
+      const slash = path.lastIndexOf('/');
+      const target = resolved !== NONE ? resolved : ids.idOf(path);
+      const parent = slash < 0 ? 0 : ids.parentOf(target);
+      col.fit(ids.count);
+      include(parent);
+      col.childStamp[parent] = stamp;
+      if (whitedOut.has(target)) continue;
+      whitedOut.add(target);
+      whiteouts.push({ target, parent, name: WHITEOUT_PREFIX + path.slice(slash + 1) });
+    } else if (path !== '') {
+      // An opaque marker adds no node; its directory is created if the layer did not list it.
+      const id = resolved !== NONE ? resolved : ids.idOf(path);
+      col.fit(ids.count);
+      include(id);
+    }
+  }
+  return { nodes, whiteouts };
+}
+
+/** The bytes a whiteout of `target` deletes, as dive sizes it from the stacked tree below. */
+function deletedSize(target: number, ids: PathIds, col: Columns): number {
+  if (!col.stackedIsDir[target]) return 0;
+  let total = 0;
+  const stack = [target];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    total += col.stackedSize[id]!;
+    for (const child of ids.childrenOf(id)) if (col.stackedPresent[child]) stack.push(child);
+  }
+  return total;
+}
+
+/** A sort key whose plain string order is dive's visiting order: segments joined by \0 and
+ *  ended by \x01, so a shorter name sorts first among siblings and a descendant before its
+ *  ancestor. Valid when no name holds \0, \x01 or a character codeUnitRank moves. */
+function plainKey(names: readonly string[]): string {
+  return names.join('\0') + '\x01';
+}
+
+const NEEDS_RANK = /[\x00\x01\ud800-\uffff]/;
+
+function sortVisits<T extends { names: string[] }>(visits: T[]): T[] {
+  if (visits.some((v) => v.names.some((n) => NEEDS_RANK.test(n)))) return visits.sort((a, b) => compareVisitOrder(a.names, b.names));
+  const keyed = visits.map((v) => ({ v, key: plainKey(v.names) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.v);
+}
+
+function namesOf(ids: PathIds, id: number): string[] {
+  const path = ids.pathOf(id);
+  return path === '' ? [] : path.split('/');
+}
+
+type Visit = { names: string[]; id: number; whiteout: boolean };
+
+function orderedVisits(leaves: number[], whiteouts: Whiteout[], ids: PathIds): Visit[] {
+  const visits: Visit[] = leaves.map((id) => ({ names: namesOf(ids, id), id, whiteout: false }));
+  for (const w of whiteouts) visits.push({ names: [...namesOf(ids, w.parent), w.name], id: w.target, whiteout: true });
+  return sortVisits(visits);
+}
+
+/** The exact, ordered walk: needed when a whiteout's path is missing below, since dive then
+ *  abandons the rest of the layer. */
+function visitInOrder(
+  leaves: number[],
+  whiteouts: Whiteout[],
+  ids: PathIds,
+  col: Columns,
+  visit: (id: number, size: number) => void,
+  withoutNode: Set<number>,
+): void {
+  for (const v of orderedVisits(leaves, whiteouts, ids)) {
+    if (!v.whiteout) {
+      visit(v.id, col.size[v.id]!);
+      continue;
+    }
+    if (!col.stackedPresent[v.id]) {
+      // The path's data exists from here on with no node: its minimum stays −1 unless visited later.
+      if (col.count[v.id] === 0) withoutNode.add(v.id);
+      return;
+    }
+    visit(v.id, deletedSize(v.id, ids, col));
+  }
+}
+
+/** Inefficiencies found in this layer, put in dive's visiting order (ties sort by it). A path
+ *  becomes one at its second visit overall: in this layer, at its first visit here if an earlier
+ *  layer visited it, else at its second visit here (as a leaf and as a whiteout). */
+function sortNewInefficiencies(inefficient: number[], from: number, layer: number, tree: LayerTree, ids: PathIds, col: Columns): void {
+  if (inefficient.length - from < 2) return;
+  const stamp = layer + 1;
+  const whiteoutOf = new Map(tree.whiteouts.map((w) => [w.target, w]));
+  const key = (id: number): string[] => {
+    const visits: string[][] = [];
+    if (col.layerStamp[id] === stamp && col.childStamp[id] !== stamp) visits.push(namesOf(ids, id));
+    const w = whiteoutOf.get(id);
+    if (w) visits.push([...namesOf(ids, w.parent), w.name]);
+    visits.sort(compareVisitOrder);
+    const before = col.count[id]! - visits.length;
+    return visits[before >= 1 ? 0 : 1]!;
+  };
+  const fresh = sortVisits(inefficient.splice(from).map((id) => ({ id, names: key(id) })));
+  for (const f of fresh) inefficient.push(f.id);
+}
+
+function addToStack(id: number, col: Columns): void {
+  col.stackedPresent[id] = 1;
+  col.stackedSize[id] = col.size[id]!;
+  col.stackedIsDir[id] = col.isDir[id]!;
+}
+
+function removeFromStack(id: number, ids: PathIds, col: Columns): void {
+  const stack = [id];
+  while (stack.length > 0) {
+    const at = stack.pop()!;
+    if (!col.stackedPresent[at]) continue;
+    col.stackedPresent[at] = 0;
+    for (const child of ids.childrenOf(at)) stack.push(child);
+  }
+}
+
+/** Applies a layer to the stacked tree (dive's StackTreeRange): whiteouts, then nodes; or in
+ *  dive's exact order when the layer re-adds under a path it deletes. */
+function stackLayer(tree: LayerTree, layer: number, ids: PathIds, col: Columns): void {
+  const stamp = layer + 1;
+  if (!tree.whiteouts.some((w) => col.layerStamp[w.target] === stamp)) {
+    for (const w of tree.whiteouts) removeFromStack(w.target, ids, col);
+    for (const id of tree.nodes) addToStack(id, col);
+    return;
+  }
+  const all = tree.nodes.map((id) => ({ names: namesOf(ids, id), id, whiteout: false }));
+  for (const w of tree.whiteouts) all.push({ names: [...namesOf(ids, w.parent), w.name], id: w.target, whiteout: true });
+  for (const v of sortVisits(all)) {
+    if (v.whiteout) {
+      removeFromStack(v.id, ids, col);
+      continue;
+    }
+    // addPath creates missing parents in the stacked tree as empty nodes.
+    for (let p = ids.parentOf(v.id); p > 0 && !col.stackedPresent[p]; p = ids.parentOf(p)) {
+      col.stackedPresent[p] = 1;
+      col.stackedSize[p] = 0;
+      col.stackedIsDir[p] = 0;
+    }
+    addToStack(v.id, col);
+  }
 }

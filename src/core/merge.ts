@@ -1,8 +1,12 @@
 // Applies layer summaries base first, the way overlayfs presents them (the ground truth being
 // `docker export`), and records for every path what each layer did to it. Views at a given
 // layer are answered from that history on demand: nothing is materialised per layer.
+//
+// Storage is by column (typed arrays indexed by node id, and by event id), so a million-path
+// image costs tens of bytes a path rather than an object, an array and a map entry each.
 import type { ImagePath, LayerEntry, LayerSummary } from './model.js';
-import { ancestorsOf, baseName } from './paths.js';
+import { Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
+import { baseName } from './paths.js';
 
 export type ChangeKind = 'added' | 'modified' | 'removed';
 export type RemovalCause = 'whiteout' | 'opaque' | 'replaced';
@@ -29,25 +33,59 @@ export interface NodeState {
 
 const IMPLICIT_DIR_MODE = 0o755;
 const NONE = -1;
+const KINDS: readonly ChangeKind[] = ['added', 'modified', 'removed'];
+const ADDED = 0;
+const MODIFIED = 1;
+const REMOVED = 2;
+const CAUSES: readonly (RemovalCause | undefined)[] = [undefined, 'whiteout', 'opaque', 'replaced'];
+const CAUSE_WHITEOUT = 1;
+const CAUSE_OPAQUE = 2;
+const CAUSE_REPLACED = 3;
+
+function grown<T extends Int32Array | Uint8Array>(a: T, size: number, fill?: number): T {
+  if (size <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(size, Math.ceil(a.length * 1.5)));
+  b.set(a);
+  if (fill !== undefined) b.fill(fill, a.length);
+  return b;
+}
 
 export class MergedTree {
   readonly layerCount: number;
   readonly summaries: readonly LayerSummary[];
   /** Node 0 is the root ''. */
   private readonly paths: ImagePath[] = [''];
-  private readonly parents: number[] = [NONE];
-  private readonly children: number[][] = [[]];
-  private readonly events: PathEvent[][] = [[]];
-  private readonly ids = new Map<ImagePath, number>([['', 0]]);
+  /** Path → node id: open addressing over FNV-1a hashes of the path (see PathTable). */
+  private readonly table = new PathTable();
+  private parent = new Int32Array(1024).fill(NONE);
+  private firstChild = new Int32Array(1024).fill(NONE);
+  private lastChild = new Int32Array(1024).fill(NONE);
+  private nextSibling = new Int32Array(1024).fill(NONE);
+  private firstEvent = new Int32Array(1024).fill(NONE);
+  private lastEvent = new Int32Array(1024).fill(NONE);
+  private eventCount = 0;
+  private evLayer = new Int32Array(1024);
+  private evKind = new Uint8Array(1024);
+  private evCause = new Uint8Array(1024);
+  private evEntry = new Int32Array(1024);
+  private evNext = new Int32Array(1024);
   /** Nodes each layer changed, in first-touch order. */
-  readonly touchedBy: number[][] = [];
+  readonly touchedBy: Int32Array[] = [];
+  /** For each layer, the node each change names (-1 for a whiteout of a path never seen). */
+  readonly nodeOfChange: Int32Array[] = [];
   /** Warnings raised while merging (e.g. whiteouts of paths that never existed). */
   readonly warnings: string[] = [];
 
   constructor(summaries: readonly LayerSummary[]) {
     this.summaries = summaries;
     this.layerCount = summaries.length;
-    new Merger(this).run();
+    // Every change makes at most one node and one event (bar implied directories): size the
+    // columns once instead of doubling into up to twice the memory.
+    const changes = summaries.reduce((n, s) => n + s.changes.length, 0) + 64;
+    this.growNodes(changes);
+    this.growEvents(changes);
+    this.table.setRoot(FNV_SEED);
+    new Merger(this, changes).run();
   }
 
   get nodeCount(): number {
@@ -55,7 +93,18 @@ export class MergedTree {
   }
 
   idOf(path: ImagePath): number | undefined {
-    return this.ids.get(path);
+    if (path === '') return 0;
+    const id = this.table.find(path, hashRange(FNV_SEED, path, 0, path.length), this.paths);
+    return id === NONE ? undefined : id;
+  }
+
+  /** @internal The id of `path`, a child of `parent`, given the parent's path length. */
+  childId(parent: number, path: ImagePath, from: number): number {
+    return this.table.find(path, this.childHash(parent, path, from), this.paths);
+  }
+
+  private childHash(parent: number, path: ImagePath, from: number): number {
+    return hashRange(parent === 0 ? FNV_SEED : fnvStep(this.table.hashOf(parent), 0x2f), path, from, path.length);
   }
 
   pathOf(id: number): ImagePath {
@@ -67,49 +116,104 @@ export class MergedTree {
   }
 
   parentOf(id: number): number {
-    return this.parents[id]!;
+    return this.parent[id]!;
   }
 
   /** Every child that ever existed under `id`, in first-seen order. Filter with stateAt. */
-  childrenOf(id: number): readonly number[] {
-    return this.children[id]!;
+  childrenOf(id: number): number[] {
+    const out: number[] = [];
+    for (let c = this.firstChild[id]!; c !== NONE; c = this.nextSibling[c]!) out.push(c);
+    return out;
   }
 
-  historyOf(id: number): readonly PathEvent[] {
-    return this.events[id]!;
+  historyOf(id: number): PathEvent[] {
+    const out: PathEvent[] = [];
+    for (let e = this.firstEvent[id]!; e !== NONE; e = this.evNext[e]!) out.push(this.eventObject(e));
+    return out;
+  }
+
+  /** The event id of the entry visible at `id` after `layer`, or -1 if absent. Allocation-free. */
+  visibleEvent(id: number, layer = this.layerCount - 1): number {
+    let found = NONE;
+    for (let e = this.firstEvent[id]!; e !== NONE && this.evLayer[e]! <= layer; e = this.evNext[e]!) found = e;
+    return found !== NONE && this.evKind[found] !== REMOVED ? found : NONE;
+  }
+
+  /** Layer and change index of an event (see visibleEvent). */
+  eventLayer(event: number): number {
+    return this.evLayer[event]!;
+  }
+
+  eventEntryIndex(event: number): number {
+    return this.evEntry[event]!;
+  }
+
+  /** Whether the node shows a directory after `layer` (false if absent). */
+  isDirAt(id: number, layer = this.layerCount - 1): boolean {
+    if (id === 0) return true;
+    const e = this.visibleEvent(id, layer);
+    if (e === NONE) return false;
+    const index = this.evEntry[e]!;
+    return index === NONE || this.summaries[this.evLayer[e]!]!.changes.typeCode(index) === TYPE_DIR;
   }
 
   /** The entry visible at `id` after `layer` (default: the last), or undefined if absent. */
   stateAt(id: number, layer = this.layerCount - 1): NodeState | undefined {
-    if (id === 0) return this.rootState();
-    const history = this.events[id]!;
-    let i = history.length - 1;
-    while (i >= 0 && history[i]!.layer > layer) i--;
-    if (i < 0 || history[i]!.change === 'removed') return undefined;
-    let start = i;
-    while (start > 0 && history[start - 1]!.change !== 'removed') start--;
-    const event = history[i]!;
-    return { entry: this.entryOf(id, event), layer: event.layer, entryIndex: event.entryIndex, addedIn: history[start]!.layer };
+    if (id === 0) return { entry: implicitDir(''), layer: 0, entryIndex: NONE, addedIn: 0 };
+    let current = NONE;
+    let start = NONE;
+    for (let e = this.firstEvent[id]!; e !== NONE && this.evLayer[e]! <= layer; e = this.evNext[e]!) {
+      if (this.evKind[e] === REMOVED) start = NONE;
+      else if (start === NONE) start = e;
+      current = e;
+    }
+    if (current === NONE || this.evKind[current] === REMOVED) return undefined;
+    const entryIndex = this.evEntry[current]!;
+    const entryLayer = this.evLayer[current]!;
+    return { entry: this.entryAt(id, entryLayer, entryIndex), layer: entryLayer, entryIndex, addedIn: this.evLayer[start]! };
   }
 
   /** The event `layer` recorded for `id`, if that layer changed it. */
   eventAt(id: number, layer: number): PathEvent | undefined {
-    return this.events[id]!.find((e) => e.layer === layer);
+    for (let e = this.firstEvent[id]!; e !== NONE; e = this.evNext[e]!) if (this.evLayer[e] === layer) return this.eventObject(e);
+    return undefined;
   }
 
   entryOf(id: number, event: PathEvent): LayerEntry {
-    if (event.entryIndex === NONE) return implicitDir(this.paths[id]!);
-    const change = this.summaries[event.layer]!.changes[event.entryIndex]!;
-    if (change.op !== 'entry') throw new Error(`internal: event points at a ${change.op}`);
-    return change.entry;
+    return this.entryAt(id, event.layer, event.entryIndex);
+  }
+
+  private entryAt(id: number, layer: number, index: number): LayerEntry {
+    if (index === NONE) return implicitDir(this.paths[id]!);
+    const changes = this.summaries[layer]!.changes;
+    if (changes.op(index) !== Op.Entry) throw new Error('internal: event points at a whiteout');
+    return changes.entry(index);
+  }
+
+  private eventObject(e: number): PathEvent {
+    const event: PathEvent = { layer: this.evLayer[e]!, change: KINDS[this.evKind[e]!]!, entryIndex: this.evEntry[e]! };
+    const cause = CAUSES[this.evCause[e]!];
+    if (cause) event.cause = cause;
+    return event;
   }
 
   /** Bytes the entry's path shows: a hard link shows the size of the content it shares. */
   contentSize(entry: LayerEntry, layer: number): number {
     if (entry.type !== 'hardlink') return entry.size;
     if (entry.linkedContent === undefined) return 0;
-    const linked = this.summaries[layer]!.changes[entry.linkedContent];
-    return linked?.op === 'entry' ? linked.entry.size : 0;
+    const changes = this.summaries[layer]!.changes;
+    return changes.op(entry.linkedContent) === Op.Entry ? changes.size(entry.linkedContent) : 0;
+  }
+
+  /** Content bytes behind change `index` of `layer`, following a hard link. Allocation-free. */
+  contentSizeAt(layer: number, index: number): number {
+    if (index === NONE) return 0;
+    const changes = this.summaries[layer]!.changes;
+    const type = changes.typeCode(index);
+    if (type === TYPE_FILE) return changes.size(index);
+    if (type !== TYPE_HARDLINK) return 0;
+    const linked = changes.linkedContent(index);
+    return linked === undefined ? 0 : changes.size(linked);
   }
 
   /** Visits the merged view after `layer` depth-first, children sorted by name. */
@@ -121,35 +225,143 @@ export class MergedTree {
       if (!state) continue;
       if (id !== 0) yield { id, state };
       if (state.entry.type !== 'dir') continue;
-      const kids = this.children[id]!.filter((c) => this.stateAt(c, layer) !== undefined);
+      const kids: number[] = [];
+      for (let c = this.firstChild[id]!; c !== NONE; c = this.nextSibling[c]!) if (this.visibleEvent(c, layer) !== NONE) kids.push(c);
       kids.sort((a, b) => compareNames(this.paths[b]!, this.paths[a]!));
-      stack.push(...kids);
+      for (const k of kids) stack.push(k);
     }
-  }
-
-  private rootState(): NodeState {
-    return { entry: implicitDir(''), layer: 0, entryIndex: NONE, addedIn: 0 };
   }
 
   // --- mutation, used by Merger only ---
 
   /** @internal */ ensureNode(path: ImagePath): number {
-    const known = this.ids.get(path);
+    const known = this.idOf(path);
     if (known !== undefined) return known;
     const slash = path.lastIndexOf('/');
-    const parent = slash < 0 ? 0 : this.ensureNode(path.slice(0, slash));
+    return this.addNode(path, slash < 0 ? 0 : this.ensureNode(path.slice(0, slash)));
+  }
+
+  /** @internal */ addNode(path: ImagePath, parent: number): number {
     const id = this.paths.length;
+    if (id >= this.parent.length) this.growNodes(id + 1);
     this.paths.push(path);
-    this.parents.push(parent);
-    this.children.push([]);
-    this.events.push([]);
-    this.ids.set(path, id);
-    this.children[parent]!.push(id);
+    this.table.add(id, this.childHash(parent, path, parent === 0 ? 0 : this.paths[parent]!.length + 1));
+    this.parent[id] = parent;
+    if (this.lastChild[parent] === NONE) this.firstChild[parent] = id;
+    else this.nextSibling[this.lastChild[parent]!] = id;
+    this.lastChild[parent] = id;
     return id;
   }
 
-  /** @internal */ record(id: number, event: PathEvent): void {
-    this.events[id]!.push(event);
+  /** @internal */ record(id: number, layer: number, kind: number, entryIndex: number, cause: number): void {
+    const e = this.eventCount++;
+    if (e >= this.evLayer.length) this.growEvents(e + 1);
+    this.evLayer[e] = layer;
+    this.evKind[e] = kind;
+    this.evCause[e] = cause;
+    this.evEntry[e] = entryIndex;
+    this.evNext[e] = NONE;
+    if (this.lastEvent[id] === NONE) this.firstEvent[id] = e;
+    else this.evNext[this.lastEvent[id]!] = e;
+    this.lastEvent[id] = e;
+  }
+
+  /** @internal */ firstChildOf(id: number): number {
+    return this.firstChild[id]!;
+  }
+
+  /** @internal */ nextSiblingOf(id: number): number {
+    return this.nextSibling[id]!;
+  }
+
+  private growEvents(n: number): void {
+    this.evLayer = grown(this.evLayer, n);
+    this.evKind = grown(this.evKind, n);
+    this.evCause = grown(this.evCause, n);
+    this.evEntry = grown(this.evEntry, n);
+    this.evNext = grown(this.evNext, n);
+  }
+
+  private growNodes(n: number): void {
+    this.parent = grown(this.parent, n, NONE);
+    this.firstChild = grown(this.firstChild, n, NONE);
+    this.lastChild = grown(this.lastChild, n, NONE);
+    this.nextSibling = grown(this.nextSibling, n, NONE);
+    this.firstEvent = grown(this.firstEvent, n, NONE);
+    this.lastEvent = grown(this.lastEvent, n, NONE);
+    this.table.reserve(n);
+  }
+}
+
+const FNV_SEED = 0x811c9dc5 | 0;
+
+function fnvStep(hash: number, code: number): number {
+  return Math.imul(hash ^ code, 0x01000193);
+}
+
+/** FNV-1a over path[from, to): a child's hash continues its parent's over '/' and its name,
+ *  so the merge hashes only the new name, never the whole path again. */
+function hashRange(seed: number, path: string, from: number, to: number): number {
+  let h = seed;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** A hash table from path to node id in typed arrays: a fraction of a Map's memory for a
+ *  million paths, and no doubling of a million-entry table mid-merge. */
+class PathTable {
+  private slots = new Int32Array(1 << 10).fill(NONE);
+  private hashes = new Int32Array(1024);
+  private count = 0;
+
+  hashOf(id: number): number {
+    return this.hashes[id]!;
+  }
+
+  setRoot(hash: number): void {
+    this.hashes[0] = hash;
+  }
+
+  /** Makes room for ids below `n` without rehashing. */
+  reserve(n: number): void {
+    if (n > this.hashes.length) {
+      const h = new Int32Array(n);
+      h.set(this.hashes);
+      this.hashes = h;
+    }
+    if (n * 2 > this.slots.length) this.rehash(n * 2);
+  }
+
+  find(path: string, hash: number, paths: readonly string[]): number {
+    const mask = this.slots.length - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const id = this.slots[i]!;
+      if (id === NONE) return NONE;
+      if (this.hashes[id] === hash && paths[id] === path) return id;
+    }
+  }
+
+  add(id: number, hash: number): void {
+    this.reserve(id + 1);
+    if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.hashes[id] = hash;
+    this.insert(id, hash);
+    this.count++;
+  }
+
+  private insert(id: number, hash: number): void {
+    const mask = this.slots.length - 1;
+    let i = hash & mask;
+    while (this.slots[i] !== NONE) i = (i + 1) & mask;
+    this.slots[i] = id;
+  }
+
+  private rehash(minimum: number): void {
+    let size = this.slots.length;
+    while (size < minimum) size *= 2;
+    const old = this.slots;
+    this.slots = new Int32Array(size).fill(NONE);
+    for (const id of old) if (id !== NONE) this.insert(id, this.hashes[id]!);
   }
 }
 
@@ -164,25 +376,33 @@ export function compareNames(a: string, b: string): number {
 
 /** The running state while layers are applied: which entry each path shows right now. */
 class Merger {
-  private readonly curLayer: number[] = [];
-  private readonly curEntry: number[] = [];
-  private readonly curIsDir: boolean[] = [];
-  /** Per layer being applied: presence before the layer, for touched nodes; and first removal cause. */
-  private before = new Map<number, boolean>();
-  private causes = new Map<number, RemovalCause>();
+  private curLayer = new Int32Array(1024).fill(NONE);
+  private curEntry = new Int32Array(1024).fill(NONE);
+  private curIsDir = new Uint8Array(1024);
+  /** Per node: 1 + the layer that last touched it; presence before that layer; first removal cause. */
+  private touchStamp = new Int32Array(1024);
+  private wasPresent = new Uint8Array(1024);
+  private cause = new Uint8Array(1024);
+  private touched: number[] = [];
   private layer = 0;
+  /** This layer's change → node ids. */
+  private nodes = new Int32Array(0);
 
-  constructor(private readonly tree: MergedTree) {
+  constructor(
+    private readonly tree: MergedTree,
+    capacity: number,
+  ) {
+    this.fit(capacity);
     this.curLayer[0] = 0;
-    this.curEntry[0] = NONE;
-    this.curIsDir[0] = true;
+    this.curIsDir[0] = 1;
   }
 
   run(): void {
     this.tree.summaries.forEach((summary, layer) => {
       this.layer = layer;
-      this.before = new Map();
-      this.causes = new Map();
+      this.touched = [];
+      this.nodes = new Int32Array(summary.changes.length).fill(NONE);
+      this.tree.nodeOfChange.push(this.nodes);
       this.applyDeletions(summary);
       this.applyEntries(summary);
       this.recordLayer();
@@ -190,80 +410,121 @@ class Merger {
   }
 
   private present(id: number): boolean {
-    return (this.curLayer[id] ?? NONE) !== NONE;
+    return this.curLayer[id] !== NONE;
+  }
+
+  private fit(id: number): void {
+    if (id < this.curLayer.length) return;
+    const n = Math.max(id + 1, Math.ceil(this.curLayer.length * 1.5));
+    this.curLayer = grown(this.curLayer, n, NONE);
+    this.curEntry = grown(this.curEntry, n, NONE);
+    this.curIsDir = grown(this.curIsDir, n);
+    this.touchStamp = grown(this.touchStamp, n);
+    this.wasPresent = grown(this.wasPresent, n);
+    this.cause = grown(this.cause, n);
+  }
+
+  private node(path: ImagePath): number {
+    const id = this.tree.ensureNode(path);
+    this.fit(this.tree.nodeCount);
+    return id;
   }
 
   private touch(id: number): void {
-    if (!this.before.has(id)) this.before.set(id, this.present(id));
+    if (this.touchStamp[id] === this.layer + 1) return;
+    this.touchStamp[id] = this.layer + 1;
+    this.wasPresent[id] = this.present(id) ? 1 : 0;
+    this.cause[id] = 0;
+    this.touched.push(id);
   }
 
   /** Whiteouts and opaque markers act on the layers below only, so they go first. */
   private applyDeletions(summary: LayerSummary): void {
-    for (const change of summary.changes) {
-      if (change.op === 'whiteout') {
-        const id = this.tree.idOf(change.path);
-        if (id !== undefined && this.present(id)) this.removeSubtree(id, 'whiteout');
-        else this.tree.warnings.push(`layer ${this.layer}: whiteout of /${change.path}, which no lower layer has`);
-      } else if (change.op === 'opaque') {
-        const id = this.tree.idOf(change.path);
-        if (id === undefined || !this.present(id) || !this.curIsDir[id]) continue;
-        for (const child of this.tree.childrenOf(id)) if (this.present(child)) this.removeSubtree(child, 'opaque');
+    const changes = summary.changes;
+    for (let i = 0; i < changes.length; i++) {
+      const op = changes.op(i);
+      if (op === Op.Entry) continue;
+      const id = this.tree.idOf(changes.path(i));
+      if (id !== undefined) this.nodes[i] = id;
+      if (op === Op.Whiteout) {
+        if (id !== undefined && this.present(id)) this.removeSubtree(id, CAUSE_WHITEOUT);
+        else this.tree.warnings.push(`layer ${this.layer}: whiteout of /${changes.path(i)}, which no lower layer has`);
+      } else if (id !== undefined && this.present(id) && this.curIsDir[id]) {
+        this.removeChildren(id, CAUSE_OPAQUE);
       }
     }
   }
 
   private applyEntries(summary: LayerSummary): void {
-    summary.changes.forEach((change, index) => {
-      if (change.op !== 'entry') return;
-      const { entry } = change;
-      for (const ancestor of ancestorsOf(entry.path)) this.ensureDirectory(this.tree.ensureNode(ancestor));
-      const id = this.tree.ensureNode(entry.path);
-      const isDir = entry.type === 'dir';
+    const changes = summary.changes;
+    // Tars list a directory's entries together: remember the last parent to skip look-ups.
+    let lastParentPath = '';
+    let lastParent = 0;
+    for (let i = 0; i < changes.length; i++) {
+      if (changes.op(i) !== Op.Entry) continue;
+      const path = changes.path(i);
+      const slash = path.lastIndexOf('/');
+      let parent = 0;
+      if (slash >= 0) {
+        if (slash === lastParentPath.length && path.startsWith(lastParentPath)) parent = lastParent;
+        else {
+          lastParentPath = path.slice(0, slash);
+          parent = this.node(lastParentPath);
+          lastParent = parent;
+        }
+        if (!(this.present(parent) && this.curIsDir[parent])) this.ensureDirectories(parent);
+      }
+      let id = this.tree.childId(parent, path, slash + 1);
+      if (id === NONE) {
+        id = this.tree.addNode(path, parent);
+        this.fit(id);
+      }
+      this.nodes[i] = id;
+      const isDir = changes.typeCode(i) === TYPE_DIR;
       // A non-directory replaces a directory with its whole subtree; a directory over a
       // directory merges; anything over a non-directory replaces it.
-      if (this.present(id) && this.curIsDir[id] && !isDir) this.removeChildren(id, 'replaced');
-      this.set(id, index, isDir);
-    });
+      if (!isDir && this.present(id) && this.curIsDir[id]) this.removeChildren(id, CAUSE_REPLACED);
+      this.set(id, i, isDir);
+    }
   }
 
   /** A child needs its parent to be a directory: keep one, or imply one (overlayfs does). */
-  private ensureDirectory(id: number): void {
-    if (this.present(id) && this.curIsDir[id]) return;
-    this.set(id, NONE, true);
+  private ensureDirectories(id: number): void {
+    const chain: number[] = [];
+    for (let a = id; a > 0 && !(this.present(a) && this.curIsDir[a]); a = this.tree.parentOf(a)) chain.push(a);
+    for (let k = chain.length - 1; k >= 0; k--) this.set(chain[k]!, NONE, true);
   }
 
   private set(id: number, entryIndex: number, isDir: boolean): void {
     this.touch(id);
     this.curLayer[id] = this.layer;
     this.curEntry[id] = entryIndex;
-    this.curIsDir[id] = isDir;
+    this.curIsDir[id] = isDir ? 1 : 0;
   }
 
-  private removeSubtree(id: number, cause: RemovalCause): void {
+  private removeSubtree(id: number, cause: number): void {
     this.removeChildren(id, cause);
     this.touch(id);
-    if (!this.causes.has(id)) this.causes.set(id, cause);
+    if (this.cause[id] === 0) this.cause[id] = cause;
     this.curLayer[id] = NONE;
     this.curEntry[id] = NONE;
-    this.curIsDir[id] = false;
+    this.curIsDir[id] = 0;
   }
 
-  private removeChildren(id: number, cause: RemovalCause): void {
-    for (const child of this.tree.childrenOf(id)) if (this.present(child)) this.removeSubtree(child, cause);
+  private removeChildren(id: number, cause: number): void {
+    for (let c = this.tree.firstChildOf(id); c !== NONE; c = this.tree.nextSiblingOf(c)) if (this.present(c)) this.removeSubtree(c, cause);
   }
 
   private recordLayer(): void {
-    const touched: number[] = [];
-    for (const [id, wasPresent] of this.before) {
+    const kept: number[] = [];
+    for (const id of this.touched) {
       const isPresent = this.present(id);
-      if (!wasPresent && !isPresent) continue;
-      touched.push(id);
-      if (!isPresent) {
-        this.tree.record(id, { layer: this.layer, change: 'removed', entryIndex: NONE, cause: this.causes.get(id) ?? 'replaced' });
-      } else {
-        this.tree.record(id, { layer: this.layer, change: wasPresent ? 'modified' : 'added', entryIndex: this.curEntry[id]! });
-      }
+      const was = this.wasPresent[id] === 1;
+      if (!was && !isPresent) continue;
+      kept.push(id);
+      if (!isPresent) this.tree.record(id, this.layer, REMOVED, NONE, this.cause[id] || CAUSE_REPLACED);
+      else this.tree.record(id, this.layer, was ? MODIFIED : ADDED, this.curEntry[id]!, 0);
     }
-    this.tree.touchedBy.push(touched);
+    this.tree.touchedBy.push(Int32Array.from(kept));
   }
 }

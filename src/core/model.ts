@@ -1,5 +1,6 @@
 // The image model shared by every source, the core, the reports and the UI.
 // Plain serialisable data: a LayerSummary is what the cache stores, keyed by diffID.
+import type { LayerChanges } from './changes.js';
 
 /** Kinds of filesystem entry, as named in `ls --json`. */
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
@@ -49,8 +50,9 @@ export interface LayerSummary {
   tarBytes: number;
   /** Sum of regular-file sizes of all the layer's tar entries (earlier duplicates included). */
   sizeBytes: number;
-  /** Entries, whiteouts and opaque markers in tar order. Duplicates are kept: later wins. */
-  changes: LayerChange[];
+  /** Entries, whiteouts and opaque markers in tar order, stored by column (see changes.ts).
+   *  Duplicates are kept: later wins. */
+  changes: LayerChanges;
   /** Things that were read but are suspicious or malformed (path escapes, broken hard links…). */
   warnings: string[];
 }

@@ -8,6 +8,11 @@ export type NormalisedName = { ok: true; path: ImagePath } | { ok: false; reason
  *  climb above the root. */
 export function normaliseName(raw: string): NormalisedName {
   if (raw.includes('\0')) return { ok: false, reason: 'name contains a NUL byte' };
+  // Fast path for the names engines write (`usr/bin/env`, `etc/`): nothing to resolve.
+  const first = raw.charCodeAt(0);
+  if (first !== 0x2f && first !== 0x2e && raw.indexOf('//') < 0 && raw.indexOf('/.') < 0) {
+    return { ok: true, path: raw.charCodeAt(raw.length - 1) === 0x2f ? raw.slice(0, -1) : raw };
+  }
   const out: string[] = [];
   for (const segment of raw.split('/')) {
     if (segment === '' || segment === '.') continue;

@@ -1,10 +1,9 @@
 // One streaming pass over one layer blob: decompress, hash (diffID), read tar headers, skip the
 // content. Nothing is extracted and no entry's content is held in memory.
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
-import type { Compression, EntryType, LayerChange, LayerEntry, LayerSummary } from './model.js';
+import { TarHeaderReader, type TarHeader } from './tarHeaders.js';
+import type { Compression, EntryType, LayerEntry, LayerSummary } from './model.js';
+import { LayerChanges, Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { decompress } from './decompress.js';
 import { InputError } from './errors.js';
 import { baseName, decodeNameBytes, normaliseName, parentOf, joinPath } from './paths.js';
@@ -13,19 +12,6 @@ export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
 /** Keep the first warnings verbatim; count the rest, so hostile layers cannot grow memory. */
 const MAX_WARNINGS = 50;
-
-/** tar-stream's runtime header (its bundled types omit pax and the meta entry types). */
-export interface TarHeader {
-  name: string;
-  type?: string | null;
-  size?: number;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  mtime?: Date;
-  linkname?: string | null;
-  pax?: Record<string, string> | null;
-}
 
 export interface WalkOptions {
   /** Called with the number of blob (compressed) bytes read so far. */
@@ -38,9 +24,6 @@ export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buff
   let blobBytes = 0;
   let tarBytes = 0;
   const hash = createHash('sha256');
-  // latin1 keeps each name byte as one char, so non-UTF-8 names survive to decodeNameBytes.
-  const extract = tar.extract({ filenameEncoding: 'latin1', allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
-
   async function* counted(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const chunk of source) {
       blobBytes += chunk.length;
@@ -48,31 +31,15 @@ export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buff
       yield chunk;
     }
   }
-  async function* hashed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
+  const tarReader = new TarHeaderReader((header) => reader.read(header));
+  try {
+    for await (const chunk of decompress(counted(blob as AsyncIterable<Buffer>), (c) => (compression = c))) {
       tarBytes += chunk.length;
       hash.update(chunk);
-      yield chunk;
+      tarReader.push(chunk);
     }
-  }
-
-  const feeding = pipeline(
-    Readable.from(counted(blob as AsyncIterable<Buffer>)),
-    async function* (source: AsyncIterable<Buffer>) {
-      yield* hashed(decompress(source, (c) => (compression = c)));
-    },
-    extract,
-  );
-  const reading = (async () => {
-    for await (const entry of extract) {
-      reader.read(entry.header as TarHeader);
-      entry.resume();
-    }
-  })();
-  try {
-    await Promise.all([feeding, reading]);
+    tarReader.end();
   } catch (e) {
-    extract.destroy();
     throw asLayerError(e);
   }
   return {
@@ -81,7 +48,7 @@ export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buff
     blobBytes,
     tarBytes,
     sizeBytes: reader.sizeBytes,
-    changes: reader.changes,
+    changes: reader.changes.trim(),
     warnings: reader.finishWarnings(),
   };
 }
@@ -96,24 +63,24 @@ function asLayerError(e: unknown): Error {
 
 /** Turns tar headers into LayerChanges, applying the name and whiteout rules. */
 export class LayerReader {
-  readonly changes: LayerChange[] = [];
+  readonly changes = new LayerChanges();
   sizeBytes = 0;
   private readonly warnings: string[] = [];
   private droppedWarnings = 0;
-  /** Latest change index of each path in this layer, for hard-link resolution. */
-  private readonly latest = new Map<string, number>();
+  /** Latest change index of each path in this layer, for hard-link resolution. Built at the
+   *  first hard link only: most layers have none, and the map costs a lot on big layers. */
+  private latest: Map<string, number> | undefined;
 
-  read(header: TarHeader): void {
-    const type = entryType(header.type);
-    if (type === 'skip') return;
+  read(header: Readonly<TarHeader>): void {
+    const type = entryType(header.typeflag);
     if (type === 'unknown') {
-      this.warn(`skipped entry of unsupported tar type '${header.type}': ${decodeNameBytes(header.name)}`);
+      this.warn(`skipped entry of unsupported tar type '${header.typeflag}': ${nameOf(header)}`);
       return;
     }
     const size = type === 'file' ? (header.size ?? 0) : 0;
     // Stored bytes count whatever the name: a whiteout or a refused entry still ships its content.
     this.sizeBytes += size;
-    const rawName = header.pax?.path ?? decodeNameBytes(header.name);
+    const rawName = nameOf(header);
     const name = normaliseName(rawName);
     if (!name.ok) {
       this.warn(`ignored suspicious entry ${JSON.stringify(rawName)}: ${name.reason}`);
@@ -128,20 +95,13 @@ export class LayerReader {
       this.readWhiteout(name.path, base);
       return;
     }
-    const entry: LayerEntry = {
-      path: name.path,
-      type,
-      size,
-      mode: (header.mode ?? 0) & 0o7777,
-      uid: header.uid ?? 0,
-      gid: header.gid ?? 0,
-      mtime: header.mtime ? Math.floor(header.mtime.getTime() / 1000) : 0,
-    };
-    if (type === 'symlink') entry.linkTarget = header.pax?.linkpath ?? decodeNameBytes(header.linkname ?? '');
-    if (type === 'other') entry.device = deviceKind(header.type);
-    if (type === 'hardlink') this.resolveHardLink(entry, header);
-    this.latest.set(entry.path, this.changes.length);
-    this.changes.push({ op: 'entry', entry });
+    const path = name.path;
+    const mode = header.mode & 0o7777;
+    const index = this.changes.pushEntry(path, type, size, mode, header.uid, header.gid, header.mtime);
+    this.latest?.set(path, index);
+    if (type === 'symlink') this.changes.setExtra(index, { linkTarget: linkOf(header) });
+    else if (type === 'other') this.changes.setExtra(index, { device: deviceKind(header.typeflag) });
+    else if (type === 'hardlink') this.changes.setExtra(index, this.resolveHardLink(path, header));
   }
 
   private readWhiteout(path: string, base: string): void {
@@ -160,22 +120,32 @@ export class LayerReader {
     this.changes.push({ op: 'whiteout', path: joinPath(dir, target) });
   }
 
-  private resolveHardLink(entry: LayerEntry, header: TarHeader): void {
-    const rawTarget = header.pax?.linkpath ?? decodeNameBytes(header.linkname ?? '');
+  /** A hard link shares the bytes of an earlier file of the same layer (the inode the tar
+   *  writer saw): find that file's change index. */
+  private resolveHardLink(path: string, header: Readonly<TarHeader>): { linkTarget?: string; linkedContent?: number } {
+    const rawTarget = linkOf(header);
     const target = normaliseName(rawTarget);
     if (!target.ok) {
-      this.warn(`hard link /${entry.path} → ${JSON.stringify(rawTarget)}: ${target.reason}`);
-      return;
+      this.warn(`hard link /${path} → ${JSON.stringify(rawTarget)}: ${target.reason}`);
+      return {};
     }
-    entry.linkTarget = target.path;
-    const at = this.latest.get(target.path);
-    const linked = at === undefined ? undefined : this.changes[at];
-    if (linked?.op === 'entry' && linked.entry.type === 'file') entry.linkedContent = at;
-    else if (linked?.op === 'entry' && linked.entry.type === 'hardlink' && linked.entry.linkedContent !== undefined) {
-      entry.linkedContent = linked.entry.linkedContent;
-    } else {
-      this.warn(`hard link /${entry.path} → /${target.path}: target is not an earlier file of the same layer`);
+    const at = this.latestIndex().get(target.path);
+    const changes = this.changes;
+    // The link itself is already recorded under `path`; a link to itself has no content.
+    const isEntry = at !== undefined && changes.op(at) === Op.Entry && changes.path(at) !== path;
+    if (isEntry && changes.typeCode(at) === TYPE_FILE) return { linkTarget: target.path, linkedContent: at };
+    const chained = isEntry && changes.typeCode(at) === TYPE_HARDLINK ? changes.linkedContent(at) : undefined;
+    if (chained !== undefined) return { linkTarget: target.path, linkedContent: chained };
+    this.warn(`hard link /${path} → /${target.path}: target is not an earlier file of the same layer`);
+    return { linkTarget: target.path };
+  }
+
+  private latestIndex(): Map<string, number> {
+    if (!this.latest) {
+      this.latest = new Map();
+      for (let i = 0; i < this.changes.length; i++) if (this.changes.op(i) === Op.Entry) this.latest.set(this.changes.path(i), i);
     }
+    return this.latest;
   }
 
   private warn(message: string): void {
@@ -188,33 +158,34 @@ export class LayerReader {
   }
 }
 
-function entryType(tarType: TarHeader['type']): EntryType | 'skip' | 'unknown' {
-  switch (tarType) {
-    case 'file':
-    case 'contiguous-file':
-    case undefined:
-    case null:
+function nameOf(header: Readonly<TarHeader>): string {
+  return header.paxName ? header.name : decodeNameBytes(header.name);
+}
+
+function linkOf(header: Readonly<TarHeader>): string {
+  return header.paxLinkname ? header.linkname : decodeNameBytes(header.linkname);
+}
+
+function entryType(typeflag: string): EntryType | 'unknown' {
+  switch (typeflag) {
+    case '0':
+    case '7':
       return 'file';
-    case 'directory':
+    case '5':
       return 'dir';
-    case 'symlink':
+    case '2':
       return 'symlink';
-    case 'link':
+    case '1':
       return 'hardlink';
-    case 'character-device':
-    case 'block-device':
-    case 'fifo':
+    case '3':
+    case '4':
+    case '6':
       return 'other';
-    case 'pax-header':
-    case 'pax-global-header':
-    case 'gnu-long-path':
-    case 'gnu-long-link-path':
-      return 'skip';
     default:
       return 'unknown';
   }
 }
 
-function deviceKind(tarType: TarHeader['type']): LayerEntry['device'] {
-  return tarType === 'character-device' ? 'char' : tarType === 'block-device' ? 'block' : 'fifo';
+function deviceKind(typeflag: string): LayerEntry['device'] {
+  return typeflag === '3' ? 'char' : typeflag === '4' ? 'block' : 'fifo';
 }

@@ -6,6 +6,7 @@
 // A "copy" is one regular-file entry of one layer tar, identified by (layer, change index).
 import type { ImagePath } from './model.js';
 import type { MergedTree } from './merge.js';
+import { Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 
 export interface WasteEntry {
   path: ImagePath;
@@ -27,19 +28,23 @@ export interface ByteAccount {
   hiddenByLayer: number[];
 }
 
-/** Packs (layer, change index) into one number: exact below 2^21 layers. */
-function copyKey(layer: number, index: number): number {
-  return layer * 0x1_0000_0000 + index;
-}
-
-export function visibleCopies(tree: MergedTree): Set<number> {
-  const visible = new Set<number>();
-  for (const { state } of tree.walkVisible()) {
-    const { entry, layer } = state;
-    if (entry.type === 'file') {
-      visible.add(copyKey(layer, state.entryIndex));
-    } else if (entry.type === 'hardlink' && entry.linkedContent !== undefined) {
-      visible.add(copyKey(layer, entry.linkedContent));
+/** For each layer, which of its changes hold content visible at the end (1) or not (0):
+ *  a visible file, or the file a visible hard link shares. */
+export function visibleCopies(tree: MergedTree): Uint8Array[] {
+  const visible = tree.summaries.map((s) => new Uint8Array(s.changes.length));
+  const last = tree.layerCount - 1;
+  for (let id = 1; id < tree.nodeCount; id++) {
+    const event = tree.visibleEvent(id, last);
+    if (event < 0) continue;
+    const layer = tree.eventLayer(event);
+    const index = tree.eventEntryIndex(event);
+    if (index < 0) continue;
+    const changes = tree.summaries[layer]!.changes;
+    const type = changes.typeCode(index);
+    if (type === TYPE_FILE) visible[layer]![index] = 1;
+    else if (type === TYPE_HARDLINK) {
+      const linked = changes.linkedContent(index);
+      if (linked !== undefined) visible[layer]![linked] = 1;
     }
   }
   return visible;
@@ -54,22 +59,26 @@ export function accountBytes(tree: MergedTree): ByteAccount {
   tree.summaries.forEach((summary, layer) => {
     storedBytes += summary.sizeBytes;
     // Bytes of entries the walker refused (suspicious names) are stored but never visible.
-    hiddenByLayer[layer] = summary.sizeBytes;
-    summary.changes.forEach((change, index) => {
-      if (change.op !== 'entry' || change.entry.type !== 'file') return;
-      const { path, size } = change.entry;
-      if (visible.has(copyKey(layer, index))) {
+    let hidden = summary.sizeBytes;
+    const { changes } = summary;
+    const seen = visible[layer]!;
+    for (let index = 0; index < changes.length; index++) {
+      if (changes.op(index) !== Op.Entry || changes.typeCode(index) !== TYPE_FILE) continue;
+      const size = changes.size(index);
+      if (seen[index]) {
         visibleBytes += size;
-        hiddenByLayer[layer]! -= size;
-        return;
+        hidden -= size;
+        continue;
       }
-      if (size === 0) return;
+      if (size === 0) continue;
+      const path = changes.path(index);
       const waste = byPath.get(path) ?? { path, bytes: 0, count: 0, layers: [] };
       waste.bytes += size;
       waste.count += 1;
       if (waste.layers[waste.layers.length - 1] !== layer) waste.layers.push(layer);
       byPath.set(path, waste);
-    });
+    }
+    hiddenByLayer[layer] = hidden;
   });
   const hiddenBytes = storedBytes - visibleBytes;
   const entries = [...byPath.values()].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -91,16 +100,12 @@ export function layerDiffStats(tree: MergedTree, layer: number): LayerDiffStats 
     removed: { count: 0, bytes: 0 },
   };
   for (const id of tree.touchedBy[layer] ?? []) {
-    const event = tree.eventAt(id, layer)!;
-    const bucket = stats[event.change];
+    const now = tree.visibleEvent(id, layer);
+    const before = layer > 0 ? tree.visibleEvent(id, layer - 1) : -1;
+    const bucket = now < 0 ? stats.removed : before < 0 ? stats.added : stats.modified;
+    const shown = now < 0 ? before : now;
     bucket.count += 1;
-    if (event.change === 'removed') {
-      const before = layer > 0 ? tree.stateAt(id, layer - 1) : undefined;
-      if (before) bucket.bytes += tree.contentSize(before.entry, before.layer);
-    } else {
-      const entry = tree.entryOf(id, event);
-      bucket.bytes += tree.contentSize(entry, layer);
-    }
+    if (shown >= 0) bucket.bytes += tree.contentSizeAt(tree.eventLayer(shown), tree.eventEntryIndex(shown));
   }
   return stats;
 }

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diveMetrics } from '../../src/core/dive.js';
 import type { LayerChange, LayerSummary } from '../../src/core/model.js';
+import { LayerChanges } from '../../src/core/changes.js';
 import { summariseLayers } from '../helpers/core.js';
 
 const meta = { mode: 0o644, uid: 0, gid: 0, mtime: 0 };
@@ -23,7 +24,7 @@ const opaque = (path: string): LayerChange => ({ op: 'opaque', path });
 /** A LayerSummary as the walker gives it: sizeBytes = every regular-file entry's size. */
 function layer(...changes: LayerChange[]): LayerSummary {
   const sizeBytes = changes.reduce((sum, c) => sum + (c.op === 'entry' && c.entry.type === 'file' ? c.entry.size : 0), 0);
-  return { diffId: 'sha256:test', compression: 'none', blobBytes: 0, tarBytes: 0, sizeBytes, changes, warnings: [] };
+  return { diffId: "sha256:test", compression: "none", blobBytes: 0, tarBytes: 0, sizeBytes, changes: LayerChanges.from(changes), warnings: [] };
 }
 
 test("dive's own TestEfficiency: implied directories, whiteout of one of them sized 0 → 0.75", () => {

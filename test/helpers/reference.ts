@@ -23,7 +23,7 @@ export function referenceMerge(summaries: LayerSummary[]): Array<Map<string, Ref
       }
       if (c.op === 'opaque' && state.get(c.path)?.type === 'dir') dropBelow(c.path);
     }
-    summary.changes.forEach((c) => {
+    [...summary.changes].forEach((c) => {
       if (c.op !== 'entry') return;
       const parts = c.entry.path.split('/');
       for (let i = 1; i < parts.length; i++) {
@@ -34,7 +34,7 @@ export function referenceMerge(summaries: LayerSummary[]): Array<Map<string, Ref
       if (existing?.type === 'dir' && c.entry.type !== 'dir') dropBelow(c.entry.path);
       let size = c.entry.size;
       if (c.entry.type === 'hardlink') {
-        const linked = c.entry.linkedContent === undefined ? undefined : summary.changes[c.entry.linkedContent];
+        const linked = c.entry.linkedContent === undefined ? undefined : summary.changes.at(c.entry.linkedContent);
         size = linked?.op === 'entry' ? linked.entry.size : 0;
       }
       state.set(c.entry.path, { type: c.entry.type, size, layer });

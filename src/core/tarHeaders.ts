@@ -1,0 +1,239 @@
+// A header-only streaming tar reader for the layer walk's hot path. tar-stream (the reference
+// this is tested against, see test/core/tarHeaders.test.ts) builds a stream, a header object
+// and several buffer views for every entry; a million-file layer spends most of its time there.
+// Here one reused header record is filled per entry and content bytes are skipped by counting.
+//
+// Formats: ustar (with the POSIX prefix field), GNU (long names 'L' / 'K', base-256 sizes),
+// PAX extended ('x') and global ('g') headers, v7. Checksums are verified.
+
+export interface TarHeader {
+  /** The name as bytes in a latin1 string (one char a byte), or from PAX (then `paxName`). */
+  name: string;
+  /** True when name came from a PAX record (already UTF-8 decoded). */
+  paxName: boolean;
+  linkname: string;
+  paxLinkname: boolean;
+  /** Tar type flag character ('0', '5', …). */
+  typeflag: string;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+}
+
+export class TarFormatError extends Error {
+  override name = 'TarFormatError';
+}
+
+const BLOCK = 512;
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+const latin1 = (buf: Uint8Array, start: number, end: number): string => {
+  let stop = start;
+  while (stop < end && buf[stop] !== 0) stop++;
+  return Buffer.prototype.latin1Slice.call(buf, start, stop) as string;
+};
+
+function parseNumber(buf: Uint8Array, start: number, length: number): number {
+  // GNU base-256: high bit of the first byte set.
+  if (buf[start]! & 0x80) {
+    let value = buf[start]! & 0x3f;
+    const negative = (buf[start]! & 0x40) !== 0;
+    for (let i = 1; i < length; i++) value = value * 256 + buf[start + i]!;
+    return negative ? -value : value;
+  }
+  let value = 0;
+  let i = start;
+  const end = start + length;
+  while (i < end && (buf[i] === 0x20 || buf[i] === 0)) i++;
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 0x20 || c === 0) break;
+    if (c < 0x30 || c > 0x37) throw new TarFormatError('Invalid tar header: bad octal number');
+    value = value * 8 + (c - 0x30);
+  }
+  return value;
+}
+
+function checksumOk(buf: Uint8Array, at: number): boolean {
+  const stored = parseNumber(buf, at + 148, 8);
+  // The checksum field itself counts as eight spaces.
+  let unsigned = 8 * 0x20;
+  for (let i = at; i < at + 148; i++) unsigned += buf[i]!;
+  for (let i = at + 156; i < at + BLOCK; i++) unsigned += buf[i]!;
+  if (stored === unsigned) return true;
+  // Some old writers summed signed bytes.
+  let signed = unsigned;
+  for (let i = at; i < at + BLOCK; i++) if ((i < at + 148 || i >= at + 156) && buf[i]! > 127) signed -= 256;
+  return stored === signed;
+}
+
+function isZeroBlock(buf: Uint8Array, at: number): boolean {
+  for (let i = 0; i < BLOCK; i++) if (buf[at + i] !== 0) return false;
+  return true;
+}
+
+/** PAX records: "<len> <key>=<value>\n", UTF-8. */
+function parsePax(data: Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(0x20, at);
+    if (space < 0) break;
+    const len = Number.parseInt(data.toString('latin1', at, space), 10);
+    if (!(len > 0) || at + len > data.length) break;
+    const record = data.toString('utf8', space + 1, at + len - 1);
+    const eq = record.indexOf('=');
+    if (eq > 0) out.set(record.slice(0, eq), record.slice(eq + 1));
+    at += len;
+  }
+  return out;
+}
+
+type State = 'header' | 'skip' | 'meta' | 'done';
+
+export class TarHeaderReader {
+  private readonly header: TarHeader = {
+    name: '',
+    paxName: false,
+    linkname: '',
+    paxLinkname: false,
+    typeflag: '0',
+    size: 0,
+    mode: 0,
+    uid: 0,
+    gid: 0,
+    mtime: 0,
+  };
+  private state: State = 'header';
+  /** Bytes still to skip (content + padding) or to collect (meta records). */
+  private remaining = 0;
+  private metaType = '';
+  private metaSize = 0;
+  private metaChunks: Buffer[] = [];
+  private pending: Buffer | undefined;
+  private pax: Map<string, string> | undefined;
+  private globalPax: Map<string, string> | undefined;
+  private longName: string | undefined;
+  private longLink: string | undefined;
+  private zeroBlocks = 0;
+
+  constructor(private readonly onEntry: (header: Readonly<TarHeader>) => void) {}
+
+  push(chunk: Buffer): void {
+    let buf = chunk;
+    let at = 0;
+    if (this.pending) {
+      buf = Buffer.concat([this.pending, chunk]);
+      this.pending = undefined;
+    }
+    while (at < buf.length) {
+      if (this.state === 'done') return;
+      if (this.state === 'skip') {
+        const n = Math.min(this.remaining, buf.length - at);
+        this.remaining -= n;
+        at += n;
+        if (this.remaining === 0) this.state = 'header';
+        continue;
+      }
+      if (this.state === 'meta') {
+        const n = Math.min(this.remaining, buf.length - at);
+        this.metaChunks.push(buf.subarray(at, at + n));
+        this.remaining -= n;
+        at += n;
+        if (this.remaining === 0) this.finishMeta();
+        continue;
+      }
+      if (buf.length - at < BLOCK) {
+        this.pending = Buffer.from(buf.subarray(at));
+        return;
+      }
+      this.readHeader(buf, at);
+      at += BLOCK;
+    }
+  }
+
+  /** The stream ended: anything but a clean entry boundary is a truncated archive. */
+  end(): void {
+    if (this.state === 'done') return;
+    if (this.pending || this.state !== 'header') throw new TarFormatError('Unexpected end of data');
+  }
+
+  private readHeader(buf: Buffer, at: number): void {
+    if (isZeroBlock(buf, at)) {
+      // Two zero blocks end the archive; engines pad after them.
+      if (++this.zeroBlocks >= 2) this.state = 'done';
+      return;
+    }
+    this.zeroBlocks = 0;
+    if (!checksumOk(buf, at)) throw new TarFormatError('Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?');
+    let typeflag = buf[at + 156] === 0 ? '0' : String.fromCharCode(buf[at + 156]!);
+    let size = parseNumber(buf, at + 124, 12);
+    const padded = (n: number) => n + ((BLOCK - (n % BLOCK)) % BLOCK);
+    if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
+      if (size > 64 * 1024 * 1024) throw new TarFormatError(`Invalid tar header: ${size}-byte metadata record`);
+      this.metaType = typeflag;
+      this.metaSize = size;
+      this.metaChunks = [];
+      this.remaining = padded(size);
+      this.state = this.remaining === 0 ? 'header' : 'meta';
+      if (this.remaining === 0) this.finishMeta();
+      return;
+    }
+    const h = this.header;
+    const posix = buf[at + 257] === 0x75 && buf[at + 262] === 0 && buf[at + 263] === 0x30; // "ustar\0" "00"
+    let name = latin1(buf, at, at + 100);
+    if (posix && buf[at + 345] !== 0) name = latin1(buf, at + 345, at + 500) + '/' + name;
+    h.name = name;
+    h.paxName = false;
+    h.linkname = latin1(buf, at + 157, at + 257);
+    h.paxLinkname = false;
+    // Old (v7) archives mark directories only by a trailing slash.
+    if (buf[at + 156] === 0 && name.endsWith('/')) typeflag = '5';
+    h.typeflag = typeflag;
+    h.mode = parseNumber(buf, at + 100, 8);
+    h.uid = parseNumber(buf, at + 108, 8);
+    h.gid = parseNumber(buf, at + 116, 8);
+    h.mtime = parseNumber(buf, at + 136, 12);
+    if (this.longName !== undefined) h.name = this.longName;
+    if (this.longLink !== undefined) h.linkname = this.longLink;
+    const pax = this.pax ?? this.globalPax;
+    if (pax) {
+      const path = this.pax?.get('path') ?? this.globalPax?.get('path');
+      const linkpath = this.pax?.get('linkpath') ?? this.globalPax?.get('linkpath');
+      const paxSize = this.pax?.get('size');
+      if (path !== undefined) {
+        h.name = path;
+        h.paxName = true;
+      }
+      if (linkpath !== undefined) {
+        h.linkname = linkpath;
+        h.paxLinkname = true;
+      }
+      if (paxSize !== undefined && /^\d+$/.test(paxSize)) size = Number(paxSize);
+    }
+    h.size = size;
+    this.pax = undefined;
+    this.longName = undefined;
+    this.longLink = undefined;
+    this.onEntry(h);
+    // Header-only types carry no content whatever their size field says (Go's archive/tar,
+    // which the engine's extractor uses, reads them that way).
+    this.remaining = HEADER_ONLY.has(typeflag) ? 0 : padded(size);
+    this.state = this.remaining === 0 ? 'header' : 'skip';
+  }
+
+  private finishMeta(): void {
+    const data = Buffer.concat(this.metaChunks).subarray(0, this.metaSize);
+    this.metaChunks = [];
+    this.state = 'header';
+    if (this.metaType === 'x') this.pax = parsePax(data);
+    else if (this.metaType === 'g') this.globalPax = parsePax(data);
+    else {
+      const nul = data.indexOf(0);
+      const text = data.toString('latin1', 0, nul < 0 ? data.length : nul);
+      if (this.metaType === 'L') this.longName = text;
+      else this.longLink = text;
+    }
+  }
+}

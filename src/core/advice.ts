@@ -6,6 +6,7 @@
 import type { Analysis } from './analysis.js';
 import { displayPath, type ImagePath } from './model.js';
 import { visibleCopies } from './waste.js';
+import { Op, TYPE_FILE } from './changes.js';
 
 export type PathCategory = 'package-cache' | 'cache' | 'vcs' | 'sources' | 'tests' | 'toolchain' | 'docs' | 'other';
 
@@ -212,29 +213,31 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   const visible = visibleCopies(tree);
   const hidden = new Map<string, { kind: 'deleted-later' | 'overwritten-later'; layer: number; later: number; bytes: number; files: number; paths: Array<{ path: string; bytes: number }> }>();
   tree.summaries.forEach((summary, layer) => {
+    const { changes } = summary;
+    const seen = visible[layer]!;
     const lastIndex = new Map<ImagePath, number>();
-    summary.changes.forEach((change, index) => {
-      if (change.op === 'entry') lastIndex.set(change.entry.path, index);
-    });
-    summary.changes.forEach((change, index) => {
-      if (change.op !== 'entry' || change.entry.type !== 'file' || change.entry.size === 0) return;
-      if (visible.has(copyKey(layer, index))) return;
+    for (let index = 0; index < changes.length; index++) if (changes.op(index) === Op.Entry) lastIndex.set(changes.path(index), index);
+    for (let index = 0; index < changes.length; index++) {
+      if (changes.op(index) !== Op.Entry || changes.typeCode(index) !== TYPE_FILE || changes.size(index) === 0) continue;
+      if (seen[index]) continue;
+      const path = changes.path(index);
+      const size = changes.size(index);
       // An earlier duplicate entry of the same tar is hidden by its own layer: not this pattern.
-      if (lastIndex.get(change.entry.path) !== index) return;
-      const id = tree.idOf(change.entry.path);
-      if (id === undefined) return;
+      if (lastIndex.get(path) !== index) continue;
+      const id = tree.nodeOfChange[layer]?.[index];
+      if (id === undefined || id < 0) continue;
       // The first later event that took this copy out of view.
       const later = tree.historyOf(id).find((e) => e.layer > layer);
-      if (!later) return;
+      if (!later) continue;
       const kind = later.change === 'removed' ? 'deleted-later' : 'overwritten-later';
       // A deleted directory shows as a removal of every path under it: one group per layer pair.
       const key = `${kind}\0${layer}\0${later.layer}`;
       const group = hidden.get(key) ?? { kind, layer, later: later.layer, bytes: 0, files: 0, paths: [] };
-      group.bytes += change.entry.size;
+      group.bytes += size;
       group.files += 1;
-      group.paths.push({ path: displayPath(change.entry.path), bytes: change.entry.size });
+      group.paths.push({ path: displayPath(path), bytes: size });
       hidden.set(key, group);
-    });
+    }
   });
   for (const g of hidden.values()) {
     if (g.bytes < minBytes) continue;
@@ -265,11 +268,6 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   }
   // The image's own steps first (what this Dockerfile can fix), then what the base brought.
   return items.sort((a, b) => Number(a.inBase) - Number(b.inBase) || b.bytes - a.bytes || a.layer - b.layer || a.title.localeCompare(b.title));
-}
-
-/** The key visibleCopies uses for one tar entry: (layer, change index), as in waste.ts. */
-function copyKey(layer: number, index: number): number {
-  return layer * 0x1_0000_0000 + index;
 }
 
 function topPaths(paths: Array<{ path: string; bytes: number }>): string[] {

@@ -54,7 +54,9 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   const cached = info.diffId ? await options.cache?.get(info.diffId) : undefined;
   if (cached) {
     report(total ?? cached.blobBytes, true);
-    return cached;
+    // The cached summary may have been read from another copy of this layer (a registry's gzip
+    // blob, a docker-save tar): describe the blob this source stores.
+    return { ...cached, blobBytes: total ?? cached.blobBytes, compression: compressionOf(info.mediaType) ?? cached.compression };
   }
   let summary: LayerSummary;
   try {
@@ -85,4 +87,13 @@ async function analyseStream(source: ImageSource, readAll: NonNullable<ImageSour
     summaries: read.summaries,
     warnings: [...source.warnings, ...read.warnings],
   };
+}
+
+/** The compression a layer media type names, if it names one. */
+function compressionOf(mediaType: string | undefined): LayerSummary['compression'] | undefined {
+  if (!mediaType) return undefined;
+  if (/[+.]gzip$/.test(mediaType)) return 'gzip';
+  if (/[+.]zstd$/.test(mediaType)) return 'zstd';
+  if (/\.tar$/.test(mediaType)) return 'none';
+  return undefined;
 }

@@ -8,6 +8,7 @@
 // in a small cache. Nothing walks the whole tree per keystroke.
 import type { LayerEntry } from './model.js';
 import { compareNames, type MergedTree, type NodeState, type RemovalCause } from './merge.js';
+import { TYPE_FILE } from './changes.js';
 
 /** What the selected layer did to a path: the three changes, or nothing. */
 export type RowStatus = 'added' | 'modified' | 'removed' | 'unchanged';
@@ -177,9 +178,11 @@ export class TreeView {
     const { tree } = this;
     const sizes = new Float64Array(tree.nodeCount);
     for (let id = tree.nodeCount - 1; id > 0; id--) {
-      const state = tree.stateAt(id, layer);
-      if (!state) continue;
-      if (state.entry.type === 'file') sizes[id]! += state.entry.size;
+      const event = tree.visibleEvent(id, layer);
+      if (event < 0) continue;
+      const changes = tree.summaries[tree.eventLayer(event)]!.changes;
+      const index = tree.eventEntryIndex(event);
+      if (index >= 0 && changes.typeCode(index) === TYPE_FILE) sizes[id]! += changes.size(index);
       sizes[tree.parentOf(id)]! += sizes[id]!;
     }
     this.sizeCache.set(layer, sizes);

@@ -3,8 +3,8 @@
 //
 // Where: `$LAYERSCOPE_CACHE_DIR` if set (tests point it at a temp dir), else
 // `$XDG_CACHE_HOME/layerscope`, else `~/.cache/layerscope`. Inside, one directory per format
-// version (`v1/`), so a future format never misreads an old entry.
-// Entries: `v1/<hex of the diffID>.json.gz`, the LayerSummary as gzip-compressed JSON. A diffID
+// version (`v2/`: changes stored by column), so a future format never misreads an old entry.
+// Entries: `v2/<hex of the diffID>.json.gz`, the LayerSummary as gzip-compressed JSON. A diffID
 // is the sha256 of the layer's uncompressed tar, so an entry is valid for that content wherever
 // it comes from; analyseImage only stores a summary after checking it against the image config.
 // Writes go to a temp file in the same directory and are renamed into place (atomic on POSIX:
@@ -20,11 +20,12 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { SummaryCache } from '../core/analyse.js';
 import type { LayerSummary } from '../core/model.js';
+import { LayerChanges, type LayerChangesJson } from '../core/changes.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export const CACHE_FORMAT = 'v1';
+export const CACHE_FORMAT = 'v2';
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const ENTRY = /^([a-f0-9]{64})\.json\.gz$/;
 const TEMP_PREFIX = '.tmp-';
@@ -32,7 +33,7 @@ const TEMP_PREFIX = '.tmp-';
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export interface SummaryCacheOptions {
-  /** The cache root (the `v1/` directory goes inside). Default: see cacheRoot(). */
+  /** The cache root (the `v2/` directory goes inside). Default: see cacheRoot(). */
   dir?: string;
   /** Size cap for all entries together. */
   maxBytes?: number;
@@ -83,7 +84,7 @@ class FileSummaryCache implements OpenedSummaryCache {
     let summary: LayerSummary | undefined;
     try {
       const parsed: unknown = JSON.parse((await gunzipAsync(bytes)).toString('utf8'));
-      summary = isSummary(parsed, diffId) ? parsed : undefined;
+      summary = isSummary(parsed, diffId) ? { ...parsed, changes: LayerChanges.fromJSON(parsed.changes) } : undefined;
     } catch {
       summary = undefined;
     }
@@ -174,8 +175,12 @@ class FileSummaryCache implements OpenedSummaryCache {
   }
 }
 
-/** The shape analyseImage and the merge rely on; anything else is treated as corrupt. */
-function isSummary(value: unknown, diffId: string): value is LayerSummary {
+/** A stored summary: the LayerSummary with its changes in their column form (changes.ts). */
+type StoredSummary = Omit<LayerSummary, 'changes'> & { changes: LayerChangesJson };
+
+/** The shape analyseImage and the merge rely on; anything else is treated as corrupt (the
+ *  columns themselves are checked by LayerChanges.fromJSON, which throws on a mismatch). */
+function isSummary(value: unknown, diffId: string): value is StoredSummary {
   if (typeof value !== 'object' || value === null) return false;
   const s = value as Record<string, unknown>;
   return (
@@ -184,18 +189,21 @@ function isSummary(value: unknown, diffId: string): value is LayerSummary {
     Number.isSafeInteger(s.blobBytes) &&
     Number.isSafeInteger(s.tarBytes) &&
     Number.isSafeInteger(s.sizeBytes) &&
-    Array.isArray(s.changes) &&
-    s.changes.every(isChange) &&
+    isChanges(s.changes) &&
     Array.isArray(s.warnings) &&
     s.warnings.every((w) => typeof w === 'string')
   );
 }
 
-function isChange(value: unknown): boolean {
+function isChanges(value: unknown): value is LayerChangesJson {
   if (typeof value !== 'object' || value === null) return false;
   const c = value as Record<string, unknown>;
-  if (c.op === 'whiteout' || c.op === 'opaque') return typeof c.path === 'string';
-  if (c.op !== 'entry' || typeof c.entry !== 'object' || c.entry === null) return false;
-  const e = c.entry as Record<string, unknown>;
-  return typeof e.path === 'string' && typeof e.type === 'string' && typeof e.size === 'number' && typeof e.mode === 'number';
+  const columns = ['ops', 'types', 'sizes', 'modes', 'uids', 'gids', 'mtimes'];
+  return (
+    Number.isSafeInteger(c.length) &&
+    Array.isArray(c.paths) &&
+    c.paths.every((p) => typeof p === 'string') &&
+    columns.every((k) => typeof c[k] === 'string') &&
+    Array.isArray(c.extras)
+  );
 }

@@ -4,6 +4,7 @@
 // summary cache. The real binary runs in a child process; every request it makes is logged by
 // the server, so the assertions say exactly what went over the wire.
 import { test, before, after } from 'node:test';
+import { CACHE_FORMAT } from '../../src/sources/cache.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -329,7 +330,7 @@ test('a blob whose bytes do not match its digest: one-line error, and nothing ca
     const cache = fresh('cache');
     const r = await cli([`registry://${reg.host}/test/app:1`, '--json'], { LAYERSCOPE_CACHE_DIR: cache });
     assertOneLineError(r, new RegExp(`^layerscope: layer 1 \\(${layer.digest}\\): blob ${layer.digest} does not match its digest \\(its bytes hash to sha256:[0-9a-f]{64}\\)$`));
-    const cached = readdirSync(join(cache, 'v1')).filter((n) => !n.startsWith('.'));
+    const cached = readdirSync(join(cache, CACHE_FORMAT)).filter((n) => !n.startsWith('.'));
     assert.equal(cached.includes(`${hexOf(layer.diffId)}.json.gz`), false);
   });
 });
@@ -383,7 +384,7 @@ test('cache: a second open downloads no layer blob; --no-cache downloads them ag
     const args = [`registry://${reg.host}/test/app:1`, '--json'];
     const first = await cli(args, { LAYERSCOPE_CACHE_DIR: cache });
     assert.equal(first.code, 0, first.stderr);
-    const entries = readdirSync(join(cache, 'v1')).sort();
+    const entries = readdirSync(join(cache, CACHE_FORMAT)).sort();
     assert.deepEqual(entries, image.diffIds.map((d) => `${hexOf(d)}.json.gz`).sort());
     const blobRequests = () => reg.requests.filter((q) => q.path.includes('/blobs/')).map((q) => q.path);
     assert.equal(blobRequests().length, 1 + image.layers.length);

@@ -5,6 +5,7 @@
 // `docker save` archive (uncompressed layers) — every field but `image.ref`. Also the cached
 // reopen (no layer download, same output) and an unknown tag against the real server.
 import { test, after, type TestContext } from 'node:test';
+import { CACHE_FORMAT } from '../../src/sources/cache.js';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -139,12 +140,12 @@ test('reopening from the cache gives the same bytes and downloads no layer (real
   const cache = join(temp!, 'cache-reopen');
   const cold = await cli([`registry://${REMOTE}`, '--json'], { LAYERSCOPE_CACHE_DIR: cache });
   assert.equal(cold.code, 0, cold.stderr);
-  const entries = readdirSync(join(cache, 'v1')).sort();
+  const entries = readdirSync(join(cache, CACHE_FORMAT)).sort();
   assert.equal(entries.length, 5);
   const warm = await cli([`registry://${REMOTE}`, '--json'], { LAYERSCOPE_CACHE_DIR: cache });
   assert.equal(warm.code, 0, warm.stderr);
   assert.equal(warm.stdout, cold.stdout);
-  assert.deepEqual(readdirSync(join(cache, 'v1')).sort(), entries);
+  assert.deepEqual(readdirSync(join(cache, CACHE_FORMAT)).sort(), entries);
   t.diagnostic(`cold open ${cold.ms.toFixed(0)} ms, cached reopen ${warm.ms.toFixed(0)} ms`);
 });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { analyseImage } from '../../src/core/analyse.js';
 import type { LayerSummary } from '../../src/core/model.js';
+import { LayerChanges } from '../../src/core/changes.js';
 import { cacheRoot, openSummaryCache } from '../../src/sources/cache.js';
 import { openImage } from '../../src/sources/open.js';
 import { buildImage, hexOf, ImageWorkspace } from '../helpers/image.js';
@@ -31,15 +32,15 @@ function summary(i: number, extra = 0): LayerSummary {
     blobBytes: 100 + i,
     tarBytes: 2048,
     sizeBytes: 5,
-    changes: [
-      { op: 'entry', entry: { path: 'etc', type: 'dir', size: 0, mode: 0o755, uid: 0, gid: 0, mtime: 1, implicit: true } },
+    changes: LayerChanges.from([
+      { op: 'entry', entry: { path: 'etc', type: 'dir', size: 0, mode: 0o755, uid: 0, gid: 0, mtime: 1 } },
       { op: 'entry', entry: { path: 'etc/x', type: 'file', size: 5, mode: 0o644, uid: 1, gid: 2, mtime: 3 } },
       { op: 'entry', entry: { path: 'etc/\\xff', type: 'hardlink', size: 0, mode: 0o644, uid: 0, gid: 0, mtime: 0, linkTarget: 'etc/x', linkedContent: 1 } },
       { op: 'whiteout', path: 'tmp/old' },
       { op: 'opaque', path: 'var' },
       // Padding that gzip cannot shrink much, for entries of similar sizes in the eviction test.
       ...Array.from({ length: extra }, (_, k) => ({ op: 'whiteout' as const, path: createHash('sha256').update(`${i}/${k}`).digest('hex') })),
-    ],
+    ]),
     warnings: ['w'],
   };
 }
@@ -49,28 +50,28 @@ test('cache root: LAYERSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/layerscope, else ~/
   assert.equal(cacheRoot({ XDG_CACHE_HOME: '/b' }), join('/b', 'layerscope'));
   assert.ok(cacheRoot({ XDG_CACHE_HOME: 'relative' }).endsWith(join('.cache', 'layerscope')));
   assert.ok(cacheRoot({}).endsWith(join('.cache', 'layerscope')));
-  assert.equal(openSummaryCache({ dir: '/c' }).dir, join('/c', 'v1'));
+  assert.equal(openSummaryCache({ dir: '/c' }).dir, join('/c', 'v2'));
 });
 
-test('put then get: the same summary back, stored as v1/<hex>.json.gz with no temp file left', async () => {
+test('put then get: the same summary back, stored as v2/<hex>.json.gz with no temp file left', async () => {
   const root = freshDir();
   const cache = openSummaryCache({ dir: root });
   const s = summary(1);
   assert.equal(await cache.get(s.diffId), undefined);
   await cache.put(s);
-  assert.deepEqual(readdirSync(join(root, 'v1')), [`${hexOf(s.diffId)}.json.gz`]);
+  assert.deepEqual(readdirSync(join(root, 'v2')), [`${hexOf(s.diffId)}.json.gz`]);
   assert.deepEqual(await cache.get(s.diffId), s);
   // Another process (a new cache object) reads it too.
   assert.deepEqual(await openSummaryCache({ dir: root }).get(s.diffId), s);
   // Not a sha256 diffID: never stored, never found.
   await cache.put({ ...s, diffId: 'sha512:abc' });
   assert.equal(await cache.get('sha512:abc'), undefined);
-  assert.equal(readdirSync(join(root, 'v1')).length, 1);
+  assert.equal(readdirSync(join(root, 'v2')).length, 1);
 });
 
 test('corrupt entries (bad gzip, bad JSON, wrong shape, another diffID) are misses and are removed', async () => {
   const root = freshDir();
-  const dir = join(root, 'v1');
+  const dir = join(root, 'v2');
   mkdirSync(dir, { recursive: true });
   const cache = openSummaryCache({ dir: root });
   const bad: Array<[number, Buffer]> = [
@@ -87,7 +88,7 @@ test('corrupt entries (bad gzip, bad JSON, wrong shape, another diffID) are miss
 
 test('size cap: least recently used entries go first; a read counts as a use', async () => {
   const root = freshDir();
-  const dir = join(root, 'v1');
+  const dir = join(root, 'v2');
   const file = (i: number) => join(dir, `${hexOf(summary(i).diffId)}.json.gz`);
   const sizeOf = (i: number) => statSync(file(i)).size;
   const roomy = openSummaryCache({ dir: root });
@@ -111,7 +112,7 @@ test('size cap: least recently used entries go first; a read counts as a use', a
 
 test('stale temp files from a crashed writer are cleaned up; fresh ones are left alone', async () => {
   const root = freshDir();
-  const dir = join(root, 'v1');
+  const dir = join(root, 'v2');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, '.tmp-1-old'), 'x');
   writeFileSync(join(dir, '.tmp-2-new'), 'x');

@@ -2,6 +2,9 @@
 import { fileURLToPath } from 'node:url';
 import { analyseImage, type LayerProgress } from '../core/analyse.js';
 import { analyse, type Analysis } from '../core/analysis.js';
+import { InputError } from '../core/errors.js';
+import type { WalkLimits } from '../core/walk.js';
+import { parseByteSize } from '../report/ci.js';
 import { openSummaryCache } from '../sources/cache.js';
 import { openImage } from '../sources/open.js';
 import { withEngineHooks, type PullProgress } from '../sources/engineHooks.js';
@@ -16,6 +19,33 @@ export interface ImageOptions {
   insecureRegistry?: boolean;
   /** false with `--no-cache`: no layer summary is read from or written to the cache. */
   cache?: boolean;
+  /** `--max-files N`: most entries one layer may have. */
+  maxFiles?: string;
+  /** `--max-bytes SIZE`: most bytes one layer may unpack to. */
+  maxBytes?: string;
+}
+
+/** `--max-files` and `--max-bytes` as walk limits (unset: the defaults). */
+export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes'>): Partial<WalkLimits> {
+  const limits: Partial<WalkLimits> = {};
+  if (options.maxFiles !== undefined) {
+    const n = Number(options.maxFiles);
+    if (!/^\d+$/.test(options.maxFiles.trim()) || !Number.isSafeInteger(n) || n < 1) {
+      throw new InputError(`--max-files ${options.maxFiles}: expected a whole number of entries, such as 5000000`);
+    }
+    limits.maxEntries = n;
+  }
+  if (options.maxBytes !== undefined) {
+    let n: number;
+    try {
+      n = parseByteSize(options.maxBytes);
+    } catch {
+      n = NaN;
+    }
+    if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`--max-bytes ${options.maxBytes}: expected a size such as 500GB or 2TiB`);
+    limits.maxTarBytes = n;
+  }
+  return limits;
 }
 
 export interface LoadHooks {
@@ -27,6 +57,7 @@ export interface LoadHooks {
 }
 
 export async function loadAnalysis(spec: string | undefined, options: ImageOptions, hooks: LoadHooks = {}): Promise<Analysis> {
+  const limits = limitsOf(options);
   const source = await withEngineHooks(hooks.onPull ? { onPull: hooks.onPull } : {}, () => openImage(spec ?? BUNDLED_EXAMPLE, {
     platform: options.platform,
     source: options.source,
@@ -37,6 +68,7 @@ export async function loadAnalysis(spec: string | undefined, options: ImageOptio
     const image = await analyseImage(source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
       ...(options.cache === false ? {} : { cache: openSummaryCache() }),
+      limits,
     });
     return analyse(image);
   } finally {

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { InputError, oneLine } from '../core/errors.js';
 import { normaliseName } from '../core/paths.js';
+import { DEFAULT_LIMITS } from '../core/walk.js';
 import { loadAnalysis, type ImageOptions } from './load.js';
 import { jsonReport, lsRows } from '../report/json.js';
 import { textReport } from '../report/text.js';
@@ -30,7 +31,9 @@ function addImageOptions(cmd: Command): Command {
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this machine)')
     .addOption(new Option('--source <source>', 'where IMAGE comes from').choices(['docker', 'podman', 'docker-archive', 'oci', 'registry']))
     .option('--insecure-registry', 'allow plain HTTP to the registry (always allowed for localhost)')
-    .option('--no-cache', 'do not read or write the layer summary cache (~/.cache/layerscope)');
+    .option('--no-cache', 'do not read or write the layer summary cache (~/.cache/layerscope)')
+    .option('--max-files <n>', `refuse a layer with more than N entries (default ${DEFAULT_LIMITS.maxEntries})`)
+    .option('--max-bytes <size>', 'refuse a layer that unpacks to more than SIZE, e.g. 500GB or 2TiB (default 1TiB)');
 }
 
 function buildProgram(setExit: (code: number) => void): Command {

@@ -2,7 +2,7 @@
 // against the diffID the config promises, and hands back plain data for the merge.
 import type { AnalysedImage, ImageSource, LayerSummary } from './model.js';
 import { InputError } from './errors.js';
-import { walkLayer } from './walk.js';
+import { layerMessage, limitExceeded, walkLayer, type WalkLimits } from './walk.js';
 
 export interface LayerProgress {
   layer: number;
@@ -18,6 +18,8 @@ export interface AnalyseOptions {
   onProgress?: (progress: LayerProgress) => void;
   /** A cache of summaries by diffID; consulted before reading a blob. */
   cache?: SummaryCache;
+  /** `--max-files` / `--max-bytes`; default: walk.ts DEFAULT_LIMITS. */
+  limits?: Partial<WalkLimits>;
 }
 
 export interface SummaryCache {
@@ -30,12 +32,21 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
   const summaries: LayerSummary[] = new Array(source.layers.length);
   const queue = source.layers.map((_, i) => i);
   const workers = Math.max(1, Math.min(options.concurrency ?? 2, queue.length));
+  // The first failure stops new reads; the reads under way finish (so no stream is left open
+  // behind the caller's back), and the lowest failing layer is the one reported, whichever
+  // worker got there first: the same broken image always gives the same message.
+  const failures = new Map<number, unknown>();
   const work = async (): Promise<void> => {
-    for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
-      summaries[index] = await readLayer(source, index, options);
+    for (let index = queue.shift(); index !== undefined && failures.size === 0; index = queue.shift()) {
+      try {
+        summaries[index] = await readLayer(source, index, options);
+      } catch (e) {
+        failures.set(index, e);
+      }
     }
   };
   await Promise.all(Array.from({ length: workers }, work));
+  if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
   return {
     ref: source.ref,
     id: source.id,
@@ -53,6 +64,9 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
     options.onProgress?.({ layer: index, blobBytesRead, ...(total !== undefined ? { blobBytesTotal: total } : {}), done });
   const cached = info.diffId ? await options.cache?.get(info.diffId) : undefined;
   if (cached) {
+    // A summary read before, under other limits, still has to pass these.
+    const over = limitExceeded(cached, options.limits);
+    if (over) throw new InputError(layerMessage(index, info.blobDigest ?? info.diffId, over));
     report(total ?? cached.blobBytes, true);
     // The cached summary may have been read from another copy of this layer (a registry's gzip
     // blob, a docker-save tar): describe the blob this source stores.
@@ -60,10 +74,9 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   }
   let summary: LayerSummary;
   try {
-    summary = await walkLayer(await source.openLayer(index), { onProgress: (n) => report(n, false) });
+    summary = await walkLayer(await source.openLayer(index), { onProgress: (n) => report(n, false), ...(options.limits ? { limits: options.limits } : {}) });
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new InputError(`layer ${index} (${info.blobDigest ?? info.diffId}): ${msg}`, { cause: e });
+    throw new InputError(layerMessage(index, info.blobDigest ?? info.diffId, e), { cause: e });
   }
   if (info.diffId && summary.diffId !== info.diffId) {
     throw new InputError(
@@ -77,7 +90,7 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
 
 /** A source read in one sequential pass (see ImageSource.readAll): it checks diffIDs itself. */
 async function analyseStream(source: ImageSource, readAll: NonNullable<ImageSource['readAll']>, options: AnalyseOptions): Promise<AnalysedImage> {
-  const read = await readAll(options.onProgress ? { onProgress: options.onProgress } : {});
+  const read = await readAll({ ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.limits ? { limits: options.limits } : {}) });
   for (const summary of read.summaries) await options.cache?.put(summary);
   return {
     ref: source.ref,

@@ -8,7 +8,8 @@ export interface Analysis {
   image: AnalysedImage;
   tree: MergedTree;
   account: ByteAccount;
-  dive: DiveMetrics;
+  /** dive-compatible metrics, computed on first read. */
+  readonly dive: DiveMetrics;
   /** Source, walk and merge warnings together, for display. */
   warnings: string[];
 }
@@ -16,11 +17,16 @@ export interface Analysis {
 export function analyse(image: AnalysedImage): Analysis {
   const tree = new MergedTree(image.summaries);
   const layerWarnings = image.summaries.flatMap((s, i) => s.warnings.map((w) => `layer ${i}: ${w}`));
+  let dive: DiveMetrics | undefined;
   return {
     image,
     tree,
     account: accountBytes(tree),
-    dive: diveMetrics(image.summaries, tree),
+    // Only --ci, the JSON report and the waste pane read these: computed on first use, so the
+    // browser's first frame does not wait for them.
+    get dive() {
+      return (dive ??= diveMetrics(image.summaries, tree));
+    },
     warnings: [...image.warnings, ...layerWarnings, ...tree.warnings],
   };
 }

@@ -145,10 +145,24 @@ class PathIds {
   }
 
   idOf(path: string): number {
-    const known = this.tree.idOf(path) ?? this.extra.get(path);
+    const known = this.known(path);
     if (known !== undefined) return known;
-    const slash = path.lastIndexOf('/');
-    const parent = slash < 0 ? 0 : this.idOf(path.slice(0, slash));
+    // The nearest ancestor the merged tree has; below it, ancestors only dive's trees have (or
+    // new ones), top down. A loop: hostile paths nest thousands deep.
+    const near = this.tree.nearestAncestor(path);
+    let parent = near.id;
+    for (let k = near.known; k < near.cuts.length; k++) {
+      const prefix = path.slice(0, near.cuts[k]);
+      parent = this.extra.get(prefix) ?? this.add(prefix, parent);
+    }
+    return this.add(path, parent);
+  }
+
+  private known(path: string): number | undefined {
+    return this.tree.idOf(path) ?? this.extra.get(path);
+  }
+
+  private add(path: string, parent: number): number {
     const id = this.tree.nodeCount + this.extraPath.length;
     this.extra.set(path, id);
     this.extraPath.push(path);

@@ -32,6 +32,8 @@ export interface NodeState {
 }
 
 const IMPLICIT_DIR_MODE = 0o755;
+/** Warnings kept per layer (as the walker does): a hostile layer cannot grow them without bound. */
+const MAX_WARNINGS_PER_LAYER = 50;
 const NONE = -1;
 const KINDS: readonly ChangeKind[] = ['added', 'modified', 'removed'];
 const ADDED = 0;
@@ -234,11 +236,38 @@ export class MergedTree {
 
   // --- mutation, used by Merger only ---
 
+  /** The id of the nearest ancestor of `path` that has a node, and how many of `path`'s proper
+   *  ancestors (from the top) that covers; the others are `path.slice(0, cuts[k])` for the
+   *  later k. One pass over the path, whatever its depth (FNV-1a is a running hash, so every
+   *  prefix's hash falls out on the way). */
+  nearestAncestor(path: ImagePath): { id: number; cuts: number[]; known: number } {
+    const cuts: number[] = [];
+    const hashes: number[] = [];
+    let h = FNV_SEED;
+    for (let i = 0; i < path.length; i++) {
+      const c = path.charCodeAt(i);
+      if (c === 0x2f) {
+        cuts.push(i);
+        hashes.push(h);
+      }
+      h = fnvStep(h, c);
+    }
+    for (let k = cuts.length - 1; k >= 0; k--) {
+      const id = this.table.find(path.slice(0, cuts[k]), hashes[k]!, this.paths);
+      if (id !== NONE) return { id, cuts, known: k + 1 };
+    }
+    return { id: 0, cuts, known: 0 };
+  }
+
   /** @internal */ ensureNode(path: ImagePath): number {
     const known = this.idOf(path);
     if (known !== undefined) return known;
-    const slash = path.lastIndexOf('/');
-    return this.addNode(path, slash < 0 ? 0 : this.ensureNode(path.slice(0, slash)));
+    // Add the missing ancestors top down: a loop, not recursion, since a hostile layer can nest
+    // directories thousands deep.
+    const near = this.nearestAncestor(path);
+    let parent = near.id;
+    for (let k = near.known; k < near.cuts.length; k++) parent = this.addNode(path.slice(0, near.cuts[k]), parent);
+    return this.addNode(path, parent);
   }
 
   /** @internal */ addNode(path: ImagePath, parent: number): number {
@@ -441,6 +470,7 @@ class Merger {
   /** Whiteouts and opaque markers act on the layers below only, so they go first. */
   private applyDeletions(summary: LayerSummary): void {
     const changes = summary.changes;
+    let unmatched = 0;
     for (let i = 0; i < changes.length; i++) {
       const op = changes.op(i);
       if (op === Op.Entry) continue;
@@ -448,10 +478,13 @@ class Merger {
       if (id !== undefined) this.nodes[i] = id;
       if (op === Op.Whiteout) {
         if (id !== undefined && this.present(id)) this.removeSubtree(id, CAUSE_WHITEOUT);
-        else this.tree.warnings.push(`layer ${this.layer}: whiteout of /${changes.path(i)}, which no lower layer has`);
+        else if (++unmatched <= MAX_WARNINGS_PER_LAYER) this.tree.warnings.push(`layer ${this.layer}: whiteout of /${changes.path(i)}, which no lower layer has`);
       } else if (id !== undefined && this.present(id) && this.curIsDir[id]) {
         this.removeChildren(id, CAUSE_OPAQUE);
       }
+    }
+    if (unmatched > MAX_WARNINGS_PER_LAYER) {
+      this.tree.warnings.push(`layer ${this.layer}: … and ${unmatched - MAX_WARNINGS_PER_LAYER} more whiteouts of paths no lower layer has`);
     }
   }
 
@@ -504,15 +537,33 @@ class Merger {
 
   private removeSubtree(id: number, cause: number): void {
     this.removeChildren(id, cause);
+    this.remove(id, cause);
+  }
+
+  /** Removes every present node below `id`, deepest first (an explicit stack: hostile layers
+   *  nest deeper than the call stack goes). */
+  private removeChildren(id: number, cause: number): void {
+    const stack: number[] = [];
+    const pushChildren = (of: number) => {
+      for (let c = this.tree.firstChildOf(of); c !== NONE; c = this.tree.nextSiblingOf(c)) if (this.present(c)) stack.push(c);
+    };
+    pushChildren(id);
+    // Pre-order visit, then removal in reverse: children before their parents, as recursion did.
+    const order: number[] = [];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      order.push(c);
+      pushChildren(c);
+    }
+    for (let k = order.length - 1; k >= 0; k--) this.remove(order[k]!, cause);
+  }
+
+  private remove(id: number, cause: number): void {
     this.touch(id);
     if (this.cause[id] === 0) this.cause[id] = cause;
     this.curLayer[id] = NONE;
     this.curEntry[id] = NONE;
     this.curIsDir[id] = 0;
-  }
-
-  private removeChildren(id: number, cause: number): void {
-    for (let c = this.tree.firstChildOf(id); c !== NONE; c = this.tree.nextSiblingOf(c)) if (this.present(c)) this.removeSubtree(c, cause);
   }
 
   private recordLayer(): void {

@@ -1,6 +1,7 @@
 // The image model shared by every source, the core, the reports and the UI.
 // Plain serialisable data: a LayerSummary is what the cache stores, keyed by diffID.
 import type { LayerChanges } from './changes.js';
+import type { WalkLimits } from './walk.js';
 
 /** Kinds of filesystem entry, as named in `ls --json`. */
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
@@ -110,7 +111,7 @@ export interface ImageSource {
    * states, which replace `id`, `config` and `layers` above (known only from the engine's
    * inspect before the pass). Progress `layer` numbers count layers in arrival order.
    */
-  readAll?(options: { onProgress?: (progress: StreamProgress) => void }): Promise<StreamedImage>;
+  readAll?(options: { onProgress?: (progress: StreamProgress) => void; limits?: Partial<WalkLimits> }): Promise<StreamedImage>;
 }
 
 /** Progress of a sequential read: bytes of one layer member as it streams past. */

@@ -27,6 +27,10 @@ export class TarFormatError extends Error {
 }
 
 const BLOCK = 512;
+/** Largest PAX header or GNU long name/link record read: real ones are a few hundred bytes (a
+ *  path is at most PATH_MAX, 4 KiB, on Linux; xattr values at most 64 KiB). Anything larger is
+ *  refused before it is buffered, so a hostile layer cannot make us hold a 50 MB "name". */
+export const MAX_METADATA_RECORD = 1024 * 1024;
 const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
 const latin1 = (buf: Uint8Array, start: number, end: number): string => {
   let stop = start;
@@ -169,9 +173,13 @@ export class TarHeaderReader {
     if (!checksumOk(buf, at)) throw new TarFormatError('Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?');
     let typeflag = buf[at + 156] === 0 ? '0' : String.fromCharCode(buf[at + 156]!);
     let size = parseNumber(buf, at + 124, 12);
+    if (!Number.isSafeInteger(size) || size < 0) throw new TarFormatError('Invalid tar header: bad size field');
     const padded = (n: number) => n + ((BLOCK - (n % BLOCK)) % BLOCK);
     if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
-      if (size > 64 * 1024 * 1024) throw new TarFormatError(`Invalid tar header: ${size}-byte metadata record`);
+      if (size > MAX_METADATA_RECORD) {
+        const kind = typeflag === 'x' || typeflag === 'g' ? 'PAX header' : 'GNU long name';
+        throw new TarFormatError(`Invalid tar header: a ${size}-byte ${kind} (the limit is ${MAX_METADATA_RECORD} bytes)`);
+      }
       this.metaType = typeflag;
       this.metaSize = size;
       this.metaChunks = [];
@@ -212,6 +220,8 @@ export class TarHeaderReader {
       }
       if (paxSize !== undefined && /^\d+$/.test(paxSize)) size = Number(paxSize);
     }
+    // A PAX size past 2^53 is no size at all.
+    if (!Number.isSafeInteger(size)) throw new TarFormatError('Invalid tar header: bad PAX size');
     h.size = size;
     this.pax = undefined;
     this.longName = undefined;

@@ -8,7 +8,7 @@
 // in a small cache. Nothing walks the whole tree per keystroke.
 import type { LayerEntry } from './model.js';
 import { compareNames, type MergedTree, type NodeState, type RemovalCause } from './merge.js';
-import { TYPE_FILE } from './changes.js';
+import { TYPE_DIR, TYPE_FILE } from './changes.js';
 
 /** What the selected layer did to a path: the three changes, or nothing. */
 export type RowStatus = 'added' | 'modified' | 'removed' | 'unchanged';
@@ -31,6 +31,9 @@ export interface PathFilter {
   kind: 'substring' | 'regex';
   /** Tests a displayed path (`/usr/bin/env`). */
   test(displayedPath: string): boolean;
+  /** The same test on a stored path (`usr/bin/env`), without building the displayed string:
+   *  what scanning a million paths per filter uses. */
+  testPath(path: string): boolean;
 }
 
 export interface ViewOptions {
@@ -103,11 +106,19 @@ export function parseFilter(text: string): { ok: true; filter: PathFilter | unde
     } catch (e) {
       return { ok: false, error: `bad regular expression: ${e instanceof Error ? e.message : String(e)}` };
     }
-    return { ok: true, filter: { source, kind: 'regex', test: (p) => regex.test(p) } };
+    const test = (p: string) => regex.test(p);
+    return { ok: true, filter: { source, kind: 'regex', test, testPath: (p) => test('/' + p) } };
   }
-  if (/[A-Z]/.test(source)) return { ok: true, filter: { source, kind: 'substring', test: (p) => p.includes(source) } };
-  const lower = source.toLowerCase();
-  return { ok: true, filter: { source, kind: 'substring', test: (p) => p.toLowerCase().includes(lower) } };
+  // Case-insensitive unless the text has an upper-case letter. A literal regex does the
+  // case-folding without a lower-cased copy of every path.
+  const escaped = source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const flags = /[A-Z]/.test(source) ? '' : 'i';
+  const literal = new RegExp(escaped, flags);
+  // A displayed path is '/' + the stored one: a leading '/' in the text matches at the start.
+  const rest = source.startsWith('/') ? new RegExp('^' + escaped.slice(1), flags) : undefined;
+  const test = (p: string) => literal.test(p);
+  const testPath = (p: string) => literal.test(p) || (rest !== undefined && rest.test(p));
+  return { ok: true, filter: { source, kind: 'substring', test, testPath } };
 }
 
 /** Node ids from the root's child down to `id`'s parent: the directories to expand to reveal it. */
@@ -131,8 +142,10 @@ interface OptionsCache {
   /** Nodes shown when every unchanged path is shown and no filter applies: hidden-status nodes
    *  resolved on demand (true: shown because something shown lies below). */
   memo: Map<number, boolean>;
-  /** Otherwise: the shown nodes, precomputed from the changed paths or the filter matches. */
+  /** Otherwise: the shown nodes, precomputed from the changed paths or the filter matches… */
   closure?: Set<number>;
+  /** …and the same nodes by parent, so listing a directory never scans its hidden children. */
+  closureChildren?: Map<number, number[]>;
   matches?: number[];
 }
 
@@ -219,13 +232,29 @@ export class TreeView {
     return { ownSize, size: this.sizesAt(layer)[id] ?? 0 };
   }
 
+  /** sizeOf(…).size without building the status objects: sorting a big directory by size
+   *  asks this for every child. */
+  private sortSize(id: number, options: ViewOptions): number {
+    const { tree } = this;
+    const event = options.changesOnly ? -1 : tree.visibleEvent(id, options.layer);
+    if (event < 0) {
+      // Removed at this layer (shown with its old entry), or changes-only sizes.
+      const status = this.statusAt(id, options.layer);
+      return status ? this.sizeOf(id, options, status).size : 0;
+    }
+    const index = tree.eventEntryIndex(event);
+    const layer = tree.eventLayer(event);
+    if (index < 0 || tree.summaries[layer]!.changes.typeCode(index) === TYPE_DIR) return this.sizesAt(options.layer)[id] ?? 0;
+    return tree.contentSizeAt(layer, index);
+  }
+
   /** Ids of every node (in any layer) whose displayed path matches the filter, ascending. */
   matchingIds(filter: PathFilter): number[] {
     const key = `${filter.kind}:${filter.source}`;
     const cached = this.matchCache.get(key);
     if (cached) return cached;
     const out: number[] = [];
-    for (let id = 1; id < this.tree.nodeCount; id++) if (filter.test('/' + this.tree.pathOf(id))) out.push(id);
+    for (let id = 1; id < this.tree.nodeCount; id++) if (filter.testPath(this.tree.pathOf(id))) out.push(id);
     this.matchCache.set(key, out);
     if (this.matchCache.size > 8) this.matchCache.delete(this.matchCache.keys().next().value!);
     return out;
@@ -248,7 +277,7 @@ export class TreeView {
       ownSize,
       size,
       ...(status.cause ? { cause: status.cause } : {}),
-      match: options.filter ? options.filter.test('/' + this.tree.pathOf(id)) : false,
+      match: options.filter ? options.filter.testPath(this.tree.pathOf(id)) : false,
     };
   }
 
@@ -279,10 +308,10 @@ export class TreeView {
     if (known) return known;
     const { tree } = this;
     const kids: Array<{ id: number; name: string; size: number }> = [];
-    for (const child of tree.childrenOf(id)) {
+    const candidates = cache.closureChildren ? (cache.closureChildren.get(id) ?? []) : tree.childrenOf(id);
+    for (const child of candidates) {
       if (!this.displayed(child, options, cache)) continue;
-      const status = this.statusAt(child, options.layer)!;
-      kids.push({ id: child, name: tree.nameOf(child), size: options.sort === 'size' ? this.sizeOf(child, options, status).size : 0 });
+      kids.push({ id: child, name: tree.nameOf(child), size: options.sort === 'size' ? this.sortSize(child, options) : 0 });
     }
     if (options.sort === 'size') kids.sort((a, b) => b.size - a.size || compareNames(a.name, b.name));
     else kids.sort((a, b) => compareNames(a.name, b.name));
@@ -301,7 +330,7 @@ export class TreeView {
     const stack: number[] = [...this.childrenOf(0, options)].reverse();
     while (stack.length > 0) {
       const id = stack.pop()!;
-      if (options.filter.test('/' + this.tree.pathOf(id))) out.push(id);
+      if (options.filter.testPath(this.tree.pathOf(id))) out.push(id);
       const kids = this.childrenOf(id, options);
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
     }
@@ -319,15 +348,39 @@ export class TreeView {
     if (cache.closure) return cache.closure.has(id);
     // Every unchanged path is shown and there is no filter: only the few paths this layer touched
     // can be hidden, and those are resolved (and memoised) on demand.
-    const memo = cache.memo.get(id);
-    if (memo !== undefined) return memo;
-    const status = this.statusAt(id, options.layer);
-    let shown: boolean;
-    if (!status) shown = false;
-    else if (this.passes(status.status, options)) shown = true;
-    else shown = this.tree.childrenOf(id).some((c) => this.displayed(c, options, cache));
-    cache.memo.set(id, shown);
-    return shown;
+    const { memo } = cache;
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    // A node is shown if its status passes, or if something below it is shown. Resolved with an
+    // explicit stack (children first), not recursion: hostile images nest thousands deep.
+    const stack: number[] = [id];
+    while (stack.length > 0) {
+      const at = stack[stack.length - 1]!;
+      if (memo.has(at)) {
+        stack.pop();
+        continue;
+      }
+      const status = this.statusAt(at, options.layer);
+      if (!status || this.passes(status.status, options)) {
+        memo.set(at, status !== undefined);
+        stack.pop();
+        continue;
+      }
+      const kids = this.tree.childrenOf(at);
+      if (kids.some((c) => memo.get(c) === true)) {
+        memo.set(at, true);
+        stack.pop();
+        continue;
+      }
+      const pending = kids.filter((c) => !memo.has(c));
+      if (pending.length === 0) {
+        memo.set(at, false);
+        stack.pop();
+      } else {
+        for (let k = pending.length - 1; k >= 0; k--) stack.push(pending[k]!);
+      }
+    }
+    return memo.get(id)!;
   }
 
   private cacheFor(options: ViewOptions): OptionsCache {
@@ -346,7 +399,17 @@ export class TreeView {
       return known;
     }
     const cache: OptionsCache = { children: new Map(), memo: new Map() };
-    if (options.filter || !this.passes('unchanged', options)) cache.closure = this.closure(options);
+    if (options.filter || !this.passes('unchanged', options)) {
+      cache.closure = this.closure(options);
+      cache.closureChildren = new Map();
+      for (const id of cache.closure) {
+        if (id === 0) continue;
+        const parent = this.tree.parentOf(id);
+        const siblings = cache.closureChildren.get(parent);
+        if (siblings) siblings.push(id);
+        else cache.closureChildren.set(parent, [id]);
+      }
+    }
     this.optionsCache.set(key, cache);
     if (this.optionsCache.size > OPTIONS_CACHE_SIZE) this.optionsCache.delete(this.optionsCache.keys().next().value!);
     return cache;

@@ -12,14 +12,62 @@ export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
 /** Keep the first warnings verbatim; count the rest, so hostile layers cannot grow memory. */
 const MAX_WARNINGS = 50;
+/** Longest entry name (or link target) kept. Linux paths stop at 4 KiB (PATH_MAX); a longer
+ *  name cannot be extracted anywhere, so it is reported and ignored rather than held. */
+export const MAX_NAME_BYTES = 64 * 1024;
+/** How much of a name a warning quotes. */
+const QUOTED_NAME_CHARS = 200;
+
+/** Guards against layers no real image has, which would otherwise cost unbounded memory or time. */
+export interface WalkLimits {
+  /** Most tar entries one layer may have (`--max-files`). */
+  maxEntries: number;
+  /** Most bytes one layer may unpack to (`--max-bytes`): stops decompression bombs and endless streams. */
+  maxTarBytes: number;
+}
+
+/** Defaults that no real image reaches: the largest layers seen in the wild hold a few million
+ *  files and a few hundred GB. */
+export const DEFAULT_LIMITS: WalkLimits = { maxEntries: 20_000_000, maxTarBytes: 1024 ** 4 };
+
+/** A layer past one of the WalkLimits. The message completes "layer N …" (see layerMessage). */
+export class LayerLimitError extends InputError {
+  override name = 'LayerLimitError';
+}
+
+/** The one-line message for a failure reading layer `index`: a limit reads "layer 3 has more than…",
+ *  anything else "layer 3 (what): …". */
+export function layerMessage(index: number, what: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return e instanceof LayerLimitError ? `layer ${index} ${msg}` : `layer ${index} (${what}): ${msg}`;
+}
+
+/** The limit a summary read earlier (the cache) is past, if any. */
+export function limitExceeded(summary: LayerSummary, limits: Partial<WalkLimits> = {}): LayerLimitError | undefined {
+  const { maxEntries, maxTarBytes } = { ...DEFAULT_LIMITS, ...limits };
+  if (summary.changes.length > maxEntries) return entriesError(maxEntries);
+  if (summary.tarBytes > maxTarBytes) return bytesError(maxTarBytes);
+  return undefined;
+}
+
+function entriesError(max: number): LayerLimitError {
+  return new LayerLimitError(`has more than ${max} entries; raise --max-files to analyse it`);
+}
+
+function bytesError(max: number): LayerLimitError {
+  return new LayerLimitError(`unpacks to more than ${formatSize(max)}; raise --max-bytes to analyse it`);
+}
 
 export interface WalkOptions {
   /** Called with the number of blob (compressed) bytes read so far. */
   onProgress?: (blobBytesRead: number) => void;
+  /** Default: DEFAULT_LIMITS. */
+  limits?: Partial<WalkLimits>;
 }
 
 export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions = {}): Promise<LayerSummary> {
-  const reader = new LayerReader();
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const reader = new LayerReader(limits.maxEntries);
   let compression: Compression = 'none';
   let blobBytes = 0;
   let tarBytes = 0;
@@ -35,6 +83,9 @@ export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buff
   try {
     for await (const chunk of decompress(counted(blob as AsyncIterable<Buffer>), (c) => (compression = c))) {
       tarBytes += chunk.length;
+      if (tarBytes > limits.maxTarBytes) {
+        throw bytesError(limits.maxTarBytes);
+      }
       hash.update(chunk);
       tarReader.push(chunk);
     }
@@ -61,29 +112,53 @@ function asLayerError(e: unknown): Error {
   return new InputError(`cannot read layer: ${msg}`, { cause: e });
 }
 
+/** Sizes as limits are written: 1 TiB, 500 GB, 1234 bytes (exact, never rounded). */
+function formatSize(n: number): string {
+  const units = [['TiB', 1024 ** 4], ['TB', 1e12], ['GiB', 1024 ** 3], ['GB', 1e9], ['MiB', 1024 ** 2], ['MB', 1e6], ['KiB', 1024], ['kB', 1e3]] as const;
+  for (const [unit, size] of units) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  return `${n} bytes`;
+}
+
+/** A name as a warning quotes it: JSON-quoted, cut short. */
+function quote(name: string): string {
+  return JSON.stringify(name.length > QUOTED_NAME_CHARS ? name.slice(0, QUOTED_NAME_CHARS) + '…' : name);
+}
+
 /** Turns tar headers into LayerChanges, applying the name and whiteout rules. */
 export class LayerReader {
   readonly changes = new LayerChanges();
   sizeBytes = 0;
+  /** Tar entries seen (refused ones included). */
+  entries = 0;
   private readonly warnings: string[] = [];
   private droppedWarnings = 0;
   /** Latest change index of each path in this layer, for hard-link resolution. Built at the
    *  first hard link only: most layers have none, and the map costs a lot on big layers. */
   private latest: Map<string, number> | undefined;
 
+  constructor(private readonly maxEntries = DEFAULT_LIMITS.maxEntries) {}
+
   read(header: Readonly<TarHeader>): void {
+    if (++this.entries > this.maxEntries) {
+      throw entriesError(this.maxEntries);
+    }
     const type = entryType(header.typeflag);
     if (type === 'unknown') {
-      this.warn(`skipped entry of unsupported tar type '${header.typeflag}': ${nameOf(header)}`);
+      this.warn(`skipped entry of unsupported tar type '${header.typeflag}': ${quote(nameOf(header))}`);
       return;
     }
     const size = type === 'file' ? (header.size ?? 0) : 0;
     // Stored bytes count whatever the name: a whiteout or a refused entry still ships its content.
     this.sizeBytes += size;
+    if (header.name.length > MAX_NAME_BYTES || header.linkname.length > MAX_NAME_BYTES) {
+      const long = header.name.length > MAX_NAME_BYTES ? 'name' : 'link target';
+      this.warn(`ignored entry ${quote(nameOf(header))}: its ${long} is longer than ${MAX_NAME_BYTES} bytes`);
+      return;
+    }
     const rawName = nameOf(header);
     const name = normaliseName(rawName);
     if (!name.ok) {
-      this.warn(`ignored suspicious entry ${JSON.stringify(rawName)}: ${name.reason}`);
+      this.warn(`ignored suspicious entry ${quote(rawName)}: ${name.reason}`);
       return;
     }
     if (name.path === '') return; // the root directory itself: nothing to record
@@ -126,7 +201,7 @@ export class LayerReader {
     const rawTarget = linkOf(header);
     const target = normaliseName(rawTarget);
     if (!target.ok) {
-      this.warn(`hard link /${path} → ${JSON.stringify(rawTarget)}: ${target.reason}`);
+      this.warn(`hard link /${path} → ${quote(rawTarget)}: ${target.reason}`);
       return {};
     }
     const at = this.latestIndex().get(target.path);

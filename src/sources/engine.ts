@@ -16,7 +16,7 @@ import Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { ImageConfigInfo, ImageSource, LayerInfo, LayerSummary, StreamProgress, StreamedImage } from '../core/model.js';
 import { InputError } from '../core/errors.js';
-import { walkLayer } from '../core/walk.js';
+import { LayerLimitError, layerMessage, walkLayer, type WalkLimits } from '../core/walk.js';
 import { parseImageConfig, describeLayers } from './config.js';
 import { sha256Digest } from './digest.js';
 import { MAX_METADATA_BYTES, normaliseArchiveName, parseJson } from './fileSet.js';
@@ -270,9 +270,16 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
     openLayer() {
       return Promise.reject(new Error(`${where}: layers of an engine image are read in one pass (readAll), not one by one`));
     },
-    async readAll({ onProgress }) {
+    async readAll({ onProgress, limits }) {
       reading = new AbortController();
-      return readSaveStream(docker, info, { where, address: endpoint.address, platform: opts.platform, signal: reading.signal, ...(onProgress ? { onProgress } : {}) });
+      return readSaveStream(docker, info, {
+        where,
+        address: endpoint.address,
+        platform: opts.platform,
+        signal: reading.signal,
+        ...(onProgress ? { onProgress } : {}),
+        ...(limits ? { limits } : {}),
+      });
     },
     async close() {
       reading?.abort();
@@ -286,6 +293,7 @@ interface SaveReadOptions {
   platform: PlatformRequest;
   signal?: AbortSignal;
   onProgress?: (progress: StreamProgress) => void;
+  limits?: Partial<WalkLimits>;
 }
 
 /** One member of the save stream that held a layer: what walking it gave, or why it failed. */
@@ -346,8 +354,18 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
         const report = (read: number, done: boolean) => opts.onProgress?.({ layer: index, blobBytesRead: read, blobBytesTotal: size, done });
         report(0, false);
         try {
-          walked.set(name, { summary: await walkLayer(entry as unknown as AsyncIterable<Buffer>, { onProgress: (n) => report(n, false) }), size });
+          walked.set(name, {
+            summary: await walkLayer(entry as unknown as AsyncIterable<Buffer>, { onProgress: (n) => report(n, false), ...(opts.limits ? { limits: opts.limits } : {}) }),
+            size,
+          });
         } catch (e) {
+          // A limit stops the read at once: draining the rest is the work the limit is there to
+          // spare. The layer's index is known when the member is named by its diffID.
+          if (e instanceof LayerLimitError) {
+            const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
+            const index = blob ? info.diffIds.indexOf(`sha256:${blob[1]}`) : -1;
+            throw new InputError(`${opts.where}: ${index >= 0 ? layerMessage(index, name, e) : `layer ${name} ${e.message}`}`, { cause: e });
+          }
           // Not fatal yet: only the members the manifest names must be layers.
           walked.set(name, { error: e, size });
           entry.resume();
@@ -358,10 +376,14 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
       small.set(name, await collect(entry));
     }
   } catch (e) {
+    if (e instanceof InputError) throw e;
     if (opts.signal?.aborted) throw new InputError(`${opts.where}: reading was cancelled`, { cause: e });
     throw new InputError(`${opts.where}: the image stream from ${opts.address} broke off: ${errorText(e)}`, { cause: e });
   } finally {
     opts.signal?.removeEventListener('abort', abort);
+    // Stopped early (a limit, a broken layer tar): close the engine's response too, or its socket
+    // would keep the process alive.
+    if (!source.destroyed) source.destroy();
   }
   return assembleStreamed(info, { walked, small, links }, opts);
 }
@@ -425,7 +447,7 @@ async function assembleStreamed(info: EngineImageInfo, members: Members, opts: S
       const bytes = members.small.get(at);
       if (!bytes) throw new InputError(`${where}: the image stream has no ${layerName} (layer ${i} of ${entry.layers.length} in manifest.json)`);
       try {
-        summary = await walkLayer(Readable.from([bytes]));
+        summary = await walkLayer(Readable.from([bytes]), opts.limits ? { limits: opts.limits } : {});
       } catch (e) {
         throw layerError(where, i, layerName, e);
       }
@@ -451,8 +473,7 @@ async function assembleStreamed(info: EngineImageInfo, members: Members, opts: S
 }
 
 function layerError(where: string, index: number, name: string, e: unknown): InputError {
-  const msg = e instanceof Error ? e.message : String(e);
-  return new InputError(`${where}: layer ${index} (${name}): ${msg}`, { cause: e });
+  return new InputError(`${where}: ${layerMessage(index, name, e)}`, { cause: e });
 }
 
 /** The manifest entry whose config is the image we asked for (a save by ID holds just that one). */

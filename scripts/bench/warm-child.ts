@@ -1,0 +1,28 @@
+// Warm open, in a fresh process: `fill` analyses the image once to fill the summary cache
+// (LAYERSCOPE_CACHE_DIR); `open` renders the real App and reports the time from process start
+// to the first frame of the main screen (layers and tree drawn).
+import { performance } from 'node:perf_hooks';
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { App } from '../../src/ui/App.js';
+import { loadAnalysis } from '../../src/cli/load.js';
+
+const image = process.argv[2]!;
+const mode = process.argv[3] ?? 'open';
+
+if (mode === 'fill') {
+  await loadAnalysis(image, {});
+  process.stdout.write(JSON.stringify({ filled: true }) + '\n');
+} else {
+  const loadStart = performance.now();
+  const app = render(React.createElement(App, { load: (hooks) => loadAnalysis(image, {}, hooks), size: { columns: 120, rows: 40 } }));
+  for (;;) {
+    const frame = app.lastFrame() ?? '';
+    if (frame.includes('Files after')) break;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const firstFrameMs = performance.now();
+  app.unmount();
+  process.stdout.write(JSON.stringify({ firstFrameMs, sinceLoadStartMs: firstFrameMs - loadStart }) + '\n');
+  process.exit(0);
+}

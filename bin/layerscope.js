@@ -9,3 +9,6 @@ if (!existsSync(entry)) {
 }
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
+// Everything is written by now. Should some handle still hold the event loop (a socket an
+// engine or registry left open), exit anyway rather than hang after the work is done.
+setTimeout(() => process.exit(), 2000).unref();

@@ -1,6 +1,7 @@
 // Where build output goes while stages build: plain lines on stderr (not a terminal, or
 // --json/--text), or the live view on a terminal (src/ui/runStages.ts). Both take the same events.
 import type { BuildEvent } from '../sources/engineBuild.js';
+import { escapeForTerminal } from '../core/paths.js';
 
 export interface BuildProgressView {
   event(event: BuildEvent): void;
@@ -10,7 +11,9 @@ export interface BuildProgressView {
 }
 
 /** Build output as plain stderr lines: the stage headers, every step, every output line. */
-export function plainBuildProgress(write: (text: string) => void = (t) => process.stderr.write(t)): BuildProgressView {
+export function plainBuildProgress(out: (text: string) => void = (t) => process.stderr.write(t)): BuildProgressView {
+  // Steps and output come from the Dockerfile and the build: make each line terminal-safe.
+  const write = (text: string) => out(escapeForTerminal(text.replace(/\n$/, ''), { keepTabs: true }) + '\n');
   return {
     event(event) {
       switch (event.type) {

@@ -15,7 +15,9 @@ import { listContext, readIgnore } from '../sources/buildContext.js';
 import { parseDockerfile } from '../sources/dockerfile.js';
 import { pullPrinter } from './progress.js';
 import { loadAnalysis, type ImageOptions } from './load.js';
-import { writeOut } from './output.js';
+import { printWarnings, writeOut } from './output.js';
+import { jsonText } from '../report/json.js';
+import { escapeForTerminal } from '../core/paths.js';
 import { plainBuildProgress, type BuildProgressView } from './buildProgress.js';
 
 export interface BuildOptions {
@@ -61,7 +63,7 @@ export function buildRepository(contextDir: string): string {
 }
 
 async function writeJson(target: string | boolean, value: unknown): Promise<void> {
-  const text = JSON.stringify(value, null, 2) + '\n';
+  const text = jsonText(value, 2) + '\n';
   if (target === true || target === '-') await writeOut(text);
   else await writeFile(target as string, text);
 }
@@ -89,10 +91,8 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
     throw new InputError(`--target ${options.target}: no such stage in ${dockerfileLabel} (stages: ${graph.stages.map(stageLabel).join(', ')})`);
   }
   const wanted = options.target !== undefined ? stageClosure(graph, target.index) : graph.stages.map((s) => s.index);
-  for (const w of graph.warnings) process.stderr.write(`layerscope: warning: ${w}\n`);
-  if (graph.unusedBuildArgs.length > 0) {
-    process.stderr.write(`layerscope: warning: build args not declared by any ARG: ${graph.unusedBuildArgs.join(', ')}\n`);
-  }
+  printWarnings(graph.warnings);
+  if (graph.unusedBuildArgs.length > 0) printWarnings([`build args not declared by any ARG: ${graph.unusedBuildArgs.join(', ')}`]);
 
   const relDockerfile = relative(contextDir, dockerfilePath).split(sep).join('/');
   const inContext = !relDockerfile.startsWith('..') && !isAbsolute(relDockerfile);
@@ -134,7 +134,7 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
 
   const analyses = new Map<number, BuiltStageResult>();
   for (const b of built) {
-    process.stderr.write(`layerscope: reading stage ${b.label} (${b.tag})\n`);
+    process.stderr.write(`layerscope: reading stage ${escapeForTerminal(b.label)} (${b.tag})\n`);
     const analysis = await loadAnalysis(`docker://${b.tag}`, { ...(options.cache === false ? { cache: false } : {}) });
     analyses.set(b.index, { stage: graph.stages[b.index]!, tag: b.tag, imageId: b.imageId, analysis });
   }
@@ -190,7 +190,7 @@ export async function runCompare(a: string, b: string, options: CompareCliOption
   }
   const hooks = interactive(options) ? {} : { onPull: pullPrinter() };
   const [analysisA, analysisB] = [await loadAnalysis(a, options, hooks), await loadAnalysis(b, options, hooks)] as [Analysis, Analysis];
-  for (const w of [...analysisA.warnings, ...analysisB.warnings]) process.stderr.write(`layerscope: warning: ${w}\n`);
+  printWarnings([...analysisA.warnings, ...analysisB.warnings]);
   const comparison = compareAnalyses(analysisA, analysisB, {
     ...(graph && stages ? { graph, aStage: stages.a, bStage: stages.b } : { aLabel: a, bLabel: b }),
   });

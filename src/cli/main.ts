@@ -3,13 +3,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { InputError, oneLine } from '../core/errors.js';
-import { normaliseName } from '../core/paths.js';
+import { escapeForTerminal, normaliseName } from '../core/paths.js';
 import { DEFAULT_LIMITS } from '../core/walk.js';
 import { loadAnalysis, type ImageOptions } from './load.js';
-import { jsonReport, lsRows } from '../report/json.js';
+import { jsonReport, jsonText, lsRows } from '../report/json.js';
 import { textReport } from '../report/text.js';
 import { evaluateCi, formatCiVerdict, loadCiRules } from '../report/ci.js';
-import { writeLines, writeOut } from './output.js';
+import { printWarnings, writeLines, writeOut } from './output.js';
 import { addStageCommands, pullPrinter } from './build.js';
 
 export const EXIT_OK = 0;
@@ -85,9 +85,9 @@ async function runMain(image: string | undefined, options: MainOptions): Promise
       })
     : undefined;
   const analysis = await loadAnalysis(image, options, { onPull: pullPrinter() });
-  for (const warning of analysis.warnings) process.stderr.write(`layerscope: warning: ${warning}\n`);
+  printWarnings(analysis.warnings);
   if (options.json) {
-    const text = JSON.stringify(jsonReport(analysis), null, 2) + '\n';
+    const text = jsonText(jsonReport(analysis), 2) + '\n';
     if (options.json === true || options.json === '-') await writeOut(text);
     else await writeFile(options.json, text);
   }
@@ -102,7 +102,7 @@ async function runMain(image: string | undefined, options: MainOptions): Promise
 
 async function runLs(image: string, path: string | undefined, options: ImageOptions & { json?: boolean }): Promise<number> {
   const analysis = await loadAnalysis(image, options, { onPull: pullPrinter() });
-  for (const warning of analysis.warnings) process.stderr.write(`layerscope: warning: ${warning}\n`);
+  printWarnings(analysis.warnings);
   let under = '';
   if (path !== undefined) {
     const normalised = normaliseName(path);
@@ -114,15 +114,49 @@ async function runLs(image: string, path: string | undefined, options: ImageOpti
   await writeLines(
     (function* () {
       for (const row of rows) {
-        yield options.json ? JSON.stringify(row) : `${row.type.padEnd(8)} ${String(row.size).padStart(12)}  L${String(row.layer).padEnd(3)} ${row.path}`;
+        yield options.json ? jsonText(row) : `${row.type.padEnd(8)} ${String(row.size).padStart(12)}  L${String(row.layer).padEnd(3)} ${escapeForTerminal(row.path)}`;
       }
     })(),
   );
   return EXIT_OK;
 }
 
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** Ctrl-C (SIGINT), SIGTERM and SIGHUP end the run at once, with 128 + the signal's number as
+ *  shells report it (130 for Ctrl-C), through process.exit so that the 'exit' hooks run: temp
+ *  files are removed (sources/tempFiles.ts) and a screen restores the terminal (ui/run.ts, which
+ *  puts its own handlers first). An error nothing caught becomes one line and exit 2, never a
+ *  stack trace. Returns the function that removes the handlers. */
+function installProcessHandlers(): () => void {
+  const onSignal = (signal: NodeJS.Signals) => process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 1));
+  const onFatal = (err: unknown) => {
+    process.stderr.write(`layerscope: ${oneLine(err)}\n`);
+    if (process.env.LAYERSCOPE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exit(EXIT_BAD_INPUT);
+  };
+  const signals = Object.keys(SIGNAL_NUMBERS) as NodeJS.Signals[];
+  for (const s of signals) process.on(s, onSignal);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  return () => {
+    for (const s of signals) process.off(s, onSignal);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
+  };
+}
+
 /** Runs the CLI; resolves to the process exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
+  const uninstall = installProcessHandlers();
+  try {
+    return await run(argv);
+  } finally {
+    uninstall();
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
   const program = buildProgram((code) => (exitCode = code));
   program.exitOverride();

@@ -1,6 +1,7 @@
 // Writing to stdout with backpressure, and quietly stopping when the reader goes away
 // (`layerscope ls img --json | head` must not print an EPIPE error).
 import { once } from 'node:events';
+import { escapeForTerminal } from '../core/paths.js';
 
 let closed = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -25,4 +26,9 @@ export async function writeLines(lines: Iterable<string>): Promise<void> {
     }
   }
   if (batch.length > 0) await writeOut(batch.join('\n') + '\n');
+}
+
+/** Warnings on stderr, one line each, terminal-safe (they quote names from the image). */
+export function printWarnings(warnings: readonly string[], write: (text: string) => void = (t) => process.stderr.write(t)): void {
+  for (const warning of warnings) write(`layerscope: warning: ${escapeForTerminal(warning)}\n`);
 }

@@ -79,9 +79,7 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
     throw new InputError(layerMessage(index, info.blobDigest ?? info.diffId, e), { cause: e });
   }
   if (info.diffId && summary.diffId !== info.diffId) {
-    throw new InputError(
-      `layer ${index} does not match the image config: its content hashes to ${summary.diffId} but rootfs.diff_ids[${index}] is ${info.diffId}`,
-    );
+    throw diffIdMismatch(index, summary.diffId, source.layers.map((l) => l.diffId));
   }
   report(summary.blobBytes, true);
   await options.cache?.put(summary);
@@ -109,4 +107,12 @@ function compressionOf(mediaType: string | undefined): LayerSummary['compression
   if (/[+.]zstd$/.test(mediaType)) return 'zstd';
   if (/\.tar$/.test(mediaType)) return 'none';
   return undefined;
+}
+
+/** Layer `index` hashes to `actual`, not to the config's diffIDs[index]: which layer, both
+ *  digests, and when the content is another layer's, that the order is what differs. */
+export function diffIdMismatch(index: number, actual: string, diffIds: readonly string[]): InputError {
+  const other = diffIds.indexOf(actual);
+  const hint = other >= 0 ? `; that is rootfs.diff_ids[${other}]: the manifest lists the layers in another order than the config` : '';
+  return new InputError(`layer ${index} does not match the image config: its content hashes to ${actual} but rootfs.diff_ids[${index}] is ${diffIds[index]}${hint}`);
 }

@@ -3,6 +3,7 @@ import type { AnalysedImage } from './model.js';
 import { MergedTree } from './merge.js';
 import { accountBytes, type ByteAccount } from './waste.js';
 import { diveMetrics, type DiveMetrics } from './dive.js';
+import { symlinkWarnings } from './links.js';
 
 export interface Analysis {
   image: AnalysedImage;
@@ -27,6 +28,6 @@ export function analyse(image: AnalysedImage): Analysis {
     get dive() {
       return (dive ??= diveMetrics(image.summaries, tree));
     },
-    warnings: [...image.warnings, ...layerWarnings, ...tree.warnings],
+    warnings: [...image.warnings, ...layerWarnings, ...tree.warnings, ...symlinkWarnings(tree)],
   };
 }

@@ -12,6 +12,7 @@ const TYPES: readonly EntryType[] = ['file', 'dir', 'symlink', 'hardlink', 'othe
 const TYPE_CODE: Record<EntryType, number> = { file: 0, dir: 1, symlink: 2, hardlink: 3, other: 4 };
 export const TYPE_FILE = 0;
 export const TYPE_DIR = 1;
+export const TYPE_SYMLINK = 2;
 export const TYPE_HARDLINK = 3;
 
 /** The rarely present fields, kept only for the entries that have them. */
@@ -91,6 +92,7 @@ export class LayerChanges implements Iterable<LayerChange> {
   /** Drops the spare capacity once the layer is read. */
   trim(): this {
     const n = this.length;
+    if (this.ops.length === n) return this;
     this.ops = this.ops.slice(0, n);
     this.types = this.types.slice(0, n);
     this.sizes = this.sizes.slice(0, n);
@@ -169,6 +171,43 @@ export class LayerChanges implements Iterable<LayerChange> {
     for (let i = 0; i < this.length; i++) yield this.at(i)!;
   }
 
+  /** The columns as they are, for posting between threads: the typed arrays' buffers can be
+   *  transferred rather than copied (see transferList). */
+  toTransfer(): LayerChangesTransfer {
+    this.trim();
+    return {
+      length: this.length,
+      paths: this.paths,
+      ops: this.ops,
+      types: this.types,
+      sizes: this.sizes,
+      modes: this.modes,
+      uids: this.uids,
+      gids: this.gids,
+      mtimes: this.mtimes,
+      extras: [...this.extras],
+    };
+  }
+
+  static transferList(t: LayerChangesTransfer): ArrayBuffer[] {
+    return [t.ops, t.types, t.sizes, t.modes, t.uids, t.gids, t.mtimes].map((a) => a.buffer);
+  }
+
+  static fromTransfer(t: LayerChangesTransfer): LayerChanges {
+    const out = new LayerChanges();
+    out.length = t.length;
+    out.paths = t.paths;
+    out.ops = t.ops;
+    out.types = t.types;
+    out.sizes = t.sizes;
+    out.modes = t.modes;
+    out.uids = t.uids;
+    out.gids = t.gids;
+    out.mtimes = t.mtimes;
+    out.extras = new Map(t.extras);
+    return out;
+  }
+
   /** Serialisable form (the summary cache stores it). */
   toJSON(): LayerChangesJson {
     const n = this.length;
@@ -210,6 +249,19 @@ export class LayerChanges implements Iterable<LayerChange> {
     out.extras = new Map(json.extras);
     return out;
   }
+}
+
+export interface LayerChangesTransfer {
+  length: number;
+  paths: string[];
+  ops: Uint8Array<ArrayBuffer>;
+  types: Uint8Array<ArrayBuffer>;
+  sizes: Float64Array<ArrayBuffer>;
+  modes: Uint16Array<ArrayBuffer>;
+  uids: Uint32Array<ArrayBuffer>;
+  gids: Uint32Array<ArrayBuffer>;
+  mtimes: Float64Array<ArrayBuffer>;
+  extras: Array<[number, Extra]>;
 }
 
 export interface LayerChangesJson {

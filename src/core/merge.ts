@@ -7,6 +7,8 @@
 import type { ImagePath, LayerEntry, LayerSummary } from './model.js';
 import { Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { baseName } from './paths.js';
+import { InputError } from './errors.js';
+import { heapExhausted, moreHeapHint } from './memory.js';
 
 export type ChangeKind = 'added' | 'modified' | 'removed';
 export type RemovalCause = 'whiteout' | 'opaque' | 'replaced';
@@ -495,6 +497,7 @@ class Merger {
     let lastParent = 0;
     for (let i = 0; i < changes.length; i++) {
       if (changes.op(i) !== Op.Entry) continue;
+      if ((i & 0xffff) === 0xffff) this.checkHeap();
       const path = changes.path(i);
       const slash = path.lastIndexOf('/');
       let parent = 0;
@@ -518,6 +521,14 @@ class Merger {
       // directory merges; anything over a non-directory replaces it.
       if (!isDir && this.present(id) && this.curIsDir[id]) this.removeChildren(id, CAUSE_REPLACED);
       this.set(id, i, isDir);
+    }
+  }
+
+  /** Stops with a clear message, rather than a V8 abort, when the heap is nearly full. */
+  private checkHeap(): void {
+    const limit = heapExhausted(0.9);
+    if (limit !== undefined) {
+      throw new InputError(`merging layer ${this.layer} needs more memory than this process may use (a ${limit} MiB heap); run with ${moreHeapHint(limit)} to analyse the image`);
     }
   }
 

@@ -94,9 +94,9 @@ function decodeLeniently(bytes: Buffer): string {
 
 /** Makes a name safe to print on a terminal: control characters (which could carry escape
  *  sequences) become visible escapes. JSON output needs no such step: JSON.stringify escapes them. */
-export function escapeForTerminal(text: string): string {
+export function escapeForTerminal(text: string, options: { keepTabs?: boolean } = {}): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => {
+  return text.replace(options.keepTabs ? /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g : /[\x00-\x1f\x7f-\x9f]/g, (c) => {
     const code = c.charCodeAt(0);
     if (c === '\n') return '\\n';
     if (c === '\t') return '\\t';

@@ -2,9 +2,13 @@
 // this is tested against, see test/core/tarHeaders.test.ts) builds a stream, a header object
 // and several buffer views for every entry; a million-file layer spends most of its time there.
 // Here one reused header record is filled per entry and content bytes are skipped by counting.
+// Errors are TarFormatErrors whose messages say what is wrong and where (offsets in the
+// uncompressed tar); walk.ts words them for the user.
 //
 // Formats: ustar (with the POSIX prefix field), GNU (long names 'L' / 'K', base-256 sizes),
 // PAX extended ('x') and global ('g') headers, v7. Checksums are verified.
+
+import { decodeNameBytes } from './paths.js';
 
 export interface TarHeader {
   /** The name as bytes in a latin1 string (one char a byte), or from PAX (then `paxName`). */
@@ -53,7 +57,7 @@ function parseNumber(buf: Uint8Array, start: number, length: number): number {
   for (; i < end; i++) {
     const c = buf[i]!;
     if (c === 0x20 || c === 0) break;
-    if (c < 0x30 || c > 0x37) throw new TarFormatError('Invalid tar header: bad octal number');
+    if (c < 0x30 || c > 0x37) return NaN;
     value = value * 8 + (c - 0x30);
   }
   return value;
@@ -121,12 +125,22 @@ export class TarHeaderReader {
   private longName: string | undefined;
   private longLink: string | undefined;
   private zeroBlocks = 0;
+  /** Bytes pushed so far: offsets in messages are positions in the uncompressed tar. */
+  private fed = 0;
+  /** The entry whose content is being skipped, for the message when the data ends inside it. */
+  private currentName = '';
+  private currentPaxName = false;
+  private currentSize = 0;
+  private currentOffset = 0;
 
   constructor(private readonly onEntry: (header: Readonly<TarHeader>) => void) {}
 
   push(chunk: Buffer): void {
     let buf = chunk;
     let at = 0;
+    /** Stream offset of buf[0]. */
+    const base = this.fed - (this.pending?.length ?? 0);
+    this.fed += chunk.length;
     if (this.pending) {
       buf = Buffer.concat([this.pending, chunk]);
       this.pending = undefined;
@@ -152,7 +166,7 @@ export class TarHeaderReader {
         this.pending = Buffer.from(buf.subarray(at));
         return;
       }
-      this.readHeader(buf, at);
+      this.readHeader(buf, at, base + at);
       at += BLOCK;
     }
   }
@@ -160,25 +174,30 @@ export class TarHeaderReader {
   /** The stream ended: anything but a clean entry boundary is a truncated archive. */
   end(): void {
     if (this.state === 'done') return;
-    if (this.pending || this.state !== 'header') throw new TarFormatError('Unexpected end of data');
+    if (this.state === 'skip') {
+      const display = this.currentPaxName ? this.currentName : decodeNameBytes(this.currentName);
+      const quoted = JSON.stringify(display.length > 200 ? display.slice(0, 200) + '…' : display);
+      throw new TarFormatError(`Unexpected end of data: entry ${quoted} at offset ${this.currentOffset} declares ${this.currentSize} bytes, more than the layer holds`);
+    }
+    if (this.pending || this.state !== 'header') throw new TarFormatError('Unexpected end of data: the tar ends inside a header');
   }
 
-  private readHeader(buf: Buffer, at: number): void {
+  private readHeader(buf: Buffer, at: number, offset: number): void {
     if (isZeroBlock(buf, at)) {
       // Two zero blocks end the archive; engines pad after them.
       if (++this.zeroBlocks >= 2) this.state = 'done';
       return;
     }
     this.zeroBlocks = 0;
-    if (!checksumOk(buf, at)) throw new TarFormatError('Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?');
+    if (!checksumOk(buf, at)) throw new TarFormatError(`bad header checksum at offset ${offset}`);
     let typeflag = buf[at + 156] === 0 ? '0' : String.fromCharCode(buf[at + 156]!);
     let size = parseNumber(buf, at + 124, 12);
-    if (!Number.isSafeInteger(size) || size < 0) throw new TarFormatError('Invalid tar header: bad size field');
+    if (!Number.isSafeInteger(size) || size < 0) throw new TarFormatError(`bad size field in the header at offset ${offset}`);
     const padded = (n: number) => n + ((BLOCK - (n % BLOCK)) % BLOCK);
     if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
       if (size > MAX_METADATA_RECORD) {
         const kind = typeflag === 'x' || typeflag === 'g' ? 'PAX header' : 'GNU long name';
-        throw new TarFormatError(`Invalid tar header: a ${size}-byte ${kind} (the limit is ${MAX_METADATA_RECORD} bytes)`);
+        throw new TarFormatError(`a ${size}-byte ${kind} at offset ${offset}; the limit is ${MAX_METADATA_RECORD} bytes`);
       }
       this.metaType = typeflag;
       this.metaSize = size;
@@ -203,6 +222,7 @@ export class TarHeaderReader {
     h.uid = parseNumber(buf, at + 108, 8);
     h.gid = parseNumber(buf, at + 116, 8);
     h.mtime = parseNumber(buf, at + 136, 12);
+    if (Number.isNaN(h.mode + h.uid + h.gid + h.mtime)) throw new TarFormatError(`bad number field in the header at offset ${offset}`);
     if (this.longName !== undefined) h.name = this.longName;
     if (this.longLink !== undefined) h.linkname = this.longLink;
     const pax = this.pax ?? this.globalPax;
@@ -221,7 +241,7 @@ export class TarHeaderReader {
       if (paxSize !== undefined && /^\d+$/.test(paxSize)) size = Number(paxSize);
     }
     // A PAX size past 2^53 is no size at all.
-    if (!Number.isSafeInteger(size)) throw new TarFormatError('Invalid tar header: bad PAX size');
+    if (!Number.isSafeInteger(size)) throw new TarFormatError(`bad PAX size for the header at offset ${offset}`);
     h.size = size;
     this.pax = undefined;
     this.longName = undefined;
@@ -231,6 +251,13 @@ export class TarHeaderReader {
     // which the engine's extractor uses, reads them that way).
     this.remaining = HEADER_ONLY.has(typeflag) ? 0 : padded(size);
     this.state = this.remaining === 0 ? 'header' : 'skip';
+    if (this.remaining > 0) {
+      // Fields, not an object: this runs for every file of a million-file layer.
+      this.currentName = h.name;
+      this.currentPaxName = h.paxName;
+      this.currentSize = size;
+      this.currentOffset = offset;
+    }
   }
 
   private finishMeta(): void {

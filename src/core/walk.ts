@@ -1,11 +1,12 @@
 // One streaming pass over one layer blob: decompress, hash (diffID), read tar headers, skip the
 // content. Nothing is extracted and no entry's content is held in memory.
 import { createHash } from 'node:crypto';
-import { TarHeaderReader, type TarHeader } from './tarHeaders.js';
+import { TarFormatError, TarHeaderReader, type TarHeader } from './tarHeaders.js';
 import type { Compression, EntryType, LayerEntry, LayerSummary } from './model.js';
 import { LayerChanges, Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { decompress } from './decompress.js';
 import { InputError } from './errors.js';
+import { heapExhausted, moreHeapHint } from './memory.js';
 import { baseName, decodeNameBytes, normaliseName, parentOf, joinPath } from './paths.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
@@ -15,6 +16,8 @@ const MAX_WARNINGS = 50;
 /** Longest entry name (or link target) kept. Linux paths stop at 4 KiB (PATH_MAX); a longer
  *  name cannot be extracted anywhere, so it is reported and ignored rather than held. */
 export const MAX_NAME_BYTES = 64 * 1024;
+/** Bytes of names read between two looks at the heap (see memory.ts). */
+const HEAP_CHECK_BYTES = 8 * 1024 * 1024;
 /** How much of a name a warning quotes. */
 const QUOTED_NAME_CHARS = 200;
 
@@ -35,11 +38,16 @@ export class LayerLimitError extends InputError {
   override name = 'LayerLimitError';
 }
 
+/** A LayerLimitError, also once it has crossed a thread (then only its name says so). */
+export function isLayerLimit(e: unknown): boolean {
+  return e instanceof LayerLimitError || (e instanceof InputError && e.name === 'LayerLimitError');
+}
+
 /** The one-line message for a failure reading layer `index`: a limit reads "layer 3 has more than…",
  *  anything else "layer 3 (what): …". */
 export function layerMessage(index: number, what: string, e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return e instanceof LayerLimitError ? `layer ${index} ${msg}` : `layer ${index} (${what}): ${msg}`;
+  return isLayerLimit(e) ? `layer ${index} ${msg}` : `layer ${index} (${what}): ${msg}`;
 }
 
 /** The limit a summary read earlier (the cache) is past, if any. */
@@ -107,8 +115,9 @@ export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buff
 function asLayerError(e: unknown): Error {
   if (e instanceof InputError) return e;
   const msg = e instanceof Error ? e.message : String(e);
-  if (/unexpected end of data|premature close/i.test(msg)) return new InputError('truncated layer: the tar ends in the middle of an entry', { cause: e });
-  if (/invalid tar header|unknown format|checksum/i.test(msg)) return new InputError(`not a valid tar layer (${msg.replace(/\. Maybe.*$/, '')})`, { cause: e });
+  const cut = /^unexpected end of data(?:: (.*))?$|premature close/i.exec(msg);
+  if (cut) return new InputError(`truncated layer: ${cut[1] ?? 'the tar ends in the middle of an entry'}`, { cause: e });
+  if (e instanceof TarFormatError) return new InputError(`not a valid tar layer (${msg})`, { cause: e });
   return new InputError(`cannot read layer: ${msg}`, { cause: e });
 }
 
@@ -130,6 +139,7 @@ export class LayerReader {
   sizeBytes = 0;
   /** Tar entries seen (refused ones included). */
   entries = 0;
+  private heldSinceCheck = 0;
   private readonly warnings: string[] = [];
   private droppedWarnings = 0;
   /** Latest change index of each path in this layer, for hard-link resolution. Built at the
@@ -141,6 +151,15 @@ export class LayerReader {
   read(header: Readonly<TarHeader>): void {
     if (++this.entries > this.maxEntries) {
       throw entriesError(this.maxEntries);
+    }
+    // What this entry keeps in memory, roughly; the heap is looked at every few MB of it.
+    this.heldSinceCheck += 64 + header.name.length;
+    if (this.heldSinceCheck > HEAP_CHECK_BYTES) {
+      this.heldSinceCheck = 0;
+      const limit = heapExhausted();
+      if (limit !== undefined) {
+        throw new LayerLimitError(`needs more memory than this process may use (a ${limit} MiB heap); run with ${moreHeapHint(limit)} to analyse it`);
+      }
     }
     const type = entryType(header.typeflag);
     if (type === 'unknown') {
@@ -167,7 +186,7 @@ export class LayerReader {
     if (name.path.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && name.path !== OPAQUE_MARKER) return;
     const base = baseName(name.path);
     if (base.startsWith(WHITEOUT_PREFIX)) {
-      this.readWhiteout(name.path, base);
+      this.readWhiteout(name.path, base, type);
       return;
     }
     const path = name.path;
@@ -179,8 +198,12 @@ export class LayerReader {
     else if (type === 'hardlink') this.changes.setExtra(index, this.resolveHardLink(path, header));
   }
 
-  private readWhiteout(path: string, base: string): void {
+  private readWhiteout(path: string, base: string, type: EntryType): void {
     const dir = parentOf(path);
+    // Whiteouts are empty regular files; the engine applies any other kind all the same.
+    if (type !== 'file' && !base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && base !== WHITEOUT_PREFIX) {
+      this.warn(`whiteout /${path} is a ${type === 'dir' ? 'directory' : type} entry, not an empty file; applied as a whiteout all the same`);
+    }
     if (base === OPAQUE_MARKER) {
       this.changes.push({ op: 'opaque', path: dir });
       return;

@@ -10,6 +10,12 @@ export function percent(ratio: number, digits = 1): string {
   return `${(ratio * 100).toFixed(digits)}%`;
 }
 
+/** Lines of a report as the text printed: each line made terminal-safe (names, labels and
+ *  warnings can hold control characters; clip() has escaped most already, this catches the rest). */
+export function terminalText(lines: readonly string[]): string {
+  return lines.map((line) => escapeForTerminal(line)).join('\n') + '\n';
+}
+
 /** Shortens to `width` columns with an ellipsis, after making it terminal-safe. */
 export function clip(text: string, width: number): string {
   const safe = escapeForTerminal(text);

@@ -5,7 +5,7 @@ import type { AdviceItem } from '../core/advice.js';
 import type { Comparison } from '../core/compare.js';
 import { stageLabel, type Stage, type StageEdge, type StageGraph } from '../core/stages.js';
 import { jsonReport, type JsonReport } from './json.js';
-import { bytes, clip, padLeft, padRight, shortCommand } from './format.js';
+import { bytes, clip, padLeft, padRight, shortCommand, terminalText } from './format.js';
 
 /** One built stage with its analysis. */
 export interface BuiltStageResult {
@@ -164,9 +164,9 @@ export function buildTextReport(result: BuildResult, width = 100): string {
     lines.push('');
     for (const w of result.graph.warnings) lines.push(`warning: ${w}`);
   }
-  return lines.join('\n') + '\n';
+  return terminalText(lines);
 }
 
 export function compareTextReport(c: Comparison, advice: AdviceItem[], width = 100): string {
-  return [...comparisonText(c, width), '', `Advice for ${c.b.label}`, ...adviceText(advice, width)].join('\n') + '\n';
+  return terminalText([...comparisonText(c, width), '', `Advice for ${c.b.label}`, ...adviceText(advice, width)]);
 }

@@ -1,7 +1,7 @@
 // The human-readable summary printed when stdout is not a terminal (or with --text).
 import type { Analysis } from '../core/analysis.js';
 import { displayPath } from '../core/model.js';
-import { bytes, clip, padLeft, padRight, percent, shortCommand } from './format.js';
+import { bytes, clip, padLeft, padRight, percent, shortCommand, terminalText } from './format.js';
 
 export interface TextOptions {
   width?: number;
@@ -49,5 +49,5 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
     for (const w of analysis.warnings.slice(0, 20)) lines.push('  ' + clip(w, width - 2));
     if (analysis.warnings.length > 20) lines.push(`  … ${analysis.warnings.length - 20} more`);
   }
-  return lines.join('\n') + '\n';
+  return terminalText(lines);
 }

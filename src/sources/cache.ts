@@ -8,12 +8,12 @@
 // is the sha256 of the layer's uncompressed tar, so an entry is valid for that content wherever
 // it comes from; analyseImage only stores a summary after checking it against the image config.
 // Writes go to a temp file in the same directory and are renamed into place (atomic on POSIX:
-// a reader sees the old entry, the new one, or none). A read refreshes the entry's mtime; when
+// a reader sees the old entry, the new one, or none); a temp file still there when the process
+// exits (an interrupted run) is removed then (tempFiles.ts). A read refreshes the entry's mtime; when
 // the entries pass the size cap (default 1 GiB) the least recently used go first. An entry that
 // cannot be read back (truncated, corrupt, wrong shape) is deleted and treated as a miss.
 // The cache never fails an analysis: any error reading or writing it is a miss or a skipped write.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +21,7 @@ import { gunzip, gzip } from 'node:zlib';
 import type { SummaryCache } from '../core/analyse.js';
 import type { LayerSummary } from '../core/model.js';
 import { LayerChanges, type LayerChangesJson } from '../core/changes.js';
+import { tempNameFor, writeFileAtomic } from './tempFiles.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -106,14 +107,7 @@ class FileSummaryCache implements OpenedSummaryCache {
       if (bytes.length > this.maxBytes) return;
       await mkdir(this.dir, { recursive: true });
       const previous = await stat(file).then((s) => s.size, () => 0);
-      const temp = join(this.dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
-      try {
-        await writeFile(temp, bytes, { mode: 0o644 });
-        await rename(temp, file);
-      } catch (e) {
-        await unlink(temp).catch(() => undefined);
-        throw e;
-      }
+      await writeFileAtomic(file, bytes, { mode: 0o644, temp: tempNameFor(file, TEMP_PREFIX) });
       const total =
         this.total === undefined
           ? (await this.scan()).reduce((n, e) => n + e.size, 0)

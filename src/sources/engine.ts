@@ -16,7 +16,8 @@ import Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { ImageConfigInfo, ImageSource, LayerInfo, LayerSummary, StreamProgress, StreamedImage } from '../core/model.js';
 import { InputError } from '../core/errors.js';
-import { LayerLimitError, layerMessage, walkLayer, type WalkLimits } from '../core/walk.js';
+import { diffIdMismatch } from '../core/analyse.js';
+import { isLayerLimit, layerMessage, walkLayer, type WalkLimits } from '../core/walk.js';
 import { parseImageConfig, describeLayers } from './config.js';
 import { sha256Digest } from './digest.js';
 import { MAX_METADATA_BYTES, normaliseArchiveName, parseJson } from './fileSet.js';
@@ -361,10 +362,10 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
         } catch (e) {
           // A limit stops the read at once: draining the rest is the work the limit is there to
           // spare. The layer's index is known when the member is named by its diffID.
-          if (e instanceof LayerLimitError) {
+          if (isLayerLimit(e)) {
             const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
             const index = blob ? info.diffIds.indexOf(`sha256:${blob[1]}`) : -1;
-            throw new InputError(`${opts.where}: ${index >= 0 ? layerMessage(index, name, e) : `layer ${name} ${e.message}`}`, { cause: e });
+            throw new InputError(`${opts.where}: ${index >= 0 ? layerMessage(index, name, e) : `layer ${name} ${(e as Error).message}`}`, { cause: e });
           }
           // Not fatal yet: only the members the manifest names must be layers.
           walked.set(name, { error: e, size });
@@ -454,9 +455,7 @@ async function assembleStreamed(info: EngineImageInfo, members: Members, opts: S
     }
     const expected = parsed.diffIds[i];
     if (expected !== undefined && summary.diffId !== expected) {
-      throw new InputError(
-        `layer ${i} does not match the image config: its content hashes to ${summary.diffId} but rootfs.diff_ids[${i}] is ${expected}`,
-      );
+      throw diffIdMismatch(i, summary.diffId, parsed.diffIds);
     }
     summaries.push(summary);
     blobs.push({ blobSize: member?.size ?? members.small.get(at)?.length ?? summary.blobBytes });

@@ -37,11 +37,17 @@ export function assembleImage(parts: ImageParts): ImageSource {
   const { files, layers: stored } = parts;
   const where = files.location;
   const { layers, warnings } = describeLayers(parts.config, stored, `${where}: ${parts.manifest}`);
+  const sizeWarnings: string[] = [];
   stored.forEach((layer, i) => {
     if (!files.has(layer.name)) {
       throw new InputError(
         `${where}: missing blob ${layer.name} (layer ${i} of ${stored.length} in ${parts.manifest})`,
       );
+    }
+    // The layer itself is checked against its diffID when read; a wrong size is worth a word.
+    const actual = files.size(layer.name);
+    if (layer.blobSize !== undefined && actual !== undefined && actual !== layer.blobSize) {
+      sizeWarnings.push(`${where}: layer ${i} blob ${layer.name} is ${actual} bytes but ${parts.manifest} says ${layer.blobSize}`);
     }
   });
   const mismatch = platformMismatch(parts.platform, parts.config.info, where);
@@ -50,7 +56,7 @@ export function assembleImage(parts: ImageParts): ImageSource {
     id: parts.id,
     config: parts.config.info,
     layers,
-    warnings: [...parts.warnings, ...parts.config.warnings, ...warnings, ...(mismatch ? [mismatch] : [])],
+    warnings: [...parts.warnings, ...parts.config.warnings, ...warnings, ...sizeWarnings, ...(mismatch ? [mismatch] : [])],
     async openLayer(index: number) {
       const layer = stored[index];
       if (!Number.isInteger(index) || layer === undefined) {

@@ -9,6 +9,10 @@ import { InputError } from '../core/errors.js';
 import { FileSet, fileOpenError, normaliseArchiveName } from './fileSet.js';
 
 const BLOCK = 512;
+/** Members indexed at most: a docker save holds a few per layer, an OCI layout one per blob. */
+const MAX_MEMBERS = 1_000_000;
+/** Longest member name kept (PATH_MAX). */
+const MAX_MEMBER_NAME = 4096;
 /** Symlink chains longer than this are loops (Linux stops at 40 too). */
 const MAX_LINK_HOPS = 40;
 
@@ -107,6 +111,7 @@ class TarScanner {
    *  directory); undefined when the target would leave the archive. */
   readonly links = new Map<string, string | undefined>();
   private pending: Pending = { pax: {} };
+  private members = 0;
 
   constructor(
     private readonly handle: FileHandle,
@@ -154,8 +159,15 @@ class TarScanner {
     }
     const { pax, longName, longLink } = this.pending;
     this.pending = { pax: {} };
-    const name = normaliseArchiveName(pax.path ?? longName ?? h.name);
+    const raw = pax.path ?? longName ?? h.name;
+    // Image archives name their members in a few dozen characters (`blobs/sha256/<hex>`); a
+    // name longer than any path can be is never one of them, and is not kept.
+    if (raw.length > MAX_MEMBER_NAME) return;
+    const name = normaliseArchiveName(raw);
     if (name === undefined || name === '') return;
+    if (++this.members > MAX_MEMBERS) {
+      throw new InputError(`${this.path} has more than ${MAX_MEMBERS} members; no image archive has that many`);
+    }
     const linkname = pax.linkpath ?? longLink ?? h.linkname;
     // A later member with the same name replaces an earlier one, as when extracting.
     this.entries.delete(name);

@@ -1,7 +1,7 @@
 // The whole program on screen: the loading progress, then the browser; a failed load is shown
 // as one line and ends the app (run.ts prints it to stderr and exits with code 2).
-import React, { useEffect, useRef } from 'react';
-import { Text, useApp, useInput } from 'ink';
+import React, { useCallback, useEffect, useRef } from 'react';
+import { Text, useApp, useInput, type Key } from 'ink';
 import { Browser } from './Browser.js';
 import { LoadingView } from './LoadingView.js';
 import { useLoader, type Loader } from './hooks/useLoader.js';
@@ -15,11 +15,13 @@ export interface AppProps {
   load: Loader;
   /** Called once when loading fails, with the one-line message. */
   onError?: (message: string) => void;
+  /** Called when Ctrl-C ends the app before the image is loaded (it then exits). */
+  onInterrupt?: () => void;
   /** Fixed size (tests); otherwise the terminal's. */
   size?: TerminalSize;
 }
 
-export function App({ load, onError, size }: AppProps): React.JSX.Element {
+export function App({ load, onError, onInterrupt, size }: AppProps): React.JSX.Element {
   const state = useLoader(load);
   const terminal = useTerminalSize();
   const { exit } = useApp();
@@ -27,18 +29,36 @@ export function App({ load, onError, size }: AppProps): React.JSX.Element {
   loading.current = state.phase === 'opening' || state.phase === 'reading';
   // While loading, the key map's quit keys work (the browser handles every key after that). This
   // stays subscribed for the app's life so raw mode is never switched off and on again in between:
-  // a Ctrl-C in that gap would arrive as SIGINT.
+  // a Ctrl-C in that gap would arrive as SIGINT. Keys that arrive once the image is loaded but
+  // before the browser listens (its handler is subscribed just after its first frame) are kept
+  // for it (`early`, null once taken), so a key pressed the moment the browser appears is not lost.
+  const early = useRef<Array<[string, Key]> | null>([]);
   useInput((input, key) => {
-    if (!loading.current) return;
     const name = keyName(input, key);
+    // Ctrl-C always ends the app, in that instant too (the browser quits on it as well: exit is
+    // idempotent); while loading it is an interruption.
+    if (name === 'ctrl-c') {
+      if (loading.current) onInterrupt?.();
+      exit();
+      return;
+    }
+    if (!loading.current) {
+      early.current?.push([input, { ...key }]);
+      return;
+    }
     if (name !== undefined && commandFor(name, 'browse') === 'quit') exit();
   });
+  const takeEarlyKeys = useCallback(() => {
+    const keys = early.current ?? [];
+    early.current = null;
+    return keys;
+  }, []);
   useEffect(() => {
     if (state.phase !== 'failed') return;
     onError?.(state.message);
     exit();
   }, [state, onError, exit]);
-  if (state.phase === 'ready') return <Browser analysis={state.analysis} {...(size ? { size } : {})} />;
+  if (state.phase === 'ready') return <Browser analysis={state.analysis} takeEarlyKeys={takeEarlyKeys} {...(size ? { size } : {})} />;
   if (state.phase === 'failed') return <Text {...theme.tones.error}>layerscope: {escapeForTerminal(state.message)}</Text>;
   return <LoadingView state={state} size={size ?? terminal} />;
 }

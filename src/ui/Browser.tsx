@@ -1,7 +1,7 @@
 // The main screen: layers on top, the file tree (or hidden bytes) and details below, a status
 // line at the bottom. State lives in one reducer; keys reach it through the key map.
 import React, { useEffect, useMemo, useReducer } from 'react';
-import { Box, Text, useApp } from 'ink';
+import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
 import { createReducer, initialState } from './state.js';
@@ -20,16 +20,25 @@ export interface BrowserProps {
   analysis: Analysis;
   /** Fixed size (tests); otherwise the terminal's, following resizes. */
   size?: TerminalSize;
+  /** Keys pressed after the image loaded but before this screen was listening (App keeps them):
+   *  taken once, when it starts listening, and handled in order. */
+  takeEarlyKeys?: () => Array<[string, Key]>;
 }
 
-export function Browser({ analysis, size: fixedSize }: BrowserProps): React.JSX.Element {
+export function Browser({ analysis, size: fixedSize, takeEarlyKeys }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
   const terminal = useTerminalSize();
   const size = fixedSize ?? terminal;
   const [state, dispatch] = useReducer(reducer, size, (s: TerminalSize) => initialState(model, s));
   const { exit } = useApp();
-  useKeymap(dispatch);
+  const handleKey = useKeymap(dispatch);
+  // After the key handler above is subscribed (effects run in order): nothing typed is lost.
+  useEffect(() => {
+    for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);
+    // Once, at mount.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   useEffect(() => {
     if (size.columns !== state.size.columns || size.rows !== state.size.rows) dispatch({ type: 'resize', columns: size.columns, rows: size.rows });
   }, [size.columns, size.rows, state.size.columns, state.size.rows]);

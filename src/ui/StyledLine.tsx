@@ -1,8 +1,11 @@
 // One line of styled segments, drawn with the theme. Never wraps: callers fit it to the width.
+// Segments are escaped here once more (fitLine and cell already do): nothing drawn can carry a
+// control character from an image's names to the terminal.
 import React from 'react';
 import { Text } from 'ink';
 import { theme, type Style } from './theme.js';
 import type { Line } from './text.js';
+import { escapeForTerminal } from '../core/paths.js';
 
 export interface StyledLineProps {
   line: Line;
@@ -17,7 +20,7 @@ export function StyledLine({ line, style }: StyledLineProps): React.JSX.Element 
         ? ' '
         : line.map((seg, i) => (
             <Text key={i} {...(seg.tone ? theme.tones[seg.tone] : {})}>
-              {seg.text}
+              {escapeForTerminal(seg.text)}
             </Text>
           ))}
     </Text>

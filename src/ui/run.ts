@@ -12,6 +12,8 @@ const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 const SHOW_CURSOR = '\u001B[?25h';
 const EXIT_OK = 0;
 const EXIT_BAD_INPUT = 2;
+/** Ctrl-C while loading: what a shell reports for a run ended by SIGINT. */
+const EXIT_INTERRUPTED = 130;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 /** Ink decides once, when it is first imported, whether it runs "in CI" (CI or
@@ -67,8 +69,40 @@ export async function runBrowser(image: string | undefined, options: ImageOption
 
   let failure: string | undefined;
   let loaded = false;
+  let interrupted = false;
+  let instance: ReturnType<typeof ink.render> | undefined;
+  const unmount = () => {
+    try {
+      instance?.unmount();
+    } catch {
+      // already unmounted
+    }
+  };
+
+  // Last-resort handlers, in place before the screen changes: leave the terminal usable
+  // whatever happens. First in line (the CLI's own handlers, which just exit, come after).
+  const onSignal = (signal: NodeJS.Signals) => {
+    unmount();
+    restore();
+    process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 1));
+  };
+  const onFatal = (err: unknown) => {
+    unmount();
+    restore();
+    process.stderr.write(`layerscope: ${oneLine(err)}\n`);
+    if (process.env.LAYERSCOPE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exit(EXIT_BAD_INPUT);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.prependListener(s, onSignal);
+  process.prependListener('uncaughtException', onFatal);
+  process.prependListener('unhandledRejection', onFatal);
+  process.on('exit', restore);
+
   writeSync(stdout.fd, ENTER_ALT_SCREEN);
-  const instance = ink.render(
+  // Ctrl-C is a key here (raw mode), handled by the app: it quits like q while browsing, and
+  // interrupts (exit 130) while the image is still loading.
+  instance = ink.render(
     React.createElement(App, {
       load: (hooks) =>
         loadAnalysis(image, options, hooks).then((analysis) => {
@@ -78,36 +112,12 @@ export async function runBrowser(image: string | undefined, options: ImageOption
       onError: (message: string) => {
         failure = message;
       },
+      onInterrupt: () => {
+        interrupted = true;
+      },
     }),
-    { stdin, stdout, stderr: process.stderr, exitOnCtrlC: true, patchConsole: true, maxFps: 30 },
+    { stdin, stdout, stderr: process.stderr, exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
-
-  // Last-resort handlers: leave the terminal usable whatever happens.
-  const onSignal = (signal: NodeJS.Signals) => {
-    try {
-      instance.unmount();
-    } catch {
-      // already unmounted
-    }
-    restore();
-    process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 1));
-  };
-  const onFatal = (err: unknown) => {
-    try {
-      instance.unmount();
-    } catch {
-      // already unmounted
-    }
-    restore();
-    process.stderr.write(`layerscope: ${oneLine(err)}\n`);
-    if (process.env.LAYERSCOPE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exit(EXIT_BAD_INPUT);
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, onSignal);
-  process.on('uncaughtException', onFatal);
-  process.on('unhandledRejection', onFatal);
-  process.on('exit', restore);
 
   try {
     await instance.waitUntilExit();
@@ -127,7 +137,9 @@ export async function runBrowser(image: string | undefined, options: ImageOption
     process.stderr.write(`layerscope: ${failure}\n`);
     return EXIT_BAD_INPUT;
   }
-  // Quit while layers were still being read: nothing more to wait for.
+  // Quit while layers were still being read: nothing more to wait for (process.exit, so the
+  // reads in flight stop now; the 'exit' hooks remove any temp file they had open).
+  if (interrupted) process.exit(EXIT_INTERRUPTED);
   if (!loaded) process.exit(EXIT_OK);
   return EXIT_OK;
 }

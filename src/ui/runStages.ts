@@ -98,12 +98,13 @@ async function inTerminal(body: (show: <T>(make: (done: (value: T) => void) => R
       // same
     }
   };
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     restore();
-    process.exit(130);
+    process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGTERM' ? 15 : 2));
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, onSignal);
+  // First in line, before the CLI's own handlers (which just exit).
+  for (const s of signals) process.prependListener(s, onSignal);
   process.on('exit', restore);
   writeSync(stdout.fd, ENTER_ALT_SCREEN);
   let failure: string | undefined;

@@ -104,6 +104,13 @@ export class FakeRegistry {
     return this.addManifest(repo, tag, bytes, mediaType);
   }
 
+  /** Serves `bytes` as a blob (any repository); returns its digest. */
+  addBlob(bytes: Buffer): string {
+    const digest = sha256(bytes);
+    this.blobs.set(digest, bytes);
+    return digest;
+  }
+
   addManifest(repo: string, tag: string | undefined, bytes: Buffer, mediaType: string): string {
     const digest = sha256(bytes);
     this.manifests.set(`${repo}@${digest}`, { bytes, mediaType });

@@ -228,8 +228,13 @@ export class RegistryClient {
           throw new InputError(`${this.ref.name}: blob ${digest}: the registry resumed the download at the wrong offset`);
         }
       }
+      // What this response says it carries: a body that delivers all of it and still leaves the
+      // blob short is a blob smaller than its descriptor, not a dropped connection.
+      const declared = Number(res.headers.get('content-length') ?? NaN);
+      let delivered = 0;
       try {
         for await (let chunk of this.bodyChunks(reply)) {
+          delivered += chunk.length;
           if (skip > 0) {
             const n = Math.min(skip, chunk.length);
             skip -= n;
@@ -244,7 +249,10 @@ export class RegistryClient {
           yield chunk;
         }
         if (received === size) break;
-        // The body ended cleanly but short: treat it as a dropped connection.
+        if (delivered === declared) {
+          throw new InputError(`${this.ref.name}: blob ${digest} is ${received} bytes, fewer than the ${size} the manifest lists`);
+        }
+        // The body ended cleanly but short of its own length: treat it as a dropped connection.
         throw Object.assign(new Error(`the body ended after ${received} of ${size} bytes`), { code: 'ECONNRESET' });
       } catch (e) {
         if (e instanceof InputError || !isRetryable(e) || this.closed) throw this.wrapNetwork(e, `blob ${digest}`);

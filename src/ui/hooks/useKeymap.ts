@@ -7,7 +7,8 @@ import { useInput, type Key } from 'ink';
 import { keyName } from '../keymap.js';
 import type { Action } from '../state.js';
 
-export function useKeymap(dispatch: (action: Action) => void, isActive = true): void {
+/** Subscribes the key handler; returns it too, for keys that arrived before it was subscribed. */
+export function useKeymap(dispatch: (action: Action) => void, isActive = true): (input: string, key: Key) => void {
   const handler = useCallback(
     (input: string, key: Key) => {
       // Esc and a key read together ("\u001Bw") arrive as Alt+key: take them as Esc, then the key.
@@ -21,4 +22,5 @@ export function useKeymap(dispatch: (action: Action) => void, isActive = true): 
     [dispatch],
   );
   useInput(handler, { isActive });
+  return handler;
 }

@@ -1,0 +1,82 @@
+// Symbolic links of the final filesystem that cannot work: ones that climb above the image root
+// (`../../../etc/shadow` from /a: the engine extracts it as it is, and inside a container it
+// silently lands at /etc/shadow) and ones that loop (following them never ends: the kernel gives
+// up after 40 links, ELOOP). Nothing is followed anywhere else in layerscope; this only warns.
+// Bounded work: a hostile image with millions of long links cannot make it slow.
+import { Op, TYPE_SYMLINK } from './changes.js';
+import type { MergedTree } from './merge.js';
+
+/** Links the kernel follows before ELOOP. */
+const MAX_HOPS = 40;
+const MAX_WARNINGS = 50;
+/** Path components looked at over all links; past it, the rest is not checked. */
+const WORK_BUDGET = 2_000_000;
+
+export function symlinkWarnings(tree: MergedTree): string[] {
+  const warnings: string[] = [];
+  let more = 0;
+  let work = 0;
+  const warn = (text: string) => {
+    if (warnings.length < MAX_WARNINGS) warnings.push(text);
+    else more++;
+  };
+  const last = tree.layerCount - 1;
+  /** The link target of `id` if it shows a symlink at the end, else undefined. */
+  const targetOf = (id: number): string | undefined => {
+    const event = tree.visibleEvent(id, last);
+    if (event < 0) return undefined;
+    const index = tree.eventEntryIndex(event);
+    if (index < 0) return undefined;
+    const changes = tree.summaries[tree.eventLayer(event)]!.changes;
+    if (changes.op(index) !== Op.Entry || changes.typeCode(index) !== TYPE_SYMLINK) return undefined;
+    return changes.entry(index).linkTarget ?? '';
+  };
+  for (let id = 1; id < tree.nodeCount && work < WORK_BUDGET; id++) {
+    const target = targetOf(id);
+    if (target === undefined) continue;
+    const path = tree.pathOf(id);
+    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')).split('/') : [];
+    if (!target.startsWith('/') && climbs(dir.length, target)) {
+      warn(`symlink /${path} → ${target} climbs above the image root`);
+      continue;
+    }
+    // Resolve it as the kernel would, component by component, following links on the way.
+    const at: string[] = target.startsWith('/') ? [] : dir;
+    const pending = target.split('/').reverse();
+    let hops = 0;
+    while (pending.length > 0 && work < WORK_BUDGET) {
+      work++;
+      const part = pending.pop()!;
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        at.pop();
+        continue;
+      }
+      at.push(part);
+      const next = tree.idOf(at.join('/'));
+      if (next === undefined || tree.visibleEvent(next, last) < 0) break; // dangling: harmless
+      const link = targetOf(next);
+      if (link === undefined) continue;
+      if (++hops > MAX_HOPS) {
+        warn(`symlink /${path} → ${target} loops (more than ${MAX_HOPS} links to follow)`);
+        break;
+      }
+      at.pop();
+      if (link.startsWith('/')) at.length = 0;
+      for (const p of link.split('/').reverse()) pending.push(p);
+    }
+  }
+  if (more > 0) warnings.push(`… and ${more} more symlinks like these`);
+  return warnings;
+}
+
+/** Whether relative `target`, read in a directory `depth` levels below the root, climbs above it. */
+function climbs(depth: number, target: string): boolean {
+  let level = depth;
+  for (const part of target.split('/')) {
+    if (part === '..') {
+      if (--level < 0) return true;
+    } else if (part !== '' && part !== '.') level++;
+  }
+  return false;
+}

@@ -1,0 +1,132 @@
+// Layers walked in worker threads, one per core: decompression, hashing and tar parsing of
+// several layers then run in parallel instead of sharing the main thread (which stays free for
+// the UI). The main thread only reads each blob and forwards its bytes, a few chunks ahead.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { LayerSummary } from './model.js';
+import { LayerChanges, type LayerChangesTransfer } from './changes.js';
+import { InputError } from './errors.js';
+import type { WalkLimits, WalkOptions } from './walk.js';
+
+export type ToWorker =
+  | { type: 'start'; limits?: Partial<WalkLimits> }
+  | { type: 'chunk'; data: Uint8Array }
+  | { type: 'end' }
+  | { type: 'abort' };
+
+type FromWorker =
+  | { type: 'ack' }
+  | { type: 'done'; summary: Omit<LayerSummary, 'changes'> & { changes: LayerChangesTransfer } }
+  | { type: 'fail'; input: boolean; name: string; message: string };
+
+/** Chunks posted but not yet taken by the worker: enough to keep it busy, bounded in memory. */
+const IN_FLIGHT = 4;
+
+export class WalkPool {
+  private readonly idle: Worker[] = [];
+  private readonly waiting: Array<(w: Worker) => void> = [];
+  private readonly all: Worker[] = [];
+
+  constructor(readonly size = Math.max(1, availableParallelism())) {}
+
+  async walk(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions = {}): Promise<LayerSummary> {
+    const worker = await this.acquire();
+    let release = true;
+    try {
+      return await this.run(worker, blob, options);
+    } catch (e) {
+      // A worker left mid-layer is not reused: it may still be draining.
+      if (!(e instanceof InputError)) release = false;
+      throw e;
+    } finally {
+      if (release) this.release(worker);
+      else void this.discard(worker);
+    }
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    await Promise.all(this.all.splice(0).map((w) => w.terminate()));
+    this.idle.length = 0;
+  }
+
+  private run(worker: Worker, blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions): Promise<LayerSummary> {
+    return new Promise<LayerSummary>((resolve, reject) => {
+      let inFlight = 0;
+      let settled = false;
+      let resume: (() => void) | undefined;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        resume?.();
+        fn();
+      };
+      const onMessage = (message: FromWorker) => {
+        if (message.type === 'ack') {
+          inFlight--;
+          resume?.();
+        } else if (message.type === 'done') {
+          finish(() => resolve({ ...message.summary, changes: LayerChanges.fromTransfer(message.summary.changes) }));
+        } else {
+          const error = message.input ? new InputError(message.message) : new Error(message.message);
+          error.name = message.name;
+          finish(() => reject(error));
+        }
+      };
+      const onError = (e: Error) => finish(() => reject(e));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.postMessage({ type: 'start', ...(options.limits ? { limits: options.limits } : {}) } satisfies ToWorker);
+      void (async () => {
+        let read = 0;
+        try {
+          for await (const raw of blob as AsyncIterable<Buffer>) {
+            if (settled) break;
+            // Transfer the bytes when the chunk owns its whole buffer; copy otherwise.
+            const owns = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+            const data = owns ? new Uint8Array(raw.buffer, 0, raw.byteLength) : new Uint8Array(raw);
+            read += data.byteLength;
+            inFlight++;
+            worker.postMessage({ type: 'chunk', data } satisfies ToWorker, [data.buffer as ArrayBuffer]);
+            options.onProgress?.(read);
+            while (inFlight >= IN_FLIGHT && !settled) await new Promise<void>((r) => (resume = r));
+            resume = undefined;
+          }
+          if (!settled) worker.postMessage({ type: 'end' } satisfies ToWorker);
+        } catch (e) {
+          worker.postMessage({ type: 'abort' } satisfies ToWorker);
+          finish(() => reject(e));
+        }
+      })();
+    });
+  }
+
+  private async acquire(): Promise<Worker> {
+    const free = this.idle.pop();
+    if (free) return free;
+    if (this.all.length < this.size) {
+      const worker = new Worker(new URL('./walkWorker.js', import.meta.url));
+      // Idle workers must not keep the process alive.
+      worker.unref();
+      this.all.push(worker);
+      return worker;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(worker: Worker): void {
+    const next = this.waiting.shift();
+    if (next) next(worker);
+    else this.idle.push(worker);
+  }
+
+  private async discard(worker: Worker): Promise<void> {
+    this.all.splice(this.all.indexOf(worker), 1);
+    await worker.terminate();
+    // Someone may be waiting for a worker: start a fresh one for them.
+    const next = this.waiting.shift();
+    if (next) next(await this.acquire());
+  }
+}

@@ -1,0 +1,69 @@
+// A worker thread that walks layers: the main thread forwards a layer's blob bytes as they are
+// read, this thread decompresses, hashes and parses them (walk.ts), and posts the summary back
+// with its columns transferred, not copied. One layer at a time per worker.
+import { parentPort } from 'node:worker_threads';
+import { walkLayer, type WalkLimits } from './walk.js';
+import { LayerChanges } from './changes.js';
+import { InputError } from './errors.js';
+import type { ToWorker } from './walkPool.js';
+
+if (!parentPort) throw new Error('walkWorker.ts runs as a worker thread');
+const port = parentPort;
+
+/** The current job's blob chunks, consumed by walkLayer as an async iterable. */
+class ChunkQueue implements AsyncIterable<Buffer> {
+  private chunks: Buffer[] = [];
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.wake?.();
+  }
+
+  end(failure?: Error): void {
+    this.ended = true;
+    this.failure = failure;
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    for (;;) {
+      const next = this.chunks.shift();
+      if (next) {
+        // Consumed: the main thread may send another.
+        port.postMessage({ type: 'ack' });
+        yield next;
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+}
+
+let queue: ChunkQueue | undefined;
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'start') {
+    const q = new ChunkQueue();
+    queue = q;
+    void run(q, message.limits);
+  } else if (message.type === 'chunk') queue?.push(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
+  else if (message.type === 'end') queue?.end();
+  else if (message.type === 'abort') queue?.end(new Error('aborted'));
+});
+
+async function run(q: ChunkQueue, limits: Partial<WalkLimits> | undefined): Promise<void> {
+  try {
+    const summary = await walkLayer(q, limits ? { limits } : {});
+    const changes = summary.changes.toTransfer();
+    port.postMessage({ type: 'done', summary: { ...summary, changes } }, LayerChanges.transferList(changes));
+  } catch (e) {
+    const input = e instanceof InputError;
+    port.postMessage({ type: 'fail', input, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) });
+  }
+}

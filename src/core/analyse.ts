@@ -2,7 +2,9 @@
 // against the diffID the config promises, and hands back plain data for the merge.
 import type { AnalysedImage, ImageSource, LayerSummary } from './model.js';
 import { InputError } from './errors.js';
-import { layerMessage, limitExceeded, walkLayer, type WalkLimits } from './walk.js';
+import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from './walk.js';
+import { WalkPool } from './walkPool.js';
+import { availableParallelism } from 'node:os';
 
 export interface LayerProgress {
   layer: number;
@@ -31,21 +33,28 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
   if (source.readAll) return analyseStream(source, source.readAll.bind(source), options);
   const summaries: LayerSummary[] = new Array(source.layers.length);
   const queue = source.layers.map((_, i) => i);
-  const workers = Math.max(1, Math.min(options.concurrency ?? 2, queue.length));
+  const workers = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), queue.length));
   // The first failure stops new reads; the reads under way finish (so no stream is left open
   // behind the caller's back), and the lowest failing layer is the one reported, whichever
   // worker got there first: the same broken image always gives the same message.
   const failures = new Map<number, unknown>();
+  // Layers are walked in worker threads (started only if some layer is not in the cache).
+  let pool: WalkPool | undefined;
+  const walk: Walk = (blob, walkOptions) => (pool ??= new WalkPool(workers)).walk(blob, walkOptions);
   const work = async (): Promise<void> => {
     for (let index = queue.shift(); index !== undefined && failures.size === 0; index = queue.shift()) {
       try {
-        summaries[index] = await readLayer(source, index, options);
+        summaries[index] = await readLayer(source, index, options, walk);
       } catch (e) {
         failures.set(index, e);
       }
     }
   };
-  await Promise.all(Array.from({ length: workers }, work));
+  try {
+    await Promise.all(Array.from({ length: workers }, work));
+  } finally {
+    await pool?.close();
+  }
   if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
   return {
     ref: source.ref,
@@ -57,7 +66,9 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
   };
 }
 
-async function readLayer(source: ImageSource, index: number, options: AnalyseOptions): Promise<LayerSummary> {
+type Walk = (blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions) => Promise<LayerSummary>;
+
+async function readLayer(source: ImageSource, index: number, options: AnalyseOptions, walk: Walk): Promise<LayerSummary> {
   const info = source.layers[index]!;
   const total = info.blobSize;
   const report = (blobBytesRead: number, done: boolean) =>
@@ -74,7 +85,7 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   }
   let summary: LayerSummary;
   try {
-    summary = await walkLayer(await source.openLayer(index), { onProgress: (n) => report(n, false), ...(options.limits ? { limits: options.limits } : {}) });
+    summary = await walk(await source.openLayer(index), { onProgress: (n) => report(n, false), ...(options.limits ? { limits: options.limits } : {}) });
   } catch (e) {
     throw new InputError(layerMessage(index, info.blobDigest ?? info.diffId, e), { cause: e });
   }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';
 import { render } from 'ink-testing-library';
+import type { Key } from 'ink';
 import { analysisOf, eventually, tick } from '../helpers/ui.js';
 import { Browser } from '../../src/ui/Browser.js';
 import { App } from '../../src/ui/App.js';
@@ -177,4 +178,19 @@ test('App: loading progress, then the browser; a failed load is one line and rep
   // The app exits right after drawing the line (Ink may write a last empty frame when it sees CI=true).
   assert.ok(failed.frames.some((f) => plain(f).includes('layerscope: no such image: nope')));
   failed.unmount();
+});
+
+test('keys pressed before the browser listens (App keeps them) are handled in order when it starts', async () => {
+  const analysis = await analysisOf();
+  let taken = 0;
+  const takeEarlyKeys = () => {
+    taken += 1;
+    // A Tab, then j: only the fields keyName reads are set.
+    return [['\t', { tab: true }], ['j', {}]] as unknown as Array<[string, Key]>;
+  };
+  const r = render(<Browser analysis={analysis} size={{ columns: 100, rows: 30 }} takeEarlyKeys={takeEarlyKeys} />);
+  const frame = await eventually(() => plain(r.lastFrame()), (f) => /▶ Files after L2/.test(f));
+  assert.match(frame, /▶ Files after L2/, 'Tab moved the focus to the tree');
+  assert.equal(taken, 1, 'taken once');
+  r.unmount();
 });

@@ -38,9 +38,9 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
   // behind the caller's back), and the lowest failing layer is the one reported, whichever
   // worker got there first: the same broken image always gives the same message.
   const failures = new Map<number, unknown>();
-  // Layers are walked in worker threads (started only if some layer is not in the cache).
-  let pool: WalkPool | undefined;
-  const walk: Walk = (blob, walkOptions) => (pool ??= new WalkPool(workers)).walk(blob, walkOptions);
+  // Layers are walked in worker threads, started on the first layer not in the cache and kept
+  // (unreferenced) for later analyses in this process.
+  const walk: Walk = (blob, walkOptions) => sharedPool().walk(blob, walkOptions);
   const work = async (): Promise<void> => {
     for (let index = queue.shift(); index !== undefined && failures.size === 0; index = queue.shift()) {
       try {
@@ -50,11 +50,7 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
       }
     }
   };
-  try {
-    await Promise.all(Array.from({ length: workers }, work));
-  } finally {
-    await pool?.close();
-  }
+  await Promise.all(Array.from({ length: workers }, work));
   if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
   return {
     ref: source.ref,
@@ -64,6 +60,11 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
     summaries,
     warnings: [...source.warnings],
   };
+}
+
+let pool: WalkPool | undefined;
+function sharedPool(): WalkPool {
+  return (pool ??= new WalkPool());
 }
 
 type Walk = (blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions) => Promise<LayerSummary>;

@@ -31,15 +31,13 @@ export class WalkPool {
 
   async walk(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions = {}): Promise<LayerSummary> {
     const worker = await this.acquire();
-    let release = true;
+    const job = { finishedByWorker: false };
     try {
-      return await this.run(worker, blob, options);
-    } catch (e) {
-      // A worker left mid-layer is not reused: it may still be draining.
-      if (!(e instanceof InputError)) release = false;
-      throw e;
+      return await this.run(worker, blob, options, job);
     } finally {
-      if (release) this.release(worker);
+      // Reuse a worker only once it has answered for this layer itself: one left mid-layer (the
+      // source failed) may still post about it, and must not answer for the next.
+      if (job.finishedByWorker) this.release(worker);
       else void this.discard(worker);
     }
   }
@@ -50,7 +48,7 @@ export class WalkPool {
     this.idle.length = 0;
   }
 
-  private run(worker: Worker, blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions): Promise<LayerSummary> {
+  private run(worker: Worker, blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions, job: { finishedByWorker: boolean }): Promise<LayerSummary> {
     return new Promise<LayerSummary>((resolve, reject) => {
       let inFlight = 0;
       let settled = false;
@@ -68,8 +66,10 @@ export class WalkPool {
           inFlight--;
           resume?.();
         } else if (message.type === 'done') {
+          job.finishedByWorker = true;
           finish(() => resolve({ ...message.summary, changes: LayerChanges.fromTransfer(message.summary.changes) }));
         } else {
+          job.finishedByWorker = true;
           const error = message.input ? new InputError(message.message) : new Error(message.message);
           error.name = message.name;
           finish(() => reject(error));

@@ -63,3 +63,20 @@ test('a source that fails mid-layer rejects with its error, and the pool recover
   const again = await pool.walk(chunked(full));
   assert.equal(again.sizeBytes, 50_000);
 });
+
+test('a source failing with an InputError mid-layer does not leak its abort into the next layer', async () => {
+  const single = new WalkPool(1);
+  try {
+    const full = gzipSync(await packTar([{ name: 'f', content: 80_000 }]));
+    async function* digestMismatch() {
+      yield full.subarray(0, 200);
+      throw new InputError('blob sha256:00 does not match its digest');
+    }
+    await assert.rejects(single.walk(digestMismatch()), /does not match its digest/);
+    // The same (only) slot walks the next layer: it must be a clean worker.
+    const next = await single.walk(chunked(full, 1000));
+    assert.equal(next.sizeBytes, 80_000);
+  } finally {
+    await single.close();
+  }
+});

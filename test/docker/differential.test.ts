@@ -29,6 +29,7 @@ import {
   type FileListEntry,
 } from '../helpers/docker.js';
 import { packTar, type TarSpec } from '../helpers/tar.js';
+import { runLayerscope } from '../helpers/cli.js';
 
 // dist/test/docker/differential.test.js → repository root
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -53,21 +54,7 @@ after(async () => {
   await removeTemp(work);
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
+const runCli = (args: string[]) => runLayerscope(args, { timeoutMs: 120_000 });
 
 /** `layerscope ls INPUT --json`, every line checked against the contract. */
 async function cliList(input: string, layers: number): Promise<CliRow[]> {

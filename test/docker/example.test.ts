@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerAvailable, need } from '../helpers/env.js';
 import { buildImage, exportFileList, initLayerPaths, layerCount, loadImage, sortList, withoutPaths, type FileListEntry } from '../helpers/docker.js';
+import { runLayerscope } from '../helpers/cli.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(repoRoot, 'bin', 'layerscope.js');
@@ -18,21 +19,7 @@ const archives = {
   final: join(repoRoot, 'examples', 'multistage-final.tar'),
 };
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
+const runCli = (args: string[]) => runLayerscope(args, { timeoutMs: 120_000 });
 
 interface Row {
   path: string;

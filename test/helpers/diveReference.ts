@@ -70,29 +70,8 @@
 import { posix } from 'node:path';
 import type { LayerSummary } from '../../src/core/model.js';
 
-export interface DiveInefficiency {
-  /** Display path, with a leading '/'. */
-  path: string;
-  /** dive's CumulativeSize: the sizes of every node of this path, over all layers, summed. */
-  cumulativeSize: number;
-  /** Number of nodes (layer leaves) found for this path. Always ≥ 2. */
-  count: number;
-}
-
-export interface DiveMetrics {
-  /** sum(min size per path) / sum(cumulative size per path); 1 when nothing has a size. */
-  efficiency: number;
-  /** Sum of `cumulativeSize` over the inefficiencies. */
-  wastedBytes: number;
-  /** wastedBytes / userSizeBytes as a ratio (NaN or Infinity when userSizeBytes is 0, like dive). */
-  userWastedPercent: number;
-  /** Sum of layer sizes except layer 0. */
-  userSizeBytes: number;
-  /** Sum of all layer sizes. */
-  sizeBytes: number;
-  /** Paths with two nodes or more, largest cumulative size first. */
-  inefficiencies: DiveInefficiency[];
-}
+export type { DiveInefficiency, DiveMetrics } from '../../src/core/dive.js';
+import type { DiveMetrics } from '../../src/core/dive.js';
 
 const WHITEOUT_PREFIX = '.wh.';
 const DOUBLE_WHITEOUT_PREFIX = '.wh..wh..';

@@ -3,8 +3,7 @@
 // uses, on the analysis already made), a comparison in the compare view; q goes back to the
 // picker, q there quits. The terminal is restored whatever happens (as src/ui/run.ts does for
 // the browser): alternate screen left, raw mode off, cursor shown.
-import { openSync, writeSync } from 'node:fs';
-import tty from 'node:tty';
+import { writeSync } from 'node:fs';
 import React from 'react';
 import type { AdviceItem } from '../core/advice.js';
 import type { Comparison } from '../core/compare.js';
@@ -12,37 +11,13 @@ import { oneLine } from '../core/errors.js';
 import { plainBuildProgress, type BuildProgressView } from '../cli/buildProgress.js';
 import type { BuildResult } from '../report/stages.js';
 import type { StageChoice } from './StagePicker.js';
+import { importInk, openInput, startSession } from './terminal.js';
 
-const ENTER_ALT_SCREEN = '\u001B[?1049h\u001B[H';
-const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 const CLEAR = '\u001B[2J\u001B[H';
-const SHOW_CURSOR = '\u001B[?25h';
 const EXIT_OK = 0;
 const EXIT_BAD_INPUT = 2;
 
 type Ink = typeof import('ink');
-
-/** Ink decides once, when first imported, whether it runs "in CI" (and then draws only the last
- *  frame); we only get here with a terminal on stdout, so load it with CI masked. */
-async function importInk(): Promise<Ink> {
-  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
-  delete process.env.CI;
-  delete process.env.CONTINUOUS_INTEGRATION;
-  try {
-    return await import('ink');
-  } finally {
-    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
-  }
-}
-
-function openInput(): NodeJS.ReadStream | undefined {
-  if (process.stdin.isTTY) return process.stdin;
-  try {
-    return new tty.ReadStream(openSync('/dev/tty', 'r')) as unknown as NodeJS.ReadStream;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Live build progress on stdout (a terminal); falls back to plain stderr lines. */
 export async function buildProgressView(title = 'Building'): Promise<BuildProgressView> {
@@ -83,30 +58,7 @@ async function inTerminal(body: (show: <T>(make: (done: (value: T) => void) => R
   }
   const ink = await importInk();
   const stdout = process.stdout;
-  let restored = false;
-  const restore = () => {
-    if (restored) return;
-    restored = true;
-    try {
-      if (stdin.isTTY) stdin.setRawMode(false);
-    } catch {
-      // the terminal may be gone
-    }
-    try {
-      writeSync(stdout.fd, SHOW_CURSOR + LEAVE_ALT_SCREEN);
-    } catch {
-      // same
-    }
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    restore();
-    process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGTERM' ? 15 : 2));
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  // First in line, before the CLI's own handlers (which just exit).
-  for (const s of signals) process.prependListener(s, onSignal);
-  process.on('exit', restore);
-  writeSync(stdout.fd, ENTER_ALT_SCREEN);
+  const session = startSession(stdin);
   let failure: string | undefined;
   try {
     await body(async <T,>(make: (done: (value: T) => void) => React.ReactElement) => {
@@ -127,11 +79,7 @@ async function inTerminal(body: (show: <T>(make: (done: (value: T) => void) => R
   } catch (e) {
     failure = oneLine(e);
   } finally {
-    restore();
-    for (const s of signals) process.off(s, onSignal);
-    process.off('exit', restore);
-    if (stdin !== process.stdin) stdin.destroy();
-    else stdin.pause();
+    session.end();
   }
   if (failure !== undefined) {
     process.stderr.write(`layerscope: ${failure}\n`);

@@ -1,0 +1,103 @@
+// Owning the terminal for an Ink screen: keys from a TTY, the alternate screen, and a restore
+// (raw mode off, cursor shown, main screen back) that runs whatever ends the program — q, a
+// signal, an uncaught error or a plain exit. Shared by the browser and the build/compare screens.
+import { openSync, writeSync } from 'node:fs';
+import tty from 'node:tty';
+import { oneLine } from '../core/errors.js';
+
+export const ENTER_ALT_SCREEN = '\u001B[?1049h\u001B[H';
+export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
+export const SHOW_CURSOR = '\u001B[?25h';
+const EXIT_BAD_INPUT = 2;
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Ink decides once, when it is first imported, whether it runs "in CI" (CI or
+ *  CONTINUOUS_INTEGRATION set) and then draws only the last frame at exit. We only get here with
+ *  a terminal on stdout, so a person is watching: load Ink with those variables masked. */
+export async function importInk(): Promise<typeof import('ink')> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await import('ink');
+  } finally {
+    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+  }
+}
+
+/** Keys come from stdin when it is a terminal, else from the controlling terminal. */
+export function openInput(): NodeJS.ReadStream | undefined {
+  if (process.stdin.isTTY) return process.stdin;
+  try {
+    return new tty.ReadStream(openSync('/dev/tty', 'r')) as unknown as NodeJS.ReadStream;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface TerminalSession {
+  /** Leaves the alternate screen, raw mode off, cursor shown. Idempotent. */
+  restore(): void;
+  /** Restores, removes the handlers and lets go of the input. */
+  end(): void;
+}
+
+export interface SessionOptions {
+  /** Runs before the restore when a signal or a fatal error ends the program (e.g. unmount). */
+  beforeExit?: () => void;
+  /** Also turn uncaught errors into one line and exit 2, with the terminal restored. */
+  catchFatal?: boolean;
+}
+
+/** Enters the alternate screen with last-resort handlers in place first. The handlers come
+ *  first in line (the CLI's own ones, which just exit, come after). */
+export function startSession(stdin: NodeJS.ReadStream, options: SessionOptions = {}): TerminalSession {
+  const stdout = process.stdout;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      if (stdin.isTTY) stdin.setRawMode(false);
+    } catch {
+      // the terminal may already be gone
+    }
+    try {
+      writeSync(stdout.fd, SHOW_CURSOR + LEAVE_ALT_SCREEN);
+    } catch {
+      // same
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    options.beforeExit?.();
+    restore();
+    process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 1));
+  };
+  const onFatal = (err: unknown) => {
+    options.beforeExit?.();
+    restore();
+    process.stderr.write(`layerscope: ${oneLine(err)}\n`);
+    if (process.env.LAYERSCOPE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exit(EXIT_BAD_INPUT);
+  };
+  for (const s of SIGNALS) process.prependListener(s, onSignal);
+  if (options.catchFatal) {
+    process.prependListener('uncaughtException', onFatal);
+    process.prependListener('unhandledRejection', onFatal);
+  }
+  process.on('exit', restore);
+  writeSync(stdout.fd, ENTER_ALT_SCREEN);
+  return {
+    restore,
+    end() {
+      restore();
+      for (const s of SIGNALS) process.off(s, onSignal);
+      process.off('uncaughtException', onFatal);
+      process.off('unhandledRejection', onFatal);
+      process.off('exit', restore);
+      if (stdin !== process.stdin) stdin.destroy();
+      else stdin.pause();
+    },
+  };
+}

@@ -21,7 +21,7 @@ const t3 = performance.now();
 const dive = diveMetrics(analysed.summaries, tree);
 const t4 = performance.now();
 process.stdout.write(
-  JSON.stringify({
+  `${JSON.stringify({
     readMs: t1 - t0,
     mergeMs: t2 - t1,
     accountMs: t3 - t2,
@@ -32,5 +32,5 @@ process.stdout.write(
     storedBytes: account.storedBytes,
     hiddenBytes: account.hiddenBytes,
     efficiency: dive.efficiency,
-  }) + '\n',
+  })}\n`,
 );

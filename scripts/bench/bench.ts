@@ -92,7 +92,12 @@ async function measureScenario(name: string, image: GeneratedImage): Promise<Row
     coldMs: cold.totalMs as number,
     ratioToFloor: (cold.totalMs as number) / floor,
     peakRssMB: Math.max(...colds.map((c) => c.maxRssMB as number)),
-    phases: { readMs: cold.readMs as number, mergeMs: cold.mergeMs as number, accountMs: cold.accountMs as number, diveMs: cold.diveMs as number },
+    phases: {
+      readMs: cold.readMs as number,
+      mergeMs: cold.mergeMs as number,
+      accountMs: cold.accountMs as number,
+      diveMs: cold.diveMs as number,
+    },
   };
   const cacheDir = mkdtempSync(join(tmpdir(), 'layerscope-bench-cache-'));
   try {
@@ -127,7 +132,8 @@ function table(rows: Row[]): string {
   if (withLatency.length > 0) {
     lines.push('', '| scenario | key | median | p95 | samples |', '| --- | --- | ---: | ---: | ---: |');
     for (const r of withLatency) {
-      for (const [key, l] of Object.entries(r.latency!)) lines.push(`| ${r.scenario} | ${key} | ${f(l.median, 1)} ms | ${f(l.p95, 1)} ms | ${l.samples} |`);
+      for (const [key, l] of Object.entries(r.latency!))
+        lines.push(`| ${r.scenario} | ${key} | ${f(l.median, 1)} ms | ${f(l.p95, 1)} ms | ${l.samples} |`);
     }
   }
   return lines.join('\n');
@@ -146,5 +152,8 @@ for (const name of names) {
 const out = table(rows);
 console.log(out);
 mkdirSync(join(root, 'bench'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, node: process.version, rows }, null, 2));
+writeFileSync(
+  join(root, 'bench', 'results.json'),
+  JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, node: process.version, rows }, null, 2),
+);
 console.log(`\nwrote bench/results.json (${cpus().length} cores, node ${process.version})`);

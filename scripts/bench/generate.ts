@@ -21,7 +21,14 @@ export interface Scenario {
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
-  gigabyte: { name: 'gigabyte', layers: 10, filesPerLayer: 4000, bytesPerLayer: 100 * 1024 * 1024, overwriteShare: 0.03, deleteShare: 0.02 },
+  gigabyte: {
+    name: 'gigabyte',
+    layers: 10,
+    filesPerLayer: 4000,
+    bytesPerLayer: 100 * 1024 * 1024,
+    overwriteShare: 0.03,
+    deleteShare: 0.02,
+  },
   million: { name: 'million', layers: 5, filesPerLayer: 200_000, bytesPerLayer: 40 * 1024 * 1024, overwriteShare: 0.01, deleteShare: 0.01 },
   small: { name: 'small', layers: 4, filesPerLayer: 2000, bytesPerLayer: 4 * 1024 * 1024, overwriteShare: 0.05, deleteShare: 0.05 },
 };
@@ -48,7 +55,7 @@ function contentPool(size: number, random: () => number): Buffer {
   while (i < size) {
     if ((i >> 16) % 2 === 0) {
       const w = words[Math.floor(random() * words.length)]!;
-      i += pool.write(w + ' ', i);
+      i += pool.write(`${w} `, i);
     } else {
       pool[i++] = Math.floor(random() * 256);
     }
@@ -65,7 +72,14 @@ function fileSize(random: () => number, mean: number): number {
 
 /** Deep and wide, but with a realistic ratio of about one directory per 10–20 files. */
 function pathFor(random: () => number, n: number, scale: number): string {
-  const top = ['usr/lib/python3/site-packages', 'usr/share/doc', 'opt/app/node_modules', 'var/lib/data', 'usr/local/cuda/lib64', 'srv/www/static'];
+  const top = [
+    'usr/lib/python3/site-packages',
+    'usr/share/doc',
+    'opt/app/node_modules',
+    'var/lib/data',
+    'usr/local/cuda/lib64',
+    'srv/www/static',
+  ];
   const t = top[n % top.length]!;
   const depth = 1 + Math.floor(random() * 4);
   const parts = [t];
@@ -117,7 +131,12 @@ export async function generate(scenario: Scenario, root: string): Promise<Genera
     pack.pipe(gzip).pipe(out);
     const add = async (name: string, body?: Buffer) => {
       await new Promise<void>((resolve, reject) => {
-        const header = { name, type: body ? ('file' as const) : ('directory' as const), mode: body ? 0o644 : 0o755, mtime: new Date(1_700_000_000_000) };
+        const header = {
+          name,
+          type: body ? ('file' as const) : ('directory' as const),
+          mode: body ? 0o644 : 0o755,
+          mtime: new Date(1_700_000_000_000),
+        };
         const cb = (err?: Error | null) => (err ? reject(err) : resolve());
         if (body) pack.entry(header, body, cb);
         else pack.entry(header, cb);
@@ -131,7 +150,7 @@ export async function generate(scenario: Scenario, root: string): Promise<Genera
     const planned = new Map<string, Buffer | undefined>();
     const plan = (path: string, body: Buffer) => {
       const parts = path.split('/');
-      for (let i = 1; i < parts.length; i++) planned.set(parts.slice(0, i).join('/') + '/', undefined);
+      for (let i = 1; i < parts.length; i++) planned.set(`${parts.slice(0, i).join('/')}/`, undefined);
       planned.set(path, body);
     };
     if (layer > 0) {

@@ -60,5 +60,5 @@ await run(
   },
 );
 app.unmount();
-process.stdout.write(JSON.stringify({ latency }) + '\n');
+process.stdout.write(`${JSON.stringify({ latency })}\n`);
 process.exit(0);

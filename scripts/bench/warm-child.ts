@@ -12,7 +12,7 @@ const mode = process.argv[3] ?? 'open';
 
 if (mode === 'fill') {
   await loadAnalysis(image, {});
-  process.stdout.write(JSON.stringify({ filled: true }) + '\n');
+  process.stdout.write(`${JSON.stringify({ filled: true })}\n`);
 } else {
   const loadStart = performance.now();
   const app = render(React.createElement(App, { load: (hooks) => loadAnalysis(image, {}, hooks), size: { columns: 120, rows: 40 } }));
@@ -23,6 +23,6 @@ if (mode === 'fill') {
   }
   const firstFrameMs = performance.now();
   app.unmount();
-  process.stdout.write(JSON.stringify({ firstFrameMs, sinceLoadStartMs: firstFrameMs - loadStart }) + '\n');
+  process.stdout.write(`${JSON.stringify({ firstFrameMs, sinceLoadStartMs: firstFrameMs - loadStart })}\n`);
   process.exit(0);
 }

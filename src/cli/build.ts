@@ -12,7 +12,12 @@ export function addStageCommands(program: Command, setExit: (code: number) => vo
     .description('build every stage of a Dockerfile (classic builder), tag each, compare the final stage with the stages it copies from')
     .argument('[context]', 'build context directory', '.')
     .option('-f, --file <Dockerfile>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
-    .option('--build-arg <NAME=VALUE>', 'build-time variable (repeatable; NAME alone takes it from the environment)', collect, [] as string[])
+    .option(
+      '--build-arg <NAME=VALUE>',
+      'build-time variable (repeatable; NAME alone takes it from the environment)',
+      collect,
+      [] as string[],
+    )
     .option('--target <stage>', 'build only this stage and the stages it needs (default: every stage)')
     .option('--json [file]', 'per-stage reports, the comparison and the advice as JSON, to FILE or stdout')
     .option('--text', 'print the text summary (the default when stdout is not a terminal)')
@@ -25,10 +30,15 @@ export function addStageCommands(program: Command, setExit: (code: number) => vo
     .argument('<a>', 'image A (the builder), as for the main command')
     .argument('<b>', 'image B (the final image)')
     .option('-f, --file <Dockerfile>', 'the Dockerfile that built them: COPY --from lines trace the copied files')
-    .option('--stages <A,B>', 'with -f: the stages (names or indexes) A and B are (default: B = the last stage, A = the first stage it copies from)')
+    .option(
+      '--stages <A,B>',
+      'with -f: the stages (names or indexes) A and B are (default: B = the last stage, A = the first stage it copies from)',
+    )
     .option('--json [file]', 'the comparison as JSON, to FILE or stdout')
     .option('--text', 'print the text comparison (the default when stdout is not a terminal)')
-    .action(async (a: string, b: string, options: CompareCliOptions) => setExit(await (await import('./buildRun.js')).runCompare(a, b, options)));
+    .action(async (a: string, b: string, options: CompareCliOptions) =>
+      setExit(await (await import('./buildRun.js')).runCompare(a, b, options)),
+    );
   addImageOptions(compare);
 }
 

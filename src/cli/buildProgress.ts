@@ -13,7 +13,7 @@ export interface BuildProgressView {
 /** Build output as plain stderr lines: the stage headers, every step, every output line. */
 export function plainBuildProgress(out: (text: string) => void = (t) => process.stderr.write(t)): BuildProgressView {
   // Steps and output come from the Dockerfile and the build: make each line terminal-safe.
-  const write = (text: string) => out(escapeForTerminal(text.replace(/\n$/, ''), { keepTabs: true }) + '\n');
+  const write = (text: string) => out(`${escapeForTerminal(text.replace(/\n$/, ''), { keepTabs: true })}\n`);
   return {
     event(event) {
       switch (event.type) {

@@ -63,7 +63,7 @@ export function buildRepository(contextDir: string): string {
 }
 
 async function writeJson(target: string | boolean, value: unknown): Promise<void> {
-  const text = jsonText(value, 2) + '\n';
+  const text = `${jsonText(value, 2)}\n`;
   if (target === true || target === '-') await writeOut(text);
   else await writeFile(target as string, text);
 }
@@ -88,7 +88,9 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
   const graph = parseDockerfile(text, { buildArgs, file: dockerfileLabel });
   const target = options.target !== undefined ? findStage(graph, options.target) : graph.stages[graph.stages.length - 1];
   if (!target) {
-    throw new InputError(`--target ${options.target}: no such stage in ${dockerfileLabel} (stages: ${graph.stages.map(stageLabel).join(', ')})`);
+    throw new InputError(
+      `--target ${options.target}: no such stage in ${dockerfileLabel} (stages: ${graph.stages.map(stageLabel).join(', ')})`,
+    );
   }
   const wanted = options.target !== undefined ? stageClosure(graph, target.index) : graph.stages.map((s) => s.index);
   printWarnings(graph.warnings);
@@ -103,7 +105,9 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
   const { connectEngine } = await import('../sources/engine.js');
   const { buildStages, BuildFailure } = await import('../sources/engineBuild.js');
   const { docker } = await connectEngine('docker');
-  const view: BuildProgressView = interactive(options) ? await (await import('../ui/runStages.js')).buildProgressView(`Building ${dockerfileLabel}`) : plainBuildProgress();
+  const view: BuildProgressView = interactive(options)
+    ? await (await import('../ui/runStages.js')).buildProgressView(`Building ${dockerfileLabel}`)
+    : plainBuildProgress();
   let built;
   try {
     built = await buildStages(
@@ -119,7 +123,12 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
         allStages: graph.stages.map((s) => ({ ...(s.name !== undefined ? { name: s.name } : {}), label: stageLabel(s) })),
         stages: wanted.map((i) => {
           const stage = graph.stages[i]!;
-          return { index: i, label: stageLabel(stage), ...(stage.name !== undefined ? { name: stage.name } : {}), tag: `${repository}:${stageLabel(stage)}` };
+          return {
+            index: i,
+            label: stageLabel(stage),
+            ...(stage.name !== undefined ? { name: stage.name } : {}),
+            tag: `${repository}:${stageLabel(stage)}`,
+          };
         }),
       },
       (event) => view.event(event),
@@ -138,7 +147,14 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
     const analysis = await loadAnalysis(`docker://${b.tag}`, { ...(options.cache === false ? { cache: false } : {}) });
     analyses.set(b.index, { stage: graph.stages[b.index]!, tag: b.tag, imageId: b.imageId, analysis });
   }
-  const result = assembleBuild(contextDir, dockerfileLabel, graph, target.index, [...analyses.values()], await baseLayerCount(docker, graph, target.index, analyses));
+  const result = assembleBuild(
+    contextDir,
+    dockerfileLabel,
+    graph,
+    target.index,
+    [...analyses.values()],
+    await baseLayerCount(docker, graph, target.index, analyses),
+  );
   if (options.json) await writeJson(options.json, buildJsonReport(result));
   if (interactive(options)) return (await import('../ui/runStages.js')).runStagePicker(result);
   if (options.text || !options.json) await writeOut(buildTextReport(result, process.stdout.columns ?? 100));
@@ -160,7 +176,14 @@ async function baseLayerCount(docker: Docker, graph: StageGraph, index: number, 
 
 /** Comparisons (final stage vs each stage it copies from) and advice, from built stages.
  *  `baseLayers`: layers of the final stage that its FROM brought (advice marks them). */
-export function assembleBuild(context: string, dockerfile: string, graph: StageGraph, finalStage: number, stages: BuiltStageResult[], baseLayers = 0): BuildResult {
+export function assembleBuild(
+  context: string,
+  dockerfile: string,
+  graph: StageGraph,
+  finalStage: number,
+  stages: BuiltStageResult[],
+  baseLayers = 0,
+): BuildResult {
   const byIndex = new Map(stages.map((s) => [s.stage.index, s]));
   const final = byIndex.get(finalStage);
   const comparisons: Comparison[] = [];
@@ -213,7 +236,7 @@ function pickStages(graph: StageGraph, spec: string | undefined, file: string): 
   }
   const b = graph.stages.length - 1;
   const from = copiedFromStages(graph, b);
-  if (from.length === 0) throw new InputError(`the last stage of ${file} copies from no other stage; name the two with --stages A,B (stages: ${names})`);
+  if (from.length === 0)
+    throw new InputError(`the last stage of ${file} copies from no other stage; name the two with --stages A,B (stages: ${names})`);
   return { a: from[0]!, b };
 }
-

@@ -58,11 +58,13 @@ export interface LoadHooks {
 
 export async function loadAnalysis(spec: string | undefined, options: ImageOptions, hooks: LoadHooks = {}): Promise<Analysis> {
   const limits = limitsOf(options);
-  const source = await withEngineHooks(hooks.onPull ? { onPull: hooks.onPull } : {}, () => openImage(spec ?? BUNDLED_EXAMPLE, {
-    platform: options.platform,
-    source: options.source,
-    insecureRegistry: options.insecureRegistry,
-  }));
+  const source = await withEngineHooks(hooks.onPull ? { onPull: hooks.onPull } : {}, () =>
+    openImage(spec ?? BUNDLED_EXAMPLE, {
+      platform: options.platform,
+      source: options.source,
+      insecureRegistry: options.insecureRegistry,
+    }),
+  );
   try {
     hooks.onOpen?.({ ref: source.ref, layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })) });
     const image = await analyseImage(source, {

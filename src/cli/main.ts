@@ -11,6 +11,7 @@ import { textReport } from '../report/text.js';
 import { evaluateCi, formatCiVerdict, loadCiRules } from '../report/ci.js';
 import { printWarnings, writeLines, writeOut } from './output.js';
 import { addStageCommands, pullPrinter } from './build.js';
+import { VERSION } from './version.js';
 
 export const EXIT_OK = 0;
 export const EXIT_CI_FAILED = 1;
@@ -47,6 +48,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--lowestEfficiency <ratio>', 'CI rule: fail below this dive-compatible efficiency (0..1)')
     .option('--highestWastedBytes <size>', 'CI rule: fail above this many dive-compatible wasted bytes (e.g. 20MB)')
     .option('--highestUserWastedPercent <ratio>', 'CI rule: fail above this ratio of wasted to user-layer bytes (0..1)')
+    .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError(false)
     // `ls IMAGE --json` must reach the subcommand, not the main command's --json [file].
     .enablePositionalOptions()
@@ -63,6 +65,13 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runLs(image, path, options)),
     );
   addImageOptions(ls);
+  // dive users type `dive version`.
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(`${VERSION}\n`);
+    });
   addStageCommands(program, setExit, addImageOptions);
   return program;
 }
@@ -87,14 +96,14 @@ async function runMain(image: string | undefined, options: MainOptions): Promise
   const analysis = await loadAnalysis(image, options, { onPull: pullPrinter() });
   printWarnings(analysis.warnings);
   if (options.json) {
-    const text = jsonText(jsonReport(analysis), 2) + '\n';
+    const text = `${jsonText(jsonReport(analysis), 2)}\n`;
     if (options.json === true || options.json === '-') await writeOut(text);
     else await writeFile(options.json, text);
   }
   if (options.text || (!options.json && !options.ci)) await writeOut(textReport(analysis, { width: process.stdout.columns ?? 100 }));
   if (rules) {
     const verdict = evaluateCi(rules, analysis.dive);
-    await writeOut(formatCiVerdict(verdict) + '\n');
+    await writeOut(`${formatCiVerdict(verdict)}\n`);
     return verdict.passed ? EXIT_OK : EXIT_CI_FAILED;
   }
   return EXIT_OK;
@@ -114,7 +123,9 @@ async function runLs(image: string, path: string | undefined, options: ImageOpti
   await writeLines(
     (function* () {
       for (const row of rows) {
-        yield options.json ? jsonText(row) : `${row.type.padEnd(8)} ${String(row.size).padStart(12)}  L${String(row.layer).padEnd(3)} ${escapeForTerminal(row.path)}`;
+        yield options.json
+          ? jsonText(row)
+          : `${row.type.padEnd(8)} ${String(row.size).padStart(12)}  L${String(row.layer).padEnd(3)} ${escapeForTerminal(row.path)}`;
       }
     })(),
   );

@@ -20,12 +20,12 @@ export async function writeLines(lines: Iterable<string>): Promise<void> {
   for (const line of lines) {
     batch.push(line);
     if (batch.length >= 2048) {
-      await writeOut(batch.join('\n') + '\n');
+      await writeOut(`${batch.join('\n')}\n`);
       batch = [];
       if (closed) return;
     }
   }
-  if (batch.length > 0) await writeOut(batch.join('\n') + '\n');
+  if (batch.length > 0) await writeOut(`${batch.join('\n')}\n`);
 }
 
 /** Warnings on stderr, one line each, terminal-safe (they quote names from the image). */

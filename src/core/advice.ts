@@ -118,7 +118,9 @@ const RULES: Rule[] = [
     category: 'toolchain',
     what: 'build toolchain (compilers, headers)',
     test: (p) =>
-      /^(?:usr\/(?:local\/)?bin\/(?:[a-z0-9_]+-linux-gnu[a-z]*-)?(?:gcc|g\+\+|cc|c\+\+|cpp|clang|clang\+\+|ld|ld\.bfd|ld\.gold|as|make|cmake|rustc|cargo|go|gofmt|javac)(?:-[\w.]+)?$|usr\/include\/|usr\/lib\/gcc\/|usr\/libexec\/gcc\/|usr\/lib\/llvm[^/]*\/|usr\/local\/go\/|usr\/lib\/go[^/]*\/|usr\/local\/cargo\/|usr\/local\/rustup\/|root\/\.rustup\/|root\/\.cargo\/bin\/|usr\/lib\/jvm\/[^/]*jdk|opt\/[^/]*toolchain[^/]*\/)/.test(p),
+      /^(?:usr\/(?:local\/)?bin\/(?:[a-z0-9_]+-linux-gnu[a-z]*-)?(?:gcc|g\+\+|cc|c\+\+|cpp|clang|clang\+\+|ld|ld\.bfd|ld\.gold|as|make|cmake|rustc|cargo|go|gofmt|javac)(?:-[\w.]+)?$|usr\/include\/|usr\/lib\/gcc\/|usr\/libexec\/gcc\/|usr\/lib\/llvm[^/]*\/|usr\/local\/go\/|usr\/lib\/go[^/]*\/|usr\/local\/cargo\/|usr\/local\/rustup\/|root\/\.rustup\/|root\/\.cargo\/bin\/|usr\/lib\/jvm\/[^/]*jdk|opt\/[^/]*toolchain[^/]*\/)/.test(
+        p,
+      ),
     fix: 'install the toolchain in a builder stage and COPY --from only what runs',
   },
   {
@@ -126,13 +128,15 @@ const RULES: Rule[] = [
     what: 'tests',
     test: (p) =>
       !isSystemPath(p) &&
-      (/(?:^|\/)(?:test|tests|__tests__|spec|specs|testdata)\//.test(p) || /(?:_test\.go|\.(?:test|spec)\.[cm]?[jt]sx?|_test\.py|test_[^/]*\.py)$/.test(p)),
+      (/(?:^|\/)(?:test|tests|__tests__|spec|specs|testdata)\//.test(p) ||
+        /(?:_test\.go|\.(?:test|spec)\.[cm]?[jt]sx?|_test\.py|test_[^/]*\.py)$/.test(p)),
     fix: 'leave tests out of the final stage: .dockerignore them, or COPY only what runs',
   },
   {
     category: 'sources',
     what: 'source files',
-    test: (p) => !isSystemPath(p) && /\.(?:c|h|cc|cpp|cxx|hpp|hh|go|rs|java|kt|scala|cs|swift|m|mm|zig|ts|tsx|o|a)$/.test(p) && !p.endsWith('.d.ts'),
+    test: (p) =>
+      !isSystemPath(p) && /\.(?:c|h|cc|cpp|cxx|hpp|hh|go|rs|java|kt|scala|cs|swift|m|mm|zig|ts|tsx|o|a)$/.test(p) && !p.endsWith('.d.ts'),
     fix: 'compile in a builder stage and COPY --from only the build output',
   },
   {
@@ -166,8 +170,10 @@ export interface AdviceOptions {
 }
 
 const BASE_FIX = 'it comes with the base image: choose a slimmer base (or variant), or copy what you need into a fresh stage';
-const BASE_DELETED_FIX = 'deleting files of the base image does not make the image smaller: choose a base without them, or copy what you need into a fresh stage';
-const BASE_REPLACED_FIX = 'replacing a file of the base image keeps both copies: choose a base with the version you need, or copy what you need into a fresh stage';
+const BASE_DELETED_FIX =
+  'deleting files of the base image does not make the image smaller: choose a base without them, or copy what you need into a fresh stage';
+const BASE_REPLACED_FIX =
+  'replacing a file of the base image keeps both copies: choose a base with the version you need, or copy what you need into a fresh stage';
 
 /** Advice for one image (meant for a final stage): its own layers' items largest first, then
  *  the base image's. */
@@ -179,7 +185,10 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   const items: AdviceItem[] = [];
 
   // Leftovers still visible, grouped by (rule, layer that wrote them).
-  const groups = new Map<string, { rule: Rule; layer: number; bytes: number; files: number; paths: Array<{ path: string; bytes: number }> }>();
+  const groups = new Map<
+    string,
+    { rule: Rule; layer: number; bytes: number; files: number; paths: Array<{ path: string; bytes: number }> }
+  >();
   for (const { id, state } of tree.walkVisible()) {
     if (state.entry.type !== 'file') continue;
     const path = tree.pathOf(id);
@@ -211,7 +220,17 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   // Written in one layer, deleted or replaced in a later one: the bytes stay in the first.
   // Hidden copies are exactly those the byte account counts (waste.ts visibleCopies).
   const visible = visibleCopies(tree);
-  const hidden = new Map<string, { kind: 'deleted-later' | 'overwritten-later'; layer: number; later: number; bytes: number; files: number; paths: Array<{ path: string; bytes: number }> }>();
+  const hidden = new Map<
+    string,
+    {
+      kind: 'deleted-later' | 'overwritten-later';
+      layer: number;
+      later: number;
+      bytes: number;
+      files: number;
+      paths: Array<{ path: string; bytes: number }>;
+    }
+  >();
   tree.summaries.forEach((summary, layer) => {
     const { changes } = summary;
     const seen = visible[layer]!;
@@ -249,7 +268,8 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
       title:
         (deleted
           ? `deleted in layer ${g.later}, but still stored in layer ${g.layer}`
-          : `replaced in layer ${g.later}; the first version is still stored in layer ${g.layer}`) + (inBase ? ' (a base image layer)' : ''),
+          : `replaced in layer ${g.later}; the first version is still stored in layer ${g.layer}`) +
+        (inBase ? ' (a base image layer)' : ''),
       bytes: g.bytes,
       files: g.files,
       paths: topPaths(g.paths),
@@ -267,7 +287,9 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
     });
   }
   // The image's own steps first (what this Dockerfile can fix), then what the base brought.
-  return items.sort((a, b) => Number(a.inBase) - Number(b.inBase) || b.bytes - a.bytes || a.layer - b.layer || a.title.localeCompare(b.title));
+  return items.sort(
+    (a, b) => Number(a.inBase) - Number(b.inBase) || b.bytes - a.bytes || a.layer - b.layer || a.title.localeCompare(b.title),
+  );
 }
 
 function topPaths(paths: Array<{ path: string; bytes: number }>): string[] {

@@ -86,12 +86,19 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   }
   let summary: LayerSummary;
   try {
-    summary = await walk(await source.openLayer(index), { onProgress: (n) => report(n, false), ...(options.limits ? { limits: options.limits } : {}) });
+    summary = await walk(await source.openLayer(index), {
+      onProgress: (n) => report(n, false),
+      ...(options.limits ? { limits: options.limits } : {}),
+    });
   } catch (e) {
     throw new InputError(layerMessage(index, info.blobDigest ?? info.diffId, e), { cause: e });
   }
   if (info.diffId && summary.diffId !== info.diffId) {
-    throw diffIdMismatch(index, summary.diffId, source.layers.map((l) => l.diffId));
+    throw diffIdMismatch(
+      index,
+      summary.diffId,
+      source.layers.map((l) => l.diffId),
+    );
   }
   report(summary.blobBytes, true);
   await options.cache?.put(summary);
@@ -99,8 +106,15 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
 }
 
 /** A source read in one sequential pass (see ImageSource.readAll): it checks diffIDs itself. */
-async function analyseStream(source: ImageSource, readAll: NonNullable<ImageSource['readAll']>, options: AnalyseOptions): Promise<AnalysedImage> {
-  const read = await readAll({ ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.limits ? { limits: options.limits } : {}) });
+async function analyseStream(
+  source: ImageSource,
+  readAll: NonNullable<ImageSource['readAll']>,
+  options: AnalyseOptions,
+): Promise<AnalysedImage> {
+  const read = await readAll({
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   for (const summary of read.summaries) await options.cache?.put(summary);
   return {
     ref: source.ref,
@@ -126,5 +140,7 @@ function compressionOf(mediaType: string | undefined): LayerSummary['compression
 export function diffIdMismatch(index: number, actual: string, diffIds: readonly string[]): InputError {
   const other = diffIds.indexOf(actual);
   const hint = other >= 0 ? `; that is rootfs.diff_ids[${other}]: the manifest lists the layers in another order than the config` : '';
-  return new InputError(`layer ${index} does not match the image config: its content hashes to ${actual} but rootfs.diff_ids[${index}] is ${diffIds[index]}${hint}`);
+  return new InputError(
+    `layer ${index} does not match the image config: its content hashes to ${actual} but rootfs.diff_ids[${index}] is ${diffIds[index]}${hint}`,
+  );
 }

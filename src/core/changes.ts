@@ -2,7 +2,7 @@
 // entry. A million-file layer costs ~40 bytes an entry plus its path string, not ~300.
 import type { EntryType, ImagePath, LayerChange, LayerEntry } from './model.js';
 
-export const enum Op {
+export enum Op {
   Entry = 0,
   Whiteout = 1,
   Opaque = 2,

@@ -154,7 +154,12 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
   const sideB = side(b, bStage, options.bLabel);
 
   let shared = 0;
-  while (shared < a.image.summaries.length && shared < b.image.summaries.length && a.image.summaries[shared]!.diffId === b.image.summaries[shared]!.diffId) shared++;
+  while (
+    shared < a.image.summaries.length &&
+    shared < b.image.summaries.length &&
+    a.image.summaries[shared]!.diffId === b.image.summaries[shared]!.diffId
+  )
+    shared++;
   const sharedBytes = a.image.summaries.slice(0, shared).reduce((n, s) => n + s.sizeBytes, 0);
   const uniqueA = { layers: a.image.summaries.length - shared, bytes: a.account.storedBytes - sharedBytes };
   const uniqueB = { layers: b.image.summaries.length - shared, bytes: b.account.storedBytes - sharedBytes };
@@ -163,7 +168,13 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
   const filesB = visibleFiles(b);
   const copied =
     graph && aStage !== undefined && bStage !== undefined
-      ? traceCopies(graph.edges.filter((e) => e.kind === 'copy' && e.stage === bStage && e.from.kind === 'stage' && e.from.index === aStage), a, b, filesA, filesB)
+      ? traceCopies(
+          graph.edges.filter((e) => e.kind === 'copy' && e.stage === bStage && e.from.kind === 'stage' && e.from.index === aStage),
+          a,
+          b,
+          filesA,
+          filesB,
+        )
       : matchCopies(filesA, filesB, shared);
   const copiedSources = new Set(copied.map((c) => c.source.slice(1)));
   const copiedDestinations = new Set(copied.filter((c) => c.status !== 'missing').map((c) => c.destination.slice(1)));
@@ -238,7 +249,13 @@ function bucket(files: FileInfo[], maxGroups: number): FileBucket {
 }
 
 /** Follows each `COPY --from=A` of B: which files of A it took, and where they are in B. */
-function traceCopies(edges: StageEdge[], a: Analysis, b: Analysis, filesA: Map<ImagePath, FileInfo>, filesB: Map<ImagePath, FileInfo>): CopiedFile[] {
+function traceCopies(
+  edges: StageEdge[],
+  a: Analysis,
+  b: Analysis,
+  filesA: Map<ImagePath, FileInfo>,
+  filesB: Map<ImagePath, FileInfo>,
+): CopiedFile[] {
   const out: CopiedFile[] = [];
   const treeA = a.tree;
   const treeB = b.tree;
@@ -250,7 +267,11 @@ function traceCopies(edges: StageEdge[], a: Analysis, b: Analysis, filesA: Map<I
     const dest = edge.destination.replace(/^\/+/, '');
     for (const source of edge.sources) {
       const pattern = source.replace(/^\/+/, '');
-      const matches = hasWildcard(pattern) ? globVisible(a, pattern) : treeA.idOf(pattern) !== undefined && treeA.stateAt(treeA.idOf(pattern)!) ? [pattern] : [];
+      const matches = hasWildcard(pattern)
+        ? globVisible(a, pattern)
+        : treeA.idOf(pattern) !== undefined && treeA.stateAt(treeA.idOf(pattern)!)
+          ? [pattern]
+          : [];
       for (const match of matches) {
         const id = treeA.idOf(match)!;
         const state = treeA.stateAt(id)!;
@@ -312,14 +333,14 @@ export function globRegex(pattern: string): RegExp {
         continue;
       }
       let body = pattern.slice(i + 1, close);
-      if (body.startsWith('^') || body.startsWith('!')) body = '^' + body.slice(1);
+      if (body.startsWith('^') || body.startsWith('!')) body = `^${body.slice(1)}`;
       out += `[${body.replace(/\\/g, '\\\\')}]`;
       i = close;
     } else if (c === '\\' && i + 1 < pattern.length) {
       out += escapeRegex(pattern[++i]!);
     } else out += escapeRegex(c);
   }
-  return new RegExp(out + '$');
+  return new RegExp(`${out}$`);
 }
 
 function escapeRegex(c: string): string {
@@ -342,7 +363,14 @@ function matchCopies(filesA: Map<ImagePath, FileInfo>, filesB: Map<ImagePath, Fi
     if (fb.layer < sharedLayers || fb.bytes === 0 || filesA.has(fb.path)) continue;
     const candidates = byKey.get(key(fb));
     if (candidates?.length !== 1) continue;
-    out.push({ source: displayPath(candidates[0]!.path), destination: displayPath(fb.path), bytes: fb.bytes, status: 'identical', layer: fb.layer, how: 'matched' });
+    out.push({
+      source: displayPath(candidates[0]!.path),
+      destination: displayPath(fb.path),
+      bytes: fb.bytes,
+      status: 'identical',
+      layer: fb.layer,
+      how: 'matched',
+    });
   }
   return out.sort((x, y) => (x.destination < y.destination ? -1 : x.destination > y.destination ? 1 : 0));
 }

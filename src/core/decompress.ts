@@ -1,8 +1,7 @@
 // Layer blobs arrive gzip-, zstd- or un-compressed; the media type is not trusted (images in the
 // wild mislabel layers), the first bytes are.
-import { createGunzip } from 'node:zlib';
+import { constants, createGunzip, createZstdDecompress } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { Decompress as ZstdDecompress } from 'fzstd';
 import type { Compression } from './model.js';
 import { InputError } from './errors.js';
 
@@ -15,10 +14,7 @@ export function detectCompression(head: Uint8Array): Compression | 'bzip2' | 'xz
 }
 
 /** Yields the uncompressed bytes of `source`, calling `onDetect` once the format is known. */
-export async function* decompress(
-  source: AsyncIterable<Buffer | Uint8Array>,
-  onDetect: (c: Compression) => void,
-): AsyncGenerator<Buffer> {
+export async function* decompress(source: AsyncIterable<Buffer | Uint8Array>, onDetect: (c: Compression) => void): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   while (head.length < 4) {
@@ -44,40 +40,37 @@ export async function* decompress(
   else yield* unzstd(rest());
 }
 
+/** zstd's own default decoder limit: a frame asking for a larger window is refused, not
+ *  allocated (a tiny layer could otherwise claim gigabytes). */
+export const ZSTD_WINDOW_LOG_MAX = 27;
+
 async function* gunzip(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  yield* inflate('gzip', chunks, createGunzip({ chunkSize: 256 * 1024 }));
+}
+
+async function* unzstd(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  const decoder = createZstdDecompress({
+    chunkSize: 256 * 1024,
+    params: { [constants.ZSTD_d_windowLogMax]: ZSTD_WINDOW_LOG_MAX },
+  });
+  yield* inflate('zstd', chunks, decoder);
+}
+
+async function* inflate(
+  codec: string,
+  chunks: AsyncGenerator<Buffer>,
+  inflater: NodeJS.ReadWriteStream & AsyncIterable<Buffer> & { destroy(e?: Error): void },
+): AsyncGenerator<Buffer> {
   const input = Readable.from(chunks, { objectMode: false });
-  const inflater = createGunzip({ chunkSize: 256 * 1024 });
   input.on('error', (e) => inflater.destroy(e));
   input.pipe(inflater);
   try {
     for await (const chunk of inflater) yield chunk as Buffer;
   } catch (e) {
-    throw wrapCodecError('gzip', e);
+    throw wrapCodecError(codec, e);
   } finally {
     input.destroy();
   }
-}
-
-async function* unzstd(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  let out: Buffer[] = [];
-  // fzstd hands out views of its window buffer, which it reuses: copy before yielding.
-  const decoder = new ZstdDecompress((data) => {
-    out.push(Buffer.from(data));
-  });
-  try {
-    for await (const chunk of chunks) {
-      decoder.push(chunk);
-      if (out.length > 0) {
-        const ready = out;
-        out = [];
-        yield* ready;
-      }
-    }
-    decoder.push(new Uint8Array(0), true);
-  } catch (e) {
-    throw wrapCodecError('zstd', e);
-  }
-  yield* out;
 }
 
 function wrapCodecError(codec: string, e: unknown): Error {

@@ -302,7 +302,7 @@ export function diveMetrics(summaries: LayerSummary[], tree: MergedTree = new Me
     userWastedPercent: wastedBytes / userSizeBytes,
     userSizeBytes,
     sizeBytes,
-    inefficiencies: sorted.map((id) => ({ path: '/' + ids.pathOf(id), cumulativeSize: col.cumulative[id]!, count: col.count[id]! })),
+    inefficiencies: sorted.map((id) => ({ path: `/${ids.pathOf(id)}`, cumulativeSize: col.cumulative[id]!, count: col.count[id]! })),
   };
 }
 
@@ -375,7 +375,7 @@ function deletedSize(target: number, ids: PathIds, col: Columns): number {
  *  ended by \x01, so a shorter name sorts first among siblings and a descendant before its
  *  ancestor. Valid when no name holds \0, \x01 or a character codeUnitRank moves. */
 function plainKey(names: readonly string[]): string {
-  return names.join('\0') + '\x01';
+  return `${names.join('\0')}\x01`;
 }
 
 const NEEDS_RANK = /[\x00\x01\ud800-\uffff]/;

@@ -480,13 +480,16 @@ class Merger {
       if (id !== undefined) this.nodes[i] = id;
       if (op === Op.Whiteout) {
         if (id !== undefined && this.present(id)) this.removeSubtree(id, CAUSE_WHITEOUT);
-        else if (++unmatched <= MAX_WARNINGS_PER_LAYER) this.tree.warnings.push(`layer ${this.layer}: whiteout of /${changes.path(i)}, which no lower layer has`);
+        else if (++unmatched <= MAX_WARNINGS_PER_LAYER)
+          this.tree.warnings.push(`layer ${this.layer}: whiteout of /${changes.path(i)}, which no lower layer has`);
       } else if (id !== undefined && this.present(id) && this.curIsDir[id]) {
         this.removeChildren(id, CAUSE_OPAQUE);
       }
     }
     if (unmatched > MAX_WARNINGS_PER_LAYER) {
-      this.tree.warnings.push(`layer ${this.layer}: … and ${unmatched - MAX_WARNINGS_PER_LAYER} more whiteouts of paths no lower layer has`);
+      this.tree.warnings.push(
+        `layer ${this.layer}: … and ${unmatched - MAX_WARNINGS_PER_LAYER} more whiteouts of paths no lower layer has`,
+      );
     }
   }
 
@@ -528,7 +531,9 @@ class Merger {
   private checkHeap(): void {
     const limit = heapExhausted(0.9);
     if (limit !== undefined) {
-      throw new InputError(`merging layer ${this.layer} needs more memory than this process may use (a ${limit} MiB heap); run with ${moreHeapHint(limit)} to analyse the image`);
+      throw new InputError(
+        `merging layer ${this.layer} needs more memory than this process may use (a ${limit} MiB heap); run with ${moreHeapHint(limit)} to analyse the image`,
+      );
     }
   }
 

@@ -142,5 +142,5 @@ export interface AnalysedImage {
 }
 
 export function displayPath(path: ImagePath): string {
-  return '/' + path;
+  return `/${path}`;
 }

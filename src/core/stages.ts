@@ -12,10 +12,7 @@ export interface BuildArg {
   line: number;
 }
 
-export type StageBase =
-  | { kind: 'image'; ref: string }
-  | { kind: 'stage'; index: number }
-  | { kind: 'scratch' };
+export type StageBase = { kind: 'image'; ref: string } | { kind: 'stage'; index: number } | { kind: 'scratch' };
 
 export interface Stage {
   index: number;
@@ -123,6 +120,5 @@ export function resolvePath(dir: string, path: string): string {
     if (seg === '..') out.pop();
     else out.push(seg);
   }
-  return '/' + out.join('/');
+  return `/${out.join('/')}`;
 }
-

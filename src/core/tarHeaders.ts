@@ -176,8 +176,10 @@ export class TarHeaderReader {
     if (this.state === 'done') return;
     if (this.state === 'skip') {
       const display = this.currentPaxName ? this.currentName : decodeNameBytes(this.currentName);
-      const quoted = JSON.stringify(display.length > 200 ? display.slice(0, 200) + '…' : display);
-      throw new TarFormatError(`Unexpected end of data: entry ${quoted} at offset ${this.currentOffset} declares ${this.currentSize} bytes, more than the layer holds`);
+      const quoted = JSON.stringify(display.length > 200 ? `${display.slice(0, 200)}…` : display);
+      throw new TarFormatError(
+        `Unexpected end of data: entry ${quoted} at offset ${this.currentOffset} declares ${this.currentSize} bytes, more than the layer holds`,
+      );
     }
     if (this.pending || this.state !== 'header') throw new TarFormatError('Unexpected end of data: the tar ends inside a header');
   }
@@ -210,7 +212,7 @@ export class TarHeaderReader {
     const h = this.header;
     const posix = buf[at + 257] === 0x75 && buf[at + 262] === 0 && buf[at + 263] === 0x30; // "ustar\0" "00"
     let name = latin1(buf, at, at + 100);
-    if (posix && buf[at + 345] !== 0) name = latin1(buf, at + 345, at + 500) + '/' + name;
+    if (posix && buf[at + 345] !== 0) name = `${latin1(buf, at + 345, at + 500)}/${name}`;
     h.name = name;
     h.paxName = false;
     h.linkname = latin1(buf, at + 157, at + 257);

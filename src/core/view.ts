@@ -107,7 +107,7 @@ export function parseFilter(text: string): { ok: true; filter: PathFilter | unde
       return { ok: false, error: `bad regular expression: ${e instanceof Error ? e.message : String(e)}` };
     }
     const test = (p: string) => regex.test(p);
-    return { ok: true, filter: { source, kind: 'regex', test, testPath: (p) => test('/' + p) } };
+    return { ok: true, filter: { source, kind: 'regex', test, testPath: (p) => test(`/${p}`) } };
   }
   // Case-insensitive unless the text has an upper-case letter. A literal regex does the
   // case-folding without a lower-cased copy of every path.
@@ -115,9 +115,9 @@ export function parseFilter(text: string): { ok: true; filter: PathFilter | unde
   const flags = /[A-Z]/.test(source) ? '' : 'i';
   const literal = new RegExp(escaped, flags);
   // A displayed path is '/' + the stored one: a leading '/' in the text matches at the start.
-  const rest = source.startsWith('/') ? new RegExp('^' + escaped.slice(1), flags) : undefined;
+  const rest = source.startsWith('/') ? new RegExp(`^${escaped.slice(1)}`, flags) : undefined;
   const test = (p: string) => literal.test(p);
-  const testPath = (p: string) => literal.test(p) || (rest !== undefined && rest.test(p));
+  const testPath = (p: string) => literal.test(p) || rest?.test(p) === true;
   return { ok: true, filter: { source, kind: 'substring', test, testPath } };
 }
 

@@ -123,14 +123,23 @@ function asLayerError(e: unknown): Error {
 
 /** Sizes as limits are written: 1 TiB, 500 GB, 1234 bytes (exact, never rounded). */
 function formatSize(n: number): string {
-  const units = [['TiB', 1024 ** 4], ['TB', 1e12], ['GiB', 1024 ** 3], ['GB', 1e9], ['MiB', 1024 ** 2], ['MB', 1e6], ['KiB', 1024], ['kB', 1e3]] as const;
+  const units = [
+    ['TiB', 1024 ** 4],
+    ['TB', 1e12],
+    ['GiB', 1024 ** 3],
+    ['GB', 1e9],
+    ['MiB', 1024 ** 2],
+    ['MB', 1e6],
+    ['KiB', 1024],
+    ['kB', 1e3],
+  ] as const;
   for (const [unit, size] of units) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   return `${n} bytes`;
 }
 
 /** A name as a warning quotes it: JSON-quoted, cut short. */
 function quote(name: string): string {
-  return JSON.stringify(name.length > QUOTED_NAME_CHARS ? name.slice(0, QUOTED_NAME_CHARS) + '…' : name);
+  return JSON.stringify(name.length > QUOTED_NAME_CHARS ? `${name.slice(0, QUOTED_NAME_CHARS)}…` : name);
 }
 
 /** Turns tar headers into LayerChanges, applying the name and whiteout rules. */
@@ -158,7 +167,9 @@ export class LayerReader {
       this.heldSinceCheck = 0;
       const limit = heapExhausted();
       if (limit !== undefined) {
-        throw new LayerLimitError(`needs more memory than this process may use (a ${limit} MiB heap); run with ${moreHeapHint(limit)} to analyse it`);
+        throw new LayerLimitError(
+          `needs more memory than this process may use (a ${limit} MiB heap); run with ${moreHeapHint(limit)} to analyse it`,
+        );
       }
     }
     const type = entryType(header.typeflag);
@@ -202,7 +213,9 @@ export class LayerReader {
     const dir = parentOf(path);
     // Whiteouts are empty regular files; the engine applies any other kind all the same.
     if (type !== 'file' && !base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && base !== WHITEOUT_PREFIX) {
-      this.warn(`whiteout /${path} is a ${type === 'dir' ? 'directory' : type} entry, not an empty file; applied as a whiteout all the same`);
+      this.warn(
+        `whiteout /${path} is a ${type === 'dir' ? 'directory' : type} entry, not an empty file; applied as a whiteout all the same`,
+      );
     }
     if (base === OPAQUE_MARKER) {
       this.changes.push({ op: 'opaque', path: dir });

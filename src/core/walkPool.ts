@@ -48,7 +48,12 @@ export class WalkPool {
     this.idle.length = 0;
   }
 
-  private run(worker: Worker, blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions, job: { finishedByWorker: boolean }): Promise<LayerSummary> {
+  private run(
+    worker: Worker,
+    blob: NodeJS.ReadableStream | AsyncIterable<Buffer>,
+    options: WalkOptions,
+    job: { finishedByWorker: boolean },
+  ): Promise<LayerSummary> {
     return new Promise<LayerSummary>((resolve, reject) => {
       let inFlight = 0;
       let settled = false;

@@ -64,6 +64,11 @@ async function run(q: ChunkQueue, limits: Partial<WalkLimits> | undefined): Prom
     port.postMessage({ type: 'done', summary: { ...summary, changes } }, LayerChanges.transferList(changes));
   } catch (e) {
     const input = e instanceof InputError;
-    port.postMessage({ type: 'fail', input, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) });
+    port.postMessage({
+      type: 'fail',
+      input,
+      name: e instanceof Error ? e.name : 'Error',
+      message: e instanceof Error ? e.message : String(e),
+    });
   }
 }

@@ -145,7 +145,10 @@ export function evaluateCi(rules: CiRules, metrics: CiMetrics): CiVerdict {
   const results: CiRuleResult[] = [];
   for (const name of [...CI_RULE_NAMES].sort()) {
     const rule = rules.rules[name];
-    const actual = name === 'highestWastedBytes' ? goUint(metrics.wastedBytes) : goFloat(name === 'lowestEfficiency' ? metrics.efficiency : metrics.userWastedPercent);
+    const actual =
+      name === 'highestWastedBytes'
+        ? goUint(metrics.wastedBytes)
+        : goFloat(name === 'lowestEfficiency' ? metrics.efficiency : metrics.userWastedPercent);
     if (rule.threshold === null) {
       results.push({ rule: name, status: 'SKIP', actual, threshold: 'disabled', message: 'rule disabled' });
       continue;
@@ -194,8 +197,7 @@ export function isRuleDisabled(value: string): boolean {
 /** Parses one rule's value; null = disabled. Throws InputError with one line naming where it came from. */
 export function parseRuleValue(name: CiRuleName, value: string, origin: string): number | null {
   if (isRuleDisabled(value)) return null;
-  const bad = (why: string): InputError =>
-    new InputError(`invalid CI rule ${name} ${JSON.stringify(value)} from ${origin}: ${why}`);
+  const bad = (why: string): InputError => new InputError(`invalid CI rule ${name} ${JSON.stringify(value)} from ${origin}: ${why}`);
   if (name === 'highestWastedBytes') {
     try {
       return parseByteSize(value);
@@ -319,7 +321,7 @@ function readRulesFile(path: string, shown: string): Partial<Record<CiRuleName, 
   }
   if (doc === null || doc === undefined) return {};
   if (!isMapping(doc)) throw new InputError(`CI config ${shown} must be a YAML mapping with a "rules:" section`);
-  const rules = doc['rules'];
+  const rules = doc.rules;
   if (rules === null || rules === undefined) return {};
   if (!isMapping(rules)) throw new InputError(`CI config ${shown}: "rules" must be a mapping of rule names to values`);
 
@@ -376,9 +378,9 @@ function goPlainFloat(x: number): string {
   let text: string;
   if (exp >= 0) {
     const whole = digits.padEnd(exp + 1, '0');
-    text = whole.slice(0, exp + 1) + (digits.length > exp + 1 ? '.' + digits.slice(exp + 1) : '');
+    text = whole.slice(0, exp + 1) + (digits.length > exp + 1 ? `.${digits.slice(exp + 1)}` : '');
   } else {
-    text = '0.' + '0'.repeat(-exp - 1) + digits;
+    text = `0.${'0'.repeat(-exp - 1)}${digits}`;
   }
   return (negative ? '-' : '') + text;
 }

@@ -13,14 +13,14 @@ export function percent(ratio: number, digits = 1): string {
 /** Lines of a report as the text printed: each line made terminal-safe (names, labels and
  *  warnings can hold control characters; clip() has escaped most already, this catches the rest). */
 export function terminalText(lines: readonly string[]): string {
-  return lines.map((line) => escapeForTerminal(line)).join('\n') + '\n';
+  return `${lines.map((line) => escapeForTerminal(line)).join('\n')}\n`;
 }
 
 /** Shortens to `width` columns with an ellipsis, after making it terminal-safe. */
 export function clip(text: string, width: number): string {
   const safe = escapeForTerminal(text);
   if (width <= 0) return '';
-  return safe.length <= width ? safe : safe.slice(0, Math.max(0, width - 1)) + '…';
+  return safe.length <= width ? safe : `${safe.slice(0, Math.max(0, width - 1))}…`;
 }
 
 export function padLeft(text: string, width: number): string {

@@ -64,6 +64,11 @@ export function* lsRows(tree: MergedTree, under: ImagePath = ''): Generator<LsRo
   const from = tree.idOf(under);
   if (from === undefined) return;
   for (const { id, state } of tree.walkVisible(tree.layerCount - 1, from)) {
-    yield { path: displayPath(tree.pathOf(id)), type: state.entry.type, size: tree.contentSize(state.entry, state.layer), layer: state.layer };
+    yield {
+      path: displayPath(tree.pathOf(id)),
+      type: state.entry.type,
+      size: tree.contentSize(state.entry, state.layer),
+      layer: state.layer,
+    };
   }
 }

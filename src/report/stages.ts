@@ -70,7 +70,11 @@ export function buildJsonReport(result: BuildResult): BuildJson {
       base: stage.base,
       from: stage.from,
       line: stage.line,
-      copiesFrom: [...new Set(graph.edges.filter((e) => e.stage === stage.index && e.from.kind === 'stage').map((e) => (e.from as { index: number }).index))].sort((a, b) => a - b),
+      copiesFrom: [
+        ...new Set(
+          graph.edges.filter((e) => e.stage === stage.index && e.from.kind === 'stage').map((e) => (e.from as { index: number }).index),
+        ),
+      ].sort((a, b) => a - b),
       report: jsonReport(analysis),
     })),
     edges: graph.edges,
@@ -131,9 +135,15 @@ export function adviceText(items: AdviceItem[], width = 100, max = 10): string[]
   if (items.length === 0) return ['  nothing to flag'];
   const lines: string[] = [];
   for (const item of items.slice(0, max)) {
-    lines.push(clip(`  ${padLeft(bytes(item.bytes), 9)}  ${item.title}: ${item.paths.join(', ')}${item.files > item.paths.length ? `, … (${item.files} files)` : ''}`, width));
+    lines.push(
+      clip(
+        `  ${padLeft(bytes(item.bytes), 9)}  ${item.title}: ${item.paths.join(', ')}${item.files > item.paths.length ? `, … (${item.files} files)` : ''}`,
+        width,
+      ),
+    );
     lines.push(clip(`             by layer ${item.layer}: ${shortCommand(item.command) || '(no command recorded)'}`, width));
-    if (item.laterLayer !== undefined) lines.push(clip(`             then layer ${item.laterLayer}: ${shortCommand(item.laterCommand ?? '')}`, width));
+    if (item.laterLayer !== undefined)
+      lines.push(clip(`             then layer ${item.laterLayer}: ${shortCommand(item.laterCommand ?? '')}`, width));
     lines.push(clip(`             fix: ${item.fix}`, width));
   }
   if (items.length > max) lines.push(`  … ${items.length - max} more (see --json)`);
@@ -147,7 +157,10 @@ export function buildTextReport(result: BuildResult, width = 100): string {
   for (const s of result.stages) {
     const mark = s.stage.index === result.finalStage ? '  (final)' : '';
     lines.push(
-      clip(`  ${padLeft(String(s.stage.index), 2)}  ${padRight(stageLabel(s.stage), 14)} ${padLeft(bytes(s.analysis.account.storedBytes), 9)}  ${padLeft(String(s.analysis.image.layers.length), 6)}  ${s.tag}${mark}`, width),
+      clip(
+        `  ${padLeft(String(s.stage.index), 2)}  ${padRight(stageLabel(s.stage), 14)} ${padLeft(bytes(s.analysis.account.storedBytes), 9)}  ${padLeft(String(s.analysis.image.layers.length), 6)}  ${s.tag}${mark}`,
+        width,
+      ),
     );
   }
   for (const c of result.comparisons) {

@@ -30,7 +30,7 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   lines.push(`Hidden bytes (stored in a layer, unreachable in the final image): ${account.entries.length} paths`);
   if (account.entries.length === 0) lines.push('  none');
   for (const entry of account.entries.slice(0, top)) {
-    const left = `  ${padLeft(bytes(entry.bytes), 9)}  ${padLeft(`×${entry.count}`, 4)}  ${padRight('L' + entry.layers.join(','), 8)}  `;
+    const left = `  ${padLeft(bytes(entry.bytes), 9)}  ${padLeft(`×${entry.count}`, 4)}  ${padRight(`L${entry.layers.join(',')}`, 8)}  `;
     lines.push(left + clip(displayPath(entry.path), width - left.length));
   }
   if (account.entries.length > top) lines.push(`  … ${account.entries.length - top} more (see --json)`);
@@ -46,7 +46,7 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   if (analysis.warnings.length > 0) {
     lines.push('');
     lines.push(`Warnings (${analysis.warnings.length})`);
-    for (const w of analysis.warnings.slice(0, 20)) lines.push('  ' + clip(w, width - 2));
+    for (const w of analysis.warnings.slice(0, 20)) lines.push(`  ${clip(w, width - 2)}`);
     if (analysis.warnings.length > 20) lines.push(`  … ${analysis.warnings.length - 20} more`);
   }
   return terminalText(lines);

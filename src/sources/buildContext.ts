@@ -75,7 +75,7 @@ function patternRegex(pattern: string): RegExp {
     else out += escapeRegex(c);
   }
   try {
-    return new RegExp(out + '$');
+    return new RegExp(`${out}$`);
   } catch {
     throw new InputError(`.dockerignore: invalid pattern "${pattern}"`);
   }
@@ -148,8 +148,10 @@ export async function listContext(root: string, matcher: IgnoreMatcher): Promise
         continue;
       }
       if (excluded) continue;
-      if (stats.isFile()) out.push({ path: rel, type: 'file', size: stats.size, mode: stats.mode & 0o7777, mtime: stats.mtime, source: full });
-      else if (stats.isSymbolicLink()) out.push({ path: rel, type: 'symlink', size: 0, mode: stats.mode & 0o7777, mtime: stats.mtime, linkname: await readlink(full) });
+      if (stats.isFile())
+        out.push({ path: rel, type: 'file', size: stats.size, mode: stats.mode & 0o7777, mtime: stats.mtime, source: full });
+      else if (stats.isSymbolicLink())
+        out.push({ path: rel, type: 'symlink', size: 0, mode: stats.mode & 0o7777, mtime: stats.mtime, linkname: await readlink(full) });
     }
   };
   await walk(root);
@@ -186,7 +188,7 @@ export function packContext(root: string, entries: ContextEntry[], options: Pack
   // The daemon reads .dockerignore from the context and removes the Dockerfile and .dockerignore
   // itself when they match it (builder/remotecontext removeDockerfile): list the generated name
   // there, as the docker CLI does; a context without .dockerignore gets one that ignores itself.
-  const ignore = (options.contextIgnoreText ?? '.dockerignore') + `\n${dockerfileName}\n`;
+  const ignore = `${options.contextIgnoreText ?? '.dockerignore'}\n${dockerfileName}\n`;
   const now = new Date();
   const sent = entries.filter((e) => e.type === 'file');
   const files = sent.length;
@@ -234,12 +236,24 @@ function entry(pack: tar.Pack, header: tar.Header | (Partial<tar.Header> & { nam
 /** Reads the ignore rules for a build: `<Dockerfile>.dockerignore` next to the Dockerfile wins
  *  (BuildKit's rule), else the context's .dockerignore. The docker CLI always sends the
  *  Dockerfile and .dockerignore themselves, whatever the patterns say. */
-export async function readIgnore(contextDir: string, dockerfilePath: string): Promise<{ matcher: IgnoreMatcher; contextIgnoreText?: string; file?: string }> {
-  const read = (p: string) => readFile(p, 'utf8').then((t) => t, () => undefined);
+export async function readIgnore(
+  contextDir: string,
+  dockerfilePath: string,
+): Promise<{ matcher: IgnoreMatcher; contextIgnoreText?: string; file?: string }> {
+  const read = (p: string) =>
+    readFile(p, 'utf8').then(
+      (t) => t,
+      () => undefined,
+    );
   const perDockerfile = await read(`${dockerfilePath}.dockerignore`);
   const contextIgnoreText = await read(join(contextDir, '.dockerignore'));
   const text = perDockerfile ?? contextIgnoreText;
-  const file = perDockerfile !== undefined ? `${dockerfilePath}.dockerignore` : contextIgnoreText !== undefined ? join(contextDir, '.dockerignore') : undefined;
+  const file =
+    perDockerfile !== undefined
+      ? `${dockerfilePath}.dockerignore`
+      : contextIgnoreText !== undefined
+        ? join(contextDir, '.dockerignore')
+        : undefined;
   const patterns = text === undefined ? [] : parseDockerignore(text);
   const keep = (path: string) => ({ pattern: path, exclusion: true, regex: patternRegex(path) });
   const matcher = new IgnoreMatcher(patterns);
@@ -247,5 +261,9 @@ export async function readIgnore(contextDir: string, dockerfilePath: string): Pr
   if (matcher.excludes('.dockerignore')) extra.push(keep('.dockerignore'));
   const relDockerfile = relative(contextDir, dockerfilePath).split(sep).join('/');
   if (!relDockerfile.startsWith('..') && matcher.excludes(relDockerfile)) extra.push(keep(relDockerfile));
-  return { matcher: new IgnoreMatcher([...patterns, ...extra]), ...(contextIgnoreText !== undefined ? { contextIgnoreText } : {}), ...(file ? { file } : {}) };
+  return {
+    matcher: new IgnoreMatcher([...patterns, ...extra]),
+    ...(contextIgnoreText !== undefined ? { contextIgnoreText } : {}),
+    ...(file ? { file } : {}),
+  };
 }

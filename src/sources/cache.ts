@@ -50,7 +50,7 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.LAYERSCOPE_CACHE_DIR) return env.LAYERSCOPE_CACHE_DIR;
   const xdg = env.XDG_CACHE_HOME;
   // The XDG spec says relative paths are invalid and must be ignored.
-  if (xdg && xdg.startsWith('/')) return join(xdg, 'layerscope');
+  if (xdg?.startsWith('/')) return join(xdg, 'layerscope');
   return join(homedir(), '.cache', 'layerscope');
 }
 
@@ -106,12 +106,12 @@ class FileSummaryCache implements OpenedSummaryCache {
       const bytes = await gzipAsync(Buffer.from(JSON.stringify(summary)));
       if (bytes.length > this.maxBytes) return;
       await mkdir(this.dir, { recursive: true });
-      const previous = await stat(file).then((s) => s.size, () => 0);
+      const previous = await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      );
       await writeFileAtomic(file, bytes, { mode: 0o644, temp: tempNameFor(file, TEMP_PREFIX) });
-      const total =
-        this.total === undefined
-          ? (await this.scan()).reduce((n, e) => n + e.size, 0)
-          : this.total + bytes.length - previous;
+      const total = this.total === undefined ? (await this.scan()).reduce((n, e) => n + e.size, 0) : this.total + bytes.length - previous;
       this.total = total;
       if (total > this.maxBytes) await this.evict(file);
     } catch {

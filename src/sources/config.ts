@@ -3,15 +3,7 @@
 import type { ImageConfigInfo, LayerInfo } from '../core/model.js';
 import { InputError } from '../core/errors.js';
 import { parseDigest } from './digest.js';
-import {
-  expectArray,
-  expectObject,
-  isObject,
-  optionalString,
-  optionalStringArray,
-  stringRecord,
-  type JsonObject,
-} from './json.js';
+import { expectArray, expectObject, isObject, optionalString, optionalStringArray, stringRecord, type JsonObject } from './json.js';
 
 export interface ParsedImageConfig {
   info: ImageConfigInfo;
@@ -100,15 +92,9 @@ export function renderCommand(createdBy: string): string {
  * The i-th history step that is not `empty_layer` made layer i; a count mismatch (squashed or
  * hand-built images) pairs what it can and says so.
  */
-export function describeLayers(
-  config: ParsedImageConfig,
-  blobs: LayerBlob[],
-  what: string,
-): { layers: LayerInfo[]; warnings: string[] } {
+export function describeLayers(config: ParsedImageConfig, blobs: LayerBlob[], what: string): { layers: LayerInfo[]; warnings: string[] } {
   if (config.diffIds.length !== blobs.length) {
-    throw new InputError(
-      `${what}: the image config lists ${config.diffIds.length} diff_ids but the manifest lists ${blobs.length} layers`,
-    );
+    throw new InputError(`${what}: the image config lists ${config.diffIds.length} diff_ids but the manifest lists ${blobs.length} layers`);
   }
   const steps = config.info.history.filter((h) => !h.emptyLayer);
   const warnings: string[] = [];

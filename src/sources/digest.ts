@@ -38,7 +38,7 @@ export function blobPath(digest: string, what: string): string {
 }
 
 export function sha256Digest(data: Uint8Array): string {
-  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
 /** Recomputes `digest` over `data`; undefined when it matches or the algorithm is not one we hash. */
@@ -46,6 +46,6 @@ export function digestMismatch(digest: string, data: Uint8Array): string | undef
   const colon = digest.indexOf(':');
   const algorithm = digest.slice(0, colon);
   if (!(algorithm in ENCODED)) return undefined;
-  const actual = `${algorithm}:` + createHash(algorithm).update(data).digest('hex');
+  const actual = `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
   return actual === digest ? undefined : actual;
 }

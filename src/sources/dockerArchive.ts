@@ -77,9 +77,7 @@ function chooseImage(
 
 function selectImage(entries: ArchiveManifestEntry[], select: string, where: string): ArchiveManifestEntry {
   const byIndex = /^@(\d+)$/.exec(select);
-  const found = byIndex
-    ? entries[Number(byIndex[1])]
-    : entries.find((e) => e.repoTags.some((tag) => sameImageName(tag, select)));
+  const found = byIndex ? entries[Number(byIndex[1])] : entries.find((e) => e.repoTags.some((tag) => sameImageName(tag, select)));
   if (found) return found;
   throw new InputError(`${where} has no image ${byIndex ? 'number ' : 'tagged '}${select} (it holds: ${entries.map(label).join(', ')})`);
 }

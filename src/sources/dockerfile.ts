@@ -72,12 +72,19 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
       const name = asAt > 0 ? words[asAt + 1]?.toLowerCase() : undefined;
       if (asAt > 0 && !name) throw new InputError(`${file}:${line}: FROM … AS needs a stage name`);
       if (name !== undefined) {
-        if (!/^[a-z][a-z0-9._-]*$/.test(name)) throw new InputError(`${file}:${line}: invalid stage name "${name}": use letters, digits, '.', '_' and '-', starting with a letter`);
+        if (!/^[a-z][a-z0-9._-]*$/.test(name))
+          throw new InputError(
+            `${file}:${line}: invalid stage name "${name}": use letters, digits, '.', '_' and '-', starting with a letter`,
+          );
         if (stages.some((s) => s.name === name)) throw new InputError(`${file}:${line}: duplicate stage name "${name}"`);
       }
       const baseStage = stageByRef(from, false);
       const base: StageBase =
-        baseStage !== undefined ? { kind: 'stage', index: baseStage } : from.toLowerCase() === 'scratch' ? { kind: 'scratch' } : { kind: 'image', ref: from };
+        baseStage !== undefined
+          ? { kind: 'stage', index: baseStage }
+          : from.toLowerCase() === 'scratch'
+            ? { kind: 'scratch' }
+            : { kind: 'image', ref: from };
       const platformFlag = flagValue(instruction, 'platform');
       const stage: Stage = {
         index: stages.length,
@@ -114,7 +121,14 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
         for (const [k, v] of envPairs(instruction, scope(), escape)) env.set(k, v);
         break;
       case 'WORKDIR': {
-        const dir = expand(instruction.getArguments().map((a) => a.getValue()).join(' '), scope(), escape);
+        const dir = expand(
+          instruction
+            .getArguments()
+            .map((a) => a.getValue())
+            .join(' '),
+          scope(),
+          escape,
+        );
         stage.workdir = resolvePath(stage.workdir, dir);
         break;
       }
@@ -173,7 +187,18 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
 }
 
 /** Build args every builder knows without an ARG (proxy settings). */
-const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+const PREDEFINED_ARGS = new Set([
+  'HTTP_PROXY',
+  'http_proxy',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'FTP_PROXY',
+  'ftp_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+]);
 
 // --- helpers -------------------------------------------------------------------------------
 
@@ -228,7 +253,8 @@ function copyWords(instruction: Instruction, scope: Vars, escape: string): strin
 }
 
 function unquote(word: string): string {
-  if (word.length >= 2 && ((word.startsWith('"') && word.endsWith('"')) || (word.startsWith("'") && word.endsWith("'")))) return word.slice(1, -1);
+  if (word.length >= 2 && ((word.startsWith('"') && word.endsWith('"')) || (word.startsWith("'") && word.endsWith("'"))))
+    return word.slice(1, -1);
   return word;
 }
 

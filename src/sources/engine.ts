@@ -53,7 +53,11 @@ function socketAddress(path: string): string {
  * Podman: CONTAINER_HOST (unix or tcp) when set; otherwise $XDG_RUNTIME_DIR/podman/podman.sock
  * (rootless) then /run/podman/podman.sock (rootful), the first that exists.
  */
-export function engineEndpoint(kind: EngineKind, env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): EngineEndpoint {
+export function engineEndpoint(
+  kind: EngineKind,
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (path: string) => boolean = existsSync,
+): EngineEndpoint {
   if (kind === 'docker') {
     const host = env.DOCKER_HOST;
     if (host) {
@@ -103,12 +107,19 @@ export function unreachableMessage(endpoint: EngineEndpoint, reason: string, bar
         : 'start Docker (sudo systemctl start docker), set DOCKER_HOST to where it listens, or use --source podman'
       : 'start it (podman system service --time=0 & — or systemctl --user start podman.socket), set CONTAINER_HOST, or use --source docker';
   // A plain name that is not a file may have been meant as a path: say both.
-  const lead = bareRef !== undefined ? `"${bareRef}" is not a file here, and the ${ENGINE_NAME[endpoint.kind]} cannot be reached` : `cannot reach the ${ENGINE_NAME[endpoint.kind]}`;
+  const lead =
+    bareRef !== undefined
+      ? `"${bareRef}" is not a file here, and the ${ENGINE_NAME[endpoint.kind]} cannot be reached`
+      : `cannot reach the ${ENGINE_NAME[endpoint.kind]}`;
   return `${lead}${tried}: ${reason}; ${fix}`;
 }
 
 /** A dockerode client for a reachable engine, or an InputError saying what was tried. */
-export async function connectEngine(kind: EngineKind, env: NodeJS.ProcessEnv = process.env, bareRef?: string): Promise<{ docker: Docker; endpoint: EngineEndpoint }> {
+export async function connectEngine(
+  kind: EngineKind,
+  env: NodeJS.ProcessEnv = process.env,
+  bareRef?: string,
+): Promise<{ docker: Docker; endpoint: EngineEndpoint }> {
   const endpoint = engineEndpoint(kind, env);
   let docker: Docker;
   try {
@@ -200,7 +211,13 @@ async function pullImage(docker: Docker, ref: string, platform: PlatformRequest,
         if (reason !== undefined) reject(new InputError(`pull ${tagged}: ${reason}`, { cause: err ?? undefined }));
         else resolve();
       },
-      (event: { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { current?: number; total?: number } }) => {
+      (event: {
+        status?: string;
+        id?: string;
+        error?: string;
+        errorDetail?: { message?: string };
+        progressDetail?: { current?: number; total?: number };
+      }) => {
         if (event.error !== undefined || event.errorDetail) {
           failure = event.errorDetail?.message ?? event.error ?? 'failed';
           return;
@@ -218,7 +235,13 @@ async function pullImage(docker: Docker, ref: string, platform: PlatformRequest,
 }
 
 /** Inspects `ref`; pulls it first when the engine does not have it. */
-async function inspectOrPull(docker: Docker, kind: EngineKind, ref: string, opts: EngineOpenOptions, hooks: EngineHooks): Promise<EngineImageInfo> {
+async function inspectOrPull(
+  docker: Docker,
+  kind: EngineKind,
+  ref: string,
+  opts: EngineOpenOptions,
+  hooks: EngineHooks,
+): Promise<EngineImageInfo> {
   try {
     return parseInspect(await docker.getImage(ref).inspect());
   } catch (e) {
@@ -257,10 +280,19 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
   const info = await inspectOrPull(docker, kind, ref, opts, hooks);
   const where = `${kind}://${ref}`;
   // A platform other than the one asked for is reported once the stream's config is read.
-  const config: ImageConfigInfo = { os: info.platform.os, architecture: info.platform.architecture, ...(info.platform.variant ? { variant: info.platform.variant } : {}), history: [] };
+  const config: ImageConfigInfo = {
+    os: info.platform.os,
+    architecture: info.platform.architecture,
+    ...(info.platform.variant ? { variant: info.platform.variant } : {}),
+    history: [],
+  };
   // Until the stream is read, only the diffIDs are known (commands come with the image config),
   // and layers stream past in the archive's member order: what a loading screen can show.
-  const layers: LayerInfo[] = info.diffIds.map((diffId, index) => ({ index, diffId, command: `layer ${index + 1} of ${info.diffIds.length} to stream from the ${kind} engine` }));
+  const layers: LayerInfo[] = info.diffIds.map((diffId, index) => ({
+    index,
+    diffId,
+    command: `layer ${index + 1} of ${info.diffIds.length} to stream from the ${kind} engine`,
+  }));
   let reading: AbortController | undefined;
   return {
     ref: opts.ref,
@@ -341,7 +373,8 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
         continue;
       }
       if (header.type === 'symlink' || header.type === 'link') {
-        const target = header.type === 'symlink' ? resolveRelative(name, header.linkname ?? '') : normaliseArchiveName(header.linkname ?? '');
+        const target =
+          header.type === 'symlink' ? resolveRelative(name, header.linkname ?? '') : normaliseArchiveName(header.linkname ?? '');
         if (target !== undefined) links.set(name, target);
         entry.resume();
         continue;
@@ -352,11 +385,15 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
       }
       if (isLayerName(name, diffIds) || size > MAX_METADATA_BYTES) {
         const index = slot++;
-        const report = (read: number, done: boolean) => opts.onProgress?.({ layer: index, blobBytesRead: read, blobBytesTotal: size, done });
+        const report = (read: number, done: boolean) =>
+          opts.onProgress?.({ layer: index, blobBytesRead: read, blobBytesTotal: size, done });
         report(0, false);
         try {
           walked.set(name, {
-            summary: await walkLayer(entry as unknown as AsyncIterable<Buffer>, { onProgress: (n) => report(n, false), ...(opts.limits ? { limits: opts.limits } : {}) }),
+            summary: await walkLayer(entry as unknown as AsyncIterable<Buffer>, {
+              onProgress: (n) => report(n, false),
+              ...(opts.limits ? { limits: opts.limits } : {}),
+            }),
             size,
           });
         } catch (e) {
@@ -365,7 +402,9 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
           if (isLayerLimit(e)) {
             const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
             const index = blob ? info.diffIds.indexOf(`sha256:${blob[1]}`) : -1;
-            throw new InputError(`${opts.where}: ${index >= 0 ? layerMessage(index, name, e) : `layer ${name} ${(e as Error).message}`}`, { cause: e });
+            throw new InputError(`${opts.where}: ${index >= 0 ? layerMessage(index, name, e) : `layer ${name} ${(e as Error).message}`}`, {
+              cause: e,
+            });
           }
           // Not fatal yet: only the members the manifest names must be layers.
           walked.set(name, { error: e, size });
@@ -446,7 +485,8 @@ async function assembleStreamed(info: EngineImageInfo, members: Members, opts: S
     else if (member) throw layerError(where, i, layerName, member.error);
     else {
       const bytes = members.small.get(at);
-      if (!bytes) throw new InputError(`${where}: the image stream has no ${layerName} (layer ${i} of ${entry.layers.length} in manifest.json)`);
+      if (!bytes)
+        throw new InputError(`${where}: the image stream has no ${layerName} (layer ${i} of ${entry.layers.length} in manifest.json)`);
       try {
         summary = await walkLayer(Readable.from([bytes]), opts.limits ? { limits: opts.limits } : {});
       } catch (e) {
@@ -461,7 +501,11 @@ async function assembleStreamed(info: EngineImageInfo, members: Members, opts: S
     blobs.push({ blobSize: member?.size ?? members.small.get(at)?.length ?? summary.blobBytes });
   }
   const { layers, warnings: layerWarnings } = describeLayers(parsed, blobs, `${where}: manifest.json`);
-  const mismatch = platformMismatch(opts.platform, { os: parsed.info.os, architecture: parsed.info.architecture, ...(parsed.info.variant ? { variant: parsed.info.variant } : {}) }, where);
+  const mismatch = platformMismatch(
+    opts.platform,
+    { os: parsed.info.os, architecture: parsed.info.architecture, ...(parsed.info.variant ? { variant: parsed.info.variant } : {}) },
+    where,
+  );
   return {
     id,
     config: parsed.info,

@@ -141,7 +141,7 @@ interface BuildMessage {
 /** What a build printed is shown on a terminal: no colour codes or other control sequences. */
 export function cleanOutputLine(text: string): string {
   return text
-    .replace(/\u001b\[[0-9;?]*[ -\/]*[@-~]/g, '')
+    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
     .replace(/\u001b[\]P^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g, '')
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
     .replace(/\s+$/, '');
@@ -227,7 +227,10 @@ async function buildOne(
   if (failure !== undefined) {
     const label = stage >= 0 ? plan.allStages[stage]?.label : undefined;
     const where = step ? `${step.replace(/^Step (\d+\/\d+) : /, 'step $1 (')})` : 'before the first step';
-    const hint = step && /^Step \d+\/\d+ : FROM\s/i.test(step) ? ' (the base image is not in the engine and could not be pulled: pull, load or build it first)' : '';
+    const hint =
+      step && /^Step \d+\/\d+ : FROM\s/i.test(step)
+        ? ' (the base image is not in the engine and could not be pulled: pull, load or build it first)'
+        : '';
     throw new BuildFailure(
       `build of stage ${label ?? main.label} failed at ${where}: ${cleanOutputLine(failure).replace(/\s+/g, ' ').trim()}${hint}`,
       label,

@@ -40,9 +40,7 @@ export function assembleImage(parts: ImageParts): ImageSource {
   const sizeWarnings: string[] = [];
   stored.forEach((layer, i) => {
     if (!files.has(layer.name)) {
-      throw new InputError(
-        `${where}: missing blob ${layer.name} (layer ${i} of ${stored.length} in ${parts.manifest})`,
-      );
+      throw new InputError(`${where}: missing blob ${layer.name} (layer ${i} of ${stored.length} in ${parts.manifest})`);
     }
     // The layer itself is checked against its diffID when read; a wrong size is worth a word.
     const actual = files.size(layer.name);

@@ -10,14 +10,7 @@ import { parseJson, type FileSet } from './fileSet.js';
 import { assembleImage, owningFiles, type ArchiveOptions, type StoredLayer } from './imageSource.js';
 import { sameImageName } from './imageName.js';
 import { expectArray, expectObject, expectString, isObject, optionalString, stringRecord, type JsonObject } from './json.js';
-import {
-  formatPlatform,
-  isUnknownPlatform,
-  noMatchingPlatform,
-  rankPlatforms,
-  type Platform,
-  type PlatformRequest,
-} from './platform.js';
+import { formatPlatform, isUnknownPlatform, noMatchingPlatform, rankPlatforms, type Platform, type PlatformRequest } from './platform.js';
 
 export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -200,13 +193,16 @@ export function chooseImage(descriptors: Descriptor[], request: PlatformRequest,
     return first;
   }
   const ranked = rankPlatforms(request.platform, withPlatform, (d) => d.platform);
-  if (ranked.length === 0) throw noMatchingPlatform(request, withPlatform.map((d) => d.platform!), where);
+  if (ranked.length === 0)
+    throw noMatchingPlatform(
+      request,
+      withPlatform.map((d) => d.platform!),
+      where,
+    );
   const isPresent = opts.isPresent;
   const chosen = (isPresent && ranked.find(isPresent)) || ranked[0]!;
   // Docker 25 `docker save a b` lists two images of one platform side by side in index.json.
-  const twins = ranked.filter(
-    (d) => d.digest !== chosen.digest && formatPlatform(d.platform!) === formatPlatform(chosen.platform!),
-  );
+  const twins = ranked.filter((d) => d.digest !== chosen.digest && formatPlatform(d.platform!) === formatPlatform(chosen.platform!));
   if (twins.length > 0) {
     warnings.push(
       `${where} holds ${twins.length + 1} images for ${formatPlatform(chosen.platform!)}; analysing ${describe(chosen)}; ` +
@@ -270,9 +266,7 @@ function schema1(what: string): InputError {
 /** BuildKit attestations (SBOM, provenance) and OCI 1.1 artifacts sit beside images in an index. */
 function isAttestation(d: Descriptor): boolean {
   return (
-    isUnknownPlatform(d.platform) ||
-    d.annotations['vnd.docker.reference.type'] === 'attestation-manifest' ||
-    d.artifactType !== undefined
+    isUnknownPlatform(d.platform) || d.annotations['vnd.docker.reference.type'] === 'attestation-manifest' || d.artifactType !== undefined
   );
 }
 

@@ -85,7 +85,7 @@ export async function openRemote(kind: RemoteKind, ref: string, opts: RemoteOpti
   }
 }
 
-function notAvailableYet(kind: RemoteKind, ref: string, opts: RemoteOptions): never {
+function _notAvailableYet(kind: RemoteKind, ref: string, opts: RemoteOptions): never {
   const prefix = opts.bare ? `"${ref}" is not a file here, and ` : `${kind}://${ref}: `;
   const hint =
     kind === 'registry'

@@ -239,7 +239,10 @@ function parseNumeric(block: Buffer, offset: number, length: number): number | u
     for (let i = 1; i < length; i++) value = value * 256 + block[offset + i]!;
     return Number.isSafeInteger(value) ? value : undefined;
   }
-  const text = block.toString('latin1', offset, offset + length).replace(/\0.*$/s, '').trim();
+  const text = block
+    .toString('latin1', offset, offset + length)
+    .replace(/\0.*$/s, '')
+    .trim();
   if (text === '') return 0;
   return /^[0-7]+$/.test(text) ? parseInt(text, 8) : undefined;
 }

@@ -40,7 +40,11 @@ export function tempNameFor(path: string, prefix = `.${basename(path)}.tmp-`): s
 
 /** Writes `data` to `path` atomically: a reader (or an interrupted run) sees the old file or the
  *  new one, never half of it. The temp file is removed if anything fails or the process exits. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number; temp?: string } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number; temp?: string } = {},
+): Promise<void> {
   const temp = options.temp ?? tempNameFor(path);
   trackTemp(temp);
   try {
@@ -53,4 +57,3 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     releaseTemp(temp);
   }
 }
-

@@ -1,6 +1,7 @@
 // The whole program on screen: the loading progress, then the browser; a failed load is shown
 // as one line and ends the app (run.ts prints it to stderr and exits with code 2).
-import React, { useCallback, useEffect, useRef } from 'react';
+import type React from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { Text, useApp, useInput, type Key } from 'ink';
 import { Browser } from './Browser.js';
 import { LoadingView } from './LoadingView.js';

@@ -1,6 +1,7 @@
 // The main screen: layers on top, the file tree (or hidden bytes) and details below, a status
 // line at the bottom. State lives in one reducer; keys reach it through the key map.
-import React, { useEffect, useMemo, useReducer } from 'react';
+import type React from 'react';
+import { useEffect, useMemo, useReducer } from 'react';
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
@@ -38,9 +39,10 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys }: BrowserPro
     for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);
     // Once, at mount.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  }, [takeEarlyKeys, handleKey]);
   useEffect(() => {
-    if (size.columns !== state.size.columns || size.rows !== state.size.rows) dispatch({ type: 'resize', columns: size.columns, rows: size.rows });
+    if (size.columns !== state.size.columns || size.rows !== state.size.rows)
+      dispatch({ type: 'resize', columns: size.columns, rows: size.rows });
   }, [size.columns, size.rows, state.size.columns, state.size.rows]);
   useEffect(() => {
     if (state.quit) exit();
@@ -63,12 +65,24 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys }: BrowserPro
         <HelpOverlay box={helpBox(layout)} scroll={state.helpScroll} />
       ) : (
         <>
-          <LayersPane model={model} selected={state.layer} scroll={state.layerScroll} focused={state.focus === 'layers'} box={layout.layers} />
+          <LayersPane
+            model={model}
+            selected={state.layer}
+            scroll={state.layerScroll}
+            focused={state.focus === 'layers'}
+            box={layout.layers}
+          />
           <Box flexDirection="row" height={layout.main.height}>
             {state.mainView === 'tree' ? (
               <TreePane model={model} state={state} focused={state.focus === 'main'} box={layout.main} />
             ) : (
-              <WastePane model={model} cursor={state.wasteCursor} scroll={state.wasteScroll} focused={state.focus === 'main'} layout={layout} />
+              <WastePane
+                model={model}
+                cursor={state.wasteCursor}
+                scroll={state.wasteScroll}
+                focused={state.focus === 'main'}
+                layout={layout}
+              />
             )}
             <DetailsPane model={model} state={state} focused={state.focus === 'details'} box={layout.details} />
           </Box>

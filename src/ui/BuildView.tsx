@@ -1,7 +1,8 @@
 // Live build progress on a terminal: each stage as the build reaches it, the current step, and
 // the last lines of its output. Fed by build events through a tiny store (the build runs
 // outside React); the frame is throttled by Ink's maxFps.
-import React, { useSyncExternalStore } from 'react';
+import type React from 'react';
+import { useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
 import type { BuildEvent } from '../sources/engineBuild.js';
 import { clip } from '../report/format.js';
@@ -27,14 +28,22 @@ export function applyBuildEvent(state: BuildViewState, event: BuildEvent): Build
   switch (event.type) {
     case 'stage': {
       const stages = state.stages.map((s) => (s.status === 'building' ? { ...s, status: 'built' as const } : s));
-      return { ...state, stages: [...stages, { index: event.stage, label: event.label, tag: event.tag, status: 'building' }], step: undefined, lines: [] };
+      return {
+        ...state,
+        stages: [...stages, { index: event.stage, label: event.label, tag: event.tag, status: 'building' }],
+        step: undefined,
+        lines: [],
+      };
     }
     case 'step':
       return { ...state, step: event.text, lines: [] };
     case 'output':
       return { ...state, lines: [...state.lines, event.text].slice(-BUILD_VIEW_LINES) };
     case 'built':
-      return { ...state, stages: state.stages.map((s) => (s.index === event.stage ? { ...s, status: 'built', imageId: event.imageId } : s)) };
+      return {
+        ...state,
+        stages: state.stages.map((s) => (s.index === event.stage ? { ...s, status: 'built', imageId: event.imageId } : s)),
+      };
   }
 }
 
@@ -62,7 +71,12 @@ export function BuildView({ store, width = 100 }: { store: BuildStore; width?: n
       {state.stages.map((s) => (
         <Text key={s.index} wrap="truncate-end">
           <Text {...(s.status === 'built' ? theme.tones.added : theme.tones.accent)}>{s.status === 'built' ? ' ✓ ' : ' ▸ '}</Text>
-          <Text>{clip(`${s.label}  ${s.imageId ? `${s.tag} (${s.imageId.replace(/^sha256:/, '').slice(0, 12)})` : s.tag ? '' : '(built on the way to the target)'}`, width - 3)}</Text>
+          <Text>
+            {clip(
+              `${s.label}  ${s.imageId ? `${s.tag} (${s.imageId.replace(/^sha256:/, '').slice(0, 12)})` : s.tag ? '' : '(built on the way to the target)'}`,
+              width - 3,
+            )}
+          </Text>
         </Text>
       ))}
       {state.step ? <Text {...theme.tones.label}>{clip(`   ${state.step}`, width)}</Text> : null}

@@ -1,7 +1,8 @@
 // Two images side by side (A = builder, B = final): the headline and shared base on top, what
 // only A has on the left, what crossed and what only B has on the right, advice for B below,
 // and a details line for the row under the cursor. Keys from the browser's key map.
-import React, { useEffect, useMemo, useReducer } from 'react';
+import type React from 'react';
+import { useEffect, useMemo, useReducer } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { AdviceItem } from '../core/advice.js';
 import type { Comparison } from '../core/compare.js';
@@ -45,7 +46,8 @@ export function CompareView({ comparison, advice, onDone, size: fixedSize }: Com
     if (command) dispatch({ type: command });
   });
   useEffect(() => {
-    if (size.columns !== state.size.columns || size.rows !== state.size.rows) dispatch({ type: 'resize', columns: size.columns, rows: size.rows });
+    if (size.columns !== state.size.columns || size.rows !== state.size.rows)
+      dispatch({ type: 'resize', columns: size.columns, rows: size.rows });
   }, [size.columns, size.rows, state.size.columns, state.size.rows]);
   useEffect(() => {
     if (state.quit) (onDone ?? exit)();
@@ -86,7 +88,13 @@ export function CompareScreen({ content, state }: { content: CompareContent; sta
         {shown.map((row, i) => {
           const isCursor = focused && from + i === state.cursor[id];
           const marker = isCursor ? theme.symbols.cursor : theme.symbols.noCursor;
-          return <StyledLine key={from + i} line={fitLine([{ text: marker }, ...row.line], inner)} {...(isCursor ? { style: { inverse: true } } : {})} />;
+          return (
+            <StyledLine
+              key={from + i}
+              line={fitLine([{ text: marker }, ...row.line], inner)}
+              {...(isCursor ? { style: { inverse: true } } : {})}
+            />
+          );
         })}
       </Pane>
     );

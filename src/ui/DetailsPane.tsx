@@ -1,5 +1,5 @@
 // Details of the selected layer, path or hidden copy. Scrollable (focus it with Tab, then ↑/↓).
-import React from 'react';
+import type React from 'react';
 import { Box } from 'ink';
 import type { PaneBox } from './layout.js';
 import type { UiModel } from './model.js';

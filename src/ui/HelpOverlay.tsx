@@ -1,5 +1,5 @@
 // Every key binding, generated from the key map that handles input. Scrolls with ↑/↓.
-import React from 'react';
+import type React from 'react';
 import { Box } from 'ink';
 import { helpLines } from './help.js';
 import type { PaneBox } from './layout.js';

@@ -1,6 +1,6 @@
 // One row per layer: index, size with a proportional bar, the hidden bytes it carries, and its
 // command. The selected row is the layer the tree shows the filesystem after.
-import React from 'react';
+import type React from 'react';
 import { Box } from 'ink';
 import { bytes, shortCommand } from '../report/format.js';
 import type { PaneBox } from './layout.js';
@@ -31,11 +31,11 @@ export function layerLine(model: UiModel, index: number, innerWidth: number, sel
   const hidden = account.hiddenByLayer[index] ?? 0;
   const command = shortCommand(image.layers[index]?.command ?? '') || '(no command recorded)';
   return [
-    { text: (selected ? theme.symbols.cursor : theme.symbols.noCursor) + ' ', tone: 'accent' },
-    { text: cell(String(index), 3, 'right') + '  ', tone: 'label' },
-    { text: cell(bytes(size), 9, 'right') + ' ' },
-    { text: bar(size / model.maxLayerBytes, cols.bar, theme.symbols.barFull, theme.symbols.barEmpty) + ' ', tone: 'accent' },
-    { text: cell(hidden > 0 ? bytes(hidden) : '-', 9, 'right') + '  ', tone: hidden > 0 ? 'hidden' : 'dim' },
+    { text: `${selected ? theme.symbols.cursor : theme.symbols.noCursor} `, tone: 'accent' },
+    { text: `${cell(String(index), 3, 'right')}  `, tone: 'label' },
+    { text: `${cell(bytes(size), 9, 'right')} ` },
+    { text: `${bar(size / model.maxLayerBytes, cols.bar, theme.symbols.barFull, theme.symbols.barEmpty)} `, tone: 'accent' },
+    { text: `${cell(hidden > 0 ? bytes(hidden) : '-', 9, 'right')}  `, tone: hidden > 0 ? 'hidden' : 'dim' },
     { text: cell(command, cols.command) },
   ];
 }
@@ -48,7 +48,12 @@ export function LayersPane({ model, selected, scroll, focused, box }: LayersPane
   // Column headings aligned with the rows (the pane's marker takes the first two columns).
   const heading = `${cell('Layers', 10)}size ${' '.repeat(cols.bar)} ${cell('hidden', 9, 'right')}  command`;
   return (
-    <Pane title={heading} info={count > box.bodyRows ? `L${scroll}–L${scroll + visible.length - 1} of ${count}` : `${count} layers`} focused={focused} box={box}>
+    <Pane
+      title={heading}
+      info={count > box.bodyRows ? `L${scroll}–L${scroll + visible.length - 1} of ${count}` : `${count} layers`}
+      focused={focused}
+      box={box}
+    >
       <Box flexDirection="column">
         {visible.map((i) => (
           <StyledLine

@@ -1,6 +1,6 @@
 // While the image is read: one row per layer (bytes read of the stored size, with a bar), the
 // layers being read marked, and the totals.
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import { bytes, percent, shortCommand } from '../report/format.js';
 import type { LoadState, LayerLoad, PullLine } from './hooks/useLoader.js';
@@ -23,8 +23,8 @@ export function loadingLine(layer: LayerLoad, width: number): Line {
   return [
     { text: `${mark} `, tone: layer.done ? 'added' : 'accent' },
     { text: cell(`L${layer.index}`, 5), tone: 'label' },
-    { text: bar(fraction, barWidth, theme.symbols.barFull, theme.symbols.barEmpty) + '  ', tone: layer.done ? 'added' : 'accent' },
-    { text: cell(amount, 22) + ' ', tone: layer.started && !layer.done ? 'plain' : 'dim' },
+    { text: `${bar(fraction, barWidth, theme.symbols.barFull, theme.symbols.barEmpty)}  `, tone: layer.done ? 'added' : 'accent' },
+    { text: `${cell(amount, 22)} `, tone: layer.started && !layer.done ? 'plain' : 'dim' },
     { text: cell(shortCommand(layer.command), Math.max(0, width - fixed)), tone: 'dim' },
   ];
 }
@@ -34,8 +34,18 @@ export function pullLine(line: PullLine, width: number): Line {
   const known = line.total !== undefined && line.total > 0;
   return [
     { text: cell(line.id ?? '', 14), tone: 'label' },
-    { text: (known ? bar((line.current ?? 0) / line.total!, barWidth, theme.symbols.barFull, theme.symbols.barEmpty) : ' '.repeat(barWidth)) + '  ', tone: 'accent' },
-    { text: cell(line.status + (known ? ` ${bytes(line.current ?? 0)} / ${bytes(line.total!)}` : ''), Math.max(0, width - 14 - barWidth - 2)) },
+    {
+      text:
+        (known ? bar((line.current ?? 0) / line.total!, barWidth, theme.symbols.barFull, theme.symbols.barEmpty) : ' '.repeat(barWidth)) +
+        '  ',
+      tone: 'accent',
+    },
+    {
+      text: cell(
+        line.status + (known ? ` ${bytes(line.current ?? 0)} / ${bytes(line.total!)}` : ''),
+        Math.max(0, width - 14 - barWidth - 2),
+      ),
+    },
   ];
 }
 
@@ -47,7 +57,9 @@ export function LoadingView({ state, size }: LoadingViewProps): React.JSX.Elemen
     return (
       <Box flexDirection="column" paddingX={1}>
         <Text {...theme.tones.title}>layerscope</Text>
-        <Text wrap="truncate-end">{pull ? `Pulling ${cell(pull.ref, Math.max(10, width - 10)).trimEnd()} through the engine…` : 'Opening the image…'}</Text>
+        <Text wrap="truncate-end">
+          {pull ? `Pulling ${cell(pull.ref, Math.max(10, width - 10)).trimEnd()} through the engine…` : 'Opening the image…'}
+        </Text>
         {lines.map((line, i) => (
           <StyledLine key={line.id ?? `s${i}`} line={pullLine(line, width)} />
         ))}

@@ -1,6 +1,6 @@
 // A bordered pane with a title line. The focused pane has a heavier border (and a marker in its
 // title), so focus is visible without colour.
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import { theme } from './theme.js';
 import type { PaneBox } from './layout.js';

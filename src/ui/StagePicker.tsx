@@ -1,6 +1,6 @@
 // After `layerscope build`: every stage with its size and layer count, then the comparisons of
 // the final stage with the stages it copies from. Enter opens one; q or Esc quits.
-import React from 'react';
+import type React from 'react';
 import { Box, Text, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
 import { stageTitle } from '../core/stages.js';
@@ -48,7 +48,9 @@ export function StagePicker({ result, onChoose, initialIndex = 0, width = 100 }:
   return (
     <Box flexDirection="column">
       <Text {...theme.tones.title}>{clip(`Built ${result.stages.length} stages of ${result.dockerfile}`, width)}</Text>
-      <Text {...theme.tones.dim}>{clip('Enter: open a stage in the browser, or a comparison · ↑↓/jk move · q quit · * the stage the build is for', width)}</Text>
+      <Text {...theme.tones.dim}>
+        {clip('Enter: open a stage in the browser, or a comparison · ↑↓/jk move · q quit · * the stage the build is for', width)}
+      </Text>
       <Text> </Text>
       <SelectInput items={items} initialIndex={Math.min(initialIndex, items.length - 1)} onSelect={(item) => onChoose(item.value)} />
       {result.advice.length > 0 ? (

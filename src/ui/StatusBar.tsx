@@ -1,6 +1,6 @@
 // The bottom line: the filter prompt while it is open, else the last message, else key hints —
 // always pointing at the hidden-bytes list, the shortest way to what an image wastes.
-import React from 'react';
+import type React from 'react';
 import { bytes } from '../report/format.js';
 import type { UiModel } from './model.js';
 import type { UiState } from './state.js';
@@ -21,17 +21,27 @@ export function statusLine(model: UiModel, state: UiState, width: number): Line 
       { text: '█', tone: 'dim' },
       { text: '  Enter apply · Esc cancel · text or /regex/', tone: 'dim' },
     ];
-    if (state.message) line.push({ text: '  ' + state.message.text, tone: state.message.tone === 'error' ? 'error' : 'label' });
+    if (state.message) line.push({ text: `  ${state.message.text}`, tone: state.message.tone === 'error' ? 'error' : 'label' });
     return line;
   }
   const help: Line = [{ text: '? help  q quit', tone: 'dim' }];
-  if (state.message) return [{ text: state.message.text + '  ', tone: state.message.tone === 'error' ? 'error' : 'label' }, ...help];
+  if (state.message) return [{ text: `${state.message.text}  `, tone: state.message.tone === 'error' ? 'error' : 'label' }, ...help];
   const hidden = model.analysis.account.hiddenBytes;
   // Hints in priority order; as many as fit before "? help  q quit".
   const hints: Line[] =
     state.mainView === 'waste'
-      ? [[{ text: 'Enter', tone: 'accent' }, { text: ' show in tree  ' }], [{ text: 'w', tone: 'accent' }, { text: ' back to files  ' }]]
-      : [[{ text: 'w', tone: 'accent' }, { text: ' hidden bytes ' }, { text: `(${bytes(hidden)})`, tone: hidden > 0 ? 'hidden' : 'dim' }, { text: '  ' }]];
+      ? [
+          [{ text: 'Enter', tone: 'accent' }, { text: ' show in tree  ' }],
+          [{ text: 'w', tone: 'accent' }, { text: ' back to files  ' }],
+        ]
+      : [
+          [
+            { text: 'w', tone: 'accent' },
+            { text: ' hidden bytes ' },
+            { text: `(${bytes(hidden)})`, tone: hidden > 0 ? 'hidden' : 'dim' },
+            { text: '  ' },
+          ],
+        ];
   hints.push(
     [{ text: '/', tone: 'accent' }, { text: ' filter  ' }],
     [{ text: 'Tab', tone: 'accent' }, { text: ' pane  ' }],

@@ -1,7 +1,7 @@
 // One line of styled segments, drawn with the theme. Never wraps: callers fit it to the width.
 // Segments are escaped here once more (fitLine and cell already do): nothing drawn can carry a
 // control character from an image's names to the terminal.
-import React from 'react';
+import type React from 'react';
 import { Text } from 'ink';
 import { theme, type Style } from './theme.js';
 import type { Line } from './text.js';

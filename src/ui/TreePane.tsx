@@ -1,6 +1,6 @@
 // The merged filesystem after the selected layer, windowed: only the rows that fit are described
 // and drawn. Markers and colours say what the selected layer did to each path.
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import { bytes } from '../report/format.js';
 import type { TreeRow } from '../core/view.js';
@@ -28,22 +28,22 @@ export function treeLine(row: TreeRow, innerWidth: number, expanded: boolean, at
   const fold = row.isDir ? (expanded ? symbols.expanded : symbols.collapsed) : symbols.leaf;
   let name = row.name + (row.isDir ? '/' : '');
   if (row.entry.linkTarget !== undefined) {
-    name += ` ${symbols.link} ${row.entry.type === 'hardlink' ? '/' + row.entry.linkTarget : row.entry.linkTarget}`;
+    name += ` ${symbols.link} ${row.entry.type === 'hardlink' ? `/${row.entry.linkTarget}` : row.entry.linkTarget}`;
   }
   const nameWidth = Math.max(1, innerWidth - 3 - indent.length - 2 - SIZE - 1 - LAYER);
   const tone = statusTone(row.status);
   const nameTone = filtering && row.match && row.status === 'unchanged' ? 'match' : tone;
   return [
     { text: atCursor ? symbols.cursor : symbols.noCursor, tone: 'accent' },
-    { text: symbols.marker[row.status] + ' ', tone },
-    { text: indent + fold + ' ', tone: 'dim' },
+    { text: `${symbols.marker[row.status]} `, tone },
+    { text: `${indent + fold} `, tone: 'dim' },
     { text: cell(name, nameWidth), tone: nameTone },
-    { text: cell(bytes(row.size), SIZE, 'right') + ' ', tone: row.status === 'removed' ? 'removed' : 'plain' },
+    { text: `${cell(bytes(row.size), SIZE, 'right')} `, tone: row.status === 'removed' ? 'removed' : 'plain' },
     { text: cell(`L${row.addedIn}`, LAYER, 'right'), tone: 'dim' },
   ];
 }
 
-export function treeTitle(model: UiModel, state: UiState): string {
+export function treeTitle(_model: UiModel, state: UiState): string {
   const parts = [`Files after L${state.layer}`];
   parts.push(state.changesOnly ? 'changes only' : 'all');
   const hidden = (['added', 'modified', 'removed', 'unchanged'] as const).filter((k) => !state.show[k]);
@@ -74,9 +74,7 @@ export function TreePane({ model, state, focused, box }: TreePaneProps): React.J
   const info = rows.length > box.bodyRows ? `${state.treeScroll + 1}–${end} of ${rows.length}` : `${rows.length} rows`;
   return (
     <Pane title={treeTitle(model, state)} info={info} focused={focused} box={box}>
-      <Box flexDirection="column">
-        {lines.length > 0 ? lines : <Text {...theme.tones.dim}>{emptyText(state)}</Text>}
-      </Box>
+      <Box flexDirection="column">{lines.length > 0 ? lines : <Text {...theme.tones.dim}>{emptyText(state)}</Text>}</Box>
     </Pane>
   );
 }

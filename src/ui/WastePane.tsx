@@ -1,6 +1,6 @@
 // Hidden bytes: every path with stored copies unreachable in the final image, most bytes first,
 // with the layer that stores the largest copy and the layer that hid it. Enter jumps there.
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import { displayPath } from '../core/model.js';
 import { bytes, percent } from '../report/format.js';
@@ -26,12 +26,12 @@ const WHERE = 11;
 export function wasteLine(model: UiModel, index: number, innerWidth: number, atCursor: boolean): Line {
   const entry = model.analysis.account.entries[index]!;
   const target = model.wasteTarget(index)!;
-  const where = `L${target.layer}→${target.hiddenBy ? 'L' + target.hiddenBy.layer : 'same'}`;
+  const where = `L${target.layer}→${target.hiddenBy ? `L${target.hiddenBy.layer}` : 'same'}`;
   return [
-    { text: (atCursor ? theme.symbols.cursor : theme.symbols.noCursor) + ' ', tone: 'accent' },
-    { text: cell(bytes(entry.bytes), BYTES, 'right') + ' ', tone: 'hidden' },
-    { text: cell(`×${entry.count}`, COUNT, 'right') + ' ' },
-    { text: cell(where, WHERE) + ' ', tone: 'label' },
+    { text: `${atCursor ? theme.symbols.cursor : theme.symbols.noCursor} `, tone: 'accent' },
+    { text: `${cell(bytes(entry.bytes), BYTES, 'right')} `, tone: 'hidden' },
+    { text: `${cell(`×${entry.count}`, COUNT, 'right')} ` },
+    { text: `${cell(where, WHERE)} `, tone: 'label' },
     { text: cell(displayPath(entry.path), Math.max(1, innerWidth - 2 - BYTES - 1 - COUNT - 1 - WHERE - 1)) },
   ];
 }
@@ -45,7 +45,12 @@ export function wasteSummary(model: UiModel): Line[] {
       { text: ` hidden in ${account.entries.length} paths (${percent(share)} of ${bytes(account.storedBytes)} stored) · ` },
       { text: `efficiency ${percent(dive.efficiency, 2)}`, tone: 'label' },
     ],
-    [{ text: `${' '.repeat(2)}${cell('bytes', BYTES, 'right')} ${cell('copy', COUNT, 'right')} ${cell('in→hid by', WHERE)} path`, tone: 'dim' }],
+    [
+      {
+        text: `${' '.repeat(2)}${cell('bytes', BYTES, 'right')} ${cell('copy', COUNT, 'right')} ${cell('in→hid by', WHERE)} path`,
+        tone: 'dim',
+      },
+    ],
   ];
 }
 
@@ -56,15 +61,26 @@ export function WastePane({ model, cursor, scroll, focused, layout }: WastePaneP
   const end = Math.min(entries.length, scroll + rows);
   const lines: React.JSX.Element[] = [];
   for (let i = scroll; i < end; i++) {
-    lines.push(<StyledLine key={i} line={wasteLine(model, i, box.innerWidth, i === cursor)} style={i === cursor && focused ? { inverse: true } : {}} />);
+    lines.push(
+      <StyledLine
+        key={i}
+        line={wasteLine(model, i, box.innerWidth, i === cursor)}
+        style={i === cursor && focused ? { inverse: true } : {}}
+      />,
+    );
   }
   return (
-    <Pane title="Hidden bytes (largest first)" info={entries.length > rows ? `${scroll + 1}–${end} of ${entries.length}` : 'Enter: show in tree'} focused={focused} box={box}>
+    <Pane
+      title="Hidden bytes (largest first)"
+      info={entries.length > rows ? `${scroll + 1}–${end} of ${entries.length}` : 'Enter: show in tree'}
+      focused={focused}
+      box={box}
+    >
       {wasteSummary(model).map((line, i) => (
         <StyledLine key={`h${i}`} line={line} />
       ))}
       <Box flexDirection="column">
-        {lines.length > 0 ? lines : <Text {...theme.tones.dim}>  No hidden bytes: every stored file is reachable in the final image.</Text>}
+        {lines.length > 0 ? lines : <Text {...theme.tones.dim}> No hidden bytes: every stored file is reachable in the final image.</Text>}
       </Box>
     </Pane>
   );

@@ -41,9 +41,16 @@ export function compareContent(c: Comparison, advice: AdviceItem[]): CompareCont
     detail: `${g.path}: ${plural(g.files, 'file')}, ${bytes(g.bytes)} only in ${a} (${g.category}) — left behind by the multi-stage split`,
   }));
   if (c.onlyInA.files > c.onlyInA.groups.reduce((n, g) => n + g.files, 0)) {
-    onlyA.push({ line: [{ text: '  … smaller directories: see --json', tone: 'dim' }], detail: 'More directories: layerscope compare … --json lists them all' });
+    onlyA.push({
+      line: [{ text: '  … smaller directories: see --json', tone: 'dim' }],
+      detail: 'More directories: layerscope compare … --json lists them all',
+    });
   }
-  const toB: CompareRow[] = [heading(`copied ${a} → ${b}: ${plural(c.copiedSummary.files, 'file')}, ${bytes(c.copiedSummary.bytes)}, ${c.copiedSummary.identical} identical`)];
+  const toB: CompareRow[] = [
+    heading(
+      `copied ${a} → ${b}: ${plural(c.copiedSummary.files, 'file')}, ${bytes(c.copiedSummary.bytes)}, ${c.copiedSummary.identical} identical`,
+    ),
+  ];
   for (const f of c.copied) {
     toB.push({
       line: [
@@ -57,18 +64,32 @@ export function compareContent(c: Comparison, advice: AdviceItem[]): CompareCont
         (f.instruction ? ` — line ${f.line}: ${f.instruction}` : ' — matched by size, mode and mtime'),
     });
   }
-  if (c.copied.length === 0) toB.push({ line: [{ text: '  nothing crossed', tone: 'dim' }], detail: 'No file of A is found in B (by COPY --from, or by size+mode+mtime)' });
+  if (c.copied.length === 0)
+    toB.push({
+      line: [{ text: '  nothing crossed', tone: 'dim' }],
+      detail: 'No file of A is found in B (by COPY --from, or by size+mode+mtime)',
+    });
   toB.push(heading(`only in ${b}: ${plural(c.onlyInB.files, 'file')}, ${bytes(c.onlyInB.bytes)}`));
   for (const g of c.onlyInB.groups) {
     toB.push({
-      line: [{ text: bytes(g.bytes).padStart(9) }, { text: `  ${plural(g.files, 'file').padStart(11)}  ` }, { text: g.category.padEnd(13), tone: 'dim' }, { text: ` ${g.path}` }],
+      line: [
+        { text: bytes(g.bytes).padStart(9) },
+        { text: `  ${plural(g.files, 'file').padStart(11)}  ` },
+        { text: g.category.padEnd(13), tone: 'dim' },
+        { text: ` ${g.path}` },
+      ],
       detail: `${g.path}: ${plural(g.files, 'file')}, ${bytes(g.bytes)} only in ${b} (${g.category})`,
     });
   }
-  const adviceRows: CompareRow[] = advice.length === 0 ? [{ line: [{ text: '  nothing to flag', tone: 'dim' }], detail: `No leftovers found in ${b}` }] : [];
+  const adviceRows: CompareRow[] =
+    advice.length === 0 ? [{ line: [{ text: '  nothing to flag', tone: 'dim' }], detail: `No leftovers found in ${b}` }] : [];
   for (const item of advice) {
     adviceRows.push({
-      line: [{ text: bytes(item.bytes).padStart(9), tone: 'hidden' }, { text: `  ${item.title}: ` }, { text: item.paths.join(', '), tone: 'label' }],
+      line: [
+        { text: bytes(item.bytes).padStart(9), tone: 'hidden' },
+        { text: `  ${item.title}: ` },
+        { text: item.paths.join(', '), tone: 'label' },
+      ],
       detail:
         `${item.title} (${plural(item.files, 'file')}, ${bytes(item.bytes)}) — by layer ${item.layer}: ${shortCommand(item.command)}` +
         (item.laterLayer !== undefined ? `; then layer ${item.laterLayer}: ${shortCommand(item.laterCommand ?? '')}` : '') +
@@ -138,7 +159,14 @@ export interface CompareState {
 export type CompareAction = { type: Command } | { type: 'resize'; columns: number; rows: number };
 
 export function initialCompareState(size: TerminalSize): CompareState {
-  return { size, focus: 'onlyA', cursor: { onlyA: 0, toB: 0, advice: 0 }, scroll: { onlyA: 0, toB: 0, advice: 0 }, help: false, quit: false };
+  return {
+    size,
+    focus: 'onlyA',
+    cursor: { onlyA: 0, toB: 0, advice: 0 },
+    scroll: { onlyA: 0, toB: 0, advice: 0 },
+    help: false,
+    quit: false,
+  };
 }
 
 export function compareReducer(content: CompareContent): (state: CompareState, action: CompareAction) => CompareState {
@@ -147,7 +175,8 @@ export function compareReducer(content: CompareContent): (state: CompareState, a
     const pane = state.focus;
     const total = content.panes[pane].rows.length;
     const page = layoutOfContent(content, state.size).panes[pane].bodyRows;
-    const move = (to: number): CompareState => settleCompare(content, { ...state, cursor: { ...state.cursor, [pane]: Math.max(0, Math.min(total - 1, to)) } });
+    const move = (to: number): CompareState =>
+      settleCompare(content, { ...state, cursor: { ...state.cursor, [pane]: Math.max(0, Math.min(total - 1, to)) } });
     const at = state.cursor[pane];
     switch (action.type) {
       case 'down':

@@ -49,10 +49,21 @@ function layerLines(model: UiModel, layer: number, width: number): Line[] {
   lines.push(...field('command', info.command || '(none)', width));
   lines.push(...field('diffID', summary.diffId, width));
   if (info.blobDigest) lines.push(...field('blob', info.blobDigest, width));
-  lines.push(...field('size', `${bytes(summary.sizeBytes)} in files (${bytes(summary.blobBytes)} stored, ${summary.compression === 'none' ? 'uncompressed' : summary.compression})`, width));
+  lines.push(
+    ...field(
+      'size',
+      `${bytes(summary.sizeBytes)} in files (${bytes(summary.blobBytes)} stored, ${summary.compression === 'none' ? 'uncompressed' : summary.compression})`,
+      width,
+    ),
+  );
   const hidden = account.hiddenByLayer[layer] ?? 0;
   lines.push(
-    ...field('hidden', hidden > 0 ? `${bytes(hidden)} of it unreachable in the final image` : 'nothing', width, hidden > 0 ? 'hidden' : undefined),
+    ...field(
+      'hidden',
+      hidden > 0 ? `${bytes(hidden)} of it unreachable in the final image` : 'nothing',
+      width,
+      hidden > 0 ? 'hidden' : undefined,
+    ),
   );
   if (info.created) lines.push(...field('created', info.created, width));
   lines.push([]);
@@ -117,7 +128,15 @@ function pathLines(model: UiModel, id: number, layer: number, width: number): Li
     lines.push(...field('stored in', `L${status.state.layer}`, width));
   }
   const waste = model.wasteFor(path);
-  if (waste) lines.push(...field('hidden', `${bytes(waste.bytes)} in ${plural(waste.count, 'copy', 'copies')} (L${waste.layers.join(', L')})`, width, 'hidden'));
+  if (waste)
+    lines.push(
+      ...field(
+        'hidden',
+        `${bytes(waste.bytes)} in ${plural(waste.count, 'copy', 'copies')} (L${waste.layers.join(', L')})`,
+        width,
+        'hidden',
+      ),
+    );
   lines.push([]);
   lines.push([{ text: 'History', tone: 'title' }]);
   for (const item of pathHistory(tree, id, waste)) {
@@ -134,7 +153,7 @@ function pathLines(model: UiModel, id: number, layer: number, width: number): Li
     ];
     if (item.hidden) head.push({ text: ' hidden', tone: 'hidden' });
     lines.push(head);
-    if (cmd) lines.push([{ text: '    ' + clip(cmd, width - 4), tone: 'dim' }]);
+    if (cmd) lines.push([{ text: `    ${clip(cmd, width - 4)}`, tone: 'dim' }]);
   }
   return lines;
 }
@@ -152,7 +171,13 @@ function wasteLines(model: UiModel, index: number, width: number): Line[] {
   const share = percent(account.storedBytes > 0 ? entry.bytes / account.storedBytes : 0);
   lines.push(...text(displayPath(entry.path), width, 'title', 2));
   lines.push(...field('hidden', `${bytes(entry.bytes)} in ${plural(entry.count, 'copy', 'copies')} (${share} of stored)`, width, 'hidden'));
-  lines.push(...field('stored in', entry.count > 1 ? `L${entry.layers.join(', L')}; largest ${bytes(target.bytes)} in L${target.layer}` : `L${target.layer}`, width));
+  lines.push(
+    ...field(
+      'stored in',
+      entry.count > 1 ? `L${entry.layers.join(', L')}; largest ${bytes(target.bytes)} in L${target.layer}` : `L${target.layer}`,
+      width,
+    ),
+  );
   lines.push(...command(target.layer));
   if (target.hiddenBy) {
     const how = target.hiddenBy.change === 'removed' ? `removed (${target.hiddenBy.cause ?? 'replaced'})` : 'overwritten by a new copy';
@@ -167,8 +192,14 @@ function wasteLines(model: UiModel, index: number, width: number): Line[] {
     lines.push([]);
     lines.push([{ text: 'History', tone: 'title' }]);
     for (const item of pathHistory(tree, target.id, entry)) {
-      const what = item.change === 'removed' ? `removed (${item.cause ?? 'replaced'})` : `${item.change} ${item.type === 'file' ? bytes(item.storedBytes) : item.type}`;
-      const line: Line = [{ text: ` L${item.layer} `, tone: 'label' }, { text: what, tone: item.change }];
+      const what =
+        item.change === 'removed'
+          ? `removed (${item.cause ?? 'replaced'})`
+          : `${item.change} ${item.type === 'file' ? bytes(item.storedBytes) : item.type}`;
+      const line: Line = [
+        { text: ` L${item.layer} `, tone: 'label' },
+        { text: what, tone: item.change },
+      ];
       if (item.hidden) line.push({ text: ' hidden', tone: 'hidden' });
       lines.push(line);
     }

@@ -17,7 +17,7 @@ export function helpLines(columns: number): Line[] {
     lines.push([{ text: section.title, tone: 'title' }]);
     for (const row of KEYMAP.filter((r) => r.context === section.context)) {
       lines.push([
-        { text: '  ' + cell(row.key.map(keyLabel).join(' '), keyWidth), tone: 'accent' },
+        { text: `  ${cell(row.key.map(keyLabel).join(' '), keyWidth)}`, tone: 'accent' },
         { text: cell(row.help, Math.max(1, width - keyWidth - 2)) },
       ]);
     }

@@ -3,7 +3,6 @@
 // uses, on the analysis already made), a comparison in the compare view; q goes back to the
 // picker, q there quits. The terminal is restored whatever happens (as src/ui/run.ts does for
 // the browser): alternate screen left, raw mode off, cursor shown.
-import { writeSync } from 'node:fs';
 import React from 'react';
 import type { AdviceItem } from '../core/advice.js';
 import type { Comparison } from '../core/compare.js';
@@ -11,9 +10,8 @@ import { oneLine } from '../core/errors.js';
 import { plainBuildProgress, type BuildProgressView } from '../cli/buildProgress.js';
 import type { BuildResult } from '../report/stages.js';
 import type { StageChoice } from './StagePicker.js';
-import { importInk, openInput, startSession } from './terminal.js';
+import { openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 
-const CLEAR = '\u001B[2J\u001B[H';
 const EXIT_OK = 0;
 const EXIT_BAD_INPUT = 2;
 
@@ -21,13 +19,14 @@ type Ink = typeof import('ink');
 
 /** Live build progress on stdout (a terminal); falls back to plain stderr lines. */
 export async function buildProgressView(title = 'Building'): Promise<BuildProgressView> {
-  const ink = await importInk();
+  const ink = await import('ink');
   const { BuildView, createBuildStore } = await import('./BuildView.js');
   const store = createBuildStore(title);
   const plain = plainBuildProgress();
   const instance = ink.render(React.createElement(BuildView, { store, width: process.stdout.columns ?? 100 }), {
     stdout: process.stdout,
     stderr: process.stderr,
+    interactive: true,
     patchConsole: false,
     exitOnCtrlC: false,
     maxFps: 15,
@@ -50,26 +49,35 @@ export async function buildProgressView(title = 'Building'): Promise<BuildProgre
 }
 
 /** Runs `screens` one after the other in the alternate screen, restoring the terminal at the end. */
-async function inTerminal(body: (show: <T>(make: (done: (value: T) => void) => React.ReactElement) => Promise<T | undefined>) => Promise<void>): Promise<number> {
+async function inTerminal(
+  body: (show: <T>(make: (done: (value: T) => void) => React.ReactElement) => Promise<T | undefined>) => Promise<void>,
+): Promise<number> {
   const stdin = openInput();
   if (!stdin) {
     process.stderr.write('layerscope: the stage picker needs a terminal to read keys from; use --text or --json\n');
     return EXIT_BAD_INPUT;
   }
-  const ink = await importInk();
+  const ink = await import('ink');
   const stdout = process.stdout;
   const session = startSession(stdin);
   let failure: string | undefined;
   try {
-    await body(async <T,>(make: (done: (value: T) => void) => React.ReactElement) => {
-      writeSync(stdout.fd, CLEAR);
+    await body(async <T>(make: (done: (value: T) => void) => React.ReactElement) => {
       let result: T | undefined;
       let instance: ReturnType<Ink['render']> | undefined;
       const done = (value: T) => {
         result = value;
         instance?.unmount();
       };
-      instance = ink.render(make(done), { stdin, stdout, stderr: process.stderr, exitOnCtrlC: true, patchConsole: true, maxFps: 30 });
+      instance = ink.render(make(done), {
+        ...SCREEN_OPTIONS,
+        stdin,
+        stdout,
+        stderr: process.stderr,
+        exitOnCtrlC: true,
+        patchConsole: true,
+        maxFps: 30,
+      });
       await instance.waitUntilExit();
       // Let the finished app's effect cleanups (raw mode off, input listener removed) run before
       // the next screen turns raw mode on again.

@@ -143,7 +143,8 @@ function settle(model: UiModel, s: UiState): UiState {
 }
 
 export function createReducer(model: UiModel): (state: UiState, action: Action) => UiState {
-  return (state, action) => settle(model, action.type === 'key' ? keyPress(model, state, action.name, action.text) : reduce(model, state, action));
+  return (state, action) =>
+    settle(model, action.type === 'key' ? keyPress(model, state, action.name, action.text) : reduce(model, state, action));
 }
 
 /** Looks the key up in the key map for the current context. Several keys read at once ("jj",
@@ -209,12 +210,17 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
     case 'prevMatch':
       return nextMatch(model, s, -1);
     case 'toggleChangesOnly':
-      return note({ ...s, changesOnly: !s.changesOnly }, s.changesOnly ? 'whole filesystem after the layer' : 'only what this layer changed');
+      return note(
+        { ...s, changesOnly: !s.changesOnly },
+        s.changesOnly ? 'whole filesystem after the layer' : 'only what this layer changed',
+      );
     case 'toggleAdded':
     case 'toggleModified':
     case 'toggleRemoved':
     case 'toggleUnchanged': {
-      const which = ({ toggleAdded: 'added', toggleModified: 'modified', toggleRemoved: 'removed', toggleUnchanged: 'unchanged' } as const)[action.type];
+      const which = ({ toggleAdded: 'added', toggleModified: 'modified', toggleRemoved: 'removed', toggleUnchanged: 'unchanged' } as const)[
+        action.type
+      ];
       const show = { ...s.show, [which]: !s.show[which] };
       return note({ ...s, show }, `${show[which] ? 'showing' : 'hiding'} ${which} paths`);
     }
@@ -302,7 +308,8 @@ function expand(model: UiModel, s: UiState): UiState {
   if (!isDirAt(model, s, id)) return s;
   if (!s.expanded.has(id)) return withExpanded({ ...s, cursorId: id }, [id]);
   // Already open: step into it.
-  if (at + 1 < rows.length && rows.depths[at + 1]! > rows.depths[at]!) return { ...s, cursorId: rows.ids[at + 1], cursorIndex: at + 1, detailsScroll: 0 };
+  if (at + 1 < rows.length && rows.depths[at + 1]! > rows.depths[at]!)
+    return { ...s, cursorId: rows.ids[at + 1], cursorIndex: at + 1, detailsScroll: 0 };
   return s;
 }
 
@@ -331,7 +338,10 @@ function activate(model: UiModel, s: UiState): UiState {
 
 /** Puts the tree cursor on `id`, expanding its ancestors. */
 function reveal(model: UiModel, s: UiState, id: number): UiState {
-  return withExpanded({ ...s, cursorId: id, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }, ancestorIds(model.analysis.tree, id));
+  return withExpanded(
+    { ...s, cursorId: id, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 },
+    ancestorIds(model.analysis.tree, id),
+  );
 }
 
 function jumpToWaste(model: UiModel, s: UiState): UiState {
@@ -374,7 +384,12 @@ function promptAction(model: UiModel, s: UiState, action: Action): UiState {
       const applied: UiState = { ...s, prompt: undefined, filterText: parsed.filter ? draft.trim() : '', matchIndex: 0 };
       if (!parsed.filter) return note(applied, 'filter cleared');
       const matches = model.view.matchesInOrder(viewOptions(model, applied));
-      if (matches.length === 0) return note({ ...applied, mainView: 'tree', focus: 'main', subject: 'file' }, `no path matches ${draft.trim()} at L${s.layer}`, 'error');
+      if (matches.length === 0)
+        return note(
+          { ...applied, mainView: 'tree', focus: 'main', subject: 'file' },
+          `no path matches ${draft.trim()} at L${s.layer}`,
+          'error',
+        );
       return note(reveal(model, applied, matches[0]!), `match 1 of ${matches.length} (n: next, N: previous)`);
     }
     default:

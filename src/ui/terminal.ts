@@ -1,30 +1,22 @@
-// Owning the terminal for an Ink screen: keys from a TTY, the alternate screen, and a restore
-// (raw mode off, cursor shown, main screen back) that runs whatever ends the program — q, a
-// signal, an uncaught error or a plain exit. Shared by the browser and the build/compare screens.
+// Owning the terminal for an Ink screen: keys from a TTY, and a last-resort restore (raw mode
+// off, cursor shown, main screen back) that runs whatever ends the program — a signal, an
+// uncaught error or a plain exit. Ink itself enters and leaves the alternate screen
+// (`alternateScreen`) on a normal unmount; this covers the exits Ink does not see through.
+// Shared by the browser and the build/compare screens.
 import { openSync, writeSync } from 'node:fs';
 import tty from 'node:tty';
 import { oneLine } from '../core/errors.js';
 
-export const ENTER_ALT_SCREEN = '\u001B[?1049h\u001B[H';
 export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 export const SHOW_CURSOR = '\u001B[?25h';
 const EXIT_BAD_INPUT = 2;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** Ink decides once, when it is first imported, whether it runs "in CI" (CI or
- *  CONTINUOUS_INTEGRATION set) and then draws only the last frame at exit. We only get here with
- *  a terminal on stdout, so a person is watching: load Ink with those variables masked. */
-export async function importInk(): Promise<typeof import('ink')> {
-  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
-  delete process.env.CI;
-  delete process.env.CONTINUOUS_INTEGRATION;
-  try {
-    return await import('ink');
-  } finally {
-    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
-  }
-}
+/** Options every full-screen Ink render takes: Ink would treat a run with CI set as
+ *  non-interactive (last frame only), but we only get here with a terminal on stdout, so a person
+ *  is watching. */
+export const SCREEN_OPTIONS = { interactive: true, alternateScreen: true } as const;
 
 /** Keys come from stdin when it is a terminal, else from the controlling terminal. */
 export function openInput(): NodeJS.ReadStream | undefined {
@@ -50,8 +42,8 @@ export interface SessionOptions {
   catchFatal?: boolean;
 }
 
-/** Enters the alternate screen with last-resort handlers in place first. The handlers come
- *  first in line (the CLI's own ones, which just exit, come after). */
+/** Puts the last-resort handlers in place before Ink takes the screen. They come first in line
+ *  (the CLI's own ones, which just exit, come after). */
 export function startSession(stdin: NodeJS.ReadStream, options: SessionOptions = {}): TerminalSession {
   const stdout = process.stdout;
   let restored = false;
@@ -87,7 +79,6 @@ export function startSession(stdin: NodeJS.ReadStream, options: SessionOptions =
     process.prependListener('unhandledRejection', onFatal);
   }
   process.on('exit', restore);
-  writeSync(stdout.fd, ENTER_ALT_SCREEN);
   return {
     restore,
     end() {

@@ -67,6 +67,6 @@ export function wrap(text: string, width: number, indent = 0): string[] {
   return out.length > 0 ? out : [''];
 }
 
-export function plural(n: number, one: string, many = one + 's'): string {
+export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }

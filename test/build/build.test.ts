@@ -59,10 +59,17 @@ test('the stages built are the Dockerfile stages, tagged layerscope-build/<dir>:
       label: stageLabel(s),
       tag: `${REPO}:${stageLabel(s)}`,
       base: s.base,
-      copiesFrom: [...new Set(graph.edges.filter((e) => e.stage === s.index && e.from.kind === 'stage').map((e) => (e.from as { index: number }).index))].sort(),
+      copiesFrom: [
+        ...new Set(
+          graph.edges.filter((e) => e.stage === s.index && e.from.kind === 'stage').map((e) => (e.from as { index: number }).index),
+        ),
+      ].sort(),
     })),
   );
-  assert.deepEqual(json.stages.map((s) => s.label), ['builder', '1', 'final']);
+  assert.deepEqual(
+    json.stages.map((s) => s.label),
+    ['builder', '1', 'final'],
+  );
   assert.equal(json.finalStage, 2);
   assert.deepEqual(json.edges, graph.edges);
   for (const s of json.stages) assert.match(s.imageId, /^sha256:[0-9a-f]{64}$/);
@@ -80,7 +87,13 @@ test("each built stage's merged view equals docker export of it", async (t) => {
           .trim()
           .split('\n')
           .map((l) => JSON.parse(l) as { path: string; type: string; size: number })
-          .map((row): FileListEntry => ({ path: row.path, type: row.type === 'hardlink' ? 'file' : (row.type as FileListEntry['type']), size: row.size })),
+          .map(
+            (row): FileListEntry => ({
+              path: row.path,
+              type: row.type === 'hardlink' ? 'file' : (row.type as FileListEntry['type']),
+              size: row.size,
+            }),
+          ),
         init,
       ),
     );
@@ -139,12 +152,24 @@ test('sizes: docker history SIZE of each layer = its sizeBytes + the bytes of it
   for (const s of built().stages) {
     const analysis = analyses.get(s.label)!;
     const history = await historySizes(s.tag, analysis);
-    const expected = analysis.image.summaries.map((sum, i) => sum.sizeBytes + (driver.trim() === 'overlay2' ? symlinkBytes(analysis, i) : 0));
+    const expected = analysis.image.summaries.map(
+      (sum, i) => sum.sizeBytes + (driver.trim() === 'overlay2' ? symlinkBytes(analysis, i) : 0),
+    );
     assert.deepEqual(history, expected, `stage ${s.label}`);
-    assert.deepEqual(s.report.layers.map((l) => l.sizeBytes), analysis.image.summaries.map((sum) => sum.sizeBytes));
-    assert.equal(s.report.image.storedBytes, analysis.image.summaries.reduce((n, sum) => n + sum.sizeBytes, 0));
+    assert.deepEqual(
+      s.report.layers.map((l) => l.sizeBytes),
+      analysis.image.summaries.map((sum) => sum.sizeBytes),
+    );
+    assert.equal(
+      s.report.image.storedBytes,
+      analysis.image.summaries.reduce((n, sum) => n + sum.sizeBytes, 0),
+    );
     const { stdout } = await run('docker', ['image', 'inspect', '--format', '{{.Size}}', s.tag]);
-    assert.equal(Number(stdout.trim()), history.reduce((a, b) => a + b, 0), `stage ${s.label}: inspect .Size`);
+    assert.equal(
+      Number(stdout.trim()),
+      history.reduce((a, b) => a + b, 0),
+      `stage ${s.label}: inspect .Size`,
+    );
   }
 });
 
@@ -154,10 +179,13 @@ test('comparisons: the final stage against each stage it copies from, numbers fr
   const stored = (label: string) => json.stages.find((s) => s.label === label)!.report.image.storedBytes;
   const base = await loadAnalysis('docker://layerscope-test/busybox:latest', { cache: false });
   const baseBytes = base.account.storedBytes;
-  assert.deepEqual(json.comparisons.map((c) => [c.a.label, c.b.label]), [
-    ['builder', 'final'],
-    ['stage 1', 'final'],
-  ]);
+  assert.deepEqual(
+    json.comparisons.map((c) => [c.a.label, c.b.label]),
+    [
+      ['builder', 'final'],
+      ['stage 1', 'final'],
+    ],
+  );
   for (const c of json.comparisons) {
     const a = c.a.stage === 0 ? 'builder' : '1';
     assert.equal(c.a.storedBytes, stored(a));
@@ -174,11 +202,17 @@ test('comparisons: the final stage against each stage it copies from, numbers fr
   const dockerfileSize = readFileSync(join(BASIC, 'Dockerfile')).length;
   assert.equal(fromBuilder.unique.a.bytes, 42 + dockerfileSize + 4 + 21 + 8 + 5000 + 3000 + 7000);
   assert.equal(fromBuilder.unique.b.bytes, 8000 + 8 + 1234 + 4096);
-  assert.deepEqual(fromBuilder.onlyInA.groups.map((g) => [g.path, g.category, g.files, g.bytes]), [
-    ['/root/.cache', 'cache', 1, 7000],
-    ['/build/ctx', 'other', 4, 42 + dockerfileSize + 4 + 21],
-  ]);
-  assert.deepEqual(fromGen.onlyInA.groups.map((g) => [g.path, g.files, g.bytes]), [['/opt/gen', 1, 99]]);
+  assert.deepEqual(
+    fromBuilder.onlyInA.groups.map((g) => [g.path, g.category, g.files, g.bytes]),
+    [
+      ['/root/.cache', 'cache', 1, 7000],
+      ['/build/ctx', 'other', 4, 42 + dockerfileSize + 4 + 21],
+    ],
+  );
+  assert.deepEqual(
+    fromGen.onlyInA.groups.map((g) => [g.path, g.files, g.bytes]),
+    [['/opt/gen', 1, 99]],
+  );
 });
 
 test('copied files are traced to their source stage, path to path, with the COPY --from line', async (t) => {
@@ -204,8 +238,24 @@ test('copied files are traced to their source stage, path to path, with the COPY
 test('advice for the final stage: the file deleted one layer too late', (t) => {
   if (!need(t, 'docker', dockerAvailable())) return;
   assert.deepEqual(
-    built().advice.map((a) => ({ kind: a.kind, bytes: a.bytes, paths: a.paths, layer: a.layer, laterLayer: a.laterLayer, command: a.command })),
-    [{ kind: 'deleted-later', bytes: 4096, paths: ['/tmp/scratch.bin'], layer: 6, laterLayer: 7, command: 'RUN /bin/sh -c mkdir -p /tmp && yes tmp | head -c 4096 > /tmp/scratch.bin' }],
+    built().advice.map((a) => ({
+      kind: a.kind,
+      bytes: a.bytes,
+      paths: a.paths,
+      layer: a.layer,
+      laterLayer: a.laterLayer,
+      command: a.command,
+    })),
+    [
+      {
+        kind: 'deleted-later',
+        bytes: 4096,
+        paths: ['/tmp/scratch.bin'],
+        layer: 6,
+        laterLayer: 7,
+        command: 'RUN /bin/sh -c mkdir -p /tmp && yes tmp | head -c 4096 > /tmp/scratch.bin',
+      },
+    ],
   );
 });
 
@@ -216,12 +266,15 @@ test('a failing RUN: the step and its last output lines, then one error line; ex
   assert.equal(r.stdout, '');
   const lines = r.stderr.trimEnd().split('\n');
   const step = 'Step 5/5 : RUN echo "compiling widget" && echo "error: widget.c:42: something broke" >&2 && exit 3';
-  const failedAt = lines.findIndex((l) => l === `layerscope: build failed at ${step}; its last output:`);
+  const failedAt = lines.indexOf(`layerscope: build failed at ${step}; its last output:`);
   assert.ok(failedAt >= 0, r.stderr);
   const shown = lines.slice(failedAt + 1, -1);
   assert.ok(shown.includes('  | compiling widget'), r.stderr);
   assert.ok(shown.includes('  | error: widget.c:42: something broke'), r.stderr);
-  assert.ok(shown.every((l) => l.startsWith('  | ') && !l.includes('\u001b')), r.stderr);
+  assert.ok(
+    shown.every((l) => l.startsWith('  | ') && !l.includes('\u001b')),
+    r.stderr,
+  );
   assert.equal(
     lines.at(-1),
     `layerscope: build of stage broken failed at step 5/5 (RUN echo "compiling widget" && echo "error: widget.c:42: something broke" >&2 && exit 3): ` +
@@ -232,7 +285,10 @@ test('a failing RUN: the step and its last output lines, then one error line; ex
 test('bad input: no Dockerfile, unknown --target, a context that is not a directory (one line, exit 2)', async () => {
   const cases: Array<[string[], string]> = [
     [['build', join(fixtures)], `layerscope: no Dockerfile at ${join(fixtures, 'Dockerfile')}; name one with -f\n`],
-    [['build', BASIC, '--target', 'nope'], `layerscope: --target nope: no such stage in ${join(BASIC, 'Dockerfile')} (stages: builder, 1, final)\n`],
+    [
+      ['build', BASIC, '--target', 'nope'],
+      `layerscope: --target nope: no such stage in ${join(BASIC, 'Dockerfile')} (stages: builder, 1, final)\n`,
+    ],
     [['build', join(BASIC, 'app.txt')], `layerscope: build context ${join(BASIC, 'app.txt')} is not a directory\n`],
     [['build', BASIC, '--build-arg', '=x'], 'layerscope: --build-arg =x: expected NAME=VALUE\n'],
   ];
@@ -247,7 +303,10 @@ test('--target builds that stage and what it needs; an unnamed stage by index', 
   const r = await runLayerscope(['build', BASIC, '--target', '1', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(r.stdout) as BuildJson;
-  assert.deepEqual(json.stages.map((s) => s.tag), [`${REPO}:1`]);
+  assert.deepEqual(
+    json.stages.map((s) => s.tag),
+    [`${REPO}:1`],
+  );
   assert.equal(json.finalStage, 1);
   assert.deepEqual(json.comparisons, []);
   const { stdout } = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', `${REPO}:1`]);
@@ -259,10 +318,13 @@ test('layerscope build examples/multistage: the stages and builder vs final, as 
   const r = await runLayerscope(['build', 'examples/multistage', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(r.stdout) as BuildJson;
-  assert.deepEqual(json.stages.map((s) => [s.label, s.tag]), [
-    ['builder', 'layerscope-build/multistage:builder'],
-    ['final', 'layerscope-build/multistage:final'],
-  ]);
+  assert.deepEqual(
+    json.stages.map((s) => [s.label, s.tag]),
+    [
+      ['builder', 'layerscope-build/multistage:builder'],
+      ['final', 'layerscope-build/multistage:final'],
+    ],
+  );
   // The bundled archives were built from this Dockerfile: same sizes, layer by layer.
   const archived = {
     builder: await loadAnalysis(join(repoRoot, 'examples', 'multistage-builder.tar'), { cache: false }),
@@ -270,24 +332,37 @@ test('layerscope build examples/multistage: the stages and builder vs final, as 
   };
   for (const s of json.stages) {
     const a = archived[s.label as 'builder' | 'final'];
-    assert.deepEqual(s.report.layers.map((l) => [l.sizeBytes, l.entries]), a.image.summaries.map((sum) => [sum.sizeBytes, sum.changes.length]), s.label);
+    assert.deepEqual(
+      s.report.layers.map((l) => [l.sizeBytes, l.entries]),
+      a.image.summaries.map((sum) => [sum.sizeBytes, sum.changes.length]),
+      s.label,
+    );
     assert.equal(s.report.image.storedBytes, a.account.storedBytes);
   }
   const [c] = json.comparisons;
   assert.ok(c && json.comparisons.length === 1);
   assert.deepEqual([c.a.label, c.b.label], ['builder', 'final']);
   assert.equal(c.reduction.bytes, archived.builder.account.storedBytes - archived.final.account.storedBytes);
-  assert.deepEqual(c.copied.map((f) => [f.source, f.destination, f.bytes, f.how]), [['/src/out/app', '/usr/local/bin/app', 40821, 'copy-from']]);
-  assert.deepEqual(c.onlyInA.groups.map((g) => [g.path, g.category]), [
-    ['/opt/toolchain', 'toolchain'],
-    ['/root/.cache', 'cache'],
-    ['/src/obj', 'sources'],
-    ['/src', 'sources'],
-  ]);
-  assert.deepEqual(json.advice.map((a) => [a.kind, a.paths[0], a.bytes]), [
-    ['deleted-later', '/tmp/assets.tar', 81920],
-    ['overwritten-later', '/etc/app/app.conf', 20],
-  ]);
+  assert.deepEqual(
+    c.copied.map((f) => [f.source, f.destination, f.bytes, f.how]),
+    [['/src/out/app', '/usr/local/bin/app', 40821, 'copy-from']],
+  );
+  assert.deepEqual(
+    c.onlyInA.groups.map((g) => [g.path, g.category]),
+    [
+      ['/opt/toolchain', 'toolchain'],
+      ['/root/.cache', 'cache'],
+      ['/src/obj', 'sources'],
+      ['/src', 'sources'],
+    ],
+  );
+  assert.deepEqual(
+    json.advice.map((a) => [a.kind, a.paths[0], a.bytes]),
+    [
+      ['deleted-later', '/tmp/assets.tar', 81920],
+      ['overwritten-later', '/etc/app/app.conf', 20],
+    ],
+  );
   // The text summary (stdout not a terminal) leads with the headline.
   const text = await runLayerscope(['build', 'examples/multistage']);
   assert.equal(text.code, 0, text.stderr);

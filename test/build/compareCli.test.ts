@@ -20,7 +20,10 @@ test('compare --json with the Dockerfile: stages named, the copy traced to its C
     c.copied.map((f) => [f.source, f.destination, f.bytes, f.status, f.layer, f.how, f.line]),
     [['/src/out/app', '/usr/local/bin/app', 40821, 'identical', 3, 'copy-from', 28]],
   );
-  assert.deepEqual(c.advice.map((a) => a.kind), ['deleted-later', 'overwritten-later']);
+  assert.deepEqual(
+    c.advice.map((a) => a.kind),
+    ['deleted-later', 'overwritten-later'],
+  );
 });
 
 test('compare without a Dockerfile: labels are the refs, the copy is matched by metadata; text by default', async () => {
@@ -28,19 +31,31 @@ test('compare without a Dockerfile: labels are the refs, the copy is matched by 
   assert.equal(r.code, 0, r.stderr);
   const c = JSON.parse(r.stdout) as Comparison;
   assert.deepEqual([c.a.label, c.b.label], [A, B]);
-  assert.deepEqual(c.copied.map((f) => [f.source, f.destination, f.how]), [['/src/out/app', '/usr/local/bin/app', 'matched']]);
+  assert.deepEqual(
+    c.copied.map((f) => [f.source, f.destination, f.how]),
+    [['/src/out/app', '/usr/local/bin/app', 'matched']],
+  );
   const text = await runLayerscope(['compare', A, B, '-f', 'examples/multistage/Dockerfile']);
   assert.equal(text.code, 0, text.stderr);
   const lines = text.stdout.split('\n');
   assert.match(lines[0]!, /^builder 2\.26 MB → final 2\.19 MB, −3\.5%$/);
-  assert.ok(lines.some((l) => /^ {4}\s*40\.8 kB {2}identical L3 {3}\/src\/out\/app → \/usr\/local\/bin\/app$/.test(l)), text.stdout);
+  assert.ok(
+    lines.some((l) => /^ {4}\s*40\.8 kB {2}identical L3 {3}\/src\/out\/app → \/usr\/local\/bin\/app$/.test(l)),
+    text.stdout,
+  );
   assert.ok(lines.includes('Advice for final'), text.stdout);
 });
 
 test('compare: bad --stages, --stages without -f (one line, exit 2)', async () => {
   const cases: Array<[string[], string]> = [
-    [['compare', A, B, '-f', 'examples/multistage/Dockerfile', '--stages', 'builder'], 'layerscope: --stages builder: expected A,B (two stage names or indexes)\n'],
-    [['compare', A, B, '-f', 'examples/multistage/Dockerfile', '--stages', 'builder,nope'], 'layerscope: --stages builder,nope: no such stage in examples/multistage/Dockerfile (stages: builder, final)\n'],
+    [
+      ['compare', A, B, '-f', 'examples/multistage/Dockerfile', '--stages', 'builder'],
+      'layerscope: --stages builder: expected A,B (two stage names or indexes)\n',
+    ],
+    [
+      ['compare', A, B, '-f', 'examples/multistage/Dockerfile', '--stages', 'builder,nope'],
+      'layerscope: --stages builder,nope: no such stage in examples/multistage/Dockerfile (stages: builder, final)\n',
+    ],
     [['compare', A, B, '--stages', '0,1'], 'layerscope: --stages needs the Dockerfile: add -f Dockerfile\n'],
     [['compare', A, '/nonexistent.tar'], 'layerscope: no such file: /nonexistent.tar\n'],
   ];

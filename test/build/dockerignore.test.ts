@@ -82,7 +82,19 @@ function tempContext(): string {
   writeFileSync(join(dir, 'src', 'deep', 'x.c'), 'int x;\n');
   symlinkSync('app.txt', join(dir, 'link'));
   const when = new Date('2024-05-06T07:08:09Z');
-  for (const p of ['Dockerfile', '.dockerignore', 'secret.txt', 'app.txt', 'docs/a.md', 'docs/keep.md', 'src/deep/x.c', 'docs', 'src/deep', 'src']) utimesSync(join(dir, p), when, when);
+  for (const p of [
+    'Dockerfile',
+    '.dockerignore',
+    'secret.txt',
+    'app.txt',
+    'docs/a.md',
+    'docs/keep.md',
+    'src/deep/x.c',
+    'docs',
+    'src/deep',
+    'src',
+  ])
+    utimesSync(join(dir, p), when, when);
   return dir;
 }
 
@@ -113,10 +125,15 @@ test('a Dockerfile.dockerignore next to the Dockerfile wins over the context one
   const ignore = await readIgnore(dir, join(dir, 'Dockerfile'));
   assert.equal(ignore.file, join(dir, 'Dockerfile.dockerignore'));
   const entries = await listContext(dir, ignore.matcher);
-  assert.deepEqual(entries.map((e) => e.path).filter((p) => p.startsWith('src') || p.startsWith('docs') || p === 'secret.txt'), ['docs', 'docs/a.md', 'docs/keep.md', 'secret.txt']);
+  assert.deepEqual(
+    entries.map((e) => e.path).filter((p) => p.startsWith('src') || p.startsWith('docs') || p === 'secret.txt'),
+    ['docs', 'docs/a.md', 'docs/keep.md', 'secret.txt'],
+  );
 });
 
-async function readTar(stream: NodeJS.ReadableStream): Promise<Array<{ name: string; type: string; uid: number; gid: number; mode: number; content: string; linkname?: string }>> {
+async function readTar(
+  stream: NodeJS.ReadableStream,
+): Promise<Array<{ name: string; type: string; uid: number; gid: number; mode: number; content: string; linkname?: string }>> {
   const extract = tar.extract();
   const out: Array<{ name: string; type: string; uid: number; gid: number; mode: number; content: string; linkname?: string }> = [];
   (stream as unknown as NodeJS.ReadableStream).pipe(extract as unknown as NodeJS.WritableStream);
@@ -124,7 +141,15 @@ async function readTar(stream: NodeJS.ReadableStream): Promise<Array<{ name: str
     const chunks: Buffer[] = [];
     for await (const c of entry) chunks.push(c as Buffer);
     const h = entry.header;
-    out.push({ name: h.name, type: h.type, uid: h.uid, gid: h.gid, mode: h.mode, content: Buffer.concat(chunks).toString(), ...(h.linkname ? { linkname: h.linkname } : {}) });
+    out.push({
+      name: h.name,
+      type: h.type,
+      uid: h.uid,
+      gid: h.gid,
+      mode: h.mode,
+      content: Buffer.concat(chunks).toString(),
+      ...(h.linkname ? { linkname: h.linkname } : {}),
+    });
   }
   return out;
 }
@@ -140,7 +165,16 @@ test('packing: names as the docker CLI writes them (directories end in /), owner
   await packed.done;
   assert.deepEqual(
     members.map((m) => `${m.type} ${m.name} ${m.uid}:${m.gid}`),
-    ['file .dockerignore 0:0', 'file Dockerfile 0:0', 'file app.txt 0:0', 'file docs/keep.md 0:0', 'symlink link 0:0', 'directory src/ 0:0', 'directory src/deep/ 0:0', 'file src/deep/x.c 0:0'],
+    [
+      'file .dockerignore 0:0',
+      'file Dockerfile 0:0',
+      'file app.txt 0:0',
+      'file docs/keep.md 0:0',
+      'symlink link 0:0',
+      'directory src/ 0:0',
+      'directory src/deep/ 0:0',
+      'file src/deep/x.c 0:0',
+    ],
   );
   assert.equal(members.find((m) => m.name === 'src/deep/x.c')!.content, 'int x;\n');
   assert.equal(members.find((m) => m.name === 'link')!.linkname, 'app.txt');
@@ -157,7 +191,11 @@ test('packing: a Dockerfile from elsewhere goes in under a generated name that .
   assert.equal(members.find((m) => m.name === '.dockerignore')!.content, `secret.txt\n\n${packed.dockerfileName}\n`);
   assert.equal(members.filter((m) => m.name === '.dockerignore').length, 1);
   // Without a .dockerignore of its own, the context gets one that ignores itself.
-  const bare = packContext(dir, entries.filter((e) => e.path !== '.dockerignore'), { dockerfile: 'FROM scratch\n' });
+  const bare = packContext(
+    dir,
+    entries.filter((e) => e.path !== '.dockerignore'),
+    { dockerfile: 'FROM scratch\n' },
+  );
   const bareMembers = await readTar(bare.stream);
   assert.equal(bareMembers.find((m) => m.name === '.dockerignore')!.content, `.dockerignore\n${bare.dockerfileName}\n`);
 });

@@ -89,12 +89,20 @@ test('the base image by its ID, and an image with a layer used twice', async (t)
   });
   const loaded = await ws.legacyDockerArchive([img], 'twice.tar');
   await run('docker', ['load', '-q', '-i', loaded]);
-  cleanups.push(() => run('docker', ['rmi', '-f', 'layerscope-test/twice:1']).then(() => undefined, () => undefined));
+  cleanups.push(() =>
+    run('docker', ['rmi', '-f', 'layerscope-test/twice:1']).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   const resaved = join(dir, 'twice-resaved.tar');
   await saveImage('layerscope-test/twice:1', resaved);
   const viaEngine = (await jsonReport(t, ['docker://layerscope-test/twice:1'])) as { layers: Array<{ diffId: string }> };
   assert.deepEqual(viaEngine, await jsonReport(t, [resaved]));
-  assert.deepEqual(viaEngine.layers.map((l) => l.diffId), img.diffIds);
+  assert.deepEqual(
+    viaEngine.layers.map((l) => l.diffId),
+    img.diffIds,
+  );
 });
 
 test('an image the engine does not have is pulled through it, with progress on stderr', async (t) => {
@@ -108,7 +116,12 @@ test('an image the engine does not have is pulled through it, with progress on s
   const repo = `pulltest${process.pid}`;
   registry.addImage(repo, '1', img);
   const ref = `${registry.host}/${repo}:1`;
-  cleanups.push(() => run('docker', ['rmi', '-f', ref]).then(() => undefined, () => undefined));
+  cleanups.push(() =>
+    run('docker', ['rmi', '-f', ref]).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   await run('docker', ['rmi', '-f', ref]).catch(() => undefined);
 
   const r = await runLayerscope([`docker://${ref}`, '--json', '--no-cache']);
@@ -116,18 +129,30 @@ test('an image the engine does not have is pulled through it, with progress on s
   const lines = r.stderr.trim().split('\n');
   assert.ok(lines.length >= 2, r.stderr);
   for (const line of lines) assert.match(line, new RegExp(`^layerscope: pull ${ref.replace(/[.]/g, '\\.')}: `));
-  assert.ok(lines.some((l) => /Pull complete|Download complete|Downloaded newer image/.test(l)), r.stderr);
-  const report = JSON.parse(r.stdout) as { image: { id: string; storedBytes: number }; layers: Array<{ diffId: string; sizeBytes: number }> };
+  assert.ok(
+    lines.some((l) => /Pull complete|Download complete|Downloaded newer image/.test(l)),
+    r.stderr,
+  );
+  const report = JSON.parse(r.stdout) as {
+    image: { id: string; storedBytes: number };
+    layers: Array<{ diffId: string; sizeBytes: number }>;
+  };
   assert.equal(report.image.id, img.configDigest);
-  assert.deepEqual(report.layers.map((l) => [l.diffId, l.sizeBytes]), [
-    [img.diffIds[0], 7],
-    [img.diffIds[1], 4321],
-  ]);
+  assert.deepEqual(
+    report.layers.map((l) => [l.diffId, l.sizeBytes]),
+    [
+      [img.diffIds[0], 7],
+      [img.diffIds[1], 4321],
+    ],
+  );
   // A name nothing serves: one line, exit 2, saying the pull failed.
   const missing = await runLayerscope([`docker://${registry.host}/${repo}:nope`, '--json']);
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
-  assert.match(missing.stderr, /^layerscope: the docker engine has no image 127\.0\.0\.1:\d+\/pulltest\d+:nope and could not pull it \(pull 127\.0\.0\.1:\d+\/pulltest\d+:nope: .+\)\n$/);
+  assert.match(
+    missing.stderr,
+    /^layerscope: the docker engine has no image 127\.0\.0\.1:\d+\/pulltest\d+:nope and could not pull it \(pull 127\.0\.0\.1:\d+\/pulltest\d+:nope: .+\)\n$/,
+  );
 });
 
 test('an unreachable engine is one line naming what was tried and what to do, exit 2', async () => {
@@ -135,7 +160,11 @@ test('an unreachable engine is one line naming what was tried and what to do, ex
   const rest =
     'at unix:///nonexistent.sock (from DOCKER_HOST): connect ENOENT /nonexistent.sock; ' +
     'start Docker (sudo systemctl start docker), set DOCKER_HOST to where it listens, or use --source podman\n';
-  for (const args of [['docker://busybox:latest', '--json'], ['ls', 'docker://x'], ['build', 'test/fixtures/multistage/basic']]) {
+  for (const args of [
+    ['docker://busybox:latest', '--json'],
+    ['ls', 'docker://x'],
+    ['build', 'test/fixtures/multistage/basic'],
+  ]) {
     const r = await runLayerscope(args, { env });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, '');
@@ -145,7 +174,9 @@ test('an unreachable engine is one line naming what was tried and what to do, ex
   const bare = await runLayerscope(['busybox:latest', '--text'], { env });
   assert.equal(bare.code, 2);
   assert.equal(bare.stderr, `layerscope: "busybox:latest" is not a file here, and the Docker engine cannot be reached ${rest}`);
-  const podman = await runLayerscope(['podman://x', '--json'], { env: { ...process.env, CONTAINER_HOST: 'unix:///nonexistent-podman.sock' } });
+  const podman = await runLayerscope(['podman://x', '--json'], {
+    env: { ...process.env, CONTAINER_HOST: 'unix:///nonexistent-podman.sock' },
+  });
   assert.equal(podman.code, 2);
   assert.equal(
     podman.stderr,
@@ -168,7 +199,12 @@ test('podman://REF through the Podman service socket gives the same report as th
   const tarPath = join(dir, 'for-podman.tar');
   await saveImage(image, tarPath);
   await run('podman', ['load', '-q', '-i', tarPath]);
-  cleanups.push(() => run('podman', ['rmi', '-f', image]).then(() => undefined, () => undefined));
+  cleanups.push(() =>
+    run('podman', ['rmi', '-f', image]).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   const env = { ...process.env, CONTAINER_HOST: `unix://${socket}` };
   assert.deepEqual(await jsonReport(t, [`podman://${image}`], env), await jsonReport(t, [tarPath]));
   assert.deepEqual(await jsonReport(t, [image, '--source', 'podman'], env), await jsonReport(t, [tarPath]));

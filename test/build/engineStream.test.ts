@@ -19,12 +19,21 @@ async function sample(): Promise<SyntheticImage> {
   const same = await packTar([{ name: 'same/', type: 'directory' }]);
   return buildImage({
     layers: [
-      await packTar([{ name: 'bin/', type: 'directory' }, { name: 'bin/sh', content: 1000, mode: 0o755 }]),
+      await packTar([
+        { name: 'bin/', type: 'directory' },
+        { name: 'bin/sh', content: 1000, mode: 0o755 },
+      ]),
       same,
       await packTar([{ name: 'app/a.txt', content: 'hello' }, { name: 'bin/.wh.sh' }]),
       same, // the same layer twice: a legacy save stores it once and links the second name
     ],
-    history: [{ createdBy: 'COPY sh /bin/sh' }, { createdBy: 'RUN mkdir /same' }, { createdBy: 'ENV X=1', emptyLayer: true }, { createdBy: 'RUN echo hello' }, { createdBy: 'RUN mkdir -p /same' }],
+    history: [
+      { createdBy: 'COPY sh /bin/sh' },
+      { createdBy: 'RUN mkdir /same' },
+      { createdBy: 'ENV X=1', emptyLayer: true },
+      { createdBy: 'RUN echo hello' },
+      { createdBy: 'RUN mkdir -p /same' },
+    ],
     tags: ['stream/test:1'],
   });
 }
@@ -45,7 +54,10 @@ async function viaArchive(path: string) {
 for (const format of ['legacy', 'docker25'] as const) {
   test(`${format} save stream: the same image as the archive source, layers in manifest order`, async () => {
     const img = await sample();
-    const path = format === 'legacy' ? await ws.legacyDockerArchive([img], 'legacy-stream.tar') : await ws.docker25Archive([img], {}, 'docker25-stream.tar');
+    const path =
+      format === 'legacy'
+        ? await ws.legacyDockerArchive([img], 'legacy-stream.tar')
+        : await ws.docker25Archive([img], {}, 'docker25-stream.tar');
     const progress: StreamProgress[] = [];
     const streamed = await readSaveArchive(createReadStream(path), infoOf(img), {
       where: 'docker://stream/test:1',
@@ -61,13 +73,22 @@ for (const format of ['legacy', 'docker25'] as const) {
       streamed.layers.map((l) => [l.index, l.diffId, l.command]),
       archive.layers.map((l) => [l.index, l.diffId, l.command]),
     );
-    assert.deepEqual(streamed.summaries.map((s) => s.diffId), img.diffIds);
-    assert.deepEqual(streamed.layers.map((l) => l.command), ['COPY sh /bin/sh', 'RUN mkdir /same', 'RUN echo hello', 'RUN mkdir -p /same']);
+    assert.deepEqual(
+      streamed.summaries.map((s) => s.diffId),
+      img.diffIds,
+    );
+    assert.deepEqual(
+      streamed.layers.map((l) => l.command),
+      ['COPY sh /bin/sh', 'RUN mkdir /same', 'RUN echo hello', 'RUN mkdir -p /same'],
+    );
     assert.deepEqual(streamed.warnings, []);
     // Progress: one slot per layer member that streamed past (a linked duplicate is not read twice).
     const done = progress.filter((p) => p.done);
     assert.equal(done.length, 3);
-    assert.deepEqual(done.map((p) => p.layer), [0, 1, 2]);
+    assert.deepEqual(
+      done.map((p) => p.layer),
+      [0, 1, 2],
+    );
     for (const p of done) assert.equal(p.blobBytesRead, p.blobBytesTotal);
   });
 }
@@ -75,12 +96,21 @@ for (const format of ['legacy', 'docker25'] as const) {
 test('a layer that does not hash to its diffID is an error naming the layer', async () => {
   const img = await sample();
   const files = legacyDockerArchiveFiles([img]);
-  const name = [...files.keys()].find((k) => k.endsWith('/layer.tar') && Buffer.isBuffer(files.get(k)) && (files.get(k) as Buffer).length > 2048)!;
+  const name = [...files.keys()].find(
+    (k) => k.endsWith('/layer.tar') && Buffer.isBuffer(files.get(k)) && (files.get(k) as Buffer).length > 2048,
+  )!;
   files.set(name, await packTar([{ name: 'bin/sh', content: 999 }]));
   const path = await ws.writeTar('bad.tar', files);
   await assert.rejects(
-    readSaveArchive(createReadStream(path), infoOf(img), { where: 'docker://x', address: 'unix:///s', platform: requestPlatform(undefined) }),
-    { name: 'InputError', message: /^layer 0 does not match the image config: its content hashes to sha256:[0-9a-f]{64} but rootfs\.diff_ids\[0\] is sha256:/ },
+    readSaveArchive(createReadStream(path), infoOf(img), {
+      where: 'docker://x',
+      address: 'unix:///s',
+      platform: requestPlatform(undefined),
+    }),
+    {
+      name: 'InputError',
+      message: /^layer 0 does not match the image config: its content hashes to sha256:[0-9a-f]{64} but rootfs\.diff_ids\[0\] is sha256:/,
+    },
   );
 });
 
@@ -90,7 +120,11 @@ test('a stream without manifest.json, or cut short, is one clear error', async (
   files.delete('manifest.json');
   const noManifest = await ws.writeTar('nomanifest.tar', files);
   await assert.rejects(
-    readSaveArchive(createReadStream(noManifest), infoOf(img), { where: 'docker://x', address: 'unix:///s', platform: requestPlatform(undefined) }),
+    readSaveArchive(createReadStream(noManifest), infoOf(img), {
+      where: 'docker://x',
+      address: 'unix:///s',
+      platform: requestPlatform(undefined),
+    }),
     { name: 'InputError', message: "docker://x: the engine's image stream has no manifest.json" },
   );
   const whole = await ws.legacyDockerArchive([img], 'whole.tar');
@@ -104,10 +138,17 @@ test('a stream without manifest.json, or cut short, is one clear error', async (
 test('a layer blob the engine did not announce (inspect without RootFS) is still found through the manifest', async () => {
   const img = buildImage({ layers: [await packTarGz([{ name: 'x', content: 10 }])] });
   const path = await ws.docker25Archive([img], {}, 'gz.tar');
-  const streamed = await readSaveArchive(createReadStream(path), { ...infoOf(img), diffIds: [] }, { where: 'docker://x', address: 'unix:///s', platform: requestPlatform(undefined) });
+  const streamed = await readSaveArchive(
+    createReadStream(path),
+    { ...infoOf(img), diffIds: [] },
+    { where: 'docker://x', address: 'unix:///s', platform: requestPlatform(undefined) },
+  );
   // docker save stores layers uncompressed; this one was kept in memory as a small member and
   // walked once manifest.json named it.
-  assert.deepEqual(streamed.summaries.map((s) => [s.compression, s.sizeBytes, s.diffId]), [['none', 10, img.diffIds[0]]]);
+  assert.deepEqual(
+    streamed.summaries.map((s) => [s.compression, s.sizeBytes, s.diffId]),
+    [['none', 10, img.diffIds[0]]],
+  );
 });
 
 test('where the engine is looked for: DOCKER_HOST, else the first socket that exists; Podman likewise', async () => {
@@ -129,7 +170,10 @@ test('where the engine is looked for: DOCKER_HOST, else the first socket that ex
   const tcp = engineEndpoint('docker', { DOCKER_HOST: 'tcp://10.0.0.2:2376' }, none);
   assert.deepEqual([tcp.address, tcp.origin, tcp.options], ['tcp://10.0.0.2:2376', 'DOCKER_HOST', {}]);
   const podman = engineEndpoint('podman', { XDG_RUNTIME_DIR: '/run/user/1000' }, (p) => p === '/run/podman/podman.sock');
-  assert.deepEqual([podman.address, podman.tried], ['unix:///run/podman/podman.sock', ['unix:///run/user/1000/podman/podman.sock', 'unix:///run/podman/podman.sock']]);
+  assert.deepEqual(
+    [podman.address, podman.tried],
+    ['unix:///run/podman/podman.sock', ['unix:///run/user/1000/podman/podman.sock', 'unix:///run/podman/podman.sock']],
+  );
   const podmanTcp = engineEndpoint('podman', { CONTAINER_HOST: 'tcp://127.0.0.1:8888' }, none);
   assert.deepEqual(podmanTcp.options, { host: '127.0.0.1', port: 8888, protocol: 'http' });
   assert.throws(() => engineEndpoint('podman', { CONTAINER_HOST: 'ssh://core@host/run/podman.sock' }, none), { name: 'InputError' });

@@ -34,7 +34,17 @@ async function keys(...k: string[]): Promise<void> {
 
 test('build → picker → browser → picker → compare → picker → quit', async (t) => {
   if (!need(t, 'docker', dockerAvailable()) || !need(t, 'tmux', commandAvailable('tmux'))) return;
-  const r = tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `cd ${repoRoot} && node ${cliPath} build examples/multistage; echo EXIT=$?; sleep 120`);
+  const r = tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '120',
+    '-y',
+    '40',
+    `cd ${repoRoot} && node ${cliPath} build examples/multistage; echo EXIT=$?; sleep 120`,
+  );
   assert.equal(r.status, 0, r.stderr);
   let s = await until('the stage picker', (x) => x.includes('Built 2 stages of examples/multistage/Dockerfile'));
   assert.match(s, /❯\s+0\s+builder\s+2\.26 MB\s+6 layers\s+FROM layerscope-test\/busybox:latest/);
@@ -51,7 +61,9 @@ test('build → picker → browser → picker → compare → picker → quit', 
   assert.match(s, /identical \/src\/out\/app → \/usr\/local\/bin\/app/);
   assert.match(s, /toolchain\s+\/opt\/toolchain/);
   await keys('Tab', 'j');
-  s = await until('the details of the copied file', (x) => x.includes('/src/out/app (builder) → /usr/local/bin/app (final, layer 3): identical'));
+  s = await until('the details of the copied file', (x) =>
+    x.includes('/src/out/app (builder) → /usr/local/bin/app (final, layer 3): identical'),
+  );
   await keys('Escape');
   await until('the picker again', (x) => x.includes('Built 2 stages'));
   await keys('q');

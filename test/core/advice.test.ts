@@ -55,18 +55,106 @@ async function image() {
 test('advice: what, how many bytes, which layer made it, and the fix — largest first', async () => {
   const items = adviseImage(await image());
   assert.deepEqual(
-    items.map((i) => ({ kind: i.kind, title: i.title, bytes: i.bytes, files: i.files, paths: i.paths, layer: i.layer, laterLayer: i.laterLayer })),
+    items.map((i) => ({
+      kind: i.kind,
+      title: i.title,
+      bytes: i.bytes,
+      files: i.files,
+      paths: i.paths,
+      layer: i.layer,
+      laterLayer: i.laterLayer,
+    })),
     [
-      { kind: 'deleted-later', title: 'deleted in layer 4, but still stored in layer 3', bytes: 8000, files: 1, paths: ['/tmp/big.tar'], layer: 3, laterLayer: 4 },
-      { kind: 'toolchain', title: 'build toolchain (compilers, headers) left in the image', bytes: 7000, files: 2, paths: ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '/usr/bin/gcc-12'], layer: 1, laterLayer: undefined },
-      { kind: 'package-cache', title: 'apt package lists left in the image', bytes: 5000, files: 1, paths: ['/var/lib/apt/lists/deb.debian.org_dists_bookworm_main_Packages'], layer: 1, laterLayer: undefined },
-      { kind: 'package-cache', title: 'apt download cache left in the image', bytes: 2000, files: 1, paths: ['/var/cache/apt/archives/gcc_12.deb'], layer: 1, laterLayer: undefined },
-      { kind: 'cache', title: 'pip cache left in the image', bytes: 900, files: 1, paths: ['/root/.cache/pip/http/a'], layer: 3, laterLayer: undefined },
-      { kind: 'vcs', title: 'version-control metadata (.git) left in the image', bytes: 600, files: 1, paths: ['/app/.git/objects/ab/cdef'], layer: 2, laterLayer: undefined },
-      { kind: 'sources', title: 'source files left in the image', bytes: 300, files: 1, paths: ['/app/src/main.go'], layer: 2, laterLayer: undefined },
-      { kind: 'toolchain', title: 'build toolchain (compilers, headers) left in the image', bytes: 70, files: 1, paths: ['/usr/include/stdio.h'], layer: 2, laterLayer: undefined },
-      { kind: 'tests', title: 'tests left in the image', bytes: 50, files: 1, paths: ['/app/tests/test_main.py'], layer: 2, laterLayer: undefined },
-      { kind: 'overwritten-later', title: 'replaced in layer 4; the first version is still stored in layer 3', bytes: 20, files: 1, paths: ['/etc/conf'], layer: 3, laterLayer: 4 },
+      {
+        kind: 'deleted-later',
+        title: 'deleted in layer 4, but still stored in layer 3',
+        bytes: 8000,
+        files: 1,
+        paths: ['/tmp/big.tar'],
+        layer: 3,
+        laterLayer: 4,
+      },
+      {
+        kind: 'toolchain',
+        title: 'build toolchain (compilers, headers) left in the image',
+        bytes: 7000,
+        files: 2,
+        paths: ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '/usr/bin/gcc-12'],
+        layer: 1,
+        laterLayer: undefined,
+      },
+      {
+        kind: 'package-cache',
+        title: 'apt package lists left in the image',
+        bytes: 5000,
+        files: 1,
+        paths: ['/var/lib/apt/lists/deb.debian.org_dists_bookworm_main_Packages'],
+        layer: 1,
+        laterLayer: undefined,
+      },
+      {
+        kind: 'package-cache',
+        title: 'apt download cache left in the image',
+        bytes: 2000,
+        files: 1,
+        paths: ['/var/cache/apt/archives/gcc_12.deb'],
+        layer: 1,
+        laterLayer: undefined,
+      },
+      {
+        kind: 'cache',
+        title: 'pip cache left in the image',
+        bytes: 900,
+        files: 1,
+        paths: ['/root/.cache/pip/http/a'],
+        layer: 3,
+        laterLayer: undefined,
+      },
+      {
+        kind: 'vcs',
+        title: 'version-control metadata (.git) left in the image',
+        bytes: 600,
+        files: 1,
+        paths: ['/app/.git/objects/ab/cdef'],
+        layer: 2,
+        laterLayer: undefined,
+      },
+      {
+        kind: 'sources',
+        title: 'source files left in the image',
+        bytes: 300,
+        files: 1,
+        paths: ['/app/src/main.go'],
+        layer: 2,
+        laterLayer: undefined,
+      },
+      {
+        kind: 'toolchain',
+        title: 'build toolchain (compilers, headers) left in the image',
+        bytes: 70,
+        files: 1,
+        paths: ['/usr/include/stdio.h'],
+        layer: 2,
+        laterLayer: undefined,
+      },
+      {
+        kind: 'tests',
+        title: 'tests left in the image',
+        bytes: 50,
+        files: 1,
+        paths: ['/app/tests/test_main.py'],
+        layer: 2,
+        laterLayer: undefined,
+      },
+      {
+        kind: 'overwritten-later',
+        title: 'replaced in layer 4; the first version is still stored in layer 3',
+        bytes: 20,
+        files: 1,
+        paths: ['/etc/conf'],
+        layer: 3,
+        laterLayer: 4,
+      },
     ],
   );
   const deleted = items[0]!;
@@ -80,12 +168,15 @@ test('advice: what, how many bytes, which layer made it, and the fix — largest
 
 test('advice: a threshold drops small groups; a clean image gets none', async () => {
   const items = adviseImage(await image(), { minBytes: 1000 });
-  assert.deepEqual(items.map((i) => i.bytes), [8000, 7000, 5000, 2000]);
+  assert.deepEqual(
+    items.map((i) => i.bytes),
+    [8000, 7000, 5000, 2000],
+  );
   const clean = await analysisOf('clean', [[{ name: 'bin/busybox', content: 1000 }], [{ name: 'usr/local/bin/app', content: 500 }]]);
   assert.deepEqual(adviseImage(clean), []);
 });
 
-test('advice: what the base image brought is marked and listed after the image\'s own', async () => {
+test("advice: what the base image brought is marked and listed after the image's own", async () => {
   const items = adviseImage(await image(), { baseLayers: 2 });
   assert.deepEqual(
     items.map((i) => [i.kind, i.inBase, i.bytes, i.layer]),

@@ -67,9 +67,36 @@ test('sizes, reduction and the shared base', async () => {
 test('COPY --from traces each copied file: identical, differs (which fields), missing', async () => {
   const c = compareAnalyses(await builder(), await final(), { graph: parseDockerfile(DOCKERFILE), aStage: 0, bStage: 1 });
   assert.deepEqual(c.copied, [
-    { source: '/src/out/app', destination: '/usr/local/bin/app', bytes: 2000, status: 'identical', layer: 1, how: 'copy-from', line: 4, instruction: 'COPY --from=builder /src/out/app /usr/local/bin/app' },
-    { source: '/src/out/lib/a.so', destination: '/app/lib/a.so', bytes: 400, status: 'missing', how: 'copy-from', line: 5, instruction: 'COPY --from=builder /src/out/lib /app/lib' },
-    { source: '/src/out/lib/b.so', destination: '/app/lib/b.so', bytes: 600, status: 'differs', differences: ['mtime'], layer: 1, how: 'copy-from', line: 5, instruction: 'COPY --from=builder /src/out/lib /app/lib' },
+    {
+      source: '/src/out/app',
+      destination: '/usr/local/bin/app',
+      bytes: 2000,
+      status: 'identical',
+      layer: 1,
+      how: 'copy-from',
+      line: 4,
+      instruction: 'COPY --from=builder /src/out/app /usr/local/bin/app',
+    },
+    {
+      source: '/src/out/lib/a.so',
+      destination: '/app/lib/a.so',
+      bytes: 400,
+      status: 'missing',
+      how: 'copy-from',
+      line: 5,
+      instruction: 'COPY --from=builder /src/out/lib /app/lib',
+    },
+    {
+      source: '/src/out/lib/b.so',
+      destination: '/app/lib/b.so',
+      bytes: 600,
+      status: 'differs',
+      differences: ['mtime'],
+      layer: 1,
+      how: 'copy-from',
+      line: 5,
+      instruction: 'COPY --from=builder /src/out/lib /app/lib',
+    },
   ]);
   assert.deepEqual(c.copiedSummary, { files: 3, bytes: 3000, identical: 1 });
 });
@@ -93,28 +120,52 @@ test('every visible file lands in one bucket: only in A (grouped, hard links onc
 test('without a Dockerfile, copies are matched by size, mode and mtime (one candidate only)', async () => {
   const c = compareAnalyses(await builder(), await final());
   assert.equal(c.a.label, 'builder');
-  assert.deepEqual(c.copied, [{ source: '/src/out/app', destination: '/usr/local/bin/app', bytes: 2000, status: 'identical', layer: 1, how: 'matched' }]);
+  assert.deepEqual(c.copied, [
+    { source: '/src/out/app', destination: '/usr/local/bin/app', bytes: 2000, status: 'identical', layer: 1, how: 'matched' },
+  ]);
   // Unmatched sources stay "only in A": b.so (other mtime) and a.so both.
   assert.equal(c.onlyInA.files, 7);
   assert.equal(c.onlyInA.bytes, 10000);
-  assert.deepEqual(c.onlyInB.groups.map((g) => [g.path, g.files, g.bytes]), [
-    ['/app/lib', 1, 600],
-    ['/etc', 1, 50],
-  ]);
+  assert.deepEqual(
+    c.onlyInB.groups.map((g) => [g.path, g.files, g.bytes]),
+    [
+      ['/app/lib', 1, 600],
+      ['/etc', 1, 50],
+    ],
+  );
 });
 
 test('a wildcard source, a file into an existing directory, and a stage index', async () => {
-  const a = await analysisOf('gen', [[{ name: 'opt/gen/one.txt', content: 12, mtime: T }, { name: 'opt/gen/two.log', content: 5, mtime: T }, { name: 'opt/gen/three.txt', content: 3, mtime: T }]]);
-  const b = await analysisOf('app', [[{ name: 'app/', type: 'directory' }, { name: 'opt/one.txt', content: 12, mtime: T }, { name: 'opt/three.txt', content: 3, mtime: T }, { name: 'app/three.txt', content: 3, mtime: T }]]);
+  const a = await analysisOf('gen', [
+    [
+      { name: 'opt/gen/one.txt', content: 12, mtime: T },
+      { name: 'opt/gen/two.log', content: 5, mtime: T },
+      { name: 'opt/gen/three.txt', content: 3, mtime: T },
+    ],
+  ]);
+  const b = await analysisOf('app', [
+    [
+      { name: 'app/', type: 'directory' },
+      { name: 'opt/one.txt', content: 12, mtime: T },
+      { name: 'opt/three.txt', content: 3, mtime: T },
+      { name: 'app/three.txt', content: 3, mtime: T },
+    ],
+  ]);
   const graph = parseDockerfile('FROM x\nFROM y\nWORKDIR /app\nCOPY --from=0 /opt/gen/*.txt /opt/\nCOPY --from=0 /opt/gen/three.txt .\n');
   const c = compareAnalyses(a, b, { graph, aStage: 0, bStage: 1 });
   assert.equal(c.a.label, 'stage 0');
-  assert.deepEqual(c.copied.map((f) => [f.source, f.destination, f.status]), [
-    ['/opt/gen/one.txt', '/opt/one.txt', 'identical'],
-    ['/opt/gen/three.txt', '/opt/three.txt', 'identical'],
-    ['/opt/gen/three.txt', '/app/three.txt', 'identical'],
-  ]);
-  assert.deepEqual(c.onlyInA.groups.map((g) => [g.path, g.files, g.bytes]), [['/opt/gen', 1, 5]]);
+  assert.deepEqual(
+    c.copied.map((f) => [f.source, f.destination, f.status]),
+    [
+      ['/opt/gen/one.txt', '/opt/one.txt', 'identical'],
+      ['/opt/gen/three.txt', '/opt/three.txt', 'identical'],
+      ['/opt/gen/three.txt', '/app/three.txt', 'identical'],
+    ],
+  );
+  assert.deepEqual(
+    c.onlyInA.groups.map((g) => [g.path, g.files, g.bytes]),
+    [['/opt/gen', 1, 5]],
+  );
 });
 
 test('grouping and glob helpers', () => {

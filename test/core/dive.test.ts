@@ -24,7 +24,15 @@ const opaque = (path: string): LayerChange => ({ op: 'opaque', path });
 /** A LayerSummary as the walker gives it: sizeBytes = every regular-file entry's size. */
 function layer(...changes: LayerChange[]): LayerSummary {
   const sizeBytes = changes.reduce((sum, c) => sum + (c.op === 'entry' && c.entry.type === 'file' ? c.entry.size : 0), 0);
-  return { diffId: "sha256:test", compression: "none", blobBytes: 0, tarBytes: 0, sizeBytes, changes: LayerChanges.from(changes), warnings: [] };
+  return {
+    diffId: 'sha256:test',
+    compression: 'none',
+    blobBytes: 0,
+    tarBytes: 0,
+    sizeBytes,
+    changes: LayerChanges.from(changes),
+    warnings: [],
+  };
 }
 
 test("dive's own TestEfficiency: implied directories, whiteout of one of them sized 0 → 0.75", () => {
@@ -62,12 +70,7 @@ test('directory deleted via whiteout: sized by the subtree it deletes in the sta
 
 test('deleted directory counts as waste only when its path has a second node; implied dirs weigh 0', () => {
   // L3 re-creates /d as an empty directory: a second leaf for path /d.
-  const listed = diveMetrics([
-    layer(dir('d'), file('d/f', 100)),
-    layer(dir('d'), file('d/g', 50)),
-    layer(whiteout('d')),
-    layer(dir('d')),
-  ]);
+  const listed = diveMetrics([layer(dir('d'), file('d/f', 100)), layer(dir('d'), file('d/g', 50)), layer(whiteout('d')), layer(dir('d'))]);
   // /d: whiteout node 0 + 100 + 50 = 150, then the empty dir 0 → cumulative 150, min 0
   // min: 100 + 50 + 0 = 150; cumulative: 100 + 50 + 150 = 300
   assert.equal(listed.efficiency, 150 / 300);
@@ -78,12 +81,7 @@ test('deleted directory counts as waste only when its path has a second node; im
 
   // The same, but L1 does not list d/: stacking copies L1's implicit /d (not a directory) over
   // L0's, so dive sizes the whiteout 0.
-  const implied = diveMetrics([
-    layer(dir('d'), file('d/f', 100)),
-    layer(file('d/g', 50)),
-    layer(whiteout('d')),
-    layer(dir('d')),
-  ]);
+  const implied = diveMetrics([layer(dir('d'), file('d/f', 100)), layer(file('d/g', 50)), layer(whiteout('d')), layer(dir('d'))]);
   assert.equal(implied.efficiency, 1);
   assert.deepEqual(implied.inefficiencies, [{ path: '/d', cumulativeSize: 0, count: 2 }]);
   assert.equal(implied.wastedBytes, 0);
@@ -91,10 +89,7 @@ test('deleted directory counts as waste only when its path has a second node; im
 });
 
 test('file overwritten in a later layer: efficiency 11/41', () => {
-  const m = diveMetrics([
-    layer(dir('a'), file('a/x', 100), file('a/y', 10)),
-    layer(dir('a'), file('a/x', 300)),
-  ]);
+  const m = diveMetrics([layer(dir('a'), file('a/x', 100), file('a/y', 10)), layer(dir('a'), file('a/x', 300))]);
   // /a/x: 100 + 300 = 400 (min 100); /a/y: 10 → (100 + 10) / (400 + 10) = 110/410 = 11/41
   assert.equal(m.efficiency, 11 / 41);
   assert.deepEqual(m.inefficiencies, [{ path: '/a/x', cumulativeSize: 400, count: 2 }]);
@@ -147,7 +142,13 @@ test('duplicate entry in one layer: one node with the last size, both counted in
 
 test('hard links and symlinks are 0-byte leaves; equal sizes listed latest-discovered first', () => {
   const m = diveMetrics([
-    layer(dir('bin'), file('bin/busybox', 1000), hardlink('bin/ls', 'bin/busybox'), hardlink('bin/sh', 'bin/busybox'), symlink('sh', 'bin/sh')),
+    layer(
+      dir('bin'),
+      file('bin/busybox', 1000),
+      hardlink('bin/ls', 'bin/busybox'),
+      hardlink('bin/sh', 'bin/busybox'),
+      symlink('sh', 'bin/sh'),
+    ),
     layer(dir('bin'), file('bin/busybox', 1000), hardlink('bin/sh', 'bin/busybox')),
   ]);
   // /bin/busybox 1000|2000; /bin/ls 0|0; /bin/sh 0|0 (2 nodes); /sh 0|0
@@ -168,10 +169,7 @@ test('hard links and symlinks are 0-byte leaves; equal sizes listed latest-disco
 });
 
 test('opaque markers are ignored as dive does; their directory is implied when not listed', () => {
-  const m = diveMetrics([
-    layer(dir('d'), file('d/f', 100), dir('e')),
-    layer(dir('d'), opaque('d'), file('d/g', 5), opaque('e')),
-  ]);
+  const m = diveMetrics([layer(dir('d'), file('d/f', 100), dir('e')), layer(dir('d'), opaque('d'), file('d/g', 5), opaque('e'))]);
   // d/f stays in dive's view (no waste); /e is an (empty) leaf in both layers: 0-byte inefficiency.
   assert.equal(m.efficiency, 1);
   assert.deepEqual(m.inefficiencies, [{ path: '/e', cumulativeSize: 0, count: 2 }]);
@@ -194,12 +192,31 @@ test('empty image: efficiency 1, userWastedPercent NaN (0/0), as dive', () => {
 test('synthetic tars through the walker: the test image recipe of dive, in miniature', async () => {
   // FROM base; ADD /somefile.txt; cp to example/1; chmod example/1; cp to example/2; rm -rf example
   const summaries = await summariseLayers([
-    [{ name: 'bin/', type: 'directory' }, { name: 'bin/sh', content: 400 }, { name: 'root/', type: 'directory' }],
+    [
+      { name: 'bin/', type: 'directory' },
+      { name: 'bin/sh', content: 400 },
+      { name: 'root/', type: 'directory' },
+    ],
     [{ name: 'somefile.txt', content: 64 }],
-    [{ name: 'root/', type: 'directory' }, { name: 'root/example/', type: 'directory' }, { name: 'root/example/1', content: 64 }],
-    [{ name: 'root/', type: 'directory' }, { name: 'root/example/', type: 'directory' }, { name: 'root/example/1', content: 64, mode: 0o444 }],
-    [{ name: 'root/', type: 'directory' }, { name: 'root/example/', type: 'directory' }, { name: 'root/example/2', content: 64 }],
-    [{ name: 'root/', type: 'directory' }, { name: 'root/.wh.example', content: 0 }],
+    [
+      { name: 'root/', type: 'directory' },
+      { name: 'root/example/', type: 'directory' },
+      { name: 'root/example/1', content: 64 },
+    ],
+    [
+      { name: 'root/', type: 'directory' },
+      { name: 'root/example/', type: 'directory' },
+      { name: 'root/example/1', content: 64, mode: 0o444 },
+    ],
+    [
+      { name: 'root/', type: 'directory' },
+      { name: 'root/example/', type: 'directory' },
+      { name: 'root/example/2', content: 64 },
+    ],
+    [
+      { name: 'root/', type: 'directory' },
+      { name: 'root/.wh.example', content: 0 },
+    ],
   ]);
   const m = diveMetrics(summaries);
   // leaves: /bin/sh 400; /somefile.txt 64; /root/example/1 64 + 64; /root/example/2 64;

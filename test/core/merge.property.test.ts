@@ -11,9 +11,7 @@ import { referenceMerge } from '../helpers/reference.js';
 import type { TarSpec } from '../helpers/tar.js';
 
 const names = ['a', 'b', 'c'];
-const pathArb = fc
-  .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
-  .map((parts) => parts.join('/'));
+const pathArb = fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
 
 const specArb: fc.Arbitrary<TarSpec> = fc.oneof(
   fc.record({ name: pathArb, content: fc.integer({ min: 0, max: 50 }) }),
@@ -46,10 +44,19 @@ test('merged view at every layer equals the reference merge; bytes add up', asyn
         assert.deepEqual(new Map([...actual].sort()), new Map([...expected].sort()), `after layer ${layer}`);
       }
       const account = accountBytes(tree);
-      assert.equal(account.storedBytes, summaries.reduce((n, s) => n + s.sizeBytes, 0));
+      assert.equal(
+        account.storedBytes,
+        summaries.reduce((n, s) => n + s.sizeBytes, 0),
+      );
       assert.equal(account.hiddenBytes, account.storedBytes - account.visibleBytes);
-      assert.equal(account.entries.reduce((n, e) => n + e.bytes, 0), account.hiddenBytes);
-      assert.equal(account.hiddenByLayer.reduce((n, b) => n + b, 0), account.hiddenBytes);
+      assert.equal(
+        account.entries.reduce((n, e) => n + e.bytes, 0),
+        account.hiddenBytes,
+      );
+      assert.equal(
+        account.hiddenByLayer.reduce((n, b) => n + b, 0),
+        account.hiddenBytes,
+      );
       assert.ok(account.visibleBytes >= 0);
     }),
     { numRuns: 400, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31), verbose: 1 },

@@ -20,7 +20,10 @@ test('layers apply base first; a later layer overwrites a file; bytes are accoun
   assert.deepEqual(account.entries, [{ path: 'etc/a', bytes: 100, count: 1, layers: [0] }]);
   assert.deepEqual(account.hiddenByLayer, [100, 0]);
   const a = tree.idOf('etc/a')!;
-  assert.deepEqual(tree.historyOf(a).map((e) => `${e.layer}:${e.change}`), ['0:added', '1:modified']);
+  assert.deepEqual(
+    tree.historyOf(a).map((e) => `${e.layer}:${e.change}`),
+    ['0:added', '1:modified'],
+  );
   assert.equal(tree.stateAt(a)!.addedIn, 0);
   assert.equal(tree.stateAt(a)!.layer, 1);
 });
@@ -34,14 +37,21 @@ test('whiteout deletes a file and a whole directory subtree from lower layers', 
   assert.equal(account.hiddenBytes, 809);
   assert.deepEqual(
     account.entries.map((e) => [e.path, e.bytes]),
-    [['opt/tool/bin', 500], ['opt/tool/lib', 300], ['gone', 9]],
+    [
+      ['opt/tool/bin', 500],
+      ['opt/tool/lib', 300],
+      ['gone', 9],
+    ],
   );
   const tool = tree.idOf('opt/tool')!;
-  assert.deepEqual(tree.historyOf(tool).map((e) => `${e.layer}:${e.change}:${e.cause ?? ''}`), ['0:added:', '1:removed:whiteout']);
-  assert.deepEqual(tree.historyOf(tree.idOf('opt/tool/lib')!).map((e) => `${e.layer}:${e.change}:${e.cause ?? ''}`), [
-    '0:added:',
-    '1:removed:whiteout',
-  ]);
+  assert.deepEqual(
+    tree.historyOf(tool).map((e) => `${e.layer}:${e.change}:${e.cause ?? ''}`),
+    ['0:added:', '1:removed:whiteout'],
+  );
+  assert.deepEqual(
+    tree.historyOf(tree.idOf('opt/tool/lib')!).map((e) => `${e.layer}:${e.change}:${e.cause ?? ''}`),
+    ['0:added:', '1:removed:whiteout'],
+  );
   const stats = layerDiffStats(tree, 1);
   assert.deepEqual(stats, { added: { count: 0, bytes: 0 }, modified: { count: 1, bytes: 0 }, removed: { count: 4, bytes: 809 } });
 });
@@ -49,7 +59,10 @@ test('whiteout deletes a file and a whole directory subtree from lower layers', 
 test('whiteouts never apply to their own layer; a path deleted and re-created in one layer is modified', async () => {
   const { tree, account } = await mergeLayers([[file('x', 10)], [wh('.wh.x'), file('x', 3)], [wh('.wh.y'), file('y', 4)]]);
   assert.deepEqual(listing(tree), ['/x file 3 L1', '/y file 4 L2']);
-  assert.deepEqual(tree.historyOf(tree.idOf('x')!).map((e) => `${e.layer}:${e.change}`), ['0:added', '1:modified']);
+  assert.deepEqual(
+    tree.historyOf(tree.idOf('x')!).map((e) => `${e.layer}:${e.change}`),
+    ['0:added', '1:modified'],
+  );
   assert.equal(account.hiddenBytes, 10);
   assert.deepEqual(tree.warnings, ['layer 2: whiteout of /y, which no lower layer has']);
 });
@@ -61,9 +74,15 @@ test('opaque directory hides lower contents but keeps the same layer own entries
   ]);
   assert.deepEqual(listing(tree), ['/d dir 0 L1', '/d/new file 5 L1', '/d/sub dir 0 L1', '/d/sub/new2 file 6 L1', '/other file 1 L0']);
   assert.equal(account.hiddenBytes, 33);
-  assert.deepEqual(tree.historyOf(tree.idOf('d/old1')!).map((e) => `${e.layer}:${e.change}:${e.cause ?? ''}`), ['0:added:', '1:removed:opaque']);
+  assert.deepEqual(
+    tree.historyOf(tree.idOf('d/old1')!).map((e) => `${e.layer}:${e.change}:${e.cause ?? ''}`),
+    ['0:added:', '1:removed:opaque'],
+  );
   // d/sub was hidden and then re-created by the same layer: modified, not removed.
-  assert.deepEqual(tree.historyOf(tree.idOf('d/sub')!).map((e) => `${e.layer}:${e.change}`), ['0:added', '1:modified']);
+  assert.deepEqual(
+    tree.historyOf(tree.idOf('d/sub')!).map((e) => `${e.layer}:${e.change}`),
+    ['0:added', '1:modified'],
+  );
 });
 
 test('a file replaces a directory and its whole subtree; a directory replaces a file', async () => {
@@ -73,8 +92,14 @@ test('a file replaces a directory and its whole subtree; a directory replaces a 
   ]);
   assert.deepEqual(listing(tree), ['/a file 2 L1', '/b dir 0 L1', '/b/c file 1 L1']);
   assert.equal(account.hiddenBytes, 108);
-  assert.deepEqual(tree.historyOf(tree.idOf('a/y/z')!).map((e) => `${e.layer}:${e.change}:${e.cause ?? ''}`), ['0:added:', '1:removed:replaced']);
-  assert.deepEqual(tree.historyOf(tree.idOf('b')!).map((e) => `${e.layer}:${e.change}`), ['0:added', '1:modified']);
+  assert.deepEqual(
+    tree.historyOf(tree.idOf('a/y/z')!).map((e) => `${e.layer}:${e.change}:${e.cause ?? ''}`),
+    ['0:added:', '1:removed:replaced'],
+  );
+  assert.deepEqual(
+    tree.historyOf(tree.idOf('b')!).map((e) => `${e.layer}:${e.change}`),
+    ['0:added', '1:modified'],
+  );
 });
 
 test('a child under a lower file implies a directory (the file is replaced)', async () => {
@@ -93,19 +118,30 @@ test('duplicate entries in one tar: the later wins and the earlier copy is hidde
     { path: 'dd/f', bytes: 3, count: 1, layers: [0] },
   ]);
   // Within one layer the path was never visible below, so it counts as added, once.
-  assert.deepEqual(tree.historyOf(tree.idOf('dup')!).map((e) => `${e.layer}:${e.change}`), ['0:added']);
+  assert.deepEqual(
+    tree.historyOf(tree.idOf('dup')!).map((e) => `${e.layer}:${e.change}`),
+    ['0:added'],
+  );
 });
 
 test('chmod-only change re-stores the whole file: the lower copy is hidden', async () => {
   const { tree, account } = await mergeLayers([[file('app', 1000)], [{ name: 'app', content: 1000, mode: 0o755 }]]);
   assert.equal(account.hiddenBytes, 1000);
   assert.equal(tree.stateAt(tree.idOf('app')!)!.entry.mode, 0o755);
-  assert.deepEqual(tree.historyOf(tree.idOf('app')!).map((e) => `${e.layer}:${e.change}`), ['0:added', '1:modified']);
+  assert.deepEqual(
+    tree.historyOf(tree.idOf('app')!).map((e) => `${e.layer}:${e.change}`),
+    ['0:added', '1:modified'],
+  );
 });
 
 test('hard links: bytes counted once, and stay visible through a link when the original is deleted', async () => {
   const { tree, account } = await mergeLayers([
-    [dir('bin'), file('bin/busybox', 1000), { name: 'bin/ls', type: 'link', linkname: 'bin/busybox' }, { name: 'bin/cat', type: 'link', linkname: 'bin/busybox' }],
+    [
+      dir('bin'),
+      file('bin/busybox', 1000),
+      { name: 'bin/ls', type: 'link', linkname: 'bin/busybox' },
+      { name: 'bin/cat', type: 'link', linkname: 'bin/busybox' },
+    ],
     [dir('bin'), wh('bin/.wh.busybox')],
   ]);
   assert.deepEqual(listing(tree), ['/bin dir 0 L1', '/bin/cat hardlink 1000 L0', '/bin/ls hardlink 1000 L0']);
@@ -116,10 +152,7 @@ test('hard links: bytes counted once, and stay visible through a link when the o
 });
 
 test('hard links to a copy overwritten later: the old content stays visible through the link', async () => {
-  const { account } = await mergeLayers([
-    [file('a', 50), { name: 'b', type: 'link', linkname: 'a' }],
-    [file('a', 20)],
-  ]);
+  const { account } = await mergeLayers([[file('a', 50), { name: 'b', type: 'link', linkname: 'a' }], [file('a', 20)]]);
   assert.equal(account.storedBytes, 70);
   assert.equal(account.visibleBytes, 70);
   assert.equal(account.hiddenBytes, 0);
@@ -127,9 +160,20 @@ test('hard links to a copy overwritten later: the old content stays visible thro
 
 test('symlinks and devices are listed with size 0 and never followed', async () => {
   const { tree } = await mergeLayers([
-    [dir('bin'), file('bin/busybox', 10), { name: 'bin/sh', type: 'symlink', linkname: '/bin/busybox' }, { name: 'dev/null', type: 'character-device' }],
+    [
+      dir('bin'),
+      file('bin/busybox', 10),
+      { name: 'bin/sh', type: 'symlink', linkname: '/bin/busybox' },
+      { name: 'dev/null', type: 'character-device' },
+    ],
   ]);
-  assert.deepEqual(listing(tree), ['/bin dir 0 L0', '/bin/busybox file 10 L0', '/bin/sh symlink 0 L0', '/dev dir 0 L0', '/dev/null other 0 L0']);
+  assert.deepEqual(listing(tree), [
+    '/bin dir 0 L0',
+    '/bin/busybox file 10 L0',
+    '/bin/sh symlink 0 L0',
+    '/dev dir 0 L0',
+    '/dev/null other 0 L0',
+  ]);
   assert.equal(tree.stateAt(tree.idOf('bin/sh')!)!.entry.linkTarget, '/bin/busybox');
 });
 
@@ -140,7 +184,13 @@ test('the sum of waste entries equals hiddenBytes, and per-layer hidden bytes ad
     [wh('.wh.a'), file('b', 1)],
   ]);
   assert.equal(account.hiddenBytes, 10 + 20 + 30 + 11);
-  assert.equal(account.entries.reduce((n, e) => n + e.bytes, 0), account.hiddenBytes);
+  assert.equal(
+    account.entries.reduce((n, e) => n + e.bytes, 0),
+    account.hiddenBytes,
+  );
   assert.deepEqual(account.hiddenByLayer, [60, 11, 0]);
-  assert.deepEqual(account.entries.find((e) => e.path === 'a'), { path: 'a', bytes: 21, count: 2, layers: [0, 1] });
+  assert.deepEqual(
+    account.entries.find((e) => e.path === 'a'),
+    { path: 'a', bytes: 21, count: 2, layers: [0, 1] },
+  );
 });

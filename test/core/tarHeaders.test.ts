@@ -11,7 +11,15 @@ import { packTar, gnuLongNameFile, rawHeader, TAR_END, type TarSpec } from '../h
 
 type Seen = Pick<TarHeader, 'name' | 'linkname' | 'typeflag' | 'size' | 'mode' | 'uid' | 'gid' | 'mtime'>;
 
-const TYPEFLAG: Record<string, string> = { file: '0', link: '1', symlink: '2', 'character-device': '3', 'block-device': '4', directory: '5', fifo: '6' };
+const TYPEFLAG: Record<string, string> = {
+  file: '0',
+  link: '1',
+  symlink: '2',
+  'character-device': '3',
+  'block-device': '4',
+  directory: '5',
+  fifo: '6',
+};
 
 function readOurs(archive: Buffer, cuts: number[]): Seen[] {
   const out: Seen[] = [];
@@ -53,7 +61,12 @@ async function readReference(archive: Buffer): Promise<Seen[]> {
 const segment = fc.stringMatching(/^[a-zA-Z0-9._é日-]{1,40}$/);
 const nameArb = fc.array(segment, { minLength: 1, maxLength: 8 }).map((parts) => parts.join('/'));
 const specArb: fc.Arbitrary<TarSpec> = fc.oneof(
-  fc.record({ name: nameArb, content: fc.integer({ min: 0, max: 3000 }), mode: fc.integer({ min: 0, max: 0o7777 }), uid: fc.integer({ min: 0, max: 65535 }) }),
+  fc.record({
+    name: nameArb,
+    content: fc.integer({ min: 0, max: 3000 }),
+    mode: fc.integer({ min: 0, max: 0o7777 }),
+    uid: fc.integer({ min: 0, max: 65535 }),
+  }),
   fc.record({ name: nameArb }).map((r) => ({ ...r, type: 'directory' as const })),
   fc.record({ name: nameArb, linkname: nameArb }).map((r) => ({ ...r, type: 'symlink' as const })),
   fc.record({ name: nameArb, linkname: nameArb }).map((r) => ({ ...r, type: 'link' as const })),
@@ -72,9 +85,12 @@ test('same headers as tar-stream for random archives in random chunks (ustar, PA
 });
 
 test('GNU long names, base-256 sizes, v7 trailing-slash directories, signed checksums', () => {
-  const long = 'x/'.repeat(80) + 'end';
+  const long = `${'x/'.repeat(80)}end`;
   const gnu = readOurs(Buffer.concat([gnuLongNameFile(long, Buffer.from('abc')), TAR_END]), [1, 600, 700]);
-  assert.deepEqual(gnu.map((h) => [h.name, h.size]), [[long, 3]]);
+  assert.deepEqual(
+    gnu.map((h) => [h.name, h.size]),
+    [[long, 3]],
+  );
 
   const big = rawHeader({ name: 'big', size: 0 });
   // 8 GiB in base-256: 0x80 then big-endian bytes in the 12-byte size field.
@@ -90,7 +106,10 @@ test('GNU long names, base-256 sizes, v7 trailing-slash directories, signed chec
   const v7 = rawHeader({ name: 'olddir/', size: 0, typeflag: '\0', magic: 'ustar' });
   v7.fill(0, 257, 265);
   fixChecksum(v7);
-  assert.deepEqual(readOurs(Buffer.concat([v7, TAR_END]), []).map((h) => h.typeflag), ['5']);
+  assert.deepEqual(
+    readOurs(Buffer.concat([v7, TAR_END]), []).map((h) => h.typeflag),
+    ['5'],
+  );
 });
 
 test('corrupt checksum, truncated header and truncated content are errors', () => {
@@ -110,5 +129,5 @@ function fixChecksum(block: Buffer): void {
   block.fill(0x20, 148, 156);
   let sum = 0;
   for (const b of block) sum += b;
-  block.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
 }

@@ -86,15 +86,28 @@ test('sort by name uses byte order', async () => {
 test('subtree sizes per layer: regular-file bytes below each node (links count 0), cached per layer', async () => {
   const { tree, view } = await sample();
   const usrBin = tree.idOf('usr/bin')!;
-  assert.deepEqual([0, 1, 2].map((l) => view.sizesAt(l)[0]), [6610, 1680, 137]);
-  assert.deepEqual([0, 1, 2].map((l) => view.sizesAt(l)[usrBin]), [1500, 1550, 7]);
+  assert.deepEqual(
+    [0, 1, 2].map((l) => view.sizesAt(l)[0]),
+    [6610, 1680, 137],
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((l) => view.sizesAt(l)[usrBin]),
+    [1500, 1550, 7],
+  );
   // Cached: the same array comes back.
   assert.equal(view.sizesAt(1), view.sizesAt(1));
 });
 
 test('changes only: what the layer touched and its directories, sized by the bytes it changed', async () => {
   const { view } = await sample();
-  assert.deepEqual(render(view, opts(1, { changesOnly: true })), ['-big 5000 L0', '~etc/ 120 L0', '  ~passwd 120 L0', ' usr/ 50 L0', '  ~bin/ 50 L0', '    +d 50 L1']);
+  assert.deepEqual(render(view, opts(1, { changesOnly: true })), [
+    '-big 5000 L0',
+    '~etc/ 120 L0',
+    '  ~passwd 120 L0',
+    ' usr/ 50 L0',
+    '  ~bin/ 50 L0',
+    '    +d 50 L1',
+  ]);
   assert.deepEqual(render(view, opts(2, { changesOnly: true, sort: 'name' })), [
     ' usr/ 1557 L0',
     '  ~bin/ 1557 L0',
@@ -118,7 +131,11 @@ test('status toggles hide rows but keep directories with shown paths below', asy
     '    +e 7 L2',
   ]);
   // usr/bin is modified, hidden, but e (added) below it is shown, so it stays.
-  assert.deepEqual(render(view, opts(2, { show: show({ unchanged: false, removed: false, modified: false }) })), [' usr/ 7 L0', '  ~bin/ 7 L0', '    +e 7 L2']);
+  assert.deepEqual(render(view, opts(2, { show: show({ unchanged: false, removed: false, modified: false }) })), [
+    ' usr/ 7 L0',
+    '  ~bin/ 7 L0',
+    '    +e 7 L2',
+  ]);
   // Modified directories are hidden unless an unchanged or removed path lies below them.
   assert.deepEqual(render(view, opts(1, { show: show({ modified: false, added: false }) })), [
     '-big 5000 L0',
@@ -154,12 +171,21 @@ test('filter: substring (smart case) or /regex/; ancestors stay visible; matches
   assert.ok(re.ok && re.filter && re.filter.kind === 'regex');
   assert.deepEqual(render(view, opts(0, { filter: re.filter })), ['+usr/ 1500 L0', '  +bin/ 1500 L0', '    +a 1000 L0', '    +b 500 L0']);
   const options = opts(0, { filter: re.filter });
-  assert.deepEqual(view.matchesInOrder(options).map((id) => view.tree.pathOf(id)), ['usr/bin/a', 'usr/bin/b']);
+  assert.deepEqual(
+    view.matchesInOrder(options).map((id) => view.tree.pathOf(id)),
+    ['usr/bin/a', 'usr/bin/b'],
+  );
   const byName = opts(2, { filter: f.filter, sort: 'name' });
-  assert.deepEqual(view.matchesInOrder(byName).map((id) => view.tree.pathOf(id)), ['usr/bin', 'usr/bin/a', 'usr/bin/b', 'usr/bin/c', 'usr/bin/d', 'usr/bin/e']);
+  assert.deepEqual(
+    view.matchesInOrder(byName).map((id) => view.tree.pathOf(id)),
+    ['usr/bin', 'usr/bin/a', 'usr/bin/b', 'usr/bin/c', 'usr/bin/d', 'usr/bin/e'],
+  );
   // describe() flags the rows that match themselves (not shown only as ancestors).
   const rows = view.rows(options, new Set([view.tree.idOf('usr')!, view.tree.idOf('usr/bin')!]));
-  assert.deepEqual(rows.ids.map((id, i) => view.describe(id, rows.depths[i]!, options)!.match), [false, false, true, true]);
+  assert.deepEqual(
+    rows.ids.map((id, i) => view.describe(id, rows.depths[i]!, options)!.match),
+    [false, false, true, true],
+  );
 });
 
 test('parseFilter: empty clears, a bad regex is an error, a path with slashes stays a substring', () => {
@@ -207,9 +233,21 @@ test('rows are flattened lazily: only expanded directories are listed', async ()
 
 test('ancestorIds, modeString', async () => {
   const { tree } = await sample();
-  assert.deepEqual(ancestorIds(tree, tree.idOf('usr/bin/a')!).map((id) => tree.pathOf(id)), ['usr', 'usr/bin']);
+  assert.deepEqual(
+    ancestorIds(tree, tree.idOf('usr/bin/a')!).map((id) => tree.pathOf(id)),
+    ['usr', 'usr/bin'],
+  );
   assert.deepEqual(ancestorIds(tree, tree.idOf('big')!), []);
-  const e = (type: LayerEntry['type'], mode: number, device?: LayerEntry['device']): LayerEntry => ({ path: 'x', type, size: 0, mode, uid: 0, gid: 0, mtime: 0, ...(device ? { device } : {}) });
+  const e = (type: LayerEntry['type'], mode: number, device?: LayerEntry['device']): LayerEntry => ({
+    path: 'x',
+    type,
+    size: 0,
+    mode,
+    uid: 0,
+    gid: 0,
+    mtime: 0,
+    ...(device ? { device } : {}),
+  });
   assert.equal(modeString(e('dir', 0o755)), 'drwxr-xr-x');
   assert.equal(modeString(e('file', 0o4755)), '-rwsr-xr-x');
   assert.equal(modeString(e('file', 0o2644)), '-rw-r-Sr--');
@@ -222,16 +260,32 @@ test('path history and where the largest hidden copy lives (and which layer hid 
   const { tree, account } = await mergeLayers(SAMPLE_LAYERS);
   assert.deepEqual(
     account.entries.map((w) => [w.path, w.bytes, w.layers.join(',')]),
-    [['big', 5000, '0'], ['usr/bin/a', 1000, '0'], ['usr/bin/b', 500, '0'], ['etc/passwd', 100, '0'], ['usr/bin/d', 50, '1']],
+    [
+      ['big', 5000, '0'],
+      ['usr/bin/a', 1000, '0'],
+      ['usr/bin/b', 500, '0'],
+      ['etc/passwd', 100, '0'],
+      ['usr/bin/d', 50, '1'],
+    ],
   );
   const big = account.entries[0]!;
   assert.deepEqual(pathHistory(tree, tree.idOf('big')!, big), [
     { layer: 0, change: 'added', type: 'file', storedBytes: 5000, sharedBytes: 0, hidden: true },
     { layer: 1, change: 'removed', cause: 'whiteout', type: 'file', storedBytes: 0, sharedBytes: 0, hidden: false },
   ]);
-  assert.deepEqual(wasteTarget(tree, big), { id: tree.idOf('big'), layer: 0, bytes: 5000, hiddenBy: { layer: 1, change: 'removed', cause: 'whiteout' } });
+  assert.deepEqual(wasteTarget(tree, big), {
+    id: tree.idOf('big'),
+    layer: 0,
+    bytes: 5000,
+    hiddenBy: { layer: 1, change: 'removed', cause: 'whiteout' },
+  });
   const passwd = account.entries.find((w) => w.path === 'etc/passwd')!;
-  assert.deepEqual(wasteTarget(tree, passwd), { id: tree.idOf('etc/passwd'), layer: 0, bytes: 100, hiddenBy: { layer: 1, change: 'modified' } });
+  assert.deepEqual(wasteTarget(tree, passwd), {
+    id: tree.idOf('etc/passwd'),
+    layer: 0,
+    bytes: 100,
+    hiddenBy: { layer: 1, change: 'modified' },
+  });
   assert.deepEqual(
     pathHistory(tree, tree.idOf('etc/passwd')!, passwd).map((h) => `${h.layer}:${h.change}:${h.storedBytes}:${h.hidden}`),
     ['0:added:100:true', '1:modified:120:false'],

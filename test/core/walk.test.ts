@@ -23,10 +23,10 @@ test('plain, gzip and zstd layers give the same summary and the diffID of the ta
     assert.equal(s.diffId, sha(tarBuf));
     assert.equal(s.tarBytes, tarBuf.length);
     assert.equal(s.sizeBytes, 1000);
-    assert.deepEqual([...s.changes].map((c) => (c.op === 'entry' ? `${c.entry.type}:${c.entry.path}:${c.entry.size}` : c.op)), [
-      'dir:etc:0',
-      'file:etc/hosts:1000',
-    ]);
+    assert.deepEqual(
+      [...s.changes].map((c) => (c.op === 'entry' ? `${c.entry.type}:${c.entry.path}:${c.entry.size}` : c.op)),
+      ['dir:etc:0', 'file:etc/hosts:1000'],
+    );
   }
   assert.equal(plain.blobBytes, tarBuf.length);
   assert.equal(gz.blobBytes, gzipSync(tarBuf).length);
@@ -51,12 +51,18 @@ test('names: ./ and / prefixes stripped, trailing slash dropped, .. resolved, es
 });
 
 test('PAX long names and GNU long names are read in full', async () => {
-  const longName = 'deep/' + 'd'.repeat(120) + '/' + 'f'.repeat(150) + '.txt';
+  const longName = `deep/${'d'.repeat(120)}/${'f'.repeat(150)}.txt`;
   const pax = await walkBuffer(await packTar([{ name: longName, content: 'pax' }]));
-  assert.deepEqual([...pax.changes].map((c) => c.op === 'entry' && c.entry.path), [longName]);
-  const gnuName = 'gnu/' + 'g'.repeat(200);
+  assert.deepEqual(
+    [...pax.changes].map((c) => c.op === 'entry' && c.entry.path),
+    [longName],
+  );
+  const gnuName = `gnu/${'g'.repeat(200)}`;
   const gnu = await walkBuffer(Buffer.concat([gnuLongNameFile(gnuName, Buffer.from('hello')), TAR_END]));
-  assert.deepEqual([...gnu.changes].map((c) => c.op === 'entry' && `${c.entry.path}:${c.entry.size}`), [`${gnuName}:5`]);
+  assert.deepEqual(
+    [...gnu.changes].map((c) => c.op === 'entry' && `${c.entry.path}:${c.entry.size}`),
+    [`${gnuName}:5`],
+  );
 });
 
 test('non-UTF-8 name bytes are kept as \\xNN escapes; UTF-8 names decoded', async () => {
@@ -64,7 +70,10 @@ test('non-UTF-8 name bytes are kept as \\xNN escapes; UTF-8 names decoded', asyn
   const s = await walkBuffer(
     Buffer.concat([rawHeader({ name: bad, size: 0 }), rawHeader({ name: Buffer.from('naïve').toString('latin1'), size: 0 }), TAR_END]),
   );
-  assert.deepEqual([...s.changes].map((c) => c.op === 'entry' && c.entry.path), ['caf\\xe9.txt', 'naïve']);
+  assert.deepEqual(
+    [...s.changes].map((c) => c.op === 'entry' && c.entry.path),
+    ['caf\\xe9.txt', 'naïve'],
+  );
 });
 
 test('symlinks, hard links, devices and fifos are typed; hard links share the earlier copy', async () => {
@@ -82,16 +91,19 @@ test('symlinks, hard links, devices and fifos are typed; hard links share the ea
   );
   const entries = [...s.changes].map((c) => (c.op === 'entry' ? c.entry : undefined));
   assert.equal(entries[0]!.mode, 0o755);
-  assert.deepEqual(entries.map((e) => e && `${e.type}:${e.size}:${e.linkTarget ?? ''}:${e.linkedContent ?? ''}:${e.device ?? ''}`), [
-    'file:300:::',
-    'symlink:0:busybox::',
-    'hardlink:0:bin/busybox:0:',
-    'hardlink:0:bin/ash:0:',
-    'hardlink:0:bin/missing::',
-    'other:0:::char',
-    'other:0:::block',
-    'other:0:::fifo',
-  ]);
+  assert.deepEqual(
+    entries.map((e) => e && `${e.type}:${e.size}:${e.linkTarget ?? ''}:${e.linkedContent ?? ''}:${e.device ?? ''}`),
+    [
+      'file:300:::',
+      'symlink:0:busybox::',
+      'hardlink:0:bin/busybox:0:',
+      'hardlink:0:bin/ash:0:',
+      'hardlink:0:bin/missing::',
+      'other:0:::char',
+      'other:0:::block',
+      'other:0:::fifo',
+    ],
+  );
   assert.equal(s.sizeBytes, 300);
   assert.deepEqual(s.warnings, ['hard link /bin/orphan → /bin/missing: target is not an earlier file of the same layer']);
 });
@@ -107,19 +119,24 @@ test('whiteouts: .wh.NAME, opaque markers, aufs bookkeeping skipped, bare .wh. w
       { name: '.wh.opt', content: '' },
     ]),
   );
-  assert.deepEqual([...s.changes], [
-    { op: 'whiteout', path: 'etc/motd' },
-    { op: 'opaque', path: 'var/cache' },
-    { op: 'whiteout', path: 'opt' },
-  ]);
+  assert.deepEqual(
+    [...s.changes],
+    [
+      { op: 'whiteout', path: 'etc/motd' },
+      { op: 'opaque', path: 'var/cache' },
+      { op: 'whiteout', path: 'opt' },
+    ],
+  );
   assert.deepEqual(s.warnings, ['ignored whiteout with no name: /tmp/.wh.']);
 });
 
 test('bad input: truncated layer, non-tar bytes, truncated gzip, corrupt zstd', async () => {
   const full = await packTar([{ name: 'big', content: 10_000 }]);
   await assert.rejects(walkBuffer(full.subarray(0, 3000)), (e: unknown) => e instanceof InputError && /truncated layer/.test(e.message));
-  await assert.rejects(walkBuffer(Buffer.from('this is not a tar file at all, just some text'.repeat(20))), (e: unknown) =>
-    e instanceof InputError && /not a valid tar layer/.test(e.message));
+  await assert.rejects(
+    walkBuffer(Buffer.from('this is not a tar file at all, just some text'.repeat(20))),
+    (e: unknown) => e instanceof InputError && /not a valid tar layer/.test(e.message),
+  );
   const gz = gzipSync(full);
   await assert.rejects(walkBuffer(gz.subarray(0, gz.length - 20)), (e: unknown) => e instanceof InputError && /gzip/.test(e.message));
   const zst = zstdRawFrame(full);

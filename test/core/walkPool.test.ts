@@ -12,7 +12,8 @@ const pool = new WalkPool(2);
 after(() => pool.close());
 
 /** A stream of `buf` in chunks of `size` (so several messages cross to the worker). */
-const chunked = (buf: Buffer, size = 4096) => Readable.from(Array.from({ length: Math.ceil(buf.length / size) }, (_, i) => buf.subarray(i * size, (i + 1) * size)));
+const chunked = (buf: Buffer, size = 4096) =>
+  Readable.from(Array.from({ length: Math.ceil(buf.length / size) }, (_, i) => buf.subarray(i * size, (i + 1) * size)));
 
 test('summaries from the pool equal the in-thread walk (plain, gzip, zstd), in parallel', async () => {
   const tar = await packTar([

@@ -5,7 +5,6 @@
 // with `docker load`) whose layers carry an opaque whiteout whatever the storage driver is.
 import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,11 +111,11 @@ function row(rows: Map<string, CliRow>, path: string, expected: { type: CliType;
   assert.deepEqual(got, expected, `${path}`);
 }
 function absent(rows: Map<string, CliRow>, path: string): void {
-  const hits = [...rows.keys()].filter((p) => p === path || p.startsWith(path + '/'));
+  const hits = [...rows.keys()].filter((p) => p === path || p.startsWith(`${path}/`));
   assert.deepEqual(hits, [], `${path} and everything below it should be gone`);
 }
 function children(rows: Map<string, CliRow>, dir: string, expected: string[]): void {
-  const below = [...rows.keys()].filter((p) => p.startsWith(dir + '/')).sort();
+  const below = [...rows.keys()].filter((p) => p.startsWith(`${dir}/`)).sort();
   assert.deepEqual(below, expected.map((p) => `${dir}/${p}`).sort(), `contents of ${dir}`);
 }
 
@@ -199,7 +198,7 @@ const markers: Record<string, { whiteouts: string[]; opaque: string[] }> = {
 
 // --- the hand-made image ---------------------------------------------------------------------
 
-const LONG_PATH = '/long/' + 'x'.repeat(90) + '/' + 'y'.repeat(90) + '/' + 'z'.repeat(90) + '.txt';
+const LONG_PATH = `/long/${'x'.repeat(90)}/${'y'.repeat(90)}/${'z'.repeat(90)}.txt`;
 
 async function handcraftedLayers(): Promise<Array<{ tar: Buffer; createdBy: string }>> {
   const l0: TarSpec[] = [
@@ -329,7 +328,9 @@ for (const fixture of ['deletes', 'overwrites', 'opaque', 'links', 'handcrafted'
         } else {
           // Other drivers diff by walking both trees and write one .wh. per removed child
           // instead of an opaque marker; the "handcrafted" image covers opaque markers there.
-          t.diagnostic(`storage driver ${driver}: opaque markers found ${JSON.stringify(found.opaque)} (overlay2 writes ${JSON.stringify(want.opaque)})`);
+          t.diagnostic(
+            `storage driver ${driver}: opaque markers found ${JSON.stringify(found.opaque)} (overlay2 writes ${JSON.stringify(want.opaque)})`,
+          );
         }
       });
     }

@@ -4,16 +4,24 @@
 // their hidden bytes are the ones the Dockerfile's two mistakes leave behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerAvailable, need } from '../helpers/env.js';
-import { buildImage, exportFileList, initLayerPaths, layerCount, loadImage, sortList, withoutPaths, type FileListEntry } from '../helpers/docker.js';
+import {
+  buildImage,
+  exportFileList,
+  initLayerPaths,
+  layerCount,
+  loadImage,
+  sortList,
+  withoutPaths,
+  type FileListEntry,
+} from '../helpers/docker.js';
 import { runLayerscope } from '../helpers/cli.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = join(repoRoot, 'bin', 'layerscope.js');
+const _cli = join(repoRoot, 'bin', 'layerscope.js');
 const archives = {
   builder: join(repoRoot, 'examples', 'multistage-builder.tar'),
   final: join(repoRoot, 'examples', 'multistage-final.tar'),
@@ -57,14 +65,25 @@ test('example archives: layerscope ls = docker export after docker load; still w
       const rows = await ls(archive);
       const got = sortList(
         withoutPaths(
-          rows.filter((r) => r.path !== '/').map((r): FileListEntry => ({ path: r.path, type: (r.type === 'hardlink' ? 'file' : r.type) as FileListEntry['type'], size: r.size })),
+          rows
+            .filter((r) => r.path !== '/')
+            .map(
+              (r): FileListEntry => ({
+                path: r.path,
+                type: (r.type === 'hardlink' ? 'file' : r.type) as FileListEntry['type'],
+                size: r.size,
+              }),
+            ),
           init,
         ),
       );
       console.log(`differential example ${stage} docker-archive: ${oracle.length} paths compared`);
       assert.deepEqual(got, oracle);
       const layers = await layerCount(tag);
-      assert.deepEqual(rows.filter((r) => !(Number.isInteger(r.layer) && r.layer >= 0 && r.layer < layers)), []);
+      assert.deepEqual(
+        rows.filter((r) => !(Number.isInteger(r.layer) && r.layer >= 0 && r.layer < layers)),
+        [],
+      );
 
       // Rebuilt from examples/multistage now, the stage has the same paths, types and sizes:
       // the committed archive is not stale.

@@ -76,15 +76,24 @@ test('text summary when stdout is not a terminal', () => {
 test('ls --json: one object a line with the contract keys, PATH restricts to a subtree', () => {
   const r = run(['ls', example, '/etc', '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(rows, [
     { path: '/etc', type: 'dir', size: 0, layer: 6 }, // the COPY layer re-lists its parents
     { path: '/etc/app', type: 'dir', size: 0, layer: 6 },
     { path: '/etc/app/app.conf', type: 'file', size: 49, layer: 6 },
   ]);
-  const all = run(['ls', example, '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const all = run(['ls', example, '--json'])
+    .stdout.trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(all.filter((x: { path: string }) => x.path === '/tmp/assets.tar').length, 0, 'deleted file is not listed');
-  assert.deepEqual(all.find((x: { path: string }) => x.path === '/bin/sh'), { path: '/bin/sh', type: 'symlink', size: 0, layer: 1 });
+  assert.deepEqual(
+    all.find((x: { path: string }) => x.path === '/bin/sh'),
+    { path: '/bin/sh', type: 'symlink', size: 0, layer: 1 },
+  );
   assertOneLineError(run(['ls', example, '/no/such']), /no such path in the image: \/no\/such/);
 });
 

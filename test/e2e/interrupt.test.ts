@@ -82,13 +82,17 @@ class Terminal {
     const [alternate, cursor] = this.tmux('display-message', '-p', '-t', 'main', '#{alternate_on} #{cursor_flag}').trim().split(' ');
     assert.equal(alternate, '0', 'the alternate screen was left');
     assert.equal(cursor, '1', 'the cursor is shown');
-    this.run('clear; echo ok-$((40+2)); stty -a | tr " " "\\n" | grep -x -e icanon -e -icanon -e echo -e -echo | sort | tr "\\n" " "; echo; echo end-$((2+2))');
+    this.run(
+      'clear; echo ok-$((40+2)); stty -a | tr " " "\\n" | grep -x -e icanon -e -icanon -e echo -e -echo | sort | tr "\\n" " "; echo; echo end-$((2+2))',
+    );
     const screen = await this.waitFor(/^end-4$/m);
     assert.match(screen, /^ok-42$/m, 'a command runs and prints');
     assert.match(screen, /^echo icanon\s*$/m, 'canonical mode and echo are on');
     assert.deepEqual(readdirSync(this.tmp), [], 'no temp file in TMPDIR');
     const leftovers = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? leftovers(join(dir, e.name)) : /^\.tmp-|\.tmp-/.test(e.name) ? [e.name] : []));
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? leftovers(join(dir, e.name)) : /^\.tmp-|\.tmp-/.test(e.name) ? [e.name] : [],
+      );
     assert.deepEqual(leftovers(this.cache), [], 'no partial cache entry');
   }
 
@@ -138,9 +142,17 @@ function slowLayout(): string {
   const manifestDigest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
   const dir = join(work, 'slow');
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  for (const [d, bytes] of [[digest, blob], [configDigest, config], [manifestDigest, manifest]] as const) writeFileSync(join(dir, 'blobs', 'sha256', d.slice(7)), bytes);
+  for (const [d, bytes] of [
+    [digest, blob],
+    [configDigest, config],
+    [manifestDigest, manifest],
+  ] as const)
+    writeFileSync(join(dir, 'blobs', 'sha256', d.slice(7)), bytes);
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MT.ociManifest, digest: manifestDigest, size: manifest.length }] }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MT.ociManifest, digest: manifestDigest, size: manifest.length }] }),
+  );
   return dir;
 }
 
@@ -195,7 +207,9 @@ test('Ctrl-C while a registry blob downloads (browser and --text): exit 130, res
   const reg = await FakeRegistry.start();
   const term = new Terminal();
   try {
-    const img = buildImage({ layers: [await packTar([{ name: 'a', content: 200_000 }]), gzipSync(await packTar([{ name: 'b', content: 300_000 }]))] });
+    const img = buildImage({
+      layers: [await packTar([{ name: 'a', content: 200_000 }]), gzipSync(await packTar([{ name: 'b', content: 300_000 }]))],
+    });
     reg.addImage('slow/app', '1', img);
     const never = new Promise<void>(() => undefined);
     reg.fault(`/blobs/${img.layerDigests[1]}`, { holdAfter: 100, release: never }, 10);
@@ -228,7 +242,10 @@ test('a registry that cuts the connection mid-blob: one line, exit 2, restored, 
     const screen = await term.waitFor(/^exit=2$/m, 60_000);
     const lines = screen.split('\n').filter((l) => l.startsWith('layerscope: '));
     assert.equal(lines.length, 1, screen);
-    assert.match(lines[0]!, /layer 0 \(sha256:[0-9a-f]{64}\): 127\.0\.0\.1:\d+: download of blob sha256:[0-9a-f]{64} failed \d+ times; last: the connection was closed mid-transfer/);
+    assert.match(
+      lines[0]!,
+      /layer 0 \(sha256:[0-9a-f]{64}\): 127\.0\.0\.1:\d+: download of blob sha256:[0-9a-f]{64} failed \d+ times; last: the connection was closed mid-transfer/,
+    );
     await term.assertRestored();
   } finally {
     term.close();
@@ -245,7 +262,16 @@ async function droppingEngine(socketPath: string): Promise<{ server: Server; ref
     const url = req.url ?? '';
     if (/\/images\/.+\/json$/.test(url)) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ Id: img.configDigest, RepoTags: img.tags, Os: 'linux', Architecture: 'amd64', Size: 2_000_000, RootFS: { Type: 'layers', Layers: img.diffIds } }));
+      res.end(
+        JSON.stringify({
+          Id: img.configDigest,
+          RepoTags: img.tags,
+          Os: 'linux',
+          Architecture: 'amd64',
+          Size: 2_000_000,
+          RootFS: { Type: 'layers', Layers: img.diffIds },
+        }),
+      );
     } else if (/\/images\/[^/]+\/get$/.test(url)) {
       res.writeHead(200, { 'content-type': 'application/x-tar' });
       res.write(save.subarray(0, 1_000_000), () => setTimeout(() => res.socket?.destroy(), 20));
@@ -271,7 +297,12 @@ test('an engine that closes the socket mid-stream: one line, exit 2, restored, n
     const screen = await term.waitFor(/^exit=2$/m, 60_000);
     const lines = screen.split('\n').filter((l) => l.startsWith('layerscope: '));
     assert.equal(lines.length, 1, screen);
-    assert.match(lines[0]!, new RegExp(`^layerscope: docker://${ref}: the image stream from unix://${socketPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} broke off: `));
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `^layerscope: docker://${ref}: the image stream from unix://${socketPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} broke off: `,
+      ),
+    );
     await term.assertRestored();
   } finally {
     term.close();

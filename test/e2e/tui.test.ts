@@ -82,7 +82,9 @@ function cursorRow(screen: string, width: number): string | undefined {
 
 /** The shell is usable again: a command runs and prints, the tty is in canonical mode with echo. */
 async function assertRestored(term: Terminal): Promise<void> {
-  term.run('echo restored-$((1+1)); stty -a | tr " " "\\n" | grep -x -e icanon -e -icanon -e echo -e -echo | sort | tr "\\n" " "; echo; echo done-$((2+2))');
+  term.run(
+    'echo restored-$((1+1)); stty -a | tr " " "\\n" | grep -x -e icanon -e -icanon -e echo -e -echo | sort | tr "\\n" " "; echo; echo done-$((2+2))',
+  );
   const screen = await term.waitFor(/^done-4$/m);
   assert.match(screen, /^restored-2$/m, 'a command runs and prints');
   assert.match(screen, /^echo icanon\s*$/m, 'canonical mode and echo are back');

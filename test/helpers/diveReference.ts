@@ -118,7 +118,7 @@ function nodePath(node: Node): string {
   for (let cur: Node = node; cur.parent !== null; cur = cur.parent) {
     names.push(cur === node && cur.name.startsWith(WHITEOUT_PREFIX) ? cur.name.slice(WHITEOUT_PREFIX.length) : cur.name);
   }
-  return ('/' + names.reverse().join('/')).replaceAll('//', '/');
+  return `/${names.reverse().join('/')}`.replaceAll('//', '/');
 }
 
 function isWhiteout(node: Node): boolean {
@@ -127,7 +127,7 @@ function isWhiteout(node: Node): boolean {
 
 /** FileTree.AddPath. */
 function addPath(root: Node, path: string, size: number, isDir: boolean): void {
-  const clean = posix.normalize('/' + path);
+  const clean = posix.normalize(`/${path}`);
   const names = clean.split('/').filter((s) => s !== '');
   let node = root;
   for (let i = 0; i < names.length; i++) {
@@ -211,7 +211,7 @@ function layerTree(summary: LayerSummary): Node {
       }
       case 'opaque':
         // `.wh..wh..opq`: refused by AddPath; only its missing parents get created.
-        addPath(root, posix.join(change.path, DOUBLE_WHITEOUT_PREFIX + 'opq'), 0, false);
+        addPath(root, posix.join(change.path, `${DOUBLE_WHITEOUT_PREFIX}opq`), 0, false);
         break;
     }
   }

@@ -79,7 +79,7 @@ function normalise(name: string): string {
   let p = name;
   while (p.startsWith('./')) p = p.slice(2);
   p = p.replace(/^\/+/, '').replace(/\/+$/, '');
-  return '/' + p;
+  return `/${p}`;
 }
 
 /** Reads a tar stream (docker export) into a sorted file list. Hard-link entries become `file`
@@ -224,12 +224,23 @@ export interface OciLayoutInfo {
  *  Checks that every layer blob really starts with that compression's magic bytes. */
 export async function skopeoToOci(archive: string, outDir: string, compress: Compression, refName?: string): Promise<OciLayoutInfo> {
   const dest = refName ? `oci:${outDir}:${refName}` : `oci:${outDir}`;
-  await run('skopeo', ['--insecure-policy', 'copy', '-q', '--dest-compress', '--dest-compress-format', compress, `docker-archive:${archive}`, dest]);
+  await run('skopeo', [
+    '--insecure-policy',
+    'copy',
+    '-q',
+    '--dest-compress',
+    '--dest-compress-format',
+    compress,
+    `docker-archive:${archive}`,
+    dest,
+  ]);
   const index = JSON.parse(await readFile(join(outDir, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
   if (index.manifests.length !== 1) throw new Error(`${outDir}: expected one manifest, found ${index.manifests.length}`);
   const manifestDigest = index.manifests[0]!.digest;
   const blob = (digest: string) => join(outDir, 'blobs', ...digest.split(':'));
-  const manifest = JSON.parse(await readFile(blob(manifestDigest), 'utf8')) as { layers: Array<{ digest: string; mediaType: string; size: number }> };
+  const manifest = JSON.parse(await readFile(blob(manifestDigest), 'utf8')) as {
+    layers: Array<{ digest: string; mediaType: string; size: number }>;
+  };
   for (const layer of manifest.layers) {
     const head = await readHead(blob(layer.digest), 4);
     if (!head.subarray(0, MAGIC[compress].length).equals(MAGIC[compress])) {
@@ -244,7 +255,16 @@ export async function skopeoToOci(archive: string, outDir: string, compress: Com
 
 /** `skopeo copy docker-archive:ARCHIVE oci-archive:OUT` (an OCI layout as one tar), gzip layers. */
 export async function skopeoToOciArchive(archive: string, outTar: string): Promise<void> {
-  await run('skopeo', ['--insecure-policy', 'copy', '-q', '--dest-compress', '--dest-compress-format', 'gzip', `docker-archive:${archive}`, `oci-archive:${outTar}`]);
+  await run('skopeo', [
+    '--insecure-policy',
+    'copy',
+    '-q',
+    '--dest-compress',
+    '--dest-compress-format',
+    'gzip',
+    `docker-archive:${archive}`,
+    `oci-archive:${outTar}`,
+  ]);
 }
 
 /** The storage driver the engine reports (`overlay2`, `vfs`, …). */
@@ -336,7 +356,10 @@ export async function writeDockerArchive(outTar: string, tag: string, layers: Ar
         { name: `${d}/layer.tar`, content: layers[i]!.tar },
       ]),
       { name: configName, content: config },
-      { name: 'manifest.json', content: JSON.stringify([{ Config: configName, RepoTags: [tag], Layers: layerDirs.map((d) => `${d}/layer.tar`) }]) },
+      {
+        name: 'manifest.json',
+        content: JSON.stringify([{ Config: configName, RepoTags: [tag], Layers: layerDirs.map((d) => `${d}/layer.tar`) }]),
+      },
       { name: 'repositories', content: JSON.stringify({ [repo]: { [tagName]: layerDirs[layerDirs.length - 1] } }) },
     ]),
   );

@@ -14,8 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { packTar, type TarSpec } from './tar.js';
 
 export const MT = {
@@ -87,7 +86,7 @@ export interface SyntheticImage {
 }
 
 export function sha256(data: Uint8Array): string {
-  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
 export function hexOf(digest: string): string {
@@ -96,7 +95,7 @@ export function hexOf(digest: string): string {
 
 export function uncompressed(blob: Buffer): Buffer {
   if (blob[0] === 0x1f && blob[1] === 0x8b) return gunzipSync(blob);
-  if (blob.readUInt32LE(0) === 0xfd2fb528) return Buffer.from(zstdDecompress(blob));
+  if (blob.readUInt32LE(0) === 0xfd2fb528) return zstdDecompressSync(blob);
   return blob;
 }
 
@@ -217,7 +216,11 @@ export function legacyDockerArchiveFiles(images: SyntheticImage[]): ArchiveFiles
     }
     layerIds.set(img, ids);
     files.set(`${hexOf(img.configDigest)}.json`, img.configBytes);
-    return { Config: `${hexOf(img.configDigest)}.json`, RepoTags: img.tags.length ? img.tags : null, Layers: ids.map((id) => `${id}/layer.tar`) };
+    return {
+      Config: `${hexOf(img.configDigest)}.json`,
+      RepoTags: img.tags.length ? img.tags : null,
+      Layers: ids.map((id) => `${id}/layer.tar`),
+    };
   });
   files.set('manifest.json', json(manifest));
   addRepositories(files, images, (img) => layerIds.get(img)!.at(-1)!);

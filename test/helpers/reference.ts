@@ -12,7 +12,7 @@ export function referenceMerge(summaries: LayerSummary[]): Array<Map<string, Ref
   const views: Array<Map<string, RefEntry>> = [];
   let state = new Map<string, RefEntry>();
   const dropBelow = (dir: string) => {
-    for (const key of [...state.keys()]) if (key.startsWith(dir + '/')) state.delete(key);
+    for (const key of [...state.keys()]) if (key.startsWith(`${dir}/`)) state.delete(key);
   };
   summaries.forEach((summary, layer) => {
     state = new Map(state);

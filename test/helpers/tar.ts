@@ -84,13 +84,20 @@ export function zstdRawFrame(data: Buffer): Buffer {
 
 /** One raw 512-byte ustar/GNU header, for formats tar-stream's packer does not write
  *  (GNU long names) and for deliberately broken headers. */
-export function rawHeader(fields: { name: string; size?: number; typeflag?: string; linkname?: string; mode?: number; magic?: 'ustar' | 'gnu' }): Buffer {
+export function rawHeader(fields: {
+  name: string;
+  size?: number;
+  typeflag?: string;
+  linkname?: string;
+  mode?: number;
+  magic?: 'ustar' | 'gnu';
+}): Buffer {
   const b = Buffer.alloc(512);
   b.write(fields.name.slice(0, 100), 0, 'latin1');
-  b.write((fields.mode ?? 0o644).toString(8).padStart(7, '0') + '\0', 100);
+  b.write(`${(fields.mode ?? 0o644).toString(8).padStart(7, '0')}\0`, 100);
   b.write('0000000\0', 108);
   b.write('0000000\0', 116);
-  b.write((fields.size ?? 0).toString(8).padStart(11, '0') + '\0', 124);
+  b.write(`${(fields.size ?? 0).toString(8).padStart(11, '0')}\0`, 124);
   b.write('14544600000\0', 136);
   b.write('        ', 148);
   b.write(fields.typeflag ?? '0', 156);
@@ -99,7 +106,7 @@ export function rawHeader(fields: { name: string; size?: number; typeflag?: stri
   else b.write('ustar\x0000', 257, 'latin1');
   let sum = 0;
   for (const byte of b) sum += byte;
-  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
   return b;
 }
 

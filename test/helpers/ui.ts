@@ -5,7 +5,11 @@ import { summariseLayers } from './core.js';
 import type { TarSpec } from './tar.js';
 
 const dir = (name: string): TarSpec => ({ name, type: 'directory' });
-const file = (name: string, content: number | string, mode?: number): TarSpec => ({ name, content, ...(mode !== undefined ? { mode } : {}) });
+const file = (name: string, content: number | string, mode?: number): TarSpec => ({
+  name,
+  content,
+  ...(mode !== undefined ? { mode } : {}),
+});
 
 /** L0: the base. L1: modifies /etc/passwd, adds /usr/bin/d, deletes /big (whiteout).
  *  L2: makes /usr/bin opaque (a, b, c, d go) and adds /usr/bin/e. */
@@ -31,7 +35,7 @@ export async function analysisOf(layers: TarSpec[][] = SAMPLE_LAYERS, commands: 
   const summaries = await summariseLayers(layers);
   return analyse({
     ref: 'sample:latest',
-    id: 'sha256:' + 'ab'.repeat(32),
+    id: `sha256:${'ab'.repeat(32)}`,
     config: { os: 'linux', architecture: 'amd64', history: commands.map((createdBy) => ({ createdBy, emptyLayer: false })) },
     layers: summaries.map((s, index) => ({ index, diffId: s.diffId, command: commands[index] ?? `RUN step ${index}` })),
     summaries,

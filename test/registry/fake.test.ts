@@ -36,8 +36,15 @@ let expected: Record<string, unknown>;
 before(async () => {
   image = buildImage({
     layers: [
-      await packTarGz([{ name: 'etc/', type: 'directory' }, { name: 'etc/app.conf', content: 'a=1\n' }, { name: 'bin/tool', content: 40_000 }]),
-      await packTar([{ name: 'etc/app.conf', content: 'a=2\n' }, { name: 'data/blob.bin', content: 120_000 }]),
+      await packTarGz([
+        { name: 'etc/', type: 'directory' },
+        { name: 'etc/app.conf', content: 'a=1\n' },
+        { name: 'bin/tool', content: 40_000 },
+      ]),
+      await packTar([
+        { name: 'etc/app.conf', content: 'a=2\n' },
+        { name: 'data/blob.bin', content: 120_000 },
+      ]),
       await packTarGz([{ name: 'data/.wh.blob.bin' }, { name: 'etc/extra', content: 'x' }]),
     ],
   });
@@ -74,7 +81,9 @@ function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
   });
 }
 
@@ -110,7 +119,7 @@ function dockerConfig(config: unknown): string {
   return dir;
 }
 
-const layerPaths = () => image.layerDigests.map((d) => `/blobs/${d}`);
+const _layerPaths = () => image.layerDigests.map((d) => `/blobs/${d}`);
 const blobPath = (digest: string) => `/v2/test/app/blobs/${digest}`;
 
 test('anonymous token flow: 401 challenge, one token for the repository scope, then Bearer on every request', async () => {
@@ -126,11 +135,11 @@ test('anonymous token flow: 401 challenge, one token for the repository scope, t
     assert.deepEqual(token, { method: 'GET', path: '/token', query: { service: 'fake-registry', scope: 'repository:test/app:pull' } });
     assert.deepEqual(manifest, { method: 'GET', path: '/v2/test/app/manifests/1', query: {}, authorization: 'Bearer token-1' });
     assert.deepEqual(config, { method: 'GET', path: blobPath(image.configDigest), query: {}, authorization: 'Bearer token-1' });
-    assert.deepEqual(
-      layers.map((l) => l.path).sort(),
-      image.layerDigests.map(blobPath).sort(),
+    assert.deepEqual(layers.map((l) => l.path).sort(), image.layerDigests.map(blobPath).sort());
+    assert.equal(
+      layers.every((l) => l.authorization === 'Bearer token-1'),
+      true,
     );
-    assert.equal(layers.every((l) => l.authorization === 'Bearer token-1'), true);
   });
 });
 
@@ -170,7 +179,7 @@ test('basic credentials from config.json auths go to the token service; a wrong 
     assert.deepEqual(withoutRef(JSON.parse(r.stdout)), expected);
     const tokenRequests = reg.requestsTo('/token');
     assert.equal(tokenRequests.length, 1);
-    assert.equal(tokenRequests[0]!.authorization, 'Basic ' + Buffer.from('alice:s3cret').toString('base64'));
+    assert.equal(tokenRequests[0]!.authorization, `Basic ${Buffer.from('alice:s3cret').toString('base64')}`);
     assert.deepEqual(tokenRequests[0]!.query, { service: 'fake-registry', scope: 'repository:test/app:pull', account: 'alice' });
 
     const bad = dockerConfig({ auths: { [`https://${reg.host}`]: { username: 'alice', password: 'wrong' } } });
@@ -195,7 +204,13 @@ test('an identity token (docker login with an identity provider) is exchanged wi
       {
         method: 'POST',
         path: '/token',
-        query: { grant_type: 'refresh_token', refresh_token: 'refresh-abc', client_id: 'layerscope', service: 'fake-registry', scope: 'repository:test/app:pull' },
+        query: {
+          grant_type: 'refresh_token',
+          refresh_token: 'refresh-abc',
+          client_id: 'layerscope',
+          service: 'fake-registry',
+          scope: 'repository:test/app:pull',
+        },
       },
     ]);
     const expired = dockerConfig({ auths: { [reg.host]: { identitytoken: 'revoked' } } });
@@ -213,7 +228,9 @@ test('plain HTTP only to loopback hosts, or with --insecure-registry', async () 
     const refused = await cli([`registry://${host}/test/app:1`, '--json'], {});
     assertOneLineError(
       refused,
-      new RegExp(`^layerscope: cannot reach ${host.replace(/\./g, '\\.')}: TLS handshake failed \\(.+\\); if ${host.replace(/\./g, '\\.')} serves plain HTTP, add --insecure-registry$`),
+      new RegExp(
+        `^layerscope: cannot reach ${host.replace(/\./g, '\\.')}: TLS handshake failed \\(.+\\); if ${host.replace(/\./g, '\\.')} serves plain HTTP, add --insecure-registry$`,
+      ),
     );
     assert.deepEqual(reg.requests, []);
     const allowed = await cli([`registry://${host}/test/app:1`, '--json', '--insecure-registry'], {});
@@ -228,7 +245,7 @@ test('Basic challenge: username/password from config.json on every request; wron
     const r = await cli([`registry://${reg.host}/test/app:1`, '--json'], { DOCKER_CONFIG: good });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(withoutRef(JSON.parse(r.stdout)), expected);
-    const basic = 'Basic ' + Buffer.from('bob:pw').toString('base64');
+    const basic = `Basic ${Buffer.from('bob:pw').toString('base64')}`;
     assert.deepEqual(
       reg.requests.map((q) => q.authorization ?? 'none'),
       ['none', ...Array(2 + image.layers.length).fill(basic)],
@@ -263,7 +280,7 @@ test('a credential helper (credHelpers, then credsStore) gets the server URL on 
     }
     const tokens = reg.requestsTo('/token');
     assert.equal(tokens.length, 2);
-    for (const t of tokens) assert.equal(t.authorization, 'Basic ' + Buffer.from('carol:helper-secret').toString('base64'));
+    for (const t of tokens) assert.equal(t.authorization, `Basic ${Buffer.from('carol:helper-secret').toString('base64')}`);
 
     // A helper that is not installed is a warning; the registry's 401 is the error.
     const missing = await cli([`registry://${reg.host}/test/app:1`, '--json'], {
@@ -271,10 +288,7 @@ test('a credential helper (credHelpers, then credsStore) gets the server URL on 
       PATH,
     });
     assert.equal(missing.code, 2);
-    assert.equal(
-      missing.stderr,
-      `layerscope: authentication required for ${reg.host}: run docker login ${reg.host}\n`,
-    );
+    assert.equal(missing.stderr, `layerscope: authentication required for ${reg.host}: run docker login ${reg.host}\n`);
   });
 });
 
@@ -329,7 +343,12 @@ test('a blob whose bytes do not match its digest: one-line error, and nothing ca
     reg.fault(`/blobs/${layer.digest}`, { body: tampered });
     const cache = fresh('cache');
     const r = await cli([`registry://${reg.host}/test/app:1`, '--json'], { LAYERSCOPE_CACHE_DIR: cache });
-    assertOneLineError(r, new RegExp(`^layerscope: layer 1 \\(${layer.digest}\\): blob ${layer.digest} does not match its digest \\(its bytes hash to sha256:[0-9a-f]{64}\\)$`));
+    assertOneLineError(
+      r,
+      new RegExp(
+        `^layerscope: layer 1 \\(${layer.digest}\\): blob ${layer.digest} does not match its digest \\(its bytes hash to sha256:[0-9a-f]{64}\\)$`,
+      ),
+    );
     const cached = readdirSync(join(cache, CACHE_FORMAT)).filter((n) => !n.startsWith('.'));
     assert.equal(cached.includes(`${hexOf(layer.diffId)}.json.gz`), false);
   });
@@ -420,7 +439,13 @@ test('a multi-platform index: --platform picks the image; the other is never fet
     assert.equal(report.image.id, arm.configDigest);
     assert.deepEqual(
       reg.requests.map((q) => q.path),
-      ['/v2/', '/v2/test/app/manifests/multi', `/v2/test/app/manifests/${arm.manifestDigest}`, blobPath(arm.configDigest), blobPath(arm.layerDigests[0]!)],
+      [
+        '/v2/',
+        '/v2/test/app/manifests/multi',
+        `/v2/test/app/manifests/${arm.manifestDigest}`,
+        blobPath(arm.configDigest),
+        blobPath(arm.layerDigests[0]!),
+      ],
     );
     assert.notEqual(indexDigest, arm.manifestDigest);
     assertOneLineError(
@@ -464,15 +489,24 @@ test('openRegistry with analyseImage: progress reports blob sizes from the manif
   await withRegistry({ scheme: 'none' }, async (reg) => {
     const source = await openRegistry(`${reg.host}/test/app:1`, { ref: 'r', platform: requestPlatform(undefined) });
     try {
-      assert.deepEqual(source.layers.map((l) => l.blobSize), image.layers.map((l) => l.blob.length));
-      assert.deepEqual(source.layers.map((l) => l.blobDigest), image.layerDigests);
+      assert.deepEqual(
+        source.layers.map((l) => l.blobSize),
+        image.layers.map((l) => l.blob.length),
+      );
+      assert.deepEqual(
+        source.layers.map((l) => l.blobDigest),
+        image.layerDigests,
+      );
       const done: Array<[number, number, number | undefined]> = [];
       const analysed = await analyseImage(source, {
         onProgress: (p) => {
           if (p.done) done.push([p.layer, p.blobBytesRead, p.blobBytesTotal]);
         },
       });
-      assert.deepEqual(analysed.summaries.map((s) => s.diffId), image.diffIds);
+      assert.deepEqual(
+        analysed.summaries.map((s) => s.diffId),
+        image.diffIds,
+      );
       assert.deepEqual(
         done.sort((a, b) => a[0] - b[0]),
         image.layers.map((l, i) => [i, l.blob.length, l.blob.length]),
@@ -484,7 +518,10 @@ test('openRegistry with analyseImage: progress reports blob sizes from the manif
     reg.fault(`/blobs/${layer.digest}`, { body: Buffer.concat([layer.blob, Buffer.from('extra')]) });
     const again = await openRegistry(`${reg.host}/test/app:1`, { ref: 'r', platform: requestPlatform(undefined) });
     try {
-      await assert.rejects(analyseImage(again), (e: unknown) => e instanceof InputError && e.message.includes(`blob ${layer.digest} does not match its digest`));
+      await assert.rejects(
+        analyseImage(again),
+        (e: unknown) => e instanceof InputError && e.message.includes(`blob ${layer.digest} does not match its digest`),
+      );
     } finally {
       await again.close();
     }

@@ -107,7 +107,6 @@ function withoutRef(text: string): string {
   return JSON.stringify(report, null, 2);
 }
 
-
 test('a pushed image reads exactly as its docker save archive: the JSON report and ls --json', async (t) => {
   if (!ready(t)) return;
   const { archive } = await pushFixture();
@@ -124,7 +123,10 @@ test('a pushed image reads exactly as its docker save archive: the JSON report a
   assert.equal(report.image.hiddenBytes, 350_000); // big.bin and the junk blob, deleted later
   assert.deepEqual(
     report.waste.entries.map((e: { path: string; bytes: number }) => [e.path, e.bytes]),
-    [['/app/big.bin', 300_000], ['/var/cache/junk/blob', 50_000]],
+    [
+      ['/app/big.bin', 300_000],
+      ['/var/cache/junk/blob', 50_000],
+    ],
   );
 
   const lsRegistry = await cli(['ls', `registry://${REMOTE}`, '--json'], { LAYERSCOPE_CACHE_DIR: join(temp!, 'cache-ls') });

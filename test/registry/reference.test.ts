@@ -13,7 +13,7 @@ import { isLoopback, manifestReference, parseReference } from '../../src/sources
 const temp = mkdtempSync(join(tmpdir(), 'layerscope-registry-unit-'));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
-const DIGEST = 'sha256:' + 'ab'.repeat(32);
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 test('references: Docker Hub defaults (library/, registry-1.docker.io, latest)', () => {
   assert.deepEqual(parseReference('nginx'), {
@@ -72,19 +72,29 @@ test('references: invalid ones are InputErrors that say why', () => {
     [':tag', 'invalid image reference ":tag": no repository name'],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => parseReference(text), (e: unknown) => e instanceof InputError && e.message === message, text);
+    assert.throws(
+      () => parseReference(text),
+      (e: unknown) => e instanceof InputError && e.message === message,
+      text,
+    );
   }
 });
 
 test('loopback hosts may use plain HTTP', () => {
-  for (const host of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000']) assert.equal(isLoopback(host), true, host);
+  for (const host of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000'])
+    assert.equal(isLoopback(host), true, host);
   for (const host of ['ghcr.io', '10.0.0.1:5000', 'localhost.example.com', '[::2]:5000']) assert.equal(isLoopback(host), false, host);
 });
 
 test('WWW-Authenticate: Bearer and Basic challenges, quoted values, several challenges in one header', () => {
   assert.deepEqual(
     parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'),
-    [{ scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' } }],
+    [
+      {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
+      },
+    ],
   );
   assert.deepEqual(parseChallenges('Basic realm="Registry Realm", Bearer realm=https://x/token, error="insufficient_scope"'), [
     { scheme: 'basic', params: { realm: 'Registry Realm' } },

@@ -72,7 +72,10 @@ function fails(r: Run, message: string): void {
 /** Success, with exactly these warnings on stderr (in order). */
 function warns(r: Run, warnings: string[]): void {
   assert.doesNotMatch(r.stderr, /^\s+at /m, `no stack trace:\n${r.stderr}`);
-  assert.deepEqual(r.stderr === '' ? [] : r.stderr.trimEnd().split('\n'), warnings.map((w) => `layerscope: warning: ${w}`));
+  assert.deepEqual(
+    r.stderr === '' ? [] : r.stderr.trimEnd().split('\n'),
+    warnings.map((w) => `layerscope: warning: ${w}`),
+  );
   assert.equal(r.code, 0);
 }
 
@@ -114,7 +117,11 @@ let serial = 0;
 type Format = 'legacy' | 'oci';
 
 /** Writes the image in `format` (legacy docker save tar, or OCI layout directory). */
-async function write(spec: ImageSpec, format: Format = 'legacy', edit?: (files: ArchiveFiles, img: SyntheticImage) => void): Promise<{ path: string; img: SyntheticImage }> {
+async function write(
+  spec: ImageSpec,
+  format: Format = 'legacy',
+  edit?: (files: ArchiveFiles, img: SyntheticImage) => void,
+): Promise<{ path: string; img: SyntheticImage }> {
   const img = buildImage(spec);
   const files = format === 'legacy' ? legacyDockerArchiveFiles([img]) : ociLayoutFiles([img]);
   edit?.(files, img);
@@ -128,7 +135,15 @@ function rawTar(entries: Array<{ name: string; content?: Buffer; typeflag?: stri
   const parts: Buffer[] = [];
   for (const e of entries) {
     const content = e.content ?? Buffer.alloc(0);
-    parts.push(rawHeader({ name: e.name, size: content.length, typeflag: e.typeflag ?? '0', magic: 'ustar', ...(e.linkname ? { linkname: e.linkname } : {}) }));
+    parts.push(
+      rawHeader({
+        name: e.name,
+        size: content.length,
+        typeflag: e.typeflag ?? '0',
+        magic: 'ustar',
+        ...(e.linkname ? { linkname: e.linkname } : {}),
+      }),
+    );
     parts.push(content, Buffer.alloc((512 - (content.length % 512)) % 512));
   }
   return Buffer.concat([...parts, TAR_END]);
@@ -154,17 +169,23 @@ test('a truncated zstd layer', async () => {
 });
 
 test('a corrupt tar header (bad checksum) inside a layer', async () => {
-  const layer = await packTar([{ name: 'a', content: 'x' }, { name: 'b', content: 'y' }]);
+  const layer = await packTar([
+    { name: 'a', content: 'x' },
+    { name: 'b', content: 'y' },
+  ]);
   layer[1024] = layer[1024]! ^ 0x20; // the second header's name: 'b' → 'B', the checksum unchanged
   const { path, img } = await write({ layers: [base, layer] });
   fails(cli([path, '--text']), `layer 1 (${img.diffIds[1]}): not a valid tar layer (bad header checksum at offset 1024)`);
   // A field that is not a number, under a checksum that matches.
-  const odd = await packTar([{ name: 'a', content: 'x' }, { name: 'b', content: 'y' }]);
+  const odd = await packTar([
+    { name: 'a', content: 'x' },
+    { name: 'b', content: 'y' },
+  ]);
   odd.write('0009z00\0', 1024 + 100, 'latin1'); // b's mode
   odd.fill(0x20, 1024 + 148, 1024 + 156);
   let sum = 0;
   for (let i = 1024; i < 1536; i++) sum += odd[i]!;
-  odd.write(sum.toString(8).padStart(6, '0') + '\0 ', 1024 + 148, 'latin1');
+  odd.write(`${sum.toString(8).padStart(6, '0')}\0 `, 1024 + 148, 'latin1');
   const c = await write({ layers: [base, odd] });
   fails(cli([c.path, '--text']), `layer 1 (${c.img.diffIds[1]}): not a valid tar layer (bad number field in the header at offset 1024)`);
 });
@@ -175,9 +196,16 @@ test('a layer that is not a tar at all', async () => {
 });
 
 test('a tar entry that declares more bytes than the layer holds', async () => {
-  const layer = Buffer.concat([rawTar([{ name: 'small', content: Buffer.from('ok') }]).subarray(0, 1024), rawHeader({ name: 'big', size: 1_000_000 }), Buffer.alloc(2048)]);
+  const layer = Buffer.concat([
+    rawTar([{ name: 'small', content: Buffer.from('ok') }]).subarray(0, 1024),
+    rawHeader({ name: 'big', size: 1_000_000 }),
+    Buffer.alloc(2048),
+  ]);
   const { path, img } = await write({ layers: [base, layer] });
-  fails(cli([path, '--json']), `layer 1 (${img.diffIds[1]}): truncated layer: entry "big" at offset 1024 declares 1000000 bytes, more than the layer holds`);
+  fails(
+    cli([path, '--json']),
+    `layer 1 (${img.diffIds[1]}): truncated layer: entry "big" at offset 1024 declares 1000000 bytes, more than the layer holds`,
+  );
 });
 
 test('an archive member that declares more bytes than the file holds', async () => {
@@ -186,11 +214,14 @@ test('an archive member that declares more bytes than the file holds', async () 
   const files = legacyDockerArchiveFiles([img]);
   const member = legacyLayerName(files, 1);
   // Find the member's header and cut the file inside its data.
-  const header = bytes.indexOf(Buffer.from(member + '\0', 'latin1'));
+  const header = bytes.indexOf(Buffer.from(`${member}\0`, 'latin1'));
   assert.ok(header >= 0 && header % 512 === 0);
   const cut = header + 512 + 1000;
   writeFileSync(path, bytes.subarray(0, cut));
-  fails(cli([path, '--json']), `${path} is truncated: member ${member} needs ${header + 512 + img.layers[1]!.tar.length} bytes but the file has ${cut}`);
+  fails(
+    cli([path, '--json']),
+    `${path} is truncated: member ${member} needs ${header + 512 + img.layers[1]!.tar.length} bytes but the file has ${cut}`,
+  );
 });
 
 // --- names: correct analysis, warnings for what is refused --------------------------------
@@ -261,21 +292,26 @@ test('hard links to a missing entry, a later entry, or outside the root: warning
   ]);
   assert.deepEqual(numbers(r), { stored: BASE_BYTES + 3, visible: BASE_BYTES + 3, hidden: 0, entries: [4, 5] });
   const rows = listing(cli(['ls', path, '--json']));
-  assert.deepEqual(rows.filter((row) => row.startsWith('/h') || row.startsWith('/later')), [
-    '/h1 hardlink 0 L1',
-    '/h2 hardlink 0 L1',
-    '/h3 hardlink 0 L1',
-    '/h4 hardlink 3 L1',
-    '/later file 3 L1',
-  ]);
+  assert.deepEqual(
+    rows.filter((row) => row.startsWith('/h') || row.startsWith('/later')),
+    ['/h1 hardlink 0 L1', '/h2 hardlink 0 L1', '/h3 hardlink 0 L1', '/h4 hardlink 3 L1', '/later file 3 L1'],
+  );
 });
 
 test('whiteouts of paths that never existed: a warning each, at most 50 a layer', async () => {
-  const specs: TarSpec[] = [{ name: '.wh.never', content: '' }, { name: 'etc/.wh.nothing', content: '' }, { name: 'nodir/.wh.x', content: '' }];
+  const specs: TarSpec[] = [
+    { name: '.wh.never', content: '' },
+    { name: 'etc/.wh.nothing', content: '' },
+    { name: 'nodir/.wh.x', content: '' },
+  ];
   for (let i = 0; i < 52; i++) specs.push({ name: `many/.wh.f${i}`, content: '' });
   const { path } = await write({ layers: [base, await packTar(specs)] });
   const r = cli([path, '--json']);
-  const expected = ['layer 1: whiteout of /never, which no lower layer has', 'layer 1: whiteout of /etc/nothing, which no lower layer has', 'layer 1: whiteout of /nodir/x, which no lower layer has'];
+  const expected = [
+    'layer 1: whiteout of /never, which no lower layer has',
+    'layer 1: whiteout of /etc/nothing, which no lower layer has',
+    'layer 1: whiteout of /nodir/x, which no lower layer has',
+  ];
   for (let i = 0; i < 47; i++) expected.push(`layer 1: whiteout of /many/f${i}, which no lower layer has`);
   expected.push('layer 1: … and 5 more whiteouts of paths no lower layer has');
   warns(r, expected);
@@ -343,12 +379,20 @@ async function hostileImage(): Promise<string> {
     { name: 'link\x1b[5m', typeflag: '1', linkname: 'nowhere\x1b[2J' },
   ]);
   const layer2 = rawTar([{ name: `.wh.${HOSTILE.osc}` }, { name: '.wh.gone\x1b]2;x\x07' }]);
-  return (await write({ layers: [base, layer1, layer2], history: [{ createdBy: 'ADD base /' }, { createdBy: 'RUN printf "\x1b[2J" > evil' }, { createdBy: 'RUN rm evil' }] })).path;
+  return (
+    await write({
+      layers: [base, layer1, layer2],
+      history: [{ createdBy: 'ADD base /' }, { createdBy: 'RUN printf "\x1b[2J" > evil' }, { createdBy: 'RUN rm evil' }],
+    })
+  ).path;
 }
 
 test('control characters and non-UTF-8 names are escaped in the text report, ls, warnings and JSON', async () => {
   const path = await hostileImage();
-  const warnings = ['layer 1: hard link /link\\x1b[5m → /nowhere\\x1b[2J: target is not an earlier file of the same layer', 'layer 2: whiteout of /gone\\x1b]2;x\\x07, which no lower layer has'];
+  const warnings = [
+    'layer 1: hard link /link\\x1b[5m → /nowhere\\x1b[2J: target is not an earlier file of the same layer',
+    'layer 2: whiteout of /gone\\x1b]2;x\\x07, which no lower layer has',
+  ];
   const text = cli([path, '--text']);
   warns(text, warnings);
   assert.doesNotMatch(text.stdout, RAW_CONTROL);
@@ -358,7 +402,10 @@ test('control characters and non-UTF-8 names are escaped in the text report, ls,
   const ls = cli(['ls', path]);
   warns({ ...ls, stdout: '' }, warnings);
   assert.doesNotMatch(ls.stdout, RAW_CONTROL);
-  const paths = ls.stdout.trimEnd().split('\n').map((line) => line.replace(/^\S+\s+\d+\s+L\d+\s+/, ''));
+  const paths = ls.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.replace(/^\S+\s+\d+\s+L\d+\s+/, ''));
   // Byte order of the stored names: 'c1\u009b…' before 'caf\\xe9' (the escape is text).
   assert.deepEqual(paths, ['/bin', '/bin/sh', SHOWN.c1, SHOWN.latin1, SHOWN.clear, '/etc', '/etc/passwd', '/link\\x1b[5m', SHOWN.newline]);
 
@@ -366,10 +413,16 @@ test('control characters and non-UTF-8 names are escaped in the text report, ls,
   const json = cli(['ls', path, '--json']);
   assert.doesNotMatch(json.stdout, RAW_CONTROL);
   assert.match(json.stdout, /"\/c1\\u009b2J"/);
-  assert.deepEqual(listing(json).map((row) => row.split(' ')[0]), ['/bin', '/bin/sh', '/c1\u009b2J', '/caf\\xe9', '/clear\x1b[2J', '/etc', '/etc/passwd', '/link\x1b[5m', '/nl\nname']);
+  assert.deepEqual(
+    listing(json).map((row) => row.split(' ')[0]),
+    ['/bin', '/bin/sh', '/c1\u009b2J', '/caf\\xe9', '/clear\x1b[2J', '/etc', '/etc/passwd', '/link\x1b[5m', '/nl\nname'],
+  );
   const report = cli([path, '--json']);
   assert.doesNotMatch(report.stdout, RAW_CONTROL);
-  assert.deepEqual((JSON.parse(report.stdout) as { waste: { entries: Array<{ path: string }> } }).waste.entries.map((e) => e.path), ['/evil\x1b]0;pwned\x07']);
+  assert.deepEqual(
+    (JSON.parse(report.stdout) as { waste: { entries: Array<{ path: string }> } }).waste.entries.map((e) => e.path),
+    ['/evil\x1b]0;pwned\x07'],
+  );
 });
 
 async function analysisOf(path: string): Promise<Analysis> {
@@ -385,15 +438,22 @@ test('control characters in names are escaped in the browser', async () => {
   const analysis = await analysisOf(await hostileImage());
   const r = render(React.createElement(App, { load: async () => analysis, size: { columns: 120, rows: 40 } }));
   try {
-    const frame = await eventually(() => r.lastFrame() ?? '', (f) => f.includes('Files after'));
+    const frame = await eventually(
+      () => r.lastFrame() ?? '',
+      (f) => f.includes('Files after'),
+    );
     // Ink's own styling is SGR (ESC [ … m) only: anything else came from a name.
     // eslint-disable-next-line no-control-regex
     const unstyled = frame.replace(/\x1b\[[0-9;]*m/g, '');
     assert.doesNotMatch(unstyled, RAW_CONTROL);
-    for (const shown of [SHOWN.c1, SHOWN.clear, SHOWN.latin1, SHOWN.newline]) assert.ok(unstyled.includes(shown.slice(1)), `${shown} on screen`);
+    for (const shown of [SHOWN.c1, SHOWN.clear, SHOWN.latin1, SHOWN.newline])
+      assert.ok(unstyled.includes(shown.slice(1)), `${shown} on screen`);
     // The hidden-bytes pane lists the removed file.
     r.stdin.write('w');
-    const waste = await eventually(() => (r.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, ''), (f) => f.includes('Hidden bytes'));
+    const waste = await eventually(
+      () => (r.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, ''),
+      (f) => f.includes('Hidden bytes'),
+    );
     assert.doesNotMatch(waste, RAW_CONTROL);
     assert.ok(waste.includes('evil\\x1b]0;pwned\\x07'));
   } finally {
@@ -431,14 +491,19 @@ test('control characters in names are escaped in compare and build output', asyn
   view.event({ type: 'output', stage: 0, text: 'col1\tcol2 \x1b[2J' });
   await view.fail('Step 2/4 : RUN x', ['out \x9b31m']);
   assert.doesNotMatch(progress.replace(/\t/g, ''), RAW_CONTROL);
-  assert.equal(progress, '  Step 2/4 : RUN printf "\\x1b]0;x\\x07"\n    col1\tcol2 \\x1b[2J\nlayerscope: build failed at Step 2/4 : RUN x; its last output:\n  | out \\x9b31m\n');
+  assert.equal(
+    progress,
+    '  Step 2/4 : RUN printf "\\x1b]0;x\\x07"\n    col1\tcol2 \\x1b[2J\nlayerscope: build failed at Step 2/4 : RUN x; its last output:\n  | out \\x9b31m\n',
+  );
 });
 
 // --- shape: deep and wide -------------------------------------------------------------------
 
 test('a path 20000 directories deep: analysed and listed, no recursion limit', async () => {
   const deep = Array.from({ length: 20_000 }, () => 'd').join('/');
-  const { path } = await write({ layers: [base, await packTar([{ name: `${deep}/f`, content: 'x' }]), await packTar([{ name: '.wh.d', content: '' }])] });
+  const { path } = await write({
+    layers: [base, await packTar([{ name: `${deep}/f`, content: 'x' }]), await packTar([{ name: '.wh.d', content: '' }])],
+  });
   const r = cli([path, '--json']);
   warns(r, []);
   assert.deepEqual(numbers(r), { stored: BASE_BYTES + 1, visible: BASE_BYTES, hidden: 1, entries: [4, 1, 1] });
@@ -504,13 +569,26 @@ test('index.json that is not JSON or names a manifest or layer blob that is not 
   fails(cli([c.path, '--json']), `${c.path}: index.json is not valid JSON (${jsonReason('[')})`);
   const ghost = `sha256:${'a'.repeat(64)}`;
   c = await write(await twoLayers(), 'oci', (f) =>
-    f.set('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: ghost, size: 3 }] }))),
+    f.set(
+      'index.json',
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: ghost, size: 3 }],
+        }),
+      ),
+    ),
   );
   fails(cli([c.path, '--json']), `${c.path}: missing blob blobs/sha256/${'a'.repeat(64)} (manifest listed in index.json)`);
-  c = await write(await twoLayers(), 'oci', (f) => f.set('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ digest: '../../etc/passwd', size: 3 }] }))));
+  c = await write(await twoLayers(), 'oci', (f) =>
+    f.set('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ digest: '../../etc/passwd', size: 3 }] }))),
+  );
   fails(cli([c.path, '--json']), `${c.path}: index.json: manifests[0]: invalid digest "../../etc/passwd"`);
   c = await write(await twoLayers(), 'oci', (f, img) => f.delete(`blobs/sha256/${hexOf(img.layerDigests[1]!)}`));
-  fails(cli([c.path, '--json']), `${c.path}: missing blob blobs/sha256/${hexOf(c.img.layerDigests[1]!)} (layer 1 of 2 in manifest ${c.img.manifestDigest})`);
+  fails(
+    cli([c.path, '--json']),
+    `${c.path}: missing blob blobs/sha256/${hexOf(c.img.layerDigests[1]!)} (layer 1 of 2 in manifest ${c.img.manifestDigest})`,
+  );
 });
 
 test('layers that do not match the config diffIDs: which layer, both digests, and a swapped order named as such', async () => {
@@ -519,7 +597,10 @@ test('layers that do not match the config diffIDs: which layer, both digests, an
   const other = await packTar([{ name: 'b', content: 'other' }]);
   let c = await write(spec, 'oci', (f, img) => f.set(`blobs/sha256/${hexOf(img.layerDigests[1]!)}`, other));
   const otherId = buildImage({ layers: [other] }).diffIds[0]!;
-  fails(cli([c.path, '--json']), `layer 1 does not match the image config: its content hashes to ${otherId} but rootfs.diff_ids[1] is ${c.img.diffIds[1]}`);
+  fails(
+    cli([c.path, '--json']),
+    `layer 1 does not match the image config: its content hashes to ${otherId} but rootfs.diff_ids[1] is ${c.img.diffIds[1]}`,
+  );
   // docker save: manifest.json lists the layers in the other order.
   c = await write(spec, 'legacy', (f) => {
     const m = JSON.parse(f.get('manifest.json')!.toString()) as Array<{ Layers: string[] }>;
@@ -539,15 +620,33 @@ test('history with fewer or more steps than layers: a warning, commands paired i
   const spec = await twoLayers();
   let c = await write({ ...spec, history: [{ createdBy: 'ADD base /' }] });
   let r = cli([c.path, '--json']);
-  warns(r, [`${c.path}: manifest.json: history has 1 steps that made layers but the image has 2 layers; commands are paired in order for the first 1`]);
+  warns(r, [
+    `${c.path}: manifest.json: history has 1 steps that made layers but the image has 2 layers; commands are paired in order for the first 1`,
+  ]);
   let report = JSON.parse(r.stdout) as { layers: Array<{ command: string }> };
-  assert.deepEqual(report.layers.map((l) => l.command), ['ADD base /', '']);
+  assert.deepEqual(
+    report.layers.map((l) => l.command),
+    ['ADD base /', ''],
+  );
   assert.deepEqual(numbers(r), { stored: BASE_BYTES + 5, visible: BASE_BYTES + 5, hidden: 0, entries: [4, 1] });
-  c = await write({ ...spec, history: [{ createdBy: 'ADD base /' }, { createdBy: 'ENV A=1', emptyLayer: true }, { createdBy: 'COPY a /' }, { createdBy: 'RUN extra' }] });
+  c = await write({
+    ...spec,
+    history: [
+      { createdBy: 'ADD base /' },
+      { createdBy: 'ENV A=1', emptyLayer: true },
+      { createdBy: 'COPY a /' },
+      { createdBy: 'RUN extra' },
+    ],
+  });
   r = cli([c.path, '--json']);
-  warns(r, [`${c.path}: manifest.json: history has 3 steps that made layers but the image has 2 layers; commands are paired in order for the first 2`]);
+  warns(r, [
+    `${c.path}: manifest.json: history has 3 steps that made layers but the image has 2 layers; commands are paired in order for the first 2`,
+  ]);
   report = JSON.parse(r.stdout) as { layers: Array<{ command: string }> };
-  assert.deepEqual(report.layers.map((l) => l.command), ['ADD base /', 'COPY a /']);
+  assert.deepEqual(
+    report.layers.map((l) => l.command),
+    ['ADD base /', 'COPY a /'],
+  );
 });
 
 test('an OCI descriptor that declares a layer larger than its blob: a warning, the layer read as it is', async () => {
@@ -559,11 +658,21 @@ test('an OCI descriptor that declares a layer larger than its blob: a warning, t
   const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(bytes).digest('hex')}`;
   const c = await write(spec, 'oci', (f) => {
     f.set(`blobs/sha256/${hexOf(digest)}`, bytes);
-    f.set('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: bytes.length }] })));
+    f.set(
+      'index.json',
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: bytes.length }],
+        }),
+      ),
+    );
   });
   const r = cli([c.path, '--json']);
   const blob = `blobs/sha256/${hexOf(img.layerDigests[1]!)}`;
-  warns(r, [`${c.path}: layer 1 blob ${blob} is ${img.layers[1]!.blob.length} bytes but manifest ${digest} says ${img.layers[1]!.blob.length + 1000}`]);
+  warns(r, [
+    `${c.path}: layer 1 blob ${blob} is ${img.layers[1]!.blob.length} bytes but manifest ${digest} says ${img.layers[1]!.blob.length + 1000}`,
+  ]);
   assert.deepEqual(numbers(r), { stored: BASE_BYTES + 5, visible: BASE_BYTES + 5, hidden: 0, entries: [4, 1] });
 });
 
@@ -578,7 +687,10 @@ test('a registry manifest that declares a layer larger than the blob it serves: 
     // Asynchronously: the registry answers from this process.
     const r = { ...(await runLayerscope([`registry://${reg.host}/short/app:1`, '--json', '--no-cache'], { timeoutMs: 60_000 })), ms: 0 };
     const size = img.layers[1]!.blob.length;
-    fails(r, `layer 1 (${img.layerDigests[1]}): ${reg.host}/short/app:1: blob ${img.layerDigests[1]} is ${size} bytes, fewer than the ${size + 1000} the manifest lists`);
+    fails(
+      r,
+      `layer 1 (${img.layerDigests[1]}): ${reg.host}/short/app:1: blob ${img.layerDigests[1]} is ${size} bytes, fewer than the ${size + 1000} the manifest lists`,
+    );
     assert.equal(reg.requestsTo(`/blobs/${img.layerDigests[1]}`).length, 1, 'asked once');
   } finally {
     await reg.stop();
@@ -596,7 +708,12 @@ test('--max-files and --max-bytes stop a layer past them with one line; bad valu
   fails(cli([path, '--json', '--max-bytes', '15kB']), 'layer 1 unpacks to more than 15 kB; raise --max-bytes to analyse it');
   fails(cli(['compare', path, path, '--text', '--max-files', '10']), 'layer 1 has more than 10 entries; raise --max-files to analyse it');
   // Enough room: the same image analyses.
-  assert.deepEqual(numbers(cli([path, '--json', '--max-files', '20', '--max-bytes', '1MB'])), { stored: BASE_BYTES + 20_000, visible: BASE_BYTES + 20_000, hidden: 0, entries: [4, 20] });
+  assert.deepEqual(numbers(cli([path, '--json', '--max-files', '20', '--max-bytes', '1MB'])), {
+    stored: BASE_BYTES + 20_000,
+    visible: BASE_BYTES + 20_000,
+    hidden: 0,
+    entries: [4, 20],
+  });
   fails(cli([path, '--json', '--max-files', 'many']), '--max-files many: expected a whole number of entries, such as 5000000');
   fails(cli([path, '--json', '--max-bytes', 'lots']), '--max-bytes lots: expected a size such as 500GB or 2TiB');
   fails(cli([path, '--json', '--max-bytes', '0']), '--max-bytes 0: expected a size such as 500GB or 2TiB');
@@ -610,11 +727,26 @@ test('a cached summary past the limits is refused like a fresh read', async () =
 });
 
 test('a 50 MB PAX path is refused before it is held; a 100 KB name is ignored with a warning', async () => {
-  const pax = Buffer.concat([rawHeader({ name: 'PaxHeaders/huge', typeflag: 'x', size: 50 * 1024 * 1024, magic: 'ustar' }), Buffer.alloc(50 * 1024 * 1024, 'a'), TAR_END]);
+  const pax = Buffer.concat([
+    rawHeader({ name: 'PaxHeaders/huge', typeflag: 'x', size: 50 * 1024 * 1024, magic: 'ustar' }),
+    Buffer.alloc(50 * 1024 * 1024, 'a'),
+    TAR_END,
+  ]);
   const { path, img } = await write({ layers: [base, gzipSync(pax)] }, 'oci');
-  fails(cli([path, '--json']), `layer 1 (${img.layerDigests[1]}): not a valid tar layer (a 52428800-byte PAX header at offset 0; the limit is 1048576 bytes)`);
+  fails(
+    cli([path, '--json']),
+    `layer 1 (${img.layerDigests[1]}): not a valid tar layer (a 52428800-byte PAX header at offset 0; the limit is 1048576 bytes)`,
+  );
   const long = 'n'.repeat(100 * 1024);
-  const c = await write({ layers: [base, await packTar([{ name: 'x', content: 'abc', pax: { path: long } }, { name: 'kept', content: 'k' }])] });
+  const c = await write({
+    layers: [
+      base,
+      await packTar([
+        { name: 'x', content: 'abc', pax: { path: long } },
+        { name: 'kept', content: 'k' },
+      ]),
+    ],
+  });
   const r = cli([c.path, '--json']);
   warns(r, [`layer 1: ignored entry "${'n'.repeat(200)}…": its name is longer than 65536 bytes`]);
   assert.deepEqual(numbers(r), { stored: BASE_BYTES + 4, visible: BASE_BYTES + 1, hidden: 3, entries: [4, 1] });
@@ -632,13 +764,18 @@ test('many entries with long names in a small heap: one line saying how to give 
     h.fill(0x20, 148, 156);
     let sum = 0;
     for (const byte of h) sum += byte;
-    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
     headers.push(h);
   }
   const { path } = await write({ layers: [base, gzipSync(Buffer.concat([...headers, TAR_END]), { level: 1 })] }, 'oci');
   const heap = '--max-old-space-size=48';
-  const limit = spawnSync(process.execPath, [heap, '-p', 'Math.round(require("v8").getHeapStatistics().heap_size_limit / 1048576)'], { encoding: 'utf8' }).stdout.trim();
-  fails(cli([path, '--json'], { env: { NODE_OPTIONS: heap } }), `layer 1 needs more memory than this process may use (a ${limit} MiB heap); run with NODE_OPTIONS=--max-old-space-size=1024 to analyse it`);
+  const limit = spawnSync(process.execPath, [heap, '-p', 'Math.round(require("v8").getHeapStatistics().heap_size_limit / 1048576)'], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  fails(
+    cli([path, '--json'], { env: { NODE_OPTIONS: heap } }),
+    `layer 1 needs more memory than this process may use (a ${limit} MiB heap); run with NODE_OPTIONS=--max-old-space-size=1024 to analyse it`,
+  );
 });
 
 test('the summary cache: entries written whole, no temp file left after success or error', async () => {
@@ -649,5 +786,9 @@ test('the summary cache: entries written whole, no temp file left after success 
   assert.equal(cli([broken.path, '--json'], { cache: true }).code, 2);
   const names = readdirSync(join(cacheDir, 'v2'));
   assert.ok(names.length >= 2);
-  assert.deepEqual(names.filter((n) => !/^[0-9a-f]{64}\.json\.gz$/.test(n)), [], 'only whole entries');
+  assert.deepEqual(
+    names.filter((n) => !/^[0-9a-f]{64}\.json\.gz$/.test(n)),
+    [],
+    'only whole entries',
+  );
 });

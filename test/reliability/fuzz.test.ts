@@ -16,11 +16,22 @@ import type { FuzzMessage, FuzzRequest } from './fuzzWorker.js';
 
 /** Runs per property: 2,300 cases in all by default, about 70 s on two cores (each analysis
  *  starts its worker-thread walk pool, ~30 ms a case). FUZZ_SCALE=4 for a longer hunt. */
-const RUNS: Record<string, number> = { bytes: 500, archiveHeaders: 300, json: 400, layers: 400, codecs: 200, engineStream: 200, registry: 100, wellFormed: 200 };
+const RUNS: Record<string, number> = {
+  bytes: 500,
+  archiveHeaders: 300,
+  json: 400,
+  layers: 400,
+  codecs: 200,
+  engineStream: 200,
+  registry: 100,
+  wellFormed: 200,
+};
 /** A case that reports nothing for this long is taken as hung. */
 const HANG_MS = 30_000;
 
-test('mutated archives: the analyser succeeds or throws an InputError, never anything else, never hangs', { timeout: 15 * 60_000 }, async (t) => {
+test('mutated archives: the analyser succeeds or throws an InputError, never anything else, never hangs', {
+  timeout: 15 * 60_000,
+}, async (t) => {
   const seed = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
   assert.ok(Number.isSafeInteger(seed), `FC_SEED must be an integer, got ${process.env.FC_SEED}`);
   const scale = Number(process.env.FUZZ_SCALE ?? 1);

@@ -86,7 +86,11 @@ async function baseLayerTars(): Promise<Buffer[]> {
     { name: 'app/ünïcode', content: 3 },
     { name: '.wh.tmp', content: '' },
   ];
-  return [await packTar(l0), await packTar(l1), Buffer.concat([gnuLongNameFile(`app/${'long'.repeat(40)}`, Buffer.from('gnu')), await packTar(l2)])];
+  return [
+    await packTar(l0),
+    await packTar(l1),
+    Buffer.concat([gnuLongNameFile(`app/${'long'.repeat(40)}`, Buffer.from('gnu')), await packTar(l2)]),
+  ];
 }
 
 const CODECS: Codec[] = ['none', 'gzip', 'zstd'];
@@ -117,7 +121,14 @@ async function analyseFile(path: string): Promise<Outcome> {
     image = await analyseImage(source, { concurrency: 2, limits: { maxEntries: 200_000, maxTarBytes: 64 * 1024 * 1024 } });
   } catch (e) {
     if (e instanceof InputError) {
-      if (process.env.FUZZ_VERBOSE) process.stderr.write(`fuzz: ${e.message.replace(/\/tmp\/\S+/g, 'P').replace(/sha256:[0-9a-f]{64}/g, 'D').replace(/\d+/g, 'N').slice(0, 120)}\n`);
+      if (process.env.FUZZ_VERBOSE)
+        process.stderr.write(
+          `fuzz: ${e.message
+            .replace(/\/tmp\/\S+/g, 'P')
+            .replace(/sha256:[0-9a-f]{64}/g, 'D')
+            .replace(/\d+/g, 'N')
+            .slice(0, 120)}\n`,
+        );
       return 'input-error';
     }
     throw e;
@@ -137,7 +148,12 @@ async function analyseFile(path: string): Promise<Outcome> {
   // The browser's tree view at every layer, all expanded one level.
   const view = new TreeView(analysis.tree);
   for (let layer = 0; layer < analysis.tree.layerCount; layer++) {
-    const options = { layer, changesOnly: false, show: { added: true, modified: true, removed: true, unchanged: true }, sort: 'size' as const };
+    const options = {
+      layer,
+      changesOnly: false,
+      show: { added: true, modified: true, removed: true, unchanged: true },
+      sort: 'size' as const,
+    };
     view.rows(options, new Set(view.childrenOf(0, options)));
   }
   return 'ok';
@@ -160,7 +176,10 @@ type ByteOp =
   | { op: 'zero'; at: number; length: number };
 
 /** Positions are fractions of the length, or block-aligned (tar headers live there). */
-const position = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat({ max: 4000 }).map((k) => -(k * 512 + 1)));
+const position = fc.oneof(
+  fc.double({ min: 0, max: 1, noNaN: true }),
+  fc.nat({ max: 4000 }).map((k) => -(k * 512 + 1)),
+);
 const at = (p: number, length: number, offset = 0): number => {
   if (length === 0) return 0;
   const raw = p < 0 ? -p - 1 + offset : Math.floor(p * length);
@@ -172,7 +191,11 @@ const byteOp: fc.Arbitrary<ByteOp> = fc.oneof(
   fc.record({ op: fc.constant('set' as const), at: position, value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ op: fc.constant('truncate' as const), at: position }),
   fc.record({ op: fc.constant('splice' as const), from: position, length: fc.integer({ min: 1, max: 2048 }), to: position }),
-  fc.record({ op: fc.constant('insert' as const), at: position, bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 600 }) }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: position,
+    bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 600 }),
+  }),
   fc.record({ op: fc.constant('zero' as const), at: position, length: fc.integer({ min: 1, max: 1024 }) }),
 );
 
@@ -221,7 +244,13 @@ function headerOffsets(tar: Buffer): number[] {
   for (let pos = 0; pos + 512 <= tar.length && out.length < 10_000; ) {
     if (tar.subarray(pos, pos + 512).every((x) => x === 0)) break;
     out.push(pos);
-    const size = parseInt(tar.toString('latin1', pos + 124, pos + 136).replace(/\0.*$/s, '').trim() || '0', 8);
+    const size = parseInt(
+      tar
+        .toString('latin1', pos + 124, pos + 136)
+        .replace(/\0.*$/s, '')
+        .trim() || '0',
+      8,
+    );
     if (!Number.isSafeInteger(size)) break;
     pos += 512 + Math.ceil(size / 512) * 512;
   }
@@ -232,25 +261,71 @@ function fixChecksum(tar: Buffer, pos: number): void {
   tar.fill(0x20, pos + 148, pos + 156);
   let sum = 0;
   for (let i = pos; i < pos + 512; i++) sum += tar[i]!;
-  tar.write(sum.toString(8).padStart(6, '0') + '\0 ', pos + 148, 'latin1');
+  tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, pos + 148, 'latin1');
 }
 
-const SEGMENTS = ['a', 'b', 'etc', 'bin', '..', '.', '', '.wh.a', '.wh.', '.wh..wh..opq', '.wh..wh.plnk', 'ü', '\u00ff', '\x1b[2J', '\0x', 'x\ny', '%s', 'a'.repeat(120)];
-const hostileName = fc.array(fc.constantFrom(...SEGMENTS), { minLength: 0, maxLength: 6 }).chain((parts) =>
-  fc.constantFrom(parts.join('/'), '/' + parts.join('/'), parts.join('/') + '/', './' + parts.join('/')),
-);
+const SEGMENTS = [
+  'a',
+  'b',
+  'etc',
+  'bin',
+  '..',
+  '.',
+  '',
+  '.wh.a',
+  '.wh.',
+  '.wh..wh..opq',
+  '.wh..wh.plnk',
+  'ü',
+  '\u00ff',
+  '\x1b[2J',
+  '\0x',
+  'x\ny',
+  '%s',
+  'a'.repeat(120),
+];
+const hostileName = fc
+  .array(fc.constantFrom(...SEGMENTS), { minLength: 0, maxLength: 6 })
+  .chain((parts) => fc.constantFrom(parts.join('/'), `/${parts.join('/')}`, `${parts.join('/')}/`, `./${parts.join('/')}`));
 
-type Field = { field: 'name' | 'linkname' | 'prefix'; text: string } | { field: 'mode' | 'uid' | 'gid' | 'size' | 'mtime'; raw: number[] } | { field: 'sizeNumber'; value: number } | { field: 'typeflag'; value: string } | { field: 'magic'; value: string };
+type Field =
+  | { field: 'name' | 'linkname' | 'prefix'; text: string }
+  | { field: 'mode' | 'uid' | 'gid' | 'size' | 'mtime'; raw: number[] }
+  | { field: 'sizeNumber'; value: number }
+  | { field: 'typeflag'; value: string }
+  | { field: 'magic'; value: string };
 
 const fieldEdit: fc.Arbitrary<Field> = fc.oneof(
   fc.record({ field: fc.constantFrom('name' as const, 'linkname' as const, 'prefix' as const), text: hostileName }),
-  fc.record({ field: fc.constantFrom('mode' as const, 'uid' as const, 'gid' as const, 'size' as const, 'mtime' as const), raw: fc.array(fc.oneof(fc.integer({ min: 0x30, max: 0x37 }), fc.constantFrom(0, 0x20, 0x38, 0x80, 0xff, 0x2d)), { minLength: 1, maxLength: 12 }) }),
-  fc.record({ field: fc.constant('sizeNumber' as const), value: fc.oneof(fc.nat({ max: 5000 }), fc.nat({ max: 2 ** 33 - 1 }), fc.constantFrom(511, 512, 513, 1024 * 1024, 1024 * 1024 + 1)) }),
-  fc.record({ field: fc.constant('typeflag' as const), value: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', 'x', 'g', 'L', 'K', 'A', 'S', 'D', 'V', '\0', 'M') }),
+  fc.record({
+    field: fc.constantFrom('mode' as const, 'uid' as const, 'gid' as const, 'size' as const, 'mtime' as const),
+    raw: fc.array(fc.oneof(fc.integer({ min: 0x30, max: 0x37 }), fc.constantFrom(0, 0x20, 0x38, 0x80, 0xff, 0x2d)), {
+      minLength: 1,
+      maxLength: 12,
+    }),
+  }),
+  fc.record({
+    field: fc.constant('sizeNumber' as const),
+    value: fc.oneof(fc.nat({ max: 5000 }), fc.nat({ max: 2 ** 33 - 1 }), fc.constantFrom(511, 512, 513, 1024 * 1024, 1024 * 1024 + 1)),
+  }),
+  fc.record({
+    field: fc.constant('typeflag' as const),
+    value: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', 'x', 'g', 'L', 'K', 'A', 'S', 'D', 'V', '\0', 'M'),
+  }),
   fc.record({ field: fc.constant('magic' as const), value: fc.constantFrom('ustar\x0000', 'ustar  \0', '\0\0\0\0\0\0\0\0', 'garbage!') }),
 );
 
-const FIELDS = { name: [0, 100], mode: [100, 8], uid: [108, 8], gid: [116, 8], size: [124, 12], mtime: [136, 12], linkname: [157, 100], magic: [257, 8], prefix: [345, 155] } as const;
+const FIELDS = {
+  name: [0, 100],
+  mode: [100, 8],
+  uid: [108, 8],
+  gid: [116, 8],
+  size: [124, 12],
+  mtime: [136, 12],
+  linkname: [157, 100],
+  magic: [257, 8],
+  prefix: [345, 155],
+} as const;
 
 function applyField(tar: Buffer, pos: number, edit: Field, fix: boolean): void {
   const put = (start: number, length: number, bytes: Buffer) => {
@@ -266,7 +341,7 @@ function applyField(tar: Buffer, pos: number, edit: Field, fix: boolean): void {
       break;
     }
     case 'sizeNumber':
-      put(124, 12, Buffer.from(edit.value.toString(8).padStart(11, '0') + '\0', 'latin1'));
+      put(124, 12, Buffer.from(`${edit.value.toString(8).padStart(11, '0')}\0`, 'latin1'));
       break;
     case 'typeflag':
       tar[pos + 156] = edit.value.charCodeAt(0);
@@ -291,7 +366,7 @@ const jsonEdit: fc.Arbitrary<JsonEdit> = fc.record({
   op: fc.constantFrom('delete' as const, 'replace' as const, 'number' as const, 'cut' as const),
   value: fc.oneof(
     fc.jsonValue({ maxDepth: 2 }),
-    fc.constantFrom(null, '', 'sha256:' + 'f'.repeat(64), '../../etc/passwd', '/etc/passwd', -1, 1e308, 2 ** 53, [], {}, 'x'.repeat(5000)),
+    fc.constantFrom(null, '', `sha256:${'f'.repeat(64)}`, '../../etc/passwd', '/etc/passwd', -1, 1e308, 2 ** 53, [], {}, 'x'.repeat(5000)),
   ),
   amount: fc.integer({ min: -1000, max: 1000 }),
 });
@@ -315,7 +390,8 @@ function applyJson(text: string, edit: JsonEdit): string {
     if (Array.isArray(n.parent)) n.parent.splice(n.key as number, 1);
     else delete parent[n.key];
   } else if (edit.op === 'number' && typeof n.value === 'number') parent[n.key] = n.value + edit.amount;
-  else if (edit.op === 'number' && typeof n.value === 'string') parent[n.key] = n.value.slice(0, Math.abs(edit.amount) % (n.value.length + 1));
+  else if (edit.op === 'number' && typeof n.value === 'string')
+    parent[n.key] = n.value.slice(0, Math.abs(edit.amount) % (n.value.length + 1));
   else parent[n.key] = edit.value;
   return JSON.stringify(root);
 }
@@ -377,167 +453,213 @@ async function main(): Promise<FuzzMessage> {
   const properties: Record<string, (params: RunParams) => Promise<void>> = {
     // Whole archives, byte by byte: flips, truncations, splices, insertions, zeroed runs.
     bytes: (params) =>
-      fc.assert(fc.asyncProperty(fixtureArb, fc.array(byteOp, { minLength: 1, maxLength: 4 }), async (f, ops) => {
-        step();
-        count(await analyseFile(await writeCase(applyBytes(f.tar, ops))));
-      }), params),
+      fc.assert(
+        fc.asyncProperty(fixtureArb, fc.array(byteOp, { minLength: 1, maxLength: 4 }), async (f, ops) => {
+          step();
+          count(await analyseFile(await writeCase(applyBytes(f.tar, ops))));
+        }),
+        params,
+      ),
     // One field of one header of the outer archive, usually with a valid checksum.
     archiveHeaders: (params) =>
-      fc.assert(fc.asyncProperty(fixtureArb, fc.nat(), fieldEdit, fc.boolean(), async (f, which, edit, keepChecksum) => {
-        step();
-        const tar = Buffer.from(f.tar);
-        const offsets = headerOffsets(tar);
-        applyField(tar, offsets[which % offsets.length]!, edit, !keepChecksum || which % 10 !== 0);
-        count(await analyseFile(await writeCase(tar)));
-      }), params),
+      fc.assert(
+        fc.asyncProperty(fixtureArb, fc.nat(), fieldEdit, fc.boolean(), async (f, which, edit, keepChecksum) => {
+          step();
+          const tar = Buffer.from(f.tar);
+          const offsets = headerOffsets(tar);
+          applyField(tar, offsets[which % offsets.length]!, edit, !keepChecksum || which % 10 !== 0);
+          count(await analyseFile(await writeCase(tar)));
+        }),
+        params,
+      ),
     // manifest.json, index.json, the OCI manifest and the image config.
     json: (params) =>
-      fc.assert(fc.asyncProperty(fixtureArb, fc.nat(), fc.array(jsonEdit, { minLength: 1, maxLength: 3 }), async (f, which, edits) => {
-        step();
-        const files: ArchiveFiles = new Map(f.files);
-        const jsonNames = [...files.keys()].filter((name) => {
-          const content = files.get(name);
-          return Buffer.isBuffer(content) && content.length > 0 && content.length < 100_000 && (content[0] === 0x7b || content[0] === 0x5b);
-        });
-        const name = jsonNames[which % jsonNames.length]!;
-        let text = (files.get(name) as Buffer).toString('utf8');
-        for (const edit of edits) {
-          try {
-            text = applyJson(text, edit);
-          } catch {
-            break; // cut text is no longer JSON: the next edits cannot parse it
+      fc.assert(
+        fc.asyncProperty(fixtureArb, fc.nat(), fc.array(jsonEdit, { minLength: 1, maxLength: 3 }), async (f, which, edits) => {
+          step();
+          const files: ArchiveFiles = new Map(f.files);
+          const jsonNames = [...files.keys()].filter((name) => {
+            const content = files.get(name);
+            return (
+              Buffer.isBuffer(content) && content.length > 0 && content.length < 100_000 && (content[0] === 0x7b || content[0] === 0x5b)
+            );
+          });
+          const name = jsonNames[which % jsonNames.length]!;
+          let text = (files.get(name) as Buffer).toString('utf8');
+          for (const edit of edits) {
+            try {
+              text = applyJson(text, edit);
+            } catch {
+              break; // cut text is no longer JSON: the next edits cannot parse it
+            }
           }
-        }
-        files.set(name, Buffer.from(text));
-        count(await analyseFile(await ws.writeTar(`json-${++caseFile % 4}.tar`, files)));
-      }), params),
+          files.set(name, Buffer.from(text));
+          count(await analyseFile(await ws.writeTar(`json-${++caseFile % 4}.tar`, files)));
+        }),
+        params,
+      ),
     // Inside a layer: header fields (checksums fixed) and raw bytes, recompressed, with the
     // config's diffIDs made to match, so the damage reaches the walker and the merge.
     layers: (params) =>
-      fc.assert(fc.asyncProperty(
-        fc.nat({ max: 2 }),
-        fc.constantFrom(...FORMATS),
-        fc.nat({ max: 2 }),
-        fc.array(fc.tuple(fc.nat(), fieldEdit), { maxLength: 3 }),
-        fc.array(byteOp, { maxLength: 2 }),
-        fc.boolean(),
-        async (layer, format, shift, edits, ops, fix) => {
-          step();
-          const edited: Buffer[] = tars.map((t) => Buffer.from(t));
-          const tar = edited[layer]!;
-          const offsets = headerOffsets(tar);
-          for (const [which, edit] of edits) applyField(tar, offsets[which % offsets.length]!, edit, fix || which % 4 !== 0);
-          edited[layer] = applyBytes(tar, ops);
-          const img = buildImage({ layers: edited.map((t, k) => compress(t, CODECS[(k + shift) % 3]!)) });
-          const files = archiveFiles(img, format);
-          count(await analyseFile(await ws.writeTar(`layer-${++caseFile % 4}.tar`, files)));
-        },
-      ), params),
+      fc.assert(
+        fc.asyncProperty(
+          fc.nat({ max: 2 }),
+          fc.constantFrom(...FORMATS),
+          fc.nat({ max: 2 }),
+          fc.array(fc.tuple(fc.nat(), fieldEdit), { maxLength: 3 }),
+          fc.array(byteOp, { maxLength: 2 }),
+          fc.boolean(),
+          async (layer, format, shift, edits, ops, fix) => {
+            step();
+            const edited: Buffer[] = tars.map((t) => Buffer.from(t));
+            const tar = edited[layer]!;
+            const offsets = headerOffsets(tar);
+            for (const [which, edit] of edits) applyField(tar, offsets[which % offsets.length]!, edit, fix || which % 4 !== 0);
+            edited[layer] = applyBytes(tar, ops);
+            const img = buildImage({ layers: edited.map((t, k) => compress(t, CODECS[(k + shift) % 3]!)) });
+            const files = archiveFiles(img, format);
+            count(await analyseFile(await ws.writeTar(`layer-${++caseFile % 4}.tar`, files)));
+          },
+        ),
+        params,
+      ),
     // Compressed streams themselves: the gzip or zstd bytes of one layer, diffIDs left as they were.
     codecs: (params) =>
-      fc.assert(fc.asyncProperty(fc.nat({ max: 2 }), fc.constantFrom('gzip' as const, 'zstd' as const), fc.array(byteOp, { minLength: 1, maxLength: 3 }), async (layer, codec, ops) => {
-        step();
-        const img = buildImage({ layers: tars.map((t, k) => (k === layer ? compress(t, codec) : t)) });
-        const files = ociLayoutFiles([img]);
-        const blobName = `blobs/sha256/${hexOf(img.layerDigests[layer]!)}`;
-        files.set(blobName, applyBytes(files.get(blobName) as Buffer, ops));
-        count(await analyseFile(await ws.writeTar(`codec-${++caseFile % 4}.tar`, files)));
-      }), params),
+      fc.assert(
+        fc.asyncProperty(
+          fc.nat({ max: 2 }),
+          fc.constantFrom('gzip' as const, 'zstd' as const),
+          fc.array(byteOp, { minLength: 1, maxLength: 3 }),
+          async (layer, codec, ops) => {
+            step();
+            const img = buildImage({ layers: tars.map((t, k) => (k === layer ? compress(t, codec) : t)) });
+            const files = ociLayoutFiles([img]);
+            const blobName = `blobs/sha256/${hexOf(img.layerDigests[layer]!)}`;
+            files.set(blobName, applyBytes(files.get(blobName) as Buffer, ops));
+            count(await analyseFile(await ws.writeTar(`codec-${++caseFile % 4}.tar`, files)));
+          },
+        ),
+        params,
+      ),
     // The engine source's sequential read of a `docker save` stream (what `docker://` gets from
     // the engine), fed the mutated bytes of a save archive.
     engineStream: (params) =>
       fc.assert(
-        fc.asyncProperty(fc.constantFrom(...fixtures.filter((f) => !f.name.startsWith('oci'))), fc.array(byteOp, { minLength: 1, maxLength: 3 }), async (f, ops) => {
-          step();
-          const bytes = applyBytes(f.tar, ops);
-          const info = { id: f.img.configDigest, diffIds: f.img.diffIds, platform: { os: 'linux', architecture: 'amd64' }, repoTags: f.img.tags, size: 0 };
-          try {
-            const streamed = await readSaveArchive(Readable.from(chunked(bytes)), info, {
-              where: 'docker://fuzz',
-              address: 'unix:///fuzz.sock',
-              platform: requestPlatform('linux/amd64'),
-              limits: { maxEntries: 200_000, maxTarBytes: 64 * 1024 * 1024 },
-            });
-            if (streamed.summaries.length !== streamed.layers.length) throw new Error('a summary for every layer');
-            ok++;
-          } catch (e) {
-            if (!(e instanceof InputError)) throw e;
-            inputErrors++;
-          }
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...fixtures.filter((f) => !f.name.startsWith('oci'))),
+          fc.array(byteOp, { minLength: 1, maxLength: 3 }),
+          async (f, ops) => {
+            step();
+            const bytes = applyBytes(f.tar, ops);
+            const info = {
+              id: f.img.configDigest,
+              diffIds: f.img.diffIds,
+              platform: { os: 'linux', architecture: 'amd64' },
+              repoTags: f.img.tags,
+              size: 0,
+            };
+            try {
+              const streamed = await readSaveArchive(Readable.from(chunked(bytes)), info, {
+                where: 'docker://fuzz',
+                address: 'unix:///fuzz.sock',
+                platform: requestPlatform('linux/amd64'),
+                limits: { maxEntries: 200_000, maxTarBytes: 64 * 1024 * 1024 },
+              });
+              if (streamed.summaries.length !== streamed.layers.length) throw new Error('a summary for every layer');
+              ok++;
+            } catch (e) {
+              if (!(e instanceof InputError)) throw e;
+              inputErrors++;
+            }
+          },
+        ),
         params,
       ),
     // A registry serving a mutated manifest (by tag, behind an index or not) or image config.
     registry: (params) =>
       fc.assert(
-        fc.asyncProperty(fc.constantFrom('manifest' as const, 'index' as const, 'config' as const), fc.array(jsonEdit, { minLength: 1, maxLength: 3 }), async (what, edits) => {
-          step();
-          const repo = `fuzz/r${++caseFile}`;
-          const img = registryImage;
-          registry.addImage(repo, undefined, img);
-          const edit = (bytes: Buffer): Buffer => {
-            let text = bytes.toString('utf8');
-            for (const e of edits) {
-              try {
-                text = applyJson(text, e);
-              } catch {
-                break;
+        fc.asyncProperty(
+          fc.constantFrom('manifest' as const, 'index' as const, 'config' as const),
+          fc.array(jsonEdit, { minLength: 1, maxLength: 3 }),
+          async (what, edits) => {
+            step();
+            const repo = `fuzz/r${++caseFile}`;
+            const img = registryImage;
+            registry.addImage(repo, undefined, img);
+            const edit = (bytes: Buffer): Buffer => {
+              let text = bytes.toString('utf8');
+              for (const e of edits) {
+                try {
+                  text = applyJson(text, e);
+                } catch {
+                  break;
+                }
               }
+              return Buffer.from(text);
+            };
+            if (what === 'manifest') registry.addManifest(repo, 'x', edit(img.manifestBytes), MT.ociManifest);
+            else if (what === 'config') {
+              const config = edit(img.configBytes);
+              const manifest = JSON.parse(img.manifestBytes.toString()) as { config: { digest: string; size: number } };
+              manifest.config = { ...manifest.config, digest: sha256(config), size: config.length };
+              registry.addBlob(config);
+              registry.addManifest(repo, 'x', Buffer.from(JSON.stringify(manifest)), MT.ociManifest);
+            } else {
+              const index = {
+                schemaVersion: 2,
+                mediaType: MT.ociIndex,
+                manifests: [
+                  { mediaType: MT.ociManifest, digest: img.manifestDigest, size: img.manifestBytes.length, platform: img.platform },
+                ],
+              };
+              registry.addManifest(repo, 'x', edit(Buffer.from(JSON.stringify(index))), MT.ociIndex);
             }
-            return Buffer.from(text);
-          };
-          if (what === 'manifest') registry.addManifest(repo, 'x', edit(img.manifestBytes), MT.ociManifest);
-          else if (what === 'config') {
-            const config = edit(img.configBytes);
-            const manifest = JSON.parse(img.manifestBytes.toString()) as { config: { digest: string; size: number } };
-            manifest.config = { ...manifest.config, digest: sha256(config), size: config.length };
-            registry.addBlob(config);
-            registry.addManifest(repo, 'x', Buffer.from(JSON.stringify(manifest)), MT.ociManifest);
-          } else {
-            const index = { schemaVersion: 2, mediaType: MT.ociIndex, manifests: [{ mediaType: MT.ociManifest, digest: img.manifestDigest, size: img.manifestBytes.length, platform: img.platform }] };
-            registry.addManifest(repo, 'x', edit(Buffer.from(JSON.stringify(index))), MT.ociIndex);
-          }
-          const started = Date.now();
-          count(await analyseFile(`registry://${registry.host}/${repo}:x`));
-          if (process.env.FUZZ_VERBOSE && Date.now() - started > 1000) process.stderr.write(`slow registry case ${Date.now() - started} ms: ${what} ${JSON.stringify(edits).slice(0, 400)}\n`);
-        }),
+            const started = Date.now();
+            count(await analyseFile(`registry://${registry.host}/${repo}:x`));
+            if (process.env.FUZZ_VERBOSE && Date.now() - started > 1000)
+              process.stderr.write(`slow registry case ${Date.now() - started} ms: ${what} ${JSON.stringify(edits).slice(0, 400)}\n`);
+          },
+        ),
         params,
       ),
     // Well-formed layers made of hostile names and every entry type: always a clean analysis.
     wellFormed: (params) =>
-      fc.assert(fc.asyncProperty(
-        fc.array(
+      fc.assert(
+        fc.asyncProperty(
           fc.array(
-            fc.record({
-              name: hostileName.filter((n) => n.replace(/\/+$/, '') !== '' && !n.includes('\0')),
-              kind: fc.constantFrom('file', 'directory', 'symlink', 'link', 'fifo'),
-              target: hostileName,
-              size: fc.nat({ max: 3000 }),
-            }),
-            { maxLength: 12 },
+            fc.array(
+              fc.record({
+                name: hostileName.filter((n) => n.replace(/\/+$/, '') !== '' && !n.includes('\0')),
+                kind: fc.constantFrom('file', 'directory', 'symlink', 'link', 'fifo'),
+                target: hostileName,
+                size: fc.nat({ max: 3000 }),
+              }),
+              { maxLength: 12 },
+            ),
+            { minLength: 1, maxLength: 4 },
           ),
-          { minLength: 1, maxLength: 4 },
+          fc.constantFrom(...FORMATS),
+          async (layers, format) => {
+            step();
+            const packed: Buffer[] = [];
+            for (const entries of layers) {
+              const specs: TarSpec[] = entries.map((e) =>
+                e.kind === 'file'
+                  ? { name: e.name, content: e.size }
+                  : e.kind === 'symlink' || e.kind === 'link'
+                    ? { name: e.name, type: e.kind, linkname: e.target || 'x' }
+                    : { name: e.name, type: e.kind as 'directory' | 'fifo' },
+              );
+              packed.push(await packTar(specs));
+            }
+            const img = buildImage({ layers: packed.map((t, k) => compress(t, CODECS[k % 3]!)) });
+            const outcome = await analyseFile(await ws.writeTar(`ok-${++caseFile % 4}.tar`, archiveFiles(img, format)));
+            if (outcome !== 'ok') throw new Error('a well-formed image did not analyse');
+            ok++;
+          },
         ),
-        fc.constantFrom(...FORMATS),
-        async (layers, format) => {
-          step();
-          const packed: Buffer[] = [];
-          for (const entries of layers) {
-            const specs: TarSpec[] = entries.map((e) =>
-              e.kind === 'file'
-                ? { name: e.name, content: e.size }
-                : e.kind === 'symlink' || e.kind === 'link'
-                  ? { name: e.name, type: e.kind, linkname: e.target || 'x' }
-                  : { name: e.name, type: e.kind as 'directory' | 'fifo' },
-            );
-            packed.push(await packTar(specs));
-          }
-          const img = buildImage({ layers: packed.map((t, k) => compress(t, CODECS[k % 3]!)) });
-          const outcome = await analyseFile(await ws.writeTar(`ok-${++caseFile % 4}.tar`, archiveFiles(img, format)));
-          if (outcome !== 'ok') throw new Error('a well-formed image did not analyse');
-          ok++;
-        },
-      ), params),
+        params,
+      ),
   };
 
   let k = 0;

@@ -82,7 +82,10 @@ test('"disabled" (and dive\'s other off words) disables a rule; YAML null keeps 
 
 test('flags override the file, rule by rule', () => {
   const cwd = workdir({ '.dive-ci': 'rules:\n  lowestEfficiency: 0.95\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: 0.2\n' });
-  const rules = loadCiRules({ cwd, flags: { lowestEfficiency: '0.5', highestWastedBytes: 'disabled', highestUserWastedPercent: undefined } });
+  const rules = loadCiRules({
+    cwd,
+    flags: { lowestEfficiency: '0.5', highestWastedBytes: 'disabled', highestUserWastedPercent: undefined },
+  });
   assert.deepEqual(thresholds(rules), { lowestEfficiency: 0.5, highestWastedBytes: null, highestUserWastedPercent: 0.2 });
   assert.equal(rules.rules.lowestEfficiency.source, 'flag');
   assert.equal(rules.rules.highestUserWastedPercent.source, 'file');
@@ -90,9 +93,14 @@ test('flags override the file, rule by rule', () => {
 
 test('kebab-case and other-case rule keys are accepted; camelCase wins', () => {
   const cwd = workdir({
-    '.dive-ci': 'rules:\n  lowestEfficiency: 0.8\n  lowest-efficiency: 0.1\n  HIGHESTWASTEDBYTES: 1k\n  highest-user-wasted-percent: "0.3"\n',
+    '.dive-ci':
+      'rules:\n  lowestEfficiency: 0.8\n  lowest-efficiency: 0.1\n  HIGHESTWASTEDBYTES: 1k\n  highest-user-wasted-percent: "0.3"\n',
   });
-  assert.deepEqual(thresholds(loadCiRules({ cwd, flags: {} })), { lowestEfficiency: 0.8, highestWastedBytes: 1000, highestUserWastedPercent: 0.3 });
+  assert.deepEqual(thresholds(loadCiRules({ cwd, flags: {} })), {
+    lowestEfficiency: 0.8,
+    highestWastedBytes: 1000,
+    highestUserWastedPercent: 0.3,
+  });
 });
 
 test('byte sizes parse like go-humanize ParseBytes', () => {
@@ -140,17 +148,29 @@ test('ratios parse like Go strconv.ParseFloat', () => {
 test('bad values are one-line InputErrors naming the rule, the value and where it came from', () => {
   const cwd = workdir();
   const bad = (flags: Record<string, string>, message: RegExp) =>
-    assert.throws(() => loadCiRules({ cwd, flags }), (err: unknown) => err instanceof InputError && message.test(err.message) && !err.message.includes('\n'));
+    assert.throws(
+      () => loadCiRules({ cwd, flags }),
+      (err: unknown) => err instanceof InputError && message.test(err.message) && !err.message.includes('\n'),
+    );
   bad({ lowestEfficiency: '1.1' }, /^invalid CI rule lowestEfficiency "1.1" from --lowestEfficiency: outside the allowed range 0..1$/);
   bad({ lowestEfficiency: '-0.1' }, /outside the allowed range/);
-  bad({ lowestEfficiency: 'high' }, /^invalid CI rule lowestEfficiency "high" from --lowestEfficiency: expected a ratio between 0 and 1, or "disabled"$/);
+  bad(
+    { lowestEfficiency: 'high' },
+    /^invalid CI rule lowestEfficiency "high" from --lowestEfficiency: expected a ratio between 0 and 1, or "disabled"$/,
+  );
   bad({ lowestEfficiency: 'NaN' }, /expected a ratio/);
   bad({ highestUserWastedPercent: '10' }, /^invalid CI rule highestUserWastedPercent "10" .*outside the allowed range 0..1$/);
-  bad({ highestWastedBytes: '1BB' }, /^invalid CI rule highestWastedBytes "1BB" from --highestWastedBytes: unhandled size name: bb; expected a size like 20MB/);
+  bad(
+    { highestWastedBytes: '1BB' },
+    /^invalid CI rule highestWastedBytes "1BB" from --highestWastedBytes: unhandled size name: bb; expected a size like 20MB/,
+  );
   bad({ highestWastedBytes: '-1BB' }, /highestWastedBytes "-1BB".*invalid syntax/);
 
   const fileCwd = workdir({ '.dive-ci': 'rules:\n  lowestEfficiency: 95%\n' });
-  assert.throws(() => loadCiRules({ cwd: fileCwd, flags: {} }), { name: 'InputError', message: /^invalid CI rule lowestEfficiency "95%" from \.dive-ci: expected a ratio/ });
+  assert.throws(() => loadCiRules({ cwd: fileCwd, flags: {} }), {
+    name: 'InputError',
+    message: /^invalid CI rule lowestEfficiency "95%" from \.dive-ci: expected a ratio/,
+  });
 });
 
 test('bad or missing files are one-line InputErrors', () => {
@@ -177,7 +197,11 @@ test('bad or missing files are one-line InputErrors', () => {
 
   // Empty files and files without rules: defaults.
   const empty = workdir({ '.dive-ci': '', 'other.yaml': 'ci: true\n' });
-  assert.deepEqual(thresholds(loadCiRules({ cwd: empty, flags: {} })), { lowestEfficiency: 0.9, highestWastedBytes: null, highestUserWastedPercent: 0.1 });
+  assert.deepEqual(thresholds(loadCiRules({ cwd: empty, flags: {} })), {
+    lowestEfficiency: 0.9,
+    highestWastedBytes: null,
+    highestUserWastedPercent: 0.1,
+  });
   assert.deepEqual(thresholds(loadCiRules({ cwd: empty, configFile: 'other.yaml', flags: {} })), {
     lowestEfficiency: 0.9,
     highestWastedBytes: null,
@@ -199,43 +223,64 @@ test("dive's own ci-go-case: the same report, line for line", () => {
       'Result:FAIL [Total:3] [Passed:1] [Failed:2] [Warn:0] [Skipped:0]',
     ].join('\n'),
   );
-  assert.deepEqual(verdict.results[2], { rule: 'lowestEfficiency', status: 'PASS', actual: '0.9844212134184309', threshold: '0.9', message: '' });
+  assert.deepEqual(verdict.results[2], {
+    rule: 'lowestEfficiency',
+    status: 'PASS',
+    actual: '0.9844212134184309',
+    threshold: '0.9',
+    message: '',
+  });
 });
 
 test('each rule passes at its threshold and fails just past it', () => {
-  const rules = loadCiRules({ cwd: workdir(), flags: { lowestEfficiency: '0.75', highestWastedBytes: '1KB', highestUserWastedPercent: '0.25' } });
+  const rules = loadCiRules({
+    cwd: workdir(),
+    flags: { lowestEfficiency: '0.75', highestWastedBytes: '1KB', highestUserWastedPercent: '0.25' },
+  });
   const at = evaluateCi(rules, { efficiency: 0.75, wastedBytes: 1000, userWastedPercent: 0.25 });
   assert.equal(at.passed, true);
-  assert.deepEqual(at.results.map((r) => r.status), ['PASS', 'PASS', 'PASS']);
+  assert.deepEqual(
+    at.results.map((r) => r.status),
+    ['PASS', 'PASS', 'PASS'],
+  );
   assert.equal(formatCiVerdict(at).split('\n').at(-1), 'Result:PASS [Total:3] [Passed:3] [Failed:0] [Warn:0] [Skipped:0]');
 
   const efficiency = evaluateCi(rules, { efficiency: 0.7499, wastedBytes: 0, userWastedPercent: 0 });
-  assert.deepEqual(efficiency.results.find((r) => r.rule === 'lowestEfficiency'), {
-    rule: 'lowestEfficiency',
-    status: 'FAIL',
-    actual: '0.7499',
-    threshold: '0.75',
-    message: 'image efficiency is too low (efficiency=0.7499 < threshold=0.75)',
-  });
+  assert.deepEqual(
+    efficiency.results.find((r) => r.rule === 'lowestEfficiency'),
+    {
+      rule: 'lowestEfficiency',
+      status: 'FAIL',
+      actual: '0.7499',
+      threshold: '0.75',
+      message: 'image efficiency is too low (efficiency=0.7499 < threshold=0.75)',
+    },
+  );
   assert.equal(efficiency.passed, false);
 
   const wasted = evaluateCi(rules, { efficiency: 1, wastedBytes: 1001, userWastedPercent: 0 });
-  assert.deepEqual(wasted.results.find((r) => r.rule === 'highestWastedBytes'), {
-    rule: 'highestWastedBytes',
-    status: 'FAIL',
-    actual: '1001',
-    threshold: '1000',
-    message: 'too many bytes wasted (wasted-bytes=1001 > threshold=1000)',
-  });
+  assert.deepEqual(
+    wasted.results.find((r) => r.rule === 'highestWastedBytes'),
+    {
+      rule: 'highestWastedBytes',
+      status: 'FAIL',
+      actual: '1001',
+      threshold: '1000',
+      message: 'too many bytes wasted (wasted-bytes=1001 > threshold=1000)',
+    },
+  );
 
   const percent = evaluateCi(rules, { efficiency: 1, wastedBytes: 0, userWastedPercent: 0.2501 });
-  assert.deepEqual(percent.results.find((r) => r.rule === 'highestUserWastedPercent'), {
-    rule: 'highestUserWastedPercent',
-    status: 'FAIL',
-    actual: '0.2501',
-    threshold: '0.25',
-    message: 'too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=0.2501 > threshold=0.25)',
-  });
+  assert.deepEqual(
+    percent.results.find((r) => r.rule === 'highestUserWastedPercent'),
+    {
+      rule: 'highestUserWastedPercent',
+      status: 'FAIL',
+      actual: '0.2501',
+      threshold: '0.25',
+      message: 'too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=0.2501 > threshold=0.25)',
+    },
+  );
   assert.deepEqual(
     [efficiency, wasted, percent].map((v) => v.results.filter((r) => r.status === 'FAIL').length),
     [1, 1, 1],
@@ -248,11 +293,20 @@ test('disabled rules are skipped; NaN user ratio passes and +Infinity fails, as 
   assert.equal(nan.passed, true);
   assert.equal(
     formatCiVerdict(nan),
-    ['  PASS: highestUserWastedPercent', '  SKIP: highestWastedBytes: rule disabled', '  PASS: lowestEfficiency', 'Result:PASS [Total:3] [Passed:2] [Failed:0] [Warn:0] [Skipped:1]'].join(
-      '\n',
-    ),
+    [
+      '  PASS: highestUserWastedPercent',
+      '  SKIP: highestWastedBytes: rule disabled',
+      '  PASS: lowestEfficiency',
+      'Result:PASS [Total:3] [Passed:2] [Failed:0] [Warn:0] [Skipped:1]',
+    ].join('\n'),
   );
-  assert.deepEqual(nan.results[1], { rule: 'highestWastedBytes', status: 'SKIP', actual: '0', threshold: 'disabled', message: 'rule disabled' });
+  assert.deepEqual(nan.results[1], {
+    rule: 'highestWastedBytes',
+    status: 'SKIP',
+    actual: '0',
+    threshold: 'disabled',
+    message: 'rule disabled',
+  });
 
   const inf = evaluateCi(rules, { efficiency: 1 / 3, wastedBytes: 1000, userWastedPercent: Infinity });
   assert.equal(inf.passed, false);

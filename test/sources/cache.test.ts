@@ -35,11 +35,27 @@ function summary(i: number, extra = 0): LayerSummary {
     changes: LayerChanges.from([
       { op: 'entry', entry: { path: 'etc', type: 'dir', size: 0, mode: 0o755, uid: 0, gid: 0, mtime: 1 } },
       { op: 'entry', entry: { path: 'etc/x', type: 'file', size: 5, mode: 0o644, uid: 1, gid: 2, mtime: 3 } },
-      { op: 'entry', entry: { path: 'etc/\\xff', type: 'hardlink', size: 0, mode: 0o644, uid: 0, gid: 0, mtime: 0, linkTarget: 'etc/x', linkedContent: 1 } },
+      {
+        op: 'entry',
+        entry: {
+          path: 'etc/\\xff',
+          type: 'hardlink',
+          size: 0,
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          mtime: 0,
+          linkTarget: 'etc/x',
+          linkedContent: 1,
+        },
+      },
       { op: 'whiteout', path: 'tmp/old' },
       { op: 'opaque', path: 'var' },
       // Padding that gzip cannot shrink much, for entries of similar sizes in the eviction test.
-      ...Array.from({ length: extra }, (_, k) => ({ op: 'whiteout' as const, path: createHash('sha256').update(`${i}/${k}`).digest('hex') })),
+      ...Array.from({ length: extra }, (_, k) => ({
+        op: 'whiteout' as const,
+        path: createHash('sha256').update(`${i}/${k}`).digest('hex'),
+      })),
     ]),
     warnings: ['w'],
   };

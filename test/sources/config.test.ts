@@ -8,7 +8,10 @@ test('renders history commands as the Dockerfile instruction', () => {
   assert.equal(renderCommand('/bin/sh -c #(nop) ADD file:0123abc in / '), 'ADD file:0123abc in /');
   assert.equal(renderCommand('/bin/sh -c #(nop)  CMD ["bash"]'), 'CMD ["bash"]');
   assert.equal(renderCommand('/bin/sh -c #(nop) WORKDIR /app'), 'WORKDIR /app');
-  assert.equal(renderCommand('/bin/sh -c apt-get update && apt-get install -y curl'), 'RUN /bin/sh -c apt-get update && apt-get install -y curl');
+  assert.equal(
+    renderCommand('/bin/sh -c apt-get update && apt-get install -y curl'),
+    'RUN /bin/sh -c apt-get update && apt-get install -y curl',
+  );
   assert.equal(renderCommand('|2 A=1 B=2 /bin/sh -c make'), 'RUN |2 A=1 B=2 /bin/sh -c make');
   assert.equal(renderCommand('RUN /bin/sh -c make # buildkit'), 'RUN /bin/sh -c make');
   assert.equal(renderCommand('COPY . /src # buildkit'), 'COPY . /src');
@@ -91,17 +94,22 @@ test('pairs the i-th non-empty history step with layer i', () => {
 test('fewer or more history steps than layers: pairs what it can and warns with both counts', () => {
   const short = parseImageConfig({ ...config, history: config.history.slice(0, 3) }, 'cfg');
   const a = describeLayers(short, [{}, {}, {}], 'x.tar: manifest.json');
-  assert.deepEqual(a.layers.map((l) => l.command), ['ADD file:base in /', 'RUN /bin/sh -c npm ci', '']);
+  assert.deepEqual(
+    a.layers.map((l) => l.command),
+    ['ADD file:base in /', 'RUN /bin/sh -c npm ci', ''],
+  );
   assert.deepEqual(a.warnings, [
     'x.tar: manifest.json: history has 2 steps that made layers but the image has 3 layers; commands are paired in order for the first 2',
   ]);
-  const long = parseImageConfig(
-    { ...config, rootfs: { type: 'layers', diff_ids: [D('a'), D('b')] } },
-    'cfg',
-  );
+  const long = parseImageConfig({ ...config, rootfs: { type: 'layers', diff_ids: [D('a'), D('b')] } }, 'cfg');
   const b = describeLayers(long, [{}, {}], 'm');
-  assert.deepEqual(b.layers.map((l) => l.command), ['ADD file:base in /', 'RUN /bin/sh -c npm ci']);
-  assert.deepEqual(b.warnings, ['m: history has 3 steps that made layers but the image has 2 layers; commands are paired in order for the first 2']);
+  assert.deepEqual(
+    b.layers.map((l) => l.command),
+    ['ADD file:base in /', 'RUN /bin/sh -c npm ci'],
+  );
+  assert.deepEqual(b.warnings, [
+    'm: history has 3 steps that made layers but the image has 2 layers; commands are paired in order for the first 2',
+  ]);
   const none = parseImageConfig({ ...config, history: undefined }, 'cfg');
   assert.deepEqual(describeLayers(none, [{}, {}, {}], 'm').warnings, [
     'm: history has 0 steps that made layers but the image has 3 layers; commands are paired in order for the first 0',
@@ -117,7 +125,10 @@ test('diff_ids count must match the manifest layers', () => {
 });
 
 test('structural problems in the config are InputErrors naming the field', () => {
-  assert.throws(() => parseImageConfig([], 'x.tar: c.json'), { name: 'InputError', message: 'x.tar: c.json: expected a JSON object, found an array' });
+  assert.throws(() => parseImageConfig([], 'x.tar: c.json'), {
+    name: 'InputError',
+    message: 'x.tar: c.json: expected a JSON object, found an array',
+  });
   assert.throws(() => parseImageConfig({ os: 'linux', architecture: 'amd64' }, 'c'), {
     name: 'InputError',
     message: 'c: the image config has no rootfs',

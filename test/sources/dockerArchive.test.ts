@@ -16,8 +16,14 @@ import type { ImageSource } from '../../src/core/model.js';
 
 async function layers(): Promise<Buffer[]> {
   return [
-    await packTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/os-release', content: 'ID=test\n' }]),
-    await packTar([{ name: 'app/', type: 'directory' }, { name: 'app/a.txt', content: 'A'.repeat(700) }]),
+    await packTar([
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/os-release', content: 'ID=test\n' },
+    ]),
+    await packTar([
+      { name: 'app/', type: 'directory' },
+      { name: 'app/a.txt', content: 'A'.repeat(700) },
+    ]),
     await packTar([{ name: 'app/b.txt', content: 'B'.repeat(30) }]),
   ];
 }
@@ -47,13 +53,18 @@ async function assertLayerBytes(source: ImageSource, expected: Buffer[]): Promis
 
 function assertImage(source: ImageSource, img: SyntheticImage): void {
   assert.equal(source.id, img.configDigest);
-  assert.deepEqual(source.layers.map((l) => l.diffId), img.diffIds);
-  assert.deepEqual(source.layers.map((l) => l.index), [0, 1, 2]);
-  assert.deepEqual(source.layers.map((l) => l.command), [
-    'ADD file:base in /',
-    'RUN /bin/sh -c mkdir /app && echo A > /app/a.txt',
-    'COPY b.txt /app/',
-  ]);
+  assert.deepEqual(
+    source.layers.map((l) => l.diffId),
+    img.diffIds,
+  );
+  assert.deepEqual(
+    source.layers.map((l) => l.index),
+    [0, 1, 2],
+  );
+  assert.deepEqual(
+    source.layers.map((l) => l.command),
+    ['ADD file:base in /', 'RUN /bin/sh -c mkdir /app && echo A > /app/a.txt', 'COPY b.txt /app/'],
+  );
   assert.equal(source.config.os, 'linux');
   assert.equal(source.config.architecture, 'amd64');
   assert.equal(source.config.history.length, 5);
@@ -68,9 +79,18 @@ test('legacy docker save: manifest.json order, diffIDs, commands, image ID, raw 
       assertImage(source, img);
       assert.equal(source.ref, path);
       assert.deepEqual(source.warnings, []);
-      assert.deepEqual(source.layers.map((l) => l.blobSize), img.layers.map((l) => l.tar.length));
-      assert.deepEqual(source.layers.map((l) => l.blobDigest), [undefined, undefined, undefined]);
-      await assertLayerBytes(source, img.layers.map((l) => l.tar));
+      assert.deepEqual(
+        source.layers.map((l) => l.blobSize),
+        img.layers.map((l) => l.tar.length),
+      );
+      assert.deepEqual(
+        source.layers.map((l) => l.blobDigest),
+        [undefined, undefined, undefined],
+      );
+      await assertLayerBytes(
+        source,
+        img.layers.map((l) => l.tar),
+      );
     });
   } finally {
     ws.cleanup();
@@ -88,8 +108,14 @@ test('legacy docker save: a repeated layer stored as a symlink to the first laye
     assert.equal(symlinks.length, 1, 'the fixture links the third layer to the first');
     const path = await ws.writeTar('dup.tar', files);
     await withSource(path, async (source) => {
-      assert.deepEqual(source.layers.map((l) => l.diffId), [sha256(same), sha256(other), sha256(same)]);
-      assert.deepEqual(source.layers.map((l) => l.command), ['COPY layer0 /', 'COPY layer1 /', 'COPY layer2 /']);
+      assert.deepEqual(
+        source.layers.map((l) => l.diffId),
+        [sha256(same), sha256(other), sha256(same)],
+      );
+      assert.deepEqual(
+        source.layers.map((l) => l.command),
+        ['COPY layer0 /', 'COPY layer1 /', 'COPY layer2 /'],
+      );
       await assertLayerBytes(source, [same, other, same]);
     });
   } finally {
@@ -106,9 +132,15 @@ test('Docker 25 docker save: layers in manifest.json order although blobs sort o
     const path = await ws.docker25Archive([img], { brokenOciManifest: true });
     await withSource(path, async (source) => {
       assertImage(source, img);
-      assert.deepEqual(source.layers.map((l) => l.blobDigest), img.diffIds);
+      assert.deepEqual(
+        source.layers.map((l) => l.blobDigest),
+        img.diffIds,
+      );
       assert.deepEqual(source.warnings, []);
-      await assertLayerBytes(source, img.layers.map((l) => l.tar));
+      await assertLayerBytes(
+        source,
+        img.layers.map((l) => l.tar),
+      );
     });
   } finally {
     ws.cleanup();
@@ -123,9 +155,18 @@ test('Docker 25 with the containerd store: compressed blobs are streamed as stor
     const img = buildImage({ layers: [gz, zst] });
     const path = await ws.docker25Archive([img], { keepCompressed: true });
     await withSource(path, async (source) => {
-      assert.deepEqual(source.layers.map((l) => l.blobDigest), [sha256(gz), sha256(zst)]);
-      assert.deepEqual(source.layers.map((l) => l.diffId), img.diffIds);
-      assert.deepEqual(source.layers.map((l) => l.blobSize), [gz.length, zst.length]);
+      assert.deepEqual(
+        source.layers.map((l) => l.blobDigest),
+        [sha256(gz), sha256(zst)],
+      );
+      assert.deepEqual(
+        source.layers.map((l) => l.diffId),
+        img.diffIds,
+      );
+      assert.deepEqual(
+        source.layers.map((l) => l.blobSize),
+        [gz.length, zst.length],
+      );
       await assertLayerBytes(source, [gz, zst]);
     });
   } finally {
@@ -140,7 +181,10 @@ test('several images: the first by default with a warning, or the one PATH:TAG n
     const a = buildImage({ layers: [l0!], tags: ['app:1', 'app:latest'] });
     const b = buildImage({ layers: [l0!, l1!], tags: ['docker.io/library/web:2'] });
     const c = buildImage({ layers: [l1!], tags: [] });
-    for (const write of [() => ws.legacyDockerArchive([a, b, c], 'multi-legacy.tar'), () => ws.docker25Archive([a, b, c], {}, 'multi-25.tar')]) {
+    for (const write of [
+      () => ws.legacyDockerArchive([a, b, c], 'multi-legacy.tar'),
+      () => ws.docker25Archive([a, b, c], {}, 'multi-25.tar'),
+    ]) {
       const path = await write();
       await withSource(path, async (source) => {
         assert.equal(source.id, a.configDigest);
@@ -153,7 +197,10 @@ test('several images: the first by default with a warning, or the one PATH:TAG n
       await withSource(`${path}:web:2`, async (source) => {
         assert.equal(source.id, b.configDigest);
         assert.equal(source.ref, `${path}:web:2`);
-        assert.deepEqual(source.layers.map((l) => l.diffId), b.diffIds);
+        assert.deepEqual(
+          source.layers.map((l) => l.diffId),
+          b.diffIds,
+        );
         assert.deepEqual(source.warnings, []);
       });
       await withSource(`docker-archive://${path}:app`, async (source) => assert.equal(source.id, a.configDigest));
@@ -177,7 +224,10 @@ test('an extracted docker save directory reads like the tar', async () => {
     const dir = ws.writeDir('extracted', legacyDockerArchiveFiles([img]));
     await withSource(dir, async (source) => {
       assertImage(source, img);
-      await assertLayerBytes(source, img.layers.map((l) => l.tar));
+      await assertLayerBytes(
+        source,
+        img.layers.map((l) => l.tar),
+      );
     });
   } finally {
     ws.cleanup();
@@ -191,7 +241,10 @@ test('a docker save archive with only index.json is read as an OCI layout', asyn
     const path = await ws.writeTar('oci-only.tar', docker25ArchiveFiles([img], { withoutManifestJson: true }));
     await withSource(`docker-archive://${path}`, async (source) => {
       assertImage(source, img);
-      assert.deepEqual(source.layers.map((l) => l.mediaType), Array(3).fill('application/vnd.oci.image.layer.v1.tar'));
+      assert.deepEqual(
+        source.layers.map((l) => l.mediaType),
+        Array(3).fill('application/vnd.oci.image.layer.v1.tar'),
+      );
     });
   } finally {
     ws.cleanup();
@@ -209,7 +262,10 @@ test('broken archives: missing blob, missing config, bad JSON, wrong shapes, dif
     const noLayer = new Map(legacy);
     noLayer.delete(secondLayer);
     const p1 = await ws.writeTar('no-layer.tar', noLayer);
-    await assert.rejects(openImage(p1), { name: 'InputError', message: `${p1}: missing blob ${secondLayer} (layer 1 of 3 in manifest.json)` });
+    await assert.rejects(openImage(p1), {
+      name: 'InputError',
+      message: `${p1}: missing blob ${secondLayer} (layer 1 of 3 in manifest.json)`,
+    });
 
     const noConfig = new Map(legacy);
     noConfig.delete(manifest[0]!.Config);
@@ -230,7 +286,10 @@ test('broken archives: missing blob, missing config, bad JSON, wrong shapes, dif
 
     const badShape = new Map(legacy).set('manifest.json', Buffer.from('[{"Config": "x.json", "Layers": "a/layer.tar"}]'));
     const p4 = await ws.writeTar('bad-shape.tar', badShape);
-    await assert.rejects(openImage(p4), { name: 'InputError', message: `${p4}: manifest.json[0].Layers: expected a JSON array, found a string` });
+    await assert.rejects(openImage(p4), {
+      name: 'InputError',
+      message: `${p4}: manifest.json[0].Layers: expected a JSON array, found a string`,
+    });
 
     const empty = new Map(legacy).set('manifest.json', Buffer.from('[]'));
     const p5 = await ws.writeTar('empty.tar', empty);
@@ -291,10 +350,14 @@ test('an explicit --platform that the archive does not have is a warning', async
   try {
     const img = buildImage({ layers: (await layers()).slice(0, 1), architecture: 'arm64', variant: 'v8' });
     const path = await ws.legacyDockerArchive([img]);
-    await withSource(path, async (source) => {
-      assert.deepEqual(source.warnings, [`${path} holds a single image for linux/arm64/v8; --platform linux/amd64 was ignored`]);
-      assert.equal(source.config.variant, 'v8');
-    }, { platform: 'linux/amd64' });
+    await withSource(
+      path,
+      async (source) => {
+        assert.deepEqual(source.warnings, [`${path} holds a single image for linux/arm64/v8; --platform linux/amd64 was ignored`]);
+        assert.equal(source.config.variant, 'v8');
+      },
+      { platform: 'linux/amd64' },
+    );
     await withSource(path, async (source) => assert.deepEqual(source.warnings, []), { platform: 'linux/arm64' });
   } finally {
     ws.cleanup();

@@ -31,10 +31,34 @@ RUN --mount=type=cache,target=/root/.cache --mount=from=builder,source=/src,targ
 test('stages: index, name (lowercased), base with ARGs before FROM applied', () => {
   const g = parseDockerfile(MULTI);
   assert.deepEqual(
-    g.stages.map((s) => ({ index: s.index, name: s.name, base: s.base, from: s.from, fromText: s.fromText, line: s.line, workdir: s.workdir })),
+    g.stages.map((s) => ({
+      index: s.index,
+      name: s.name,
+      base: s.base,
+      from: s.from,
+      fromText: s.fromText,
+      line: s.line,
+      workdir: s.workdir,
+    })),
     [
-      { index: 0, name: 'builder', base: { kind: 'image', ref: 'layerscope-test/busybox:latest' }, from: 'layerscope-test/busybox:latest', fromText: '${BASE}:${TAG:-latest}', line: 5, workdir: '/src/app' },
-      { index: 1, name: 'tester', base: { kind: 'stage', index: 0 }, from: 'builder', fromText: 'builder', line: 13, workdir: '/src/app/tests' },
+      {
+        index: 0,
+        name: 'builder',
+        base: { kind: 'image', ref: 'layerscope-test/busybox:latest' },
+        from: 'layerscope-test/busybox:latest',
+        fromText: '${BASE}:${TAG:-latest}',
+        line: 5,
+        workdir: '/src/app',
+      },
+      {
+        index: 1,
+        name: 'tester',
+        base: { kind: 'stage', index: 0 },
+        from: 'builder',
+        fromText: 'builder',
+        line: 13,
+        workdir: '/src/app/tests',
+      },
       { index: 2, name: undefined, base: { kind: 'scratch' }, from: 'scratch', fromText: 'scratch', line: 17, workdir: '/' },
     ],
   );
@@ -52,11 +76,14 @@ test('stages: index, name (lowercased), base with ARGs before FROM applied', () 
 test('--build-arg overrides the defaults used in FROM lines', () => {
   const g = parseDockerfile(MULTI, { buildArgs: { TAG: '1.36', BASE: 'registry.example/bb', NOT_DECLARED: '1', HTTP_PROXY: 'http://p' } });
   assert.deepEqual(g.stages[0]!.base, { kind: 'image', ref: 'registry.example/bb:1.36' });
-  assert.deepEqual(g.args.map((a) => [a.name, a.value]), [
-    ['BASE', 'registry.example/bb'],
-    ['TAG', '1.36'],
-    ['UNUSED_DEFAULT', 'x'],
-  ]);
+  assert.deepEqual(
+    g.args.map((a) => [a.name, a.value]),
+    [
+      ['BASE', 'registry.example/bb'],
+      ['TAG', '1.36'],
+      ['UNUSED_DEFAULT', 'x'],
+    ],
+  );
   // Proxy variables are predefined; anything else no ARG declares is reported.
   assert.deepEqual(g.unusedBuildArgs, ['NOT_DECLARED']);
 });
@@ -64,16 +91,64 @@ test('--build-arg overrides the defaults used in FROM lines', () => {
 test('COPY --from and RUN --mount=from edges: named, numeric and external sources, WORKDIR-relative destinations', () => {
   const g = parseDockerfile(MULTI);
   assert.deepEqual(
-    g.edges.map((e) => ({ kind: e.kind, stage: e.stage, from: e.from, sources: e.sources, destination: e.destination, intoDirectory: e.intoDirectory, line: e.line })),
+    g.edges.map((e) => ({
+      kind: e.kind,
+      stage: e.stage,
+      from: e.from,
+      sources: e.sources,
+      destination: e.destination,
+      intoDirectory: e.intoDirectory,
+      line: e.line,
+    })),
     [
       // ENV OUT expands in the source; `./bin/` is relative to WORKDIR /src/app/tests (inherited /src/app + tests).
-      { kind: 'copy', stage: 1, from: { kind: 'stage', index: 0 }, sources: ['/out/bin'], destination: '/src/app/tests/bin', intoDirectory: true, line: 15 },
-      { kind: 'copy', stage: 2, from: { kind: 'stage', index: 0 }, sources: ['/src/app/out/app'], destination: '/app', intoDirectory: false, line: 18 },
+      {
+        kind: 'copy',
+        stage: 1,
+        from: { kind: 'stage', index: 0 },
+        sources: ['/out/bin'],
+        destination: '/src/app/tests/bin',
+        intoDirectory: true,
+        line: 15,
+      },
+      {
+        kind: 'copy',
+        stage: 2,
+        from: { kind: 'stage', index: 0 },
+        sources: ['/src/app/out/app'],
+        destination: '/app',
+        intoDirectory: false,
+        line: 18,
+      },
       // JSON form keeps the space in a name; several sources or a trailing slash: a directory.
-      { kind: 'copy', stage: 2, from: { kind: 'stage', index: 1 }, sources: ['/src/app/tests/report xml'], destination: '/reports', intoDirectory: true, line: 19 },
-      { kind: 'copy', stage: 2, from: { kind: 'image', ref: 'alpine:3.19' }, sources: ['/etc/ssl/certs/ca-certificates.crt'], destination: '/etc/ssl/certs', intoDirectory: true, line: 20 },
+      {
+        kind: 'copy',
+        stage: 2,
+        from: { kind: 'stage', index: 1 },
+        sources: ['/src/app/tests/report xml'],
+        destination: '/reports',
+        intoDirectory: true,
+        line: 19,
+      },
+      {
+        kind: 'copy',
+        stage: 2,
+        from: { kind: 'image', ref: 'alpine:3.19' },
+        sources: ['/etc/ssl/certs/ca-certificates.crt'],
+        destination: '/etc/ssl/certs',
+        intoDirectory: true,
+        line: 20,
+      },
       // A cache mount without from is not an edge; a bind mount from a stage is.
-      { kind: 'mount', stage: 2, from: { kind: 'stage', index: 0 }, sources: ['/src'], destination: '/mnt/src', intoDirectory: true, line: 21 },
+      {
+        kind: 'mount',
+        stage: 2,
+        from: { kind: 'stage', index: 0 },
+        sources: ['/src'],
+        destination: '/mnt/src',
+        intoDirectory: true,
+        line: 21,
+      },
       { kind: 'mount', stage: 2, from: { kind: 'stage', index: 1 }, sources: ['/lib'], destination: '/rel', intoDirectory: true, line: 21 },
     ],
   );
@@ -94,18 +169,32 @@ test('stage lookups: by name (any case) or index; closure and copy sources', () 
 
 test('a stage name used before it is defined is an image, and FROM never takes an index', () => {
   const g = parseDockerfile('FROM later AS first\nFROM busybox AS later\nFROM 0\nCOPY --from=later /a /b\nCOPY --from=5 /a /b\n');
-  assert.deepEqual(g.stages.map((s) => s.base), [
-    { kind: 'image', ref: 'later' },
-    { kind: 'image', ref: 'busybox' },
-    { kind: 'image', ref: '0' },
-  ]);
-  assert.deepEqual(g.edges.map((e) => e.from), [{ kind: 'stage', index: 1 }, { kind: 'image', ref: '5' }]);
+  assert.deepEqual(
+    g.stages.map((s) => s.base),
+    [
+      { kind: 'image', ref: 'later' },
+      { kind: 'image', ref: 'busybox' },
+      { kind: 'image', ref: '0' },
+    ],
+  );
+  assert.deepEqual(
+    g.edges.map((e) => e.from),
+    [
+      { kind: 'stage', index: 1 },
+      { kind: 'image', ref: '5' },
+    ],
+  );
 });
 
 test('errors name the file and line', () => {
-  assert.throws(() => parseDockerfile('# nothing\nRUN true\n', { file: 'x/Dockerfile' }), { name: 'InputError', message: 'x/Dockerfile: no FROM instruction; a Dockerfile starts its first stage with FROM' });
+  assert.throws(() => parseDockerfile('# nothing\nRUN true\n', { file: 'x/Dockerfile' }), {
+    name: 'InputError',
+    message: 'x/Dockerfile: no FROM instruction; a Dockerfile starts its first stage with FROM',
+  });
   assert.throws(() => parseDockerfile('FROM a AS b\nFROM c AS B\n'), { message: 'Dockerfile:2: duplicate stage name "b"' });
-  assert.throws(() => parseDockerfile('FROM a AS b\nCOPY --from=b /x /y\n'), { message: 'Dockerfile:2: COPY --from=b refers to its own stage' });
+  assert.throws(() => parseDockerfile('FROM a AS b\nCOPY --from=b /x /y\n'), {
+    message: 'Dockerfile:2: COPY --from=b refers to its own stage',
+  });
   assert.throws(() => parseDockerfile('FROM a AS\n'), { message: 'Dockerfile:1: FROM … AS needs a stage name' });
   assert.throws(() => parseDockerfile('FROM a AS 1x\n'), /invalid stage name "1x"/);
 });
@@ -125,7 +214,10 @@ test('variables: $X, ${X}, defaults and alternatives, escaped dollars', () => {
 
 test('escape directive and line continuations', () => {
   const g = parseDockerfile('# escape=`\nFROM busybox AS b\nWORKDIR /w\nFROM busybox\nCOPY --from=b `\n  one two `\n  dest/\n');
-  assert.deepEqual(g.edges.map((e) => [e.sources, e.destination, e.line]), [[['/one', '/two'], '/dest', 5]]);
+  assert.deepEqual(
+    g.edges.map((e) => [e.sources, e.destination, e.line]),
+    [[['/one', '/two'], '/dest', 5]],
+  );
 });
 
 test('resolvePath normalises and resolves against a directory', () => {

@@ -58,9 +58,33 @@ test('OCI layout directory and tar: layers in manifest order with media types, d
       await withSource(path, async (source) => {
         assert.equal(source.id, img.configDigest);
         assert.deepEqual(source.layers, [
-          { index: 0, diffId: img.diffIds[0], command: 'COPY layer0 /', blobDigest: sha256(blobs[0]!), blobSize: blobs[0]!.length, mediaType: MT.ociLayerGzip, created: '2024-01-02T03:04:05Z' },
-          { index: 1, diffId: img.diffIds[1], command: 'COPY layer1 /', blobDigest: sha256(blobs[1]!), blobSize: blobs[1]!.length, mediaType: MT.ociLayerZstd, created: '2024-01-02T03:04:05Z' },
-          { index: 2, diffId: img.diffIds[2], command: 'COPY layer2 /', blobDigest: sha256(blobs[2]!), blobSize: blobs[2]!.length, mediaType: MT.ociLayer, created: '2024-01-02T03:04:05Z' },
+          {
+            index: 0,
+            diffId: img.diffIds[0],
+            command: 'COPY layer0 /',
+            blobDigest: sha256(blobs[0]!),
+            blobSize: blobs[0]!.length,
+            mediaType: MT.ociLayerGzip,
+            created: '2024-01-02T03:04:05Z',
+          },
+          {
+            index: 1,
+            diffId: img.diffIds[1],
+            command: 'COPY layer1 /',
+            blobDigest: sha256(blobs[1]!),
+            blobSize: blobs[1]!.length,
+            mediaType: MT.ociLayerZstd,
+            created: '2024-01-02T03:04:05Z',
+          },
+          {
+            index: 2,
+            diffId: img.diffIds[2],
+            command: 'COPY layer2 /',
+            blobDigest: sha256(blobs[2]!),
+            blobSize: blobs[2]!.length,
+            mediaType: MT.ociLayer,
+            created: '2024-01-02T03:04:05Z',
+          },
         ]);
         assert.deepEqual(source.config.env, ['A=1']);
         assert.deepEqual(source.config.entrypoint, ['/init']);
@@ -99,7 +123,10 @@ test('multi-platform index: the host platform by default, skipping attestations'
     assert.ok(indexDigest);
     await withSource(path, async (source) => {
       assert.equal(source.id, images[1]!.configDigest);
-      assert.deepEqual(source.layers.map((l) => l.command), ['RUN build for host']);
+      assert.deepEqual(
+        source.layers.map((l) => l.command),
+        ['RUN build for host'],
+      );
       assert.deepEqual(source.warnings, []);
     });
   }));
@@ -129,10 +156,18 @@ test('multi-platform index: --platform picks, with arm variants and amd64 levels
       await ws.multiPlatformOci(images, { dockerList: true, tar: true }, 'list.tar'),
     ]) {
       for (const [platform, marker] of cases) {
-        await withSource(layout.path, async (source) => {
-          assert.deepEqual(source.layers.map((l) => l.command), [`RUN build for ${marker}`], `${layout.path} ${platform}`);
-          assert.deepEqual(source.warnings, []);
-        }, { platform });
+        await withSource(
+          layout.path,
+          async (source) => {
+            assert.deepEqual(
+              source.layers.map((l) => l.command),
+              [`RUN build for ${marker}`],
+              `${layout.path} ${platform}`,
+            );
+            assert.deepEqual(source.warnings, []);
+          },
+          { platform },
+        );
       }
     }
   }));
@@ -180,18 +215,25 @@ test('several images in index.json: first with a warning, or the one PATH:NAME n
       assert.deepEqual(source.warnings, []);
     });
     await withSource(`oci://${dir}:@1`, async (source) => assert.equal(source.id, b.configDigest));
-    await assert.rejects(openImage(`${dir}:v3`), { name: 'InputError', message: `${dir} has no image named v3 (index.json lists: v1, v2)` });
+    await assert.rejects(openImage(`${dir}:v3`), {
+      name: 'InputError',
+      message: `${dir} has no image named v3 (index.json lists: v1, v2)`,
+    });
 
     // Docker 25 index.json without manifest.json: containerd's full names match familiar ones.
     const tar = await ws.writeTar('d25.tar', docker25ArchiveFiles([a, b], { withoutManifestJson: true }));
     await withSource(`${tar}:app:v2`, async (source) => assert.equal(source.id, b.configDigest));
     await withSource(`${tar}:docker.io/library/app:v1`, async (source) => assert.equal(source.id, a.configDigest));
-    await withSource(tar, async (source) => {
-      assert.equal(source.id, a.configDigest);
-      assert.deepEqual(source.warnings, [
-        `${tar} holds 2 images for linux/amd64; analysing docker.io/library/app:v1; others: docker.io/library/app:v2; choose one with ${tar}:NAME`,
-      ]);
-    }, { platform: 'linux/amd64' });
+    await withSource(
+      tar,
+      async (source) => {
+        assert.equal(source.id, a.configDigest);
+        assert.deepEqual(source.warnings, [
+          `${tar} holds 2 images for linux/amd64; analysing docker.io/library/app:v1; others: docker.io/library/app:v2; choose one with ${tar}:NAME`,
+        ]);
+      },
+      { platform: 'linux/amd64' },
+    );
   }));
 
 async function brokenLayout(ws: ImageWorkspace, name: string, edit: (files: ArchiveFiles, img: SyntheticImage) => void): Promise<string> {
@@ -210,7 +252,10 @@ test('missing blobs are named precisely', () =>
     });
     await assert.rejects(openImage(noLayer), (e: Error) => {
       assert.equal(e.name, 'InputError');
-      assert.match(e.message, new RegExp(`^${escape(noLayer)}: missing blob blobs/sha256/${hexOf(digest)} \\(layer 1 of 2 in manifest sha256:[0-9a-f]{64}\\)$`));
+      assert.match(
+        e.message,
+        new RegExp(`^${escape(noLayer)}: missing blob blobs/sha256/${hexOf(digest)} \\(layer 1 of 2 in manifest sha256:[0-9a-f]{64}\\)$`),
+      );
       return true;
     });
 
@@ -219,7 +264,12 @@ test('missing blobs are named precisely', () =>
       files.delete(`blobs/sha256/${hexOf(digest)}`);
     });
     await assert.rejects(openImage(noConfig), (e: Error) => {
-      assert.match(e.message, new RegExp(`^${escape(noConfig)}: missing blob blobs/sha256/${hexOf(digest)} \\(image config listed in manifest sha256:[0-9a-f]{64}\\)$`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `^${escape(noConfig)}: missing blob blobs/sha256/${hexOf(digest)} \\(image config listed in manifest sha256:[0-9a-f]{64}\\)$`,
+        ),
+      );
       return true;
     });
 
@@ -242,7 +292,10 @@ test('malformed layouts: bad JSON, bad digest, schema 1, artifacts, diff_ids mis
     });
 
     const badDigest = await brokenLayout(ws, 'bad-digest', (files) =>
-      files.set('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MT.ociManifest, digest: 'sha256:../../etc', size: 1 }] }))),
+      files.set(
+        'index.json',
+        Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MT.ociManifest, digest: 'sha256:../../etc', size: 1 }] })),
+      ),
     );
     await assert.rejects(openImage(badDigest), {
       name: 'InputError',
@@ -257,7 +310,15 @@ test('malformed layouts: bad JSON, bad digest, schema 1, artifacts, diff_ids mis
       const m = Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'x', fsLayers: [] }));
       manifestDigest = sha256(m);
       files.set(`blobs/sha256/${hexOf(manifestDigest)}`, m);
-      files.set('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.docker.distribution.manifest.v1+json', digest: manifestDigest, size: m.length }] })));
+      files.set(
+        'index.json',
+        Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            manifests: [{ mediaType: 'application/vnd.docker.distribution.manifest.v1+json', digest: manifestDigest, size: m.length }],
+          }),
+        ),
+      );
     });
     await assert.rejects(openImage(schema1), {
       name: 'InputError',
@@ -270,7 +331,12 @@ test('malformed layouts: bad JSON, bad digest, schema 1, artifacts, diff_ids mis
       const bytes = Buffer.from(JSON.stringify(m));
       manifestDigest = sha256(bytes);
       files.set(`blobs/sha256/${hexOf(manifestDigest)}`, bytes);
-      files.set('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MT.ociManifest, digest: manifestDigest, size: bytes.length }] })));
+      files.set(
+        'index.json',
+        Buffer.from(
+          JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MT.ociManifest, digest: manifestDigest, size: bytes.length }] }),
+        ),
+      );
     });
     await assert.rejects(openImage(artifact), {
       name: 'InputError',
@@ -280,10 +346,20 @@ test('malformed layouts: bad JSON, bad digest, schema 1, artifacts, diff_ids mis
     const img = buildImage({ layers: [await packTar([{ name: 'x', content: 'x' }])] });
     const brokenDocker25 = await ws.writeTar('d25-broken.tar', docker25ArchiveFiles([img], { brokenOciManifest: true }));
     await assert.rejects(openImage(`oci://${brokenDocker25}`), (e: Error) => {
-      assert.match(e.message, new RegExp(`^${escape(brokenDocker25)}: manifest sha256:[0-9a-f]{64} lists 0 layers but the image config lists 1 diff_ids; this looks like a docker save archive whose OCI manifest is broken \\(Docker 25\\.0\\.0\\): open it as docker-archive://${escape(brokenDocker25)}$`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `^${escape(brokenDocker25)}: manifest sha256:[0-9a-f]{64} lists 0 layers but the image config lists 1 diff_ids; this looks like a docker save archive whose OCI manifest is broken \\(Docker 25\\.0\\.0\\): open it as docker-archive://${escape(brokenDocker25)}$`,
+        ),
+      );
       return true;
     });
-    await withSource(brokenDocker25, async (source) => assert.deepEqual(source.layers.map((l) => l.diffId), img.diffIds));
+    await withSource(brokenDocker25, async (source) =>
+      assert.deepEqual(
+        source.layers.map((l) => l.diffId),
+        img.diffIds,
+      ),
+    );
   }));
 
 test('a blob whose bytes do not match its digest is read with a warning; a layout without oci-layout too', () =>

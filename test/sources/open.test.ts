@@ -35,8 +35,16 @@ test('every daemonless format opens from a plain path and from its SOURCE:// for
       try {
         assert.equal(source.ref, spec);
         assert.equal(source.id, fx.image.configDigest, spec);
-        assert.deepEqual(source.layers.map((l) => l.diffId), fx.image.diffIds, spec);
-        assert.deepEqual(source.layers.map((l) => l.command), ['ADD a /', 'ADD b /'], spec);
+        assert.deepEqual(
+          source.layers.map((l) => l.diffId),
+          fx.image.diffIds,
+          spec,
+        );
+        assert.deepEqual(
+          source.layers.map((l) => l.command),
+          ['ADD a /', 'ADD b /'],
+          spec,
+        );
         assert.deepEqual(source.warnings, [], spec);
       } finally {
         await source.close();
@@ -103,7 +111,10 @@ test('missing files and things that are not image archives', async () => {
     await assert.rejects(openImage('./nope.tar'), { name: 'InputError', message: 'no such file: ./nope.tar' });
     await assert.rejects(openImage('Some File.tar'), { name: 'InputError', message: 'no such file: Some File.tar' });
     await assert.rejects(openImage(`docker-archive://${missing}`), { name: 'InputError', message: `no such file: ${missing}` });
-    await assert.rejects(openImage(`oci://${join(ws.dir, 'nodir')}`), { name: 'InputError', message: `no such file: ${join(ws.dir, 'nodir')}` });
+    await assert.rejects(openImage(`oci://${join(ws.dir, 'nodir')}`), {
+      name: 'InputError',
+      message: `no such file: ${join(ws.dir, 'nodir')}`,
+    });
 
     const plainTar = join(ws.dir, 'plain.tar');
     writeFileSync(plainTar, await packTar([{ name: 'hello.txt', content: 'hi' }]));
@@ -113,14 +124,20 @@ test('missing files and things that are not image archives', async () => {
     });
     const dir = join(ws.dir, 'somedir');
     mkdirSync(dir);
-    await assert.rejects(openImage(dir), { name: 'InputError', message: `${dir} is not a container image archive (no manifest.json or index.json)` });
+    await assert.rejects(openImage(dir), {
+      name: 'InputError',
+      message: `${dir} is not a container image archive (no manifest.json or index.json)`,
+    });
 
     const text = join(ws.dir, 'notes.txt');
     writeFileSync(text, 'just some text\n'.repeat(100));
     await assert.rejects(openImage(text), { name: 'InputError', message: `${text} is not a container image archive (not a tar file)` });
     const empty = join(ws.dir, 'empty.tar');
     writeFileSync(empty, '');
-    await assert.rejects(openImage(empty), { name: 'InputError', message: `${empty} is not a container image archive (the file is empty)` });
+    await assert.rejects(openImage(empty), {
+      name: 'InputError',
+      message: `${empty} is not a container image archive (the file is empty)`,
+    });
     const gz = join(ws.dir, 'image.tar.gz');
     writeFileSync(gz, gzipSync(await packTar([{ name: 'manifest.json', content: '[]' }])));
     await assert.rejects(openImage(gz), {
@@ -142,14 +159,18 @@ test('engine sources and bare references go to the engine: an unreachable one is
   // Each test file runs in its own process: these variables reach only this file's openImage calls.
   process.env.DOCKER_HOST = 'unix:///nonexistent-docker.sock';
   process.env.CONTAINER_HOST = 'unix:///nonexistent-podman.sock';
-  const docker = 'at unix:///nonexistent-docker.sock (from DOCKER_HOST): connect ENOENT /nonexistent-docker.sock; start Docker (sudo systemctl start docker), set DOCKER_HOST to where it listens, or use --source podman';
+  const docker =
+    'at unix:///nonexistent-docker.sock (from DOCKER_HOST): connect ENOENT /nonexistent-docker.sock; start Docker (sudo systemctl start docker), set DOCKER_HOST to where it listens, or use --source podman';
   await assert.rejects(openImage('myapp:latest'), {
     name: 'InputError',
     message: `"myapp:latest" is not a file here, and the Docker engine cannot be reached ${docker}`,
   });
-  await assert.rejects(openImage('ghcr.io/org/app@sha256:' + 'a'.repeat(64)), { name: 'InputError' });
+  await assert.rejects(openImage(`ghcr.io/org/app@sha256:${'a'.repeat(64)}`), { name: 'InputError' });
   await assert.rejects(openImage('docker://nginx:1.25'), { name: 'InputError', message: `cannot reach the Docker engine ${docker}` });
-  await assert.rejects(openImage('nginx', { source: 'docker' }), { name: 'InputError', message: `cannot reach the Docker engine ${docker}` });
+  await assert.rejects(openImage('nginx', { source: 'docker' }), {
+    name: 'InputError',
+    message: `cannot reach the Docker engine ${docker}`,
+  });
   await assert.rejects(openImage('podman://nginx'), {
     name: 'InputError',
     message:

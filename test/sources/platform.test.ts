@@ -83,7 +83,11 @@ test('matching: default variants, amd64 variant optional, older arm variants as 
 test('ranks candidates best first, index order breaking ties', () => {
   const items = ['linux/amd64/v3', 'linux/arm64', 'linux/amd64', 'linux/amd64/v2', 'unknown/unknown', 'linux/amd64'];
   assert.deepEqual(
-    rankPlatforms(p('linux/amd64'), items.map((s, i) => ({ s, i })), (x) => p(x.s)).map((x) => x.i),
+    rankPlatforms(
+      p('linux/amd64'),
+      items.map((s, i) => ({ s, i })),
+      (x) => p(x.s),
+    ).map((x) => x.i),
     [2, 5, 3, 0],
   );
   assert.deepEqual(rankPlatforms(p('linux/arm/v7'), ['linux/arm/v6', 'linux/arm/v7', 'linux/arm/v5'], p), [
@@ -94,10 +98,17 @@ test('ranks candidates best first, index order breaking ties', () => {
 });
 
 test('no match: lists available platforms once each, and says how to choose', () => {
-  const explicit = noMatchingPlatform({ platform: p('linux/s390x'), explicit: true }, [p('linux/amd64'), p('linux/arm64/v8'), p('linux/amd64')], 'img.tar');
+  const explicit = noMatchingPlatform(
+    { platform: p('linux/s390x'), explicit: true },
+    [p('linux/amd64'), p('linux/arm64/v8'), p('linux/amd64')],
+    'img.tar',
+  );
   assert.equal(explicit.message, 'img.tar has no image for linux/s390x (available: linux/amd64, linux/arm64/v8); pick one with --platform');
   const host = noMatchingPlatform({ platform: p('linux/s390x'), explicit: false }, [p('linux/amd64')], 'img.tar');
-  assert.equal(host.message, 'img.tar has no image for linux/s390x (available: linux/amd64); this host is linux/s390x; pick one with --platform');
+  assert.equal(
+    host.message,
+    'img.tar has no image for linux/s390x (available: linux/amd64); this host is linux/s390x; pick one with --platform',
+  );
 });
 
 test('an explicit platform that a single-image archive does not have is a warning', () => {

@@ -19,14 +19,22 @@ function skopeo(...args: string[]): void {
 async function blobDigest(stream: NodeJS.ReadableStream): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk as Buffer);
-  return 'sha256:' + hash.digest('hex');
+  return `sha256:${hash.digest('hex')}`;
 }
 
 async function assertSameImage(spec: string, img: SyntheticImage, commands: string[], platform?: string): Promise<void> {
   const source = await openImage(spec, platform ? { platform } : {});
   try {
-    assert.deepEqual(source.layers.map((l) => l.diffId), img.diffIds, spec);
-    assert.deepEqual(source.layers.map((l) => l.command), commands, spec);
+    assert.deepEqual(
+      source.layers.map((l) => l.diffId),
+      img.diffIds,
+      spec,
+    );
+    assert.deepEqual(
+      source.layers.map((l) => l.command),
+      commands,
+      spec,
+    );
     assert.equal(source.config.architecture, img.platform.architecture, spec);
     for (const layer of source.layers) {
       const actual = await blobDigest(await source.openLayer(layer.index));
@@ -48,7 +56,10 @@ test('skopeo conversions of a docker save archive open to the same image', async
   try {
     const img = buildImage({
       layers: [
-        await packTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/hostname', content: 'box\n' }]),
+        await packTar([
+          { name: 'etc/', type: 'directory' },
+          { name: 'etc/hostname', content: 'box\n' },
+        ]),
         await packTarGz([{ name: 'srv/data.bin', content: 5000 }]),
       ],
       history: [{ createdBy: '/bin/sh -c #(nop) ADD file:abc in / ' }, { createdBy: '/bin/sh -c make' }],
@@ -90,7 +101,11 @@ test('skopeo reads our multi-platform layout and copies it; the copy selects lik
     const { path } = await ws.multiPlatformOci(images, { attestations: false });
     const copy = join(ws.dir, 'copied');
     skopeo('copy', '-q', '--all', `oci:${path}:latest`, `oci:${copy}:latest`);
-    for (const [platform, img] of [['linux/amd64', images[0]!], ['linux/arm64', images[1]!], ['linux/arm/v7', images[2]!]] as const) {
+    for (const [platform, img] of [
+      ['linux/amd64', images[0]!],
+      ['linux/arm64', images[1]!],
+      ['linux/arm/v7', images[2]!],
+    ] as const) {
       await assertSameImage(path, img, [`COPY ${img.platform.architecture} /bin/`], platform);
       await assertSameImage(copy, img, [`COPY ${img.platform.architecture} /bin/`], platform);
     }

@@ -1,7 +1,6 @@
 // The whole screen driven by keys through stdin, as a user would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import { render } from 'ink-testing-library';
 import type { Key } from 'ink';
 import { analysisOf, eventually, tick } from '../helpers/ui.js';
@@ -19,13 +18,20 @@ const ESC = '\u001B';
 async function browse(size = { columns: 100, rows: 30 }) {
   const analysis = await analysisOf();
   const r = render(<Browser analysis={analysis} size={size} />);
-  await eventually(() => r.frames.length, (n) => n > 0);
+  await eventually(
+    () => r.frames.length,
+    (n) => n > 0,
+  );
   /** Writes each key and waits for the frame it causes (or 300 ms, for a key that changes nothing). */
   const press = async (...keys: string[]) => {
     for (const key of keys) {
       const before = r.frames.length;
       r.stdin.write(key);
-      await eventually(() => r.frames.length, (n) => n > before, 300);
+      await eventually(
+        () => r.frames.length,
+        (n) => n > before,
+        300,
+      );
       await tick(5);
     }
     return plain(r.lastFrame());
@@ -130,13 +136,19 @@ test('c, s, r toggles show in the tree title', async () => {
 test('the layout follows the terminal size (resize events)', async () => {
   const analysis = await analysisOf();
   const r = render(<Browser analysis={analysis} />);
-  await eventually(() => r.frames.length, (n) => n > 0);
+  await eventually(
+    () => r.frames.length,
+    (n) => n > 0,
+  );
   const resize = async (columns: number, rows: number) => {
     Object.defineProperty(r.stdout, 'columns', { value: columns, configurable: true });
     Object.defineProperty(r.stdout, 'rows', { value: rows, configurable: true });
     r.stdout.emit('resize');
     // Ink throttles frames after a resize: wait for one drawn at the new width.
-    const frame = await eventually(() => plain(r.lastFrame()), (f) => f.split('\n').some((l) => l.length === columns) && f.split('\n').every((l) => l.length <= columns));
+    const frame = await eventually(
+      () => plain(r.lastFrame()),
+      (f) => f.split('\n').some((l) => l.length === columns) && f.split('\n').every((l) => l.length <= columns),
+    );
     return frame.split('\n');
   };
   let lines = await resize(80, 24);
@@ -157,23 +169,35 @@ test('App: loading progress, then the browser; a failed load is one line and rep
     <App
       size={{ columns: 100, rows: 30 }}
       load={(hooks) => {
-        hooks.onOpen?.({ ref: 'sample:latest', layers: [0, 1, 2].map((index) => ({ index, blobSize: 1000, command: `RUN step ${index}` })) });
+        hooks.onOpen?.({
+          ref: 'sample:latest',
+          layers: [0, 1, 2].map((index) => ({ index, blobSize: 1000, command: `RUN step ${index}` })),
+        });
         hooks.onProgress?.({ layer: 0, blobBytesRead: 1000, blobBytesTotal: 1000, done: true });
         hooks.onProgress?.({ layer: 1, blobBytesRead: 500, blobBytesTotal: 1000, done: false });
         return new Promise((resolve) => (release = resolve));
       }}
     />,
   );
-  let frame = await eventually(() => plain(r.lastFrame()), (f) => f.includes('reading sample:latest'));
+  let frame = await eventually(
+    () => plain(r.lastFrame()),
+    (f) => f.includes('reading sample:latest'),
+  );
   assert.match(frame, /1 of 3 layers read · 1.5 kB of 3 kB \(50%\) · reading L1/);
   release(analysis);
-  frame = await eventually(() => plain(r.lastFrame()), (f) => f.includes('▶ Layers'));
+  frame = await eventually(
+    () => plain(r.lastFrame()),
+    (f) => f.includes('▶ Layers'),
+  );
   assert.match(frame, /▶ Layers/);
   r.unmount();
 
   let reported = '';
   const failed = render(<App load={() => Promise.reject(new Error('no such image:\n  nope'))} onError={(m) => (reported = m)} />);
-  await eventually(() => reported, (m) => m !== '');
+  await eventually(
+    () => reported,
+    (m) => m !== '',
+  );
   assert.equal(reported, 'no such image: nope');
   // The app exits right after drawing the line (Ink may write a last empty frame when it sees CI=true).
   assert.ok(failed.frames.some((f) => plain(f).includes('layerscope: no such image: nope')));
@@ -186,10 +210,16 @@ test('keys pressed before the browser listens (App keeps them) are handled in or
   const takeEarlyKeys = () => {
     taken += 1;
     // A Tab, then j: only the fields keyName reads are set.
-    return [['\t', { tab: true }], ['j', {}]] as unknown as Array<[string, Key]>;
+    return [
+      ['\t', { tab: true }],
+      ['j', {}],
+    ] as unknown as Array<[string, Key]>;
   };
   const r = render(<Browser analysis={analysis} size={{ columns: 100, rows: 30 }} takeEarlyKeys={takeEarlyKeys} />);
-  const frame = await eventually(() => plain(r.lastFrame()), (f) => /▶ Files after L2/.test(f));
+  const frame = await eventually(
+    () => plain(r.lastFrame()),
+    (f) => /▶ Files after L2/.test(f),
+  );
   assert.match(frame, /▶ Files after L2/, 'Tab moved the focus to the tree');
   assert.equal(taken, 1, 'taken once');
   r.unmount();

@@ -19,7 +19,8 @@ import type { TarSpec } from '../helpers/tar.js';
 const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const T = new Date('2024-01-01T00:00:00Z');
 const BASE: TarSpec[] = [{ name: 'bin/sh', content: 1000, mtime: T }];
-const DOCKERFILE = 'FROM base AS builder\nRUN make\nFROM base AS final\nCOPY --from=builder /src/out/app /usr/local/bin/app\nRUN rm /tmp/x\n';
+const DOCKERFILE =
+  'FROM base AS builder\nRUN make\nFROM base AS final\nCOPY --from=builder /src/out/app /usr/local/bin/app\nRUN rm /tmp/x\n';
 
 async function pair() {
   const a = await analysisOf('builder', [
@@ -32,7 +33,14 @@ async function pair() {
   ]);
   const b = await analysisOf(
     'final',
-    [BASE, [{ name: 'usr/local/bin/app', content: 2000, mode: 0o755, mtime: T }, { name: 'tmp/x', content: 300 }], [{ name: 'tmp/.wh.x' }]],
+    [
+      BASE,
+      [
+        { name: 'usr/local/bin/app', content: 2000, mode: 0o755, mtime: T },
+        { name: 'tmp/x', content: 300 },
+      ],
+      [{ name: 'tmp/.wh.x' }],
+    ],
     ['COPY bin', 'COPY --from=builder', 'RUN rm /tmp/x'],
   );
   const graph = parseDockerfile(DOCKERFILE);
@@ -44,15 +52,27 @@ test('compare content: the headline, the three lists and a details line per row'
   const content = compareContent(comparison, advice);
   const text = (line: Array<{ text: string }>) => line.map((s) => s.text).join('');
   assert.equal(text(content.title), 'builder 8.7 kB → final 3.3 kB, −62.1%');
-  assert.deepEqual(content.panes.onlyA.rows.map((r) => text(r.line).replace(/\s+/g, ' ').trim()), ['5 kB 1 file toolchain /opt/toolchain', '700 B 1 file cache /root/.cache']);
-  assert.deepEqual(content.panes.toB.rows.map((r) => text(r.line).replace(/\s+/g, ' ').trim()), [
-    'copied builder → final: 1 file, 2 kB, 1 identical',
-    '2 kB identical /src/out/app → /usr/local/bin/app',
-    'only in final: 0 files, 0 B',
-  ]);
-  assert.equal(content.panes.toB.rows[1]!.detail, '/src/out/app (builder) → /usr/local/bin/app (final, layer 1): identical — line 4: COPY --from=builder /src/out/app /usr/local/bin/app');
+  assert.deepEqual(
+    content.panes.onlyA.rows.map((r) => text(r.line).replace(/\s+/g, ' ').trim()),
+    ['5 kB 1 file toolchain /opt/toolchain', '700 B 1 file cache /root/.cache'],
+  );
+  assert.deepEqual(
+    content.panes.toB.rows.map((r) => text(r.line).replace(/\s+/g, ' ').trim()),
+    [
+      'copied builder → final: 1 file, 2 kB, 1 identical',
+      '2 kB identical /src/out/app → /usr/local/bin/app',
+      'only in final: 0 files, 0 B',
+    ],
+  );
+  assert.equal(
+    content.panes.toB.rows[1]!.detail,
+    '/src/out/app (builder) → /usr/local/bin/app (final, layer 1): identical — line 4: COPY --from=builder /src/out/app /usr/local/bin/app',
+  );
   assert.equal(content.panes.advice.rows.length, 1);
-  assert.match(content.panes.advice.rows[0]!.detail, /^deleted in layer 2, but still stored in layer 1 \(1 file, 300 B\) — by layer 1: COPY --from=builder; then layer 2: RUN rm \/tmp\/x — fix: /);
+  assert.match(
+    content.panes.advice.rows[0]!.detail,
+    /^deleted in layer 2, but still stored in layer 1 \(1 file, 300 B\) — by layer 1: COPY --from=builder; then layer 2: RUN rm \/tmp\/x — fix: /,
+  );
 });
 
 test('compare state: cursor moves and clamps per pane, Tab cycles panes, Esc closes help then quits', async () => {
@@ -83,7 +103,10 @@ test('the compare screen follows keys: Tab, j, and q leaves', async () => {
   const { comparison, advice } = await pair();
   let left = 0;
   const r = render(<CompareView comparison={comparison} advice={advice} size={{ columns: 100, rows: 30 }} onDone={() => left++} />);
-  await eventually(() => r.frames.length, (n) => n > 0);
+  await eventually(
+    () => r.frames.length,
+    (n) => n > 0,
+  );
   let frame = plain(r.lastFrame());
   assert.match(frame, /builder 8\.7 kB → final 3\.3 kB, −62\.1%/);
   assert.match(frame, /▶ only in builder: 2 files, 5\.7 kB/);
@@ -96,7 +119,10 @@ test('the compare screen follows keys: Tab, j, and q leaves', async () => {
   assert.match(frame, /▶ final: what crossed, what is new/);
   assert.match(frame, /\/src\/out\/app \(builder\) → \/usr\/local\/bin\/app \(final, layer 1\): identical/);
   r.stdin.write('q');
-  await eventually(() => left, (n) => n === 1);
+  await eventually(
+    () => left,
+    (n) => n === 1,
+  );
   r.unmount();
 });
 
@@ -117,7 +143,10 @@ test('stage picker: stages with size and layer count, comparisons, quit; Enter a
   );
   const choices: StageChoice[] = [];
   const r = render(<StagePicker result={result} onChoose={(c) => choices.push(c)} />);
-  await eventually(() => r.frames.length, (n) => n > 0);
+  await eventually(
+    () => r.frames.length,
+    (n) => n > 0,
+  );
   assert.match(plain(r.lastFrame()), /Built 2 stages of ctx\/Dockerfile/);
   assert.match(plain(r.lastFrame()), /Advice for the final stage \(1\)/);
   r.stdin.write('j');
@@ -139,10 +168,13 @@ test('build progress: stages as the build reaches them, the step and its last li
   for (let i = 0; i < 8; i++) s = applyBuildEvent(s, { type: 'output', stage: 0, text: `line ${i}` });
   assert.deepEqual(s.lines, ['line 2', 'line 3', 'line 4', 'line 5', 'line 6', 'line 7']);
   s = applyBuildEvent(s, { type: 'stage', stage: 1, label: 'final', tag: 'r:final', position: 1, total: 2 });
-  assert.deepEqual(s.stages.map((x) => [x.label, x.status]), [
-    ['builder', 'built'],
-    ['final', 'building'],
-  ]);
+  assert.deepEqual(
+    s.stages.map((x) => [x.label, x.status]),
+    [
+      ['builder', 'built'],
+      ['final', 'building'],
+    ],
+  );
   assert.deepEqual(s.lines, []);
   const store = createBuildStore('Building ctx/Dockerfile');
   const r = render(<BuildView store={store} width={80} />);
@@ -153,7 +185,7 @@ test('build progress: stages as the build reaches them, the step and its last li
   const frame = plain(r.lastFrame());
   assert.match(frame, /Building ctx\/Dockerfile/);
   assert.match(frame, /▸ builder\n/);
-  store.event({ type: 'built', stage: 0, tag: 'r:builder', imageId: 'sha256:' + 'ab'.repeat(32) });
+  store.event({ type: 'built', stage: 0, tag: 'r:builder', imageId: `sha256:${'ab'.repeat(32)}` });
   await tick(80);
   assert.match(plain(r.lastFrame()), /✓ builder {2}r:builder \(abababababab\)/);
   assert.match(frame, /Step 2\/2 : RUN make/);

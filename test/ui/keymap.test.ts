@@ -29,7 +29,11 @@ test('the key map: no key bound twice in a context, and no command needs Ctrl', 
         assert.equal(commandFor(k, context), row.action);
       }
       // At the prompt every printable key is text: Esc, then q, quits from there.
-      if (context === 'browse') assert.ok(row.key.some((k) => !k.startsWith('ctrl-')), `${row.action} has a plain key`);
+      if (context === 'browse')
+        assert.ok(
+          row.key.some((k) => !k.startsWith('ctrl-')),
+          `${row.action} has a plain key`,
+        );
     }
   }
   assert.equal(commandFor('j', 'prompt'), undefined, 'letters are typed at the prompt');

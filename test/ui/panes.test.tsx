@@ -1,7 +1,7 @@
 // Each pane, rendered with Ink for a synthetic image.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
+import type React from 'react';
 import { render } from 'ink-testing-library';
 import { analysisOf } from '../helpers/ui.js';
 import { createModel } from '../../src/ui/model.js';
@@ -129,7 +129,10 @@ test('WastePane: entries by hidden bytes with where they are stored and what hid
 
 test('StatusBar: hints point at the hidden bytes; the filter prompt replaces them', async () => {
   const { model, state, run } = await setup();
-  assert.match(frameOf(<StatusBar model={model} state={state} width={100} />), /^w hidden bytes \(6\.65 kB\) {2}\/ filter {2}Tab pane .*\? help {2}q quit$/);
+  assert.match(
+    frameOf(<StatusBar model={model} state={state} width={100} />),
+    /^w hidden bytes \(6\.65 kB\) {2}\/ filter {2}Tab pane .*\? help {2}q quit$/,
+  );
   const narrow = frameOf(<StatusBar model={model} state={state} width={60} />);
   assert.ok(narrow.length <= 60 && narrow.endsWith('? help  q quit'), narrow);
   const prompt = { ...run(state, 'filter'), prompt: 'usr' };
@@ -167,7 +170,17 @@ test('LoadingView: per-layer bytes read of the total with a bar, the layers bein
 
 test('names are escaped for the terminal: control characters show as \\xNN, never act', async () => {
   const evil = 'evil\u001B[2J\u0007name';
-  const model = createModel(await analysisOf([[{ name: 'tmp', type: 'directory' }, { name: `tmp/${evil}`, content: 5 }]], ['RUN touch \u001B[31mred']));
+  const model = createModel(
+    await analysisOf(
+      [
+        [
+          { name: 'tmp', type: 'directory' },
+          { name: `tmp/${evil}`, content: 5 },
+        ],
+      ],
+      ['RUN touch \u001B[31mred'],
+    ),
+  );
   const reducer = createReducer(model);
   let s = initialState(model, { columns: 100, rows: 30 });
   for (const type of ['nextPane', 'activate', 'down'] as const) s = reducer(s, { type });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analysisOf } from '../helpers/ui.js';
-import { createModel, type UiModel } from '../../src/ui/model.js';
+import { createModel } from '../../src/ui/model.js';
 import { createReducer, cursorNode, cursorRow, initialState, treeRows, type Action, type UiState } from '../../src/ui/state.js';
 import type { Command } from '../../src/ui/keymap.js';
 import { detailLines } from '../../src/ui/details.js';

@@ -32,7 +32,10 @@ export function credentialKey(registry: string): string {
 
 /** `https://index.docker.io/v1/` → `docker.io`, `http://reg:5000/v2/` → `reg:5000`. */
 function normaliseKey(key: string): string {
-  const host = key.replace(/^[a-z]+:\/\//i, '').split('/')[0]!.toLowerCase();
+  const host = key
+    .replace(/^[a-z]+:\/\//i, '')
+    .split('/')[0]!
+    .toLowerCase();
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? DOCKER_HUB : host;
 }
 

@@ -175,14 +175,16 @@ export class RegistryClient {
       throw this.statusError(reply, what, 'manifest');
     }
     const bytes = await this.readAll(reply, MAX_MANIFEST_BYTES, what);
-    const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (reference.includes(':')) {
       if (reference.startsWith('sha256:') && digest !== reference) {
-        throw new InputError(`${this.ref.repository}@${reference} on ${this.registry}: the manifest sent hashes to ${digest}, not to its digest`);
+        throw new InputError(
+          `${this.ref.repository}@${reference} on ${this.registry}: the manifest sent hashes to ${digest}, not to its digest`,
+        );
       }
     } else {
       const claimed = reply.res.headers.get('docker-content-digest');
-      if (claimed && claimed.startsWith('sha256:') && claimed !== digest) {
+      if (claimed?.startsWith('sha256:') && claimed !== digest) {
         throw new InputError(`${this.ref.name}: the manifest sent hashes to ${digest}, but the registry says ${claimed}`);
       }
     }
@@ -193,7 +195,9 @@ export class RegistryClient {
   /** A small blob (an image config), read whole and checked against its digest. */
   async blob(descriptor: Descriptor, limit: number): Promise<Buffer> {
     if (descriptor.size > limit) {
-      throw new InputError(`${this.ref.name}: blob ${descriptor.digest} is ${descriptor.size} bytes, more than the ${limit} read into memory`);
+      throw new InputError(
+        `${this.ref.name}: blob ${descriptor.digest} is ${descriptor.size} bytes, more than the ${limit} read into memory`,
+      );
     }
     const chunks: Buffer[] = [];
     for await (const chunk of this.blobChunks(descriptor)) chunks.push(chunk);
@@ -220,7 +224,8 @@ export class RegistryClient {
         throw this.statusError(reply, `blob ${digest}`, 'blob');
       }
       let skip = 0;
-      if (received > 0 && res.status !== 206) skip = received; // Range ignored: the whole blob again
+      if (received > 0 && res.status !== 206)
+        skip = received; // Range ignored: the whole blob again
       else if (received > 0) {
         const start = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
         if (!start || Number(start[1]) !== received) {
@@ -243,7 +248,9 @@ export class RegistryClient {
           }
           received += chunk.length;
           if (received > size) {
-            throw new InputError(`blob ${digest} does not match its digest: the registry sent more than the ${size} bytes the manifest lists`);
+            throw new InputError(
+              `blob ${digest} does not match its digest: the registry sent more than the ${size} bytes the manifest lists`,
+            );
           }
           hash?.update(chunk);
           yield chunk;
@@ -301,7 +308,7 @@ export class RegistryClient {
     if (challenge.scheme === 'basic') {
       const creds = await this.lookupCredentials();
       if (!creds?.username) return undefined;
-      return 'Basic ' + Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64');
+      return `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
     }
     return `Bearer ${await this.token(challenge, scope)}`;
   }
@@ -318,7 +325,9 @@ export class RegistryClient {
     const realm = challenge.params.realm;
     const service = challenge.params.service;
     if (!realm || !/^https?:\/\//i.test(realm)) {
-      throw new InputError(`${this.registry} asks for a bearer token but names no usable token service (realm ${JSON.stringify(realm ?? '')})`);
+      throw new InputError(
+        `${this.registry} asks for a bearer token but names no usable token service (realm ${JSON.stringify(realm ?? '')})`,
+      );
     }
     const key = `${realm}|${service ?? ''}|${scope}`;
     const cached = this.tokens.get(key);
@@ -329,7 +338,11 @@ export class RegistryClient {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'layerscope' });
       if (service) form.set('service', service);
       form.set('scope', scope);
-      reply = await this.send(realm, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }, { retries: true });
+      reply = await this.send(
+        realm,
+        { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() },
+        { retries: true },
+      );
     } else {
       const url = new URL(realm);
       if (service) url.searchParams.set('service', service);
@@ -337,7 +350,7 @@ export class RegistryClient {
       const headers: Record<string, string> = {};
       if (creds?.username) {
         url.searchParams.set('account', creds.username);
-        headers.authorization = 'Basic ' + Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64');
+        headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
       }
       reply = await this.send(url.toString(), { headers }, { retries: true });
     }
@@ -382,7 +395,9 @@ export class RegistryClient {
       return new InputError(`authentication required for ${this.registry}${maybe}: run docker login ${this.registry}`);
     }
     if (res.status === 403) {
-      return new InputError(`${this.ref.name}: access denied (403); check that your account may pull ${this.ref.repository} (docker login ${this.registry})`);
+      return new InputError(
+        `${this.ref.name}: access denied (403); check that your account may pull ${this.ref.repository} (docker login ${this.registry})`,
+      );
     }
     if (res.status === 429) {
       return new InputError(`${this.registry}: too many requests (429) for ${what}; the registry is rate limiting, try again later`);
@@ -445,10 +460,7 @@ export class RegistryClient {
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(
-        () => controller.abort(new TimeoutError(`no data for ${this.timeouts.idleMs / 1000} s`)),
-        this.timeouts.idleMs,
-      );
+      timer = setTimeout(() => controller.abort(new TimeoutError(`no data for ${this.timeouts.idleMs / 1000} s`)), this.timeouts.idleMs);
     };
     arm();
     let finished = false;
@@ -493,7 +505,9 @@ export class RegistryClient {
         ? ''
         : `; if ${this.registry} serves plain HTTP, add --insecure-registry`
       : '';
-    return new InputError(what ? `${registryHost}: reading ${what} failed: ${detail}` : `cannot reach ${registryHost}: ${detail}${tls}`, { cause: e });
+    return new InputError(what ? `${registryHost}: reading ${what} failed: ${detail}` : `cannot reach ${registryHost}: ${detail}${tls}`, {
+      cause: e,
+    });
   }
 
   /** Drops a body we do not need. */

@@ -8,15 +8,7 @@ import { InputError } from '../../core/errors.js';
 import { describeLayers, parseImageConfig } from '../config.js';
 import { parseJson } from '../fileSet.js';
 import { expectObject } from '../json.js';
-import {
-  chooseImage,
-  manifestConfig,
-  manifestKind,
-  manifestLayers,
-  MEDIA_TYPES,
-  parseIndex,
-  type Descriptor,
-} from '../ociLayout.js';
+import { chooseImage, manifestConfig, manifestKind, manifestLayers, MEDIA_TYPES, parseIndex, type Descriptor } from '../ociLayout.js';
 import type { RemoteOptions } from '../open.js';
 import { platformMismatch } from '../platform.js';
 import { dockerCredentials, type CredentialLookup } from './auth.js';
@@ -64,7 +56,10 @@ export async function openRegistry(target: string, opts: RegistryOptions): Promi
       annotations: {},
     };
     for (let depth = 0; ; depth++) {
-      const json = expectObject(parseJson(reply.bytes.toString('utf8'), `${where}: manifest ${descriptor.digest}`), `${where}: manifest ${descriptor.digest}`);
+      const json = expectObject(
+        parseJson(reply.bytes.toString('utf8'), `${where}: manifest ${descriptor.digest}`),
+        `${where}: manifest ${descriptor.digest}`,
+      );
       if (manifestKind(descriptor, json, where) === 'manifest') {
         return await assemble(json, descriptor);
       }

@@ -59,13 +59,25 @@ export function useLoader(load: Loader): LoadState {
       onPull(p) {
         pull.current ??= { ref: p.ref, lines: new Map(), version: 0, shown: 0 };
         const { current, total } = p;
-        pull.current.lines.set(p.id ?? '', { ...(p.id ? { id: p.id } : {}), status: p.status, ...(current !== undefined ? { current } : {}), ...(total !== undefined ? { total } : {}) });
+        pull.current.lines.set(p.id ?? '', {
+          ...(p.id ? { id: p.id } : {}),
+          status: p.status,
+          ...(current !== undefined ? { current } : {}),
+          ...(total !== undefined ? { total } : {}),
+        });
         pull.current.version++;
       },
       onOpen(info) {
         progress.current = {
           ref: info.ref,
-          layers: info.layers.map((l) => ({ index: l.index, command: l.command, ...(l.blobSize !== undefined ? { total: l.blobSize } : {}), read: 0, started: false, done: false })),
+          layers: info.layers.map((l) => ({
+            index: l.index,
+            command: l.command,
+            ...(l.blobSize !== undefined ? { total: l.blobSize } : {}),
+            read: 0,
+            started: false,
+            done: false,
+          })),
           version: 1,
           shown: 0,
         };
@@ -79,20 +91,22 @@ export function useLoader(load: Loader): LoadState {
         layer.done = p.done;
         progress.current!.version++;
       },
-    }).then(
-      (analysis) => {
-        if (live) setState({ phase: 'ready', analysis });
-      },
-      (err: unknown) => {
-        if (live) setState({ phase: 'failed', message: oneLine(err) });
-      },
-    ).finally(() => clearInterval(timer));
+    })
+      .then(
+        (analysis) => {
+          if (live) setState({ phase: 'ready', analysis });
+        },
+        (err: unknown) => {
+          if (live) setState({ phase: 'failed', message: oneLine(err) });
+        },
+      )
+      .finally(() => clearInterval(timer));
     return () => {
       live = false;
       clearInterval(timer);
     };
     // The load runs once per mount.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  }, [load]);
   return state;
 }

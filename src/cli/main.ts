@@ -2,6 +2,7 @@
 // Every failure a user can cause ends here as one line on stderr and exit code 2.
 import { Command, CommanderError, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { InputError, oneLine } from '../core/errors.js';
 import { escapeForTerminal, normaliseName } from '../core/paths.js';
 import { DEFAULT_LIMITS } from '../core/walk.js';
@@ -9,6 +10,7 @@ import { loadAnalysis, type ImageOptions } from './load.js';
 import { jsonReport, jsonText, lsRows } from '../report/json.js';
 import { textReport } from '../report/text.js';
 import { evaluateCi, formatCiVerdict, loadCiRules } from '../report/ci.js';
+import { LAYERSCOPE_CI_FILE, evaluateSecretsRule, formatSecretsVerdict, loadSecretsRule } from '../report/ciSecrets.js';
 import { printWarnings, writeLines, writeOut } from './output.js';
 import { addStageCommands, pullPrinter } from './build.js';
 import { VERSION } from './version.js';
@@ -93,6 +95,9 @@ async function runMain(image: string | undefined, options: MainOptions): Promise
         },
       })
     : undefined;
+  const secretsRule = rules
+    ? loadSecretsRule(options.ciConfig ?? (existsSync(LAYERSCOPE_CI_FILE) ? LAYERSCOPE_CI_FILE : rules.configFile))
+    : undefined;
   const analysis = await loadAnalysis(image, options, { onPull: pullPrinter() });
   printWarnings(analysis.warnings);
   if (options.json) {
@@ -103,8 +108,10 @@ async function runMain(image: string | undefined, options: MainOptions): Promise
   if (options.text || (!options.json && !options.ci)) await writeOut(textReport(analysis, { width: process.stdout.columns ?? 100 }));
   if (rules) {
     const verdict = evaluateCi(rules, analysis.dive);
-    await writeOut(`${formatCiVerdict(verdict)}\n`);
-    return verdict.passed ? EXIT_OK : EXIT_CI_FAILED;
+    const secrets = evaluateSecretsRule(secretsRule!, analysis.secrets);
+    const extra = [{ status: secrets.status, lines: formatSecretsVerdict(secrets, (s) => escapeForTerminal(s)) }];
+    await writeOut(`${formatCiVerdict(verdict, extra)}\n`);
+    return verdict.passed && secrets.status !== 'FAIL' ? EXIT_OK : EXIT_CI_FAILED;
   }
   return EXIT_OK;
 }

@@ -26,6 +26,14 @@ export interface TarHeader {
   mtime: number;
 }
 
+/** Receives one entry's content bytes (padding excluded) as they stream past. `data` returns
+ *  false when it wants no more of this entry (then `end` is not called). The chunks are views of
+ *  the stream's buffers: copy what is kept past the call. */
+export interface ContentSink {
+  data(chunk: Buffer): boolean;
+  end(): void;
+}
+
 export class TarFormatError extends Error {
   override name = 'TarFormatError';
 }
@@ -132,8 +140,12 @@ export class TarHeaderReader {
   private currentPaxName = false;
   private currentSize = 0;
   private currentOffset = 0;
+  /** Where the current entry's content goes, if someone asked for it; and how much is left. */
+  private sink: ContentSink | undefined;
+  private contentLeft = 0;
 
-  constructor(private readonly onEntry: (header: Readonly<TarHeader>) => void) {}
+  /** `onEntry` may return a sink for the entry's content; otherwise the content is skipped. */
+  constructor(private readonly onEntry: (header: Readonly<TarHeader>) => ContentSink | undefined | void) {}
 
   push(chunk: Buffer): void {
     let buf = chunk;
@@ -149,6 +161,7 @@ export class TarHeaderReader {
       if (this.state === 'done') return;
       if (this.state === 'skip') {
         const n = Math.min(this.remaining, buf.length - at);
+        if (this.sink) this.feed(buf, at, n);
         this.remaining -= n;
         at += n;
         if (this.remaining === 0) this.state = 'header';
@@ -248,17 +261,41 @@ export class TarHeaderReader {
     this.pax = undefined;
     this.longName = undefined;
     this.longLink = undefined;
-    this.onEntry(h);
+    const sink = this.onEntry(h);
     // Header-only types carry no content whatever their size field says (Go's archive/tar,
     // which the engine's extractor uses, reads them that way).
     this.remaining = HEADER_ONLY.has(typeflag) ? 0 : padded(size);
     this.state = this.remaining === 0 ? 'header' : 'skip';
+    if (sink) {
+      if (this.remaining === 0) sink.end();
+      else {
+        this.sink = sink;
+        this.contentLeft = size;
+      }
+    }
     if (this.remaining > 0) {
       // Fields, not an object: this runs for every file of a million-file layer.
       this.currentName = h.name;
       this.currentPaxName = h.paxName;
       this.currentSize = size;
       this.currentOffset = offset;
+    }
+  }
+
+  /** Hands the content part of `buf[at, at + n)` (not the block padding) to the sink. */
+  private feed(buf: Buffer, at: number, n: number): void {
+    const sink = this.sink!;
+    const take = Math.min(n, this.contentLeft);
+    if (take > 0) {
+      this.contentLeft -= take;
+      if (!sink.data(buf.subarray(at, at + take))) {
+        this.sink = undefined;
+        return;
+      }
+    }
+    if (this.contentLeft === 0) {
+      this.sink = undefined;
+      sink.end();
     }
   }
 

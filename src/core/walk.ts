@@ -1,7 +1,8 @@
 // One streaming pass over one layer blob: decompress, hash (diffID), read tar headers, skip the
 // content. Nothing is extracted and no entry's content is held in memory.
 import { createHash } from 'node:crypto';
-import { TarFormatError, TarHeaderReader, type TarHeader } from './tarHeaders.js';
+import { TarFormatError, TarHeaderReader, type ContentSink, type TarHeader } from './tarHeaders.js';
+import { ContentInspector, DEFAULT_CONTENT_OPTIONS, type ContentOptions } from './contents.js';
 import type { Compression, EntryType, LayerEntry, LayerSummary } from './model.js';
 import { LayerChanges, Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { decompress } from './decompress.js';
@@ -71,11 +72,14 @@ export interface WalkOptions {
   onProgress?: (blobBytesRead: number) => void;
   /** Default: DEFAULT_LIMITS. */
   limits?: Partial<WalkLimits>;
+  /** What is read of file contents (package databases, secrets); default DEFAULT_CONTENT_OPTIONS. */
+  contents?: Partial<ContentOptions>;
 }
 
 export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions = {}): Promise<LayerSummary> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const reader = new LayerReader(limits.maxEntries);
+  const inspector = new ContentInspector({ ...DEFAULT_CONTENT_OPTIONS, ...options.contents });
+  const reader = new LayerReader(limits.maxEntries, inspector);
   let compression: Compression = 'none';
   let blobBytes = 0;
   let tarBytes = 0;
@@ -109,6 +113,7 @@ export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buff
     sizeBytes: reader.sizeBytes,
     changes: reader.changes.trim(),
     warnings: reader.finishWarnings(),
+    contents: inspector.finish(),
   };
 }
 
@@ -155,9 +160,13 @@ export class LayerReader {
    *  first hard link only: most layers have none, and the map costs a lot on big layers. */
   private latest: Map<string, number> | undefined;
 
-  constructor(private readonly maxEntries = DEFAULT_LIMITS.maxEntries) {}
+  constructor(
+    private readonly maxEntries = DEFAULT_LIMITS.maxEntries,
+    /** Given every regular file as it is read; may ask for its content. */
+    private readonly inspector?: ContentInspector,
+  ) {}
 
-  read(header: Readonly<TarHeader>): void {
+  read(header: Readonly<TarHeader>): ContentSink | undefined {
     if (++this.entries > this.maxEntries) {
       throw entriesError(this.maxEntries);
     }
@@ -207,6 +216,8 @@ export class LayerReader {
     if (type === 'symlink') this.changes.setExtra(index, { linkTarget: linkOf(header) });
     else if (type === 'other') this.changes.setExtra(index, { device: deviceKind(header.typeflag) });
     else if (type === 'hardlink') this.changes.setExtra(index, this.resolveHardLink(path, header));
+    else if (type === 'file') return this.inspector?.open(path, size);
+    return undefined;
   }
 
   private readWhiteout(path: string, base: string, type: EntryType): void {

@@ -7,9 +7,10 @@ import type { LayerSummary } from './model.js';
 import { LayerChanges, type LayerChangesTransfer } from './changes.js';
 import { InputError } from './errors.js';
 import type { WalkLimits, WalkOptions } from './walk.js';
+import type { ContentOptions } from './contents.js';
 
 export type ToWorker =
-  | { type: 'start'; limits?: Partial<WalkLimits> }
+  | { type: 'start'; limits?: Partial<WalkLimits>; contents?: Partial<ContentOptions> }
   | { type: 'chunk'; data: Uint8Array }
   | { type: 'end' }
   | { type: 'abort' };
@@ -83,7 +84,11 @@ export class WalkPool {
       const onError = (e: Error) => finish(() => reject(e));
       worker.on('message', onMessage);
       worker.on('error', onError);
-      worker.postMessage({ type: 'start', ...(options.limits ? { limits: options.limits } : {}) } satisfies ToWorker);
+      worker.postMessage({
+        type: 'start',
+        ...(options.limits ? { limits: options.limits } : {}),
+        ...(options.contents ? { contents: options.contents } : {}),
+      } satisfies ToWorker);
       void (async () => {
         let read = 0;
         try {

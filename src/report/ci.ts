@@ -174,12 +174,15 @@ export function evaluateCi(rules: CiRules, metrics: CiMetrics): CiVerdict {
   return { passed: results.every((r) => r.status !== 'FAIL'), results };
 }
 
-/** dive's CI result text: one line per rule, then the summary line (no trailing newline). */
-export function formatCiVerdict(verdict: CiVerdict): string {
+/** dive's CI result text: one line per rule, then the summary line (no trailing newline).
+ *  `extra`: rules beyond dive's (e.g. secrets, ciSecrets.ts), their lines and statuses counted in the summary. */
+export function formatCiVerdict(verdict: CiVerdict, extra: ReadonlyArray<{ status: CiStatus; lines: string[] }> = []): string {
   const lines = verdict.results.map((r) => (r.message ? `  ${r.status}: ${r.rule}: ${r.message}` : `  ${r.status}: ${r.rule}`));
-  const count = (status: CiStatus): number => verdict.results.filter((r) => r.status === status).length;
+  for (const e of extra) lines.push(...e.lines);
+  const all = [...verdict.results.map((r) => r.status), ...extra.map((e) => e.status)];
+  const count = (status: CiStatus): number => all.filter((s) => s === status).length;
   lines.push(
-    `Result:${count('FAIL') > 0 ? 'FAIL' : 'PASS'} [Total:${verdict.results.length}] [Passed:${count('PASS')}] ` +
+    `Result:${count('FAIL') > 0 ? 'FAIL' : 'PASS'} [Total:${all.length}] [Passed:${count('PASS')}] ` +
       `[Failed:${count('FAIL')}] [Warn:0] [Skipped:${count('SKIP')}]`,
   );
   return lines.join('\n');

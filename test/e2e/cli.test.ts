@@ -34,7 +34,10 @@ test('bundled example: JSON report has the exact bytes, layers and waste entries
   const r = run([example, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(report), ['image', 'layers', 'waste']);
+  assert.deepEqual(Object.keys(report), ['image', 'layers', 'waste', 'packages', 'secrets', 'config']);
+  // No package database in the example (busybox): every file is unpackaged; and no leaked secret.
+  assert.deepEqual(report.packages, { packagedBytes: 0, unpackagedBytes: report.image.visibleBytes, unpackagedFiles: 4, items: [], warnings: [] });
+  assert.deepEqual(report.secrets, []);
   assert.equal(report.image.os, 'linux');
   assert.equal(report.image.storedBytes, 2185066);
   assert.equal(report.image.visibleBytes, 2103126);
@@ -109,7 +112,9 @@ test('--ci: exit 0 when rules pass, 1 with a verdict per rule when one fails', (
   assert.match(fail.stdout, /FAIL: lowestEfficiency/);
   assert.match(fail.stdout, /FAIL: highestWastedBytes/);
   assert.match(fail.stdout, /SKIP: highestUserWastedPercent/);
-  assert.match(fail.stdout, /Result:FAIL \[Total:3\] \[Passed:0\] \[Failed:2\] \[Warn:0\] \[Skipped:1\]/);
+  // The secrets rule (no secret in the example) passes: counted with dive's three.
+  assert.match(fail.stdout, /PASS: secrets\n/);
+  assert.match(fail.stdout, /Result:FAIL \[Total:4\] \[Passed:1\] \[Failed:2\] \[Warn:0\] \[Skipped:1\]/);
 });
 
 test('bad input: missing file, non-image tar, truncated layer, bad option → one line, exit 2', async () => {

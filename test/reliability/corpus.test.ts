@@ -784,7 +784,7 @@ test('the summary cache: entries written whole, no temp file left after success 
   const gz = gzipSync(await packTar([{ name: 'a', content: 5000 }]));
   const broken = await write({ layers: [base, gz.subarray(0, gz.length - 20)] }, 'oci');
   assert.equal(cli([broken.path, '--json'], { cache: true }).code, 2);
-  const names = readdirSync(join(cacheDir, 'v2'));
+  const names = readdirSync(join(cacheDir, 'v3'));
   assert.ok(names.length >= 2);
   assert.deepEqual(
     names.filter((n) => !/^[0-9a-f]{64}\.json\.gz$/.test(n)),

@@ -68,7 +68,7 @@ test('TreePane: rows with markers, sizes and the layer that added each path', as
 });
 
 test('DetailsPane: a file with type, size, mode, owner and its history across layers', async () => {
-  const { model, state, run, layout } = await setup({ columns: 120, rows: 40 });
+  const { model, state, run } = await setup({ columns: 120, rows: 40 });
   // /usr/bin/a after L2: removed by the opaque directory.
   const s = run(state, 'nextPane', 'down', 'activate', 'down', 'activate', 'down');
   const frame = frameOf(<DetailsPane model={model} state={s} focused={false} box={WIDE} />);
@@ -94,7 +94,7 @@ test('DetailsPane: a file with type, size, mode, owner and its history across la
 });
 
 test('DetailsPane: a layer with diffID, full command, sizes and what it changed', async () => {
-  const { model, state, run, layout } = await setup({ columns: 120, rows: 40 });
+  const { model, state, run } = await setup({ columns: 120, rows: 40 });
   const s = run(state, 'up');
   const frame = frameOf(<DetailsPane model={model} state={s} focused={false} box={WIDE} />);
   const diffId = model.analysis.image.summaries[1]!.diffId;

@@ -5,10 +5,11 @@
 //   latency — key press → next frame on the million-file tree (median, p95 per action)
 // Prints a table and writes bench/results.json. Scenarios: BENCH_SCENARIOS=gigabyte,million.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
+import { constants, createGunzip, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { generate, SCENARIOS, type GeneratedImage } from './generate.js';
@@ -49,6 +50,31 @@ async function zlibFloor(blobs: string[]): Promise<number> {
   for (const blob of blobs) {
     const gunzip = createReadStream(blob, { highWaterMark: 1024 * 1024 }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
     for await (const chunk of gunzip) void chunk;
+  }
+  return performance.now() - t;
+}
+
+/** The same layers recompressed with zstd (level 3, as the engine's tools default to), made once. */
+async function zstdCopies(blobs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const blob of blobs) {
+    const target = `${blob}.zst`;
+    if (!existsSync(target)) {
+      const zstd = createZstdCompress({ params: { [constants.ZSTD_c_compressionLevel]: 3 } });
+      await pipeline(createReadStream(blob), createGunzip(), zstd, createWriteStream(`${target}.tmp`));
+      renameSync(`${target}.tmp`, target);
+    }
+    out.push(target);
+  }
+  return out;
+}
+
+/** zstd decoded by node:zlib (native since Node 22.15): the floor of a zstd layer. */
+async function zstdFloor(blobs: string[]): Promise<number> {
+  const t = performance.now();
+  for (const blob of blobs) {
+    const unzstd = createReadStream(blob, { highWaterMark: 1024 * 1024 }).pipe(createZstdDecompress({ chunkSize: 256 * 1024 }));
+    for await (const chunk of unzstd) void chunk;
   }
   return performance.now() - t;
 }
@@ -149,11 +175,25 @@ for (const name of names) {
   const image = await generate(scenario, dataDir);
   rows.push(await measureScenario(name, image));
 }
-const out = table(rows);
+let out = table(rows);
+const first = rows[0];
+if (first && process.env.BENCH_ZSTD !== '0') {
+  process.stderr.write(`[${first.scenario}] zstd floor…\n`);
+  const image = await generate(SCENARIOS[first.scenario]!, dataDir);
+  const zstdMs = await best(Number(process.env.BENCH_RUNS ?? 2), async () => zstdFloor(await zstdCopies(image.blobs)));
+  const mbps = (ms: number) => (first.storedMB / (ms / 1000)).toFixed(0);
+  out += `\n\n| decoder (${first.scenario}, ${first.storedMB.toFixed(0)} MB unpacked) | time | throughput |\n| --- | ---: | ---: |`;
+  out += `\n| gzip (node:zlib) | ${first.zlibFloorMs.toFixed(0)} ms | ${mbps(first.zlibFloorMs)} MB/s |`;
+  out += `\n| zstd (node:zlib, native) | ${zstdMs.toFixed(0)} ms | ${mbps(zstdMs)} MB/s |`;
+  (first as Row & { zstdFloorMs?: number }).zstdFloorMs = zstdMs;
+}
+process.stderr.write('start-up → first frame, with and without the compile cache…\n');
+const startup = child('startup.js', ['9']);
+out += `\n\nprocess start → first frame (bundled example, real binary on a pty, median of 9): ${Number(startup.withCompileCacheMs).toFixed(0)} ms with the compile cache, ${Number(startup.withoutCompileCacheMs).toFixed(0)} ms without`;
 console.log(out);
 mkdirSync(join(root, 'bench'), { recursive: true });
 writeFileSync(
   join(root, 'bench', 'results.json'),
-  JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, node: process.version, rows }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, node: process.version, rows, startup }, null, 2),
 );
 console.log(`\nwrote bench/results.json (${cpus().length} cores, node ${process.version})`);

@@ -68,6 +68,10 @@ export interface LayerInfo {
   mediaType?: string;
   /** Stored blob size from the manifest, if known. */
   blobSize?: number;
+  /** Bytes of the blob as the source stores and ships it (compressed when the blob is): what a
+   *  pull costs. null when the source cannot say (an engine's store hands out uncompressed tars);
+   *  never estimated. Absent is read as unknown. */
+  compressedBytes?: number | null;
   /** The history `created_by` of the step that made this layer (empty_layer entries skipped). */
   command: string;
   created?: string;

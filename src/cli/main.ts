@@ -13,6 +13,7 @@ import { evaluateCi, formatCiVerdict, loadCiRules } from '../report/ci.js';
 import { LAYERSCOPE_CI_FILE, evaluateSecretsRule, formatSecretsVerdict, loadSecretsRule } from '../report/ciSecrets.js';
 import { printWarnings, writeLines, writeOut } from './output.js';
 import { addStageCommands, pullPrinter } from './build.js';
+import { addContentCommands } from './content.js';
 import { VERSION } from './version.js';
 
 export const EXIT_OK = 0;
@@ -75,6 +76,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       process.stdout.write(`${VERSION}\n`);
     });
   addStageCommands(program, setExit, addImageOptions);
+  addContentCommands(program, setExit, addImageOptions);
   return program;
 }
 

@@ -72,6 +72,10 @@ export interface LayerInfo {
   mediaType?: string;
   /** Stored blob size from the manifest, if known. */
   blobSize?: number;
+  /** Bytes of the blob as the source stores and ships it (compressed when the blob is): what a
+   *  pull costs. null when the source cannot say (an engine's store hands out uncompressed tars);
+   *  never estimated. Absent is read as unknown. */
+  compressedBytes?: number | null;
   /** The history `created_by` of the step that made this layer (empty_layer entries skipped). */
   command: string;
   created?: string;
@@ -123,6 +127,11 @@ export interface ImageSource {
   openLayer(index: number): Promise<NodeJS.ReadableStream>;
   /** Release file handles / temp files. Idempotent. */
   close(): Promise<void>;
+  /** Optional, for content access: where layer `index`'s blob lies in a local file (an archive
+   *  member or a layout's blob file), so an uncompressed layer can be read at offsets. */
+  blobFile?(index: number): BlobFile | undefined;
+  /** Optional, for content access from an engine: a fresh `docker save` stream of the image. */
+  saveStream?(): Promise<NodeJS.ReadableStream>;
   /** Non-fatal problems found while reading the image metadata. */
   warnings: string[];
   /**
@@ -134,6 +143,13 @@ export interface ImageSource {
    * inspect before the pass). Progress `layer` numbers count layers in arrival order.
    */
   readAll?(options: { onProgress?: (progress: StreamProgress) => void; limits?: Partial<WalkLimits> }): Promise<StreamedImage>;
+}
+
+/** A layer blob's bytes inside a local file. */
+export interface BlobFile {
+  path: string;
+  offset: number;
+  size: number;
 }
 
 /** Progress of a sequential read: bytes of one layer member as it streams past. */

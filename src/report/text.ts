@@ -2,6 +2,7 @@
 import type { Analysis } from '../core/analysis.js';
 import { displayPath } from '../core/model.js';
 import { describeFinding } from '../core/secrets.js';
+import { imageCompressedBytes } from './json.js';
 import { bytes, clip, padLeft, padRight, percent, shortCommand, terminalText } from './format.js';
 
 export interface TextOptions {
@@ -40,6 +41,11 @@ function secretLines(analysis: Analysis, lines: string[], width: number): void {
   if (secrets.length > 20) lines.push(`  … ${secrets.length - 20} more (see --json)`);
 }
 
+/** A layer blob's stored size, or `n/a` when the source cannot say. */
+function compressed(n: number | null | undefined): string {
+  return n === undefined || n === null ? 'n/a' : bytes(n);
+}
+
 export function textReport(analysis: Analysis, options: TextOptions = {}): string {
   const width = Math.max(60, options.width ?? 100);
   const top = options.top ?? 10;
@@ -50,11 +56,13 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   lines.push(`  id ${image.id}  ${platform}  ${image.layers.length} layers`);
   lines.push('');
   lines.push('Layers');
-  const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('hidden', 9)}  command`;
+  const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('compressed', 10)}  ${padLeft('hidden', 9)}  command`;
   lines.push(header);
   image.layers.forEach((layer, i) => {
     const summary = image.summaries[i]!;
-    const left = `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
+    const left =
+      `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(compressed(layer.compressedBytes), 10)}  ` +
+      `${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
     lines.push(left + clip(shortCommand(layer.command) || '(no command recorded)', width - left.length));
   });
   lines.push('');
@@ -73,6 +81,12 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   lines.push('Totals');
   lines.push(`  stored   ${padLeft(bytes(account.storedBytes), 9)}  (sum of every layer's files)`);
   lines.push(`  visible  ${padLeft(bytes(account.visibleBytes), 9)}  (what the final filesystem holds)`);
+  const pull = imageCompressedBytes(image.layers);
+  lines.push(
+    pull === null
+      ? '  compressed      n/a  (this source does not say what its layer blobs weigh)'
+      : `  compressed ${padLeft(bytes(pull), 7)}  (the layer blobs as stored: what a pull costs)`,
+  );
   const hiddenShare = account.storedBytes > 0 ? ` (${percent(account.hiddenBytes / account.storedBytes)} of stored)` : '';
   lines.push(`  hidden   ${padLeft(bytes(account.hiddenBytes), 9)}${hiddenShare}`);
   lines.push(

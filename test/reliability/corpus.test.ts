@@ -165,7 +165,7 @@ test('a truncated gzip layer', async () => {
 test('a truncated zstd layer', async () => {
   const zst = zstdRawFrame(await packTar([{ name: 'a', content: 5000 }]));
   const { path, img } = await write({ layers: [base, zst.subarray(0, zst.length - 100)] }, 'oci');
-  fails(cli([path, '--json']), `layer 1 (${img.layerDigests[1]}): corrupt or truncated zstd data (unexpected EOF)`);
+  fails(cli([path, '--json']), `layer 1 (${img.layerDigests[1]}): corrupt or truncated zstd data (unexpected end of file)`);
 });
 
 test('a corrupt tar header (bad checksum) inside a layer', async () => {

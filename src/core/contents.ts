@@ -2,8 +2,10 @@
 // databases' files (dpkg, apk, rpm, npm, pip), each up to a size cap, and every text file up to
 // the scan cap for leaked secrets. Content is looked at as it streams past: nothing is read
 // twice, binary files are dropped after their first bytes, and large ones are never buffered.
-// The result is plain data in the layer summary (worker threads, summary cache).
-import type { ContentSink } from './tarHeaders.js';
+// The result is plain data in the layer summary (worker threads, summary cache). It runs as an
+// entry content observer (contentObservers.ts).
+import type { ContentObserver } from './contentObservers.js';
+import type { LayerSummary } from './model.js';
 import type { PackageMetadata } from './packages/types.js';
 import { DPKG_STATUS, dpkgListPackage, parseDpkgList, parseDpkgStatus } from './packages/dpkg.js';
 import { APK_INSTALLED, parseApkInstalled } from './packages/apk.js';
@@ -52,15 +54,22 @@ function metaKind(path: string): MetaKind | undefined {
   return undefined;
 }
 
-export class ContentInspector {
+/** The walk's observer for package databases and secrets (one per layer walk). */
+export function contentsObserver(): ContentObserver {
+  return new ContentInspector();
+}
+
+export class ContentInspector implements ContentObserver {
   private readonly packages: PackageMetadata[] = [];
   private readonly secrets: SecretHit[] = [];
   private unread = 0;
+  private current: FileSink | undefined;
 
   constructor(private readonly options: ContentOptions = DEFAULT_CONTENT_OPTIONS) {}
 
-  /** A regular file's entry: a sink when its content is wanted. */
-  open(path: string, size: number): ContentSink | undefined {
+  /** A regular file's entry: true when its content is wanted. */
+  begin(_index: number, path: string, size: number): boolean {
+    this.current = undefined;
     for (const hit of scanName(path, size)) this.addSecret(hit);
     const kind = metaKind(path);
     if (kind && size > META_MAX_BYTES[kind]) {
@@ -68,8 +77,18 @@ export class ContentInspector {
     }
     const meta = kind && size <= META_MAX_BYTES[kind] ? kind : undefined;
     const scan = size > 0 && size <= this.options.scanMaxBytes;
-    if (!meta && !scan) return undefined;
-    return new FileSink(this, path, size, meta, scan);
+    if (!meta && !scan) return false;
+    this.current = new FileSink(this, path, size, meta, scan);
+    return true;
+  }
+
+  data(bytes: Uint8Array): void {
+    if (this.current && !this.current.data(bytes)) this.current = undefined;
+  }
+
+  end(): void {
+    this.current?.end();
+    this.current = undefined;
   }
 
   /** @internal */
@@ -109,13 +128,18 @@ export class ContentInspector {
     if (this.unread++ < MAX_UNREAD_PER_LAYER) this.packages.push({ kind: 'unread', path, reason });
   }
 
-  finish(): LayerContents {
+  /** What the layer's contents said, as the summary's `contents`. */
+  result(): LayerContents {
     return { scanMaxBytes: this.options.scanMaxBytes, packages: this.packages, secrets: this.secrets };
+  }
+
+  finish(summary: LayerSummary): void {
+    summary.contents = this.result();
   }
 }
 
 /** Collects one file's content (at most its cap) and hands it to the inspector at the end. */
-class FileSink implements ContentSink {
+class FileSink {
   private readonly chunks: Buffer[] = [];
   private got = 0;
 
@@ -127,7 +151,8 @@ class FileSink implements ContentSink {
     private scan: boolean,
   ) {}
 
-  data(chunk: Buffer): boolean {
+  /** False when the rest of the file is not wanted. */
+  data(chunk: Uint8Array): boolean {
     if (this.got === 0 && this.scan && chunk.subarray(0, TEXT_SNIFF_BYTES).includes(0)) {
       // Binary: no secret scan (a database file such as rpmdb.sqlite is still read).
       this.scan = false;

@@ -26,14 +26,6 @@ export interface TarHeader {
   mtime: number;
 }
 
-/** Receives one entry's content bytes (padding excluded) as they stream past. `data` returns
- *  false when it wants no more of this entry (then `end` is not called). The chunks are views of
- *  the stream's buffers: copy what is kept past the call. */
-export interface ContentSink {
-  data(chunk: Buffer): boolean;
-  end(): void;
-}
-
 export class TarFormatError extends Error {
   override name = 'TarFormatError';
 }
@@ -140,12 +132,18 @@ export class TarHeaderReader {
   private currentPaxName = false;
   private currentSize = 0;
   private currentOffset = 0;
-  /** Where the current entry's content goes, if someone asked for it; and how much is left. */
-  private sink: ContentSink | undefined;
-  private contentLeft = 0;
 
-  /** `onEntry` may return a sink for the entry's content; otherwise the content is skipped. */
-  constructor(private readonly onEntry: (header: Readonly<TarHeader>) => ContentSink | undefined | void) {}
+  /** Content bytes of the current entry still to pass to `content` (the rest of `remaining` is padding). */
+  private contentLeft = 0;
+  private streaming = false;
+
+  /** `onEntry` returns true to receive the entry's content (regular files only): `content.data`
+   *  gets its bytes in order, as views of the pushed chunks (valid during the call), then
+   *  `content.end` once the last byte has passed. Entries it declines are skipped by counting. */
+  constructor(
+    private readonly onEntry: (header: Readonly<TarHeader>) => unknown,
+    private readonly content?: { data(bytes: Buffer): void; end(): void },
+  ) {}
 
   push(chunk: Buffer): void {
     let buf = chunk;
@@ -161,7 +159,7 @@ export class TarHeaderReader {
       if (this.state === 'done') return;
       if (this.state === 'skip') {
         const n = Math.min(this.remaining, buf.length - at);
-        if (this.sink) this.feed(buf, at, n);
+        if (this.streaming) this.stream(buf, at, n);
         this.remaining -= n;
         at += n;
         if (this.remaining === 0) this.state = 'header';
@@ -261,18 +259,14 @@ export class TarHeaderReader {
     this.pax = undefined;
     this.longName = undefined;
     this.longLink = undefined;
-    const sink = this.onEntry(h);
+    const wantsContent = this.onEntry(h) === true && this.content !== undefined && !HEADER_ONLY.has(typeflag);
     // Header-only types carry no content whatever their size field says (Go's archive/tar,
     // which the engine's extractor uses, reads them that way).
     this.remaining = HEADER_ONLY.has(typeflag) ? 0 : padded(size);
+    this.contentLeft = size;
+    this.streaming = wantsContent;
+    if (wantsContent && size === 0) this.stream(buf, 0, 0);
     this.state = this.remaining === 0 ? 'header' : 'skip';
-    if (sink) {
-      if (this.remaining === 0) sink.end();
-      else {
-        this.sink = sink;
-        this.contentLeft = size;
-      }
-    }
     if (this.remaining > 0) {
       // Fields, not an object: this runs for every file of a million-file layer.
       this.currentName = h.name;
@@ -282,20 +276,16 @@ export class TarHeaderReader {
     }
   }
 
-  /** Hands the content part of `buf[at, at + n)` (not the block padding) to the sink. */
-  private feed(buf: Buffer, at: number, n: number): void {
-    const sink = this.sink!;
+  /** Passes the content among the next `n` bytes at `at` to the observer; ends the entry at its last byte. */
+  private stream(buf: Buffer, at: number, n: number): void {
     const take = Math.min(n, this.contentLeft);
     if (take > 0) {
       this.contentLeft -= take;
-      if (!sink.data(buf.subarray(at, at + take))) {
-        this.sink = undefined;
-        return;
-      }
+      this.content!.data(buf.subarray(at, at + take));
     }
     if (this.contentLeft === 0) {
-      this.sink = undefined;
-      sink.end();
+      this.streaming = false;
+      this.content!.end();
     }
   }
 

@@ -8,10 +8,9 @@ import { LayerChanges, type LayerChangesTransfer } from './changes.js';
 import { InputError } from './errors.js';
 import { LayerLimitError, type WalkLimits, type WalkOptions } from './walk.js';
 import { heapLimitMb, moreHeapHint } from './memory.js';
-import type { ContentOptions } from './contents.js';
 
 export type ToWorker =
-  | { type: 'start'; limits?: Partial<WalkLimits>; contents?: Partial<ContentOptions> }
+  | { type: 'start'; limits?: Partial<WalkLimits> }
   | { type: 'chunk'; data: Uint8Array }
   | { type: 'end' }
   | { type: 'abort' };
@@ -94,11 +93,7 @@ export class WalkPool {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({
-        type: 'start',
-        ...(options.limits ? { limits: options.limits } : {}),
-        ...(options.contents ? { contents: options.contents } : {}),
-      } satisfies ToWorker);
+      worker.postMessage({ type: 'start', ...(options.limits ? { limits: options.limits } : {}) } satisfies ToWorker);
       void (async () => {
         let read = 0;
         try {

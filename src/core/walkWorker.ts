@@ -3,7 +3,6 @@
 // with its columns transferred, not copied. One layer at a time per worker.
 import { parentPort } from 'node:worker_threads';
 import { walkLayer, type WalkLimits } from './walk.js';
-import type { ContentOptions } from './contents.js';
 import { LayerChanges } from './changes.js';
 import { InputError } from './errors.js';
 import type { ToWorker } from './walkPool.js';
@@ -52,15 +51,15 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'start') {
     const q = new ChunkQueue();
     queue = q;
-    void run(q, message.limits, message.contents);
+    void run(q, message.limits);
   } else if (message.type === 'chunk') queue?.push(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
   else if (message.type === 'end') queue?.end();
   else if (message.type === 'abort') queue?.end(new Error('aborted'));
 });
 
-async function run(q: ChunkQueue, limits: Partial<WalkLimits> | undefined, contents: Partial<ContentOptions> | undefined): Promise<void> {
+async function run(q: ChunkQueue, limits: Partial<WalkLimits> | undefined): Promise<void> {
   try {
-    const summary = await walkLayer(q, { ...(limits ? { limits } : {}), ...(contents ? { contents } : {}) });
+    const summary = await walkLayer(q, limits ? { limits } : {});
     const changes = summary.changes.toTransfer();
     port.postMessage({ type: 'done', summary: { ...summary, changes } }, LayerChanges.transferList(changes));
   } catch (e) {

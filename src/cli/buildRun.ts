@@ -108,7 +108,7 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
   const view: BuildProgressView = interactive(options)
     ? await (await import('../ui/runStages.js')).buildProgressView(`Building ${dockerfileLabel}`)
     : plainBuildProgress();
-  let built;
+  let built: Awaited<ReturnType<typeof buildStages>>;
   try {
     built = await buildStages(
       docker,

@@ -315,6 +315,8 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
         ...(limits ? { limits } : {}),
       });
     },
+    // Content access (cat, extract, the viewer) saves the image once to a temp archive.
+    saveStream: () => docker.getImage(info.id).get(),
     async close() {
       reading?.abort();
     },

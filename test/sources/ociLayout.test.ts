@@ -257,7 +257,9 @@ test('missing blobs are named precisely', () =>
       assert.equal(e.name, 'InputError');
       assert.match(
         e.message,
-        new RegExp(`^${escape(noLayer)}: missing blob blobs/sha256/${hexOf(digest)} \\(layer 1 of 2 in manifest sha256:[0-9a-f]{64}\\)$`),
+        new RegExp(
+          `^${escapeRegExp(noLayer)}: missing blob blobs/sha256/${hexOf(digest)} \\(layer 1 of 2 in manifest sha256:[0-9a-f]{64}\\)$`,
+        ),
       );
       return true;
     });
@@ -270,7 +272,7 @@ test('missing blobs are named precisely', () =>
       assert.match(
         e.message,
         new RegExp(
-          `^${escape(noConfig)}: missing blob blobs/sha256/${hexOf(digest)} \\(image config listed in manifest sha256:[0-9a-f]{64}\\)$`,
+          `^${escapeRegExp(noConfig)}: missing blob blobs/sha256/${hexOf(digest)} \\(image config listed in manifest sha256:[0-9a-f]{64}\\)$`,
         ),
       );
       return true;
@@ -352,7 +354,7 @@ test('malformed layouts: bad JSON, bad digest, schema 1, artifacts, diff_ids mis
       assert.match(
         e.message,
         new RegExp(
-          `^${escape(brokenDocker25)}: manifest sha256:[0-9a-f]{64} lists 0 layers but the image config lists 1 diff_ids; this looks like a docker save archive whose OCI manifest is broken \\(Docker 25\\.0\\.0\\): open it as docker-archive://${escape(brokenDocker25)}$`,
+          `^${escapeRegExp(brokenDocker25)}: manifest sha256:[0-9a-f]{64} lists 0 layers but the image config lists 1 diff_ids; this looks like a docker save archive whose OCI manifest is broken \\(Docker 25\\.0\\.0\\): open it as docker-archive://${escapeRegExp(brokenDocker25)}$`,
         ),
       );
       return true;
@@ -385,6 +387,6 @@ test('a blob whose bytes do not match its digest is read with a warning; a layou
     });
   }));
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -27,6 +27,9 @@ export interface LayerEntry {
   device?: 'char' | 'block' | 'fifo';
   /** Hard link: index (in LayerSummary.changes) of the regular-file entry whose bytes it shares. */
   linkedContent?: number;
+  /** Regular file: its content digest (xxh128, hex) when known. LayerChanges keeps it in a
+   *  column (`digest(i)`); `entry(i)` leaves it out, `push` accepts it. */
+  digest?: string;
   /** Directory that the tar did not list but a child needed (overlayfs creates it implicitly). */
   implicit?: boolean;
 }

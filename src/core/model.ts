@@ -146,6 +146,29 @@ export interface ImageSource {
    * inspect before the pass). Progress `layer` numbers count layers in arrival order.
    */
   readAll?(options: { onProgress?: (progress: StreamProgress) => void; limits?: Partial<WalkLimits> }): Promise<StreamedImage>;
+  /**
+   * Optional, next to readAll: the image from the caches alone (its config by image ID and every
+   * layer's summary by diffID), or undefined when anything is missing. Spares the sequential pass
+   * when the image was read before.
+   */
+  readCached?(caches: ImageCaches): Promise<StreamedImage | undefined>;
+}
+
+/** A layer summary cache by diffID (see sources/cache.ts). */
+export interface SummaryCache {
+  get(diffId: string): Promise<LayerSummary | undefined>;
+  put(summary: LayerSummary): Promise<void>;
+}
+
+/** Image configs by image ID, checked against it on read (see sources/configCache.ts). */
+export interface ConfigStore {
+  getConfig(imageId: string): Promise<Uint8Array | undefined>;
+  putConfig(imageId: string, bytes: Uint8Array): Promise<void>;
+}
+
+export interface ImageCaches {
+  summaries: SummaryCache;
+  configs: ConfigStore;
 }
 
 /** A layer blob's bytes inside a local file. */
@@ -170,6 +193,8 @@ export interface StreamedImage {
   layers: LayerInfo[];
   summaries: LayerSummary[];
   warnings: string[];
+  /** The config's bytes as the stream held them (they hash to `id`), for the config cache. */
+  configBytes?: Uint8Array;
 }
 
 /** An image after every layer has been read: what the merge and the reports consume. */

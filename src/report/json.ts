@@ -5,7 +5,15 @@ import type { MergedTree } from '../core/merge.js';
 
 export interface JsonReport {
   image: { ref: string; id: string; os: string; architecture: string; storedBytes: number; visibleBytes: number; hiddenBytes: number };
-  layers: Array<{ index: number; diffId: string; command: string; sizeBytes: number; entries: number }>;
+  layers: Array<{
+    index: number;
+    diffId: string;
+    command: string;
+    /** The Dockerfile line that made the layer (stages built by `layerscope build`). */
+    source?: { file: string; line: number; instruction: string };
+    sizeBytes: number;
+    entries: number;
+  }>;
   waste: {
     hiddenBytes: number;
     efficiency: number;
@@ -38,6 +46,7 @@ export function jsonReport(analysis: Analysis): JsonReport {
       index,
       diffId: image.summaries[index]!.diffId,
       command: layer.command,
+      ...(layer.source ? { source: layer.source } : {}),
       sizeBytes: image.summaries[index]!.sizeBytes,
       // Tar records the layer changes the filesystem with: entries, whiteouts, opaque markers.
       entries: image.summaries[index]!.changes.length,

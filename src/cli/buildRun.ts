@@ -129,7 +129,7 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
   const view: BuildProgressView = interactive(options)
     ? await (await import('../ui/runStages.js')).buildProgressView(`Building ${dockerfileLabel}`)
     : plainBuildProgress();
-  let outcome;
+  let outcome: Awaited<ReturnType<typeof buildStages>>;
   try {
     outcome = await buildStages(
       docker,

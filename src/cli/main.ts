@@ -11,6 +11,7 @@ import { textReport } from '../report/text.js';
 import { evaluateCi, formatCiVerdict, loadCiRules } from '../report/ci.js';
 import { printWarnings, writeLines, writeOut } from './output.js';
 import { addStageCommands, pullPrinter } from './build.js';
+import { addContentCommands } from './content.js';
 import { VERSION } from './version.js';
 
 export const EXIT_OK = 0;
@@ -73,6 +74,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       process.stdout.write(`${VERSION}\n`);
     });
   addStageCommands(program, setExit, addImageOptions);
+  addContentCommands(program, setExit, addImageOptions);
   return program;
 }
 

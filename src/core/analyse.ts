@@ -64,7 +64,8 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
 
 let pool: WalkPool | undefined;
 function sharedPool(): WalkPool {
-  return (pool ??= new WalkPool());
+  pool ??= new WalkPool();
+  return pool;
 }
 
 type Walk = (blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions) => Promise<LayerSummary>;

@@ -26,7 +26,8 @@ export function analyse(image: AnalysedImage): Analysis {
     // Only --ci, the JSON report and the waste pane read these: computed on first use, so the
     // browser's first frame does not wait for them.
     get dive() {
-      return (dive ??= diveMetrics(image.summaries, tree));
+      dive ??= diveMetrics(image.summaries, tree);
+      return dive;
     },
     warnings: [...image.warnings, ...layerWarnings, ...tree.warnings, ...symlinkWarnings(tree)],
   };

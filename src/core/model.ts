@@ -27,6 +27,9 @@ export interface LayerEntry {
   device?: 'char' | 'block' | 'fifo';
   /** Hard link: index (in LayerSummary.changes) of the regular-file entry whose bytes it shares. */
   linkedContent?: number;
+  /** Regular file: its content digest (xxh128, hex) when known. LayerChanges keeps it in a
+   *  column (`digest(i)`); `entry(i)` leaves it out, `push` accepts it. */
+  digest?: string;
   /** Directory that the tar did not list but a child needed (overlayfs creates it implicitly). */
   implicit?: boolean;
 }
@@ -68,6 +71,10 @@ export interface LayerInfo {
   mediaType?: string;
   /** Stored blob size from the manifest, if known. */
   blobSize?: number;
+  /** Bytes of the blob as the source stores and ships it (compressed when the blob is): what a
+   *  pull costs. null when the source cannot say (an engine's store hands out uncompressed tars);
+   *  never estimated. Absent is read as unknown. */
+  compressedBytes?: number | null;
   /** The history `created_by` of the step that made this layer (empty_layer entries skipped). */
   command: string;
   /** The Dockerfile instruction that made it, as written (layers of stages we built). */
@@ -103,6 +110,11 @@ export interface ImageSource {
   openLayer(index: number): Promise<NodeJS.ReadableStream>;
   /** Release file handles / temp files. Idempotent. */
   close(): Promise<void>;
+  /** Optional, for content access: where layer `index`'s blob lies in a local file (an archive
+   *  member or a layout's blob file), so an uncompressed layer can be read at offsets. */
+  blobFile?(index: number): BlobFile | undefined;
+  /** Optional, for content access from an engine: a fresh `docker save` stream of the image. */
+  saveStream?(): Promise<NodeJS.ReadableStream>;
   /** Non-fatal problems found while reading the image metadata. */
   warnings: string[];
   /**
@@ -114,6 +126,13 @@ export interface ImageSource {
    * inspect before the pass). Progress `layer` numbers count layers in arrival order.
    */
   readAll?(options: { onProgress?: (progress: StreamProgress) => void; limits?: Partial<WalkLimits> }): Promise<StreamedImage>;
+}
+
+/** A layer blob's bytes inside a local file. */
+export interface BlobFile {
+  path: string;
+  offset: number;
+  size: number;
 }
 
 /** Progress of a sequential read: bytes of one layer member as it streams past. */

@@ -241,7 +241,7 @@ const SIZE_UNITS: Record<string, number> = {
 };
 
 /** 2^64, the first float64 value ≥ math.MaxUint64. */
-const MAX_UINT64_FLOAT = 18446744073709551616;
+const MAX_UINT64_FLOAT = 2 ** 64;
 
 /**
  * go-humanize v1.0.1 `ParseBytes`: leading digits, '.' and ',' (commas dropped) are the number,

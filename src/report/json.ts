@@ -1,10 +1,20 @@
 // The JSON report and `ls --json`, exactly as the command-line contract in the design guide.
 import type { Analysis } from '../core/analysis.js';
-import { displayPath, type ImagePath } from '../core/model.js';
+import { displayPath, type ImagePath, type LayerInfo } from '../core/model.js';
 import type { MergedTree } from '../core/merge.js';
 
 export interface JsonReport {
-  image: { ref: string; id: string; os: string; architecture: string; storedBytes: number; visibleBytes: number; hiddenBytes: number };
+  image: {
+    ref: string;
+    id: string;
+    os: string;
+    architecture: string;
+    storedBytes: number;
+    visibleBytes: number;
+    hiddenBytes: number;
+    /** Sum of the layer blobs as stored and shipped (what a pull costs); null when any is unknown. */
+    compressedBytes: number | null;
+  };
   layers: Array<{
     index: number;
     diffId: string;
@@ -12,6 +22,10 @@ export interface JsonReport {
     /** The Dockerfile line that made the layer (stages built by `layerscope build`). */
     source?: { file: string; line: number; instruction: string };
     sizeBytes: number;
+    /** The layer blob as stored and shipped; null when the source cannot say (an engine). */
+    compressedBytes: number | null;
+    /** The blob's media type from the manifest; null when the source names none. */
+    mediaType: string | null;
     entries: number;
   }>;
   waste: {
@@ -30,6 +44,17 @@ export function jsonText(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** What the image's layer blobs weigh together as stored and shipped; null when the size of
+ *  any of them is unknown (never a partial sum). */
+export function imageCompressedBytes(layers: readonly LayerInfo[]): number | null {
+  let total = 0;
+  for (const layer of layers) {
+    if (layer.compressedBytes === undefined || layer.compressedBytes === null) return null;
+    total += layer.compressedBytes;
+  }
+  return total;
+}
+
 export function jsonReport(analysis: Analysis): JsonReport {
   const { image, account, dive } = analysis;
   return {
@@ -41,6 +66,7 @@ export function jsonReport(analysis: Analysis): JsonReport {
       storedBytes: account.storedBytes,
       visibleBytes: account.visibleBytes,
       hiddenBytes: account.hiddenBytes,
+      compressedBytes: imageCompressedBytes(image.layers),
     },
     layers: image.layers.map((layer, index) => ({
       index,
@@ -48,6 +74,8 @@ export function jsonReport(analysis: Analysis): JsonReport {
       command: layer.command,
       ...(layer.source ? { source: layer.source } : {}),
       sizeBytes: image.summaries[index]!.sizeBytes,
+      compressedBytes: layer.compressedBytes ?? null,
+      mediaType: layer.mediaType || null,
       // Tar records the layer changes the filesystem with: entries, whiteouts, opaque markers.
       entries: image.summaries[index]!.changes.length,
     })),

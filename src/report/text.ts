@@ -1,12 +1,18 @@
 // The human-readable summary printed when stdout is not a terminal (or with --text).
 import type { Analysis } from '../core/analysis.js';
 import { displayPath, sourceText } from '../core/model.js';
+import { imageCompressedBytes } from './json.js';
 import { bytes, clip, padLeft, padRight, percent, shortCommand, terminalText } from './format.js';
 
 export interface TextOptions {
   width?: number;
   /** How many waste entries to list. */
   top?: number;
+}
+
+/** A layer blob's stored size, or `n/a` when the source cannot say. */
+function compressed(n: number | null | undefined): string {
+  return n === undefined || n === null ? 'n/a' : bytes(n);
 }
 
 export function textReport(analysis: Analysis, options: TextOptions = {}): string {
@@ -19,11 +25,13 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   lines.push(`  id ${image.id}  ${platform}  ${image.layers.length} layers`);
   lines.push('');
   lines.push('Layers');
-  const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('hidden', 9)}  command`;
+  const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('compressed', 10)}  ${padLeft('hidden', 9)}  command`;
   lines.push(header);
   image.layers.forEach((layer, i) => {
     const summary = image.summaries[i]!;
-    const left = `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
+    const left =
+      `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(compressed(layer.compressedBytes), 10)}  ` +
+      `${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
     const what = layer.source ? sourceText(layer.source) : shortCommand(layer.command) || '(no command recorded)';
     lines.push(left + clip(what, width - left.length));
   });
@@ -39,6 +47,12 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   lines.push('Totals');
   lines.push(`  stored   ${padLeft(bytes(account.storedBytes), 9)}  (sum of every layer's files)`);
   lines.push(`  visible  ${padLeft(bytes(account.visibleBytes), 9)}  (what the final filesystem holds)`);
+  const pull = imageCompressedBytes(image.layers);
+  lines.push(
+    pull === null
+      ? '  compressed      n/a  (this source does not say what its layer blobs weigh)'
+      : `  compressed ${padLeft(bytes(pull), 7)}  (the layer blobs as stored: what a pull costs)`,
+  );
   const hiddenShare = account.storedBytes > 0 ? ` (${percent(account.hiddenBytes / account.storedBytes)} of stored)` : '';
   lines.push(`  hidden   ${padLeft(bytes(account.hiddenBytes), 9)}${hiddenShare}`);
   lines.push(

@@ -3,8 +3,8 @@
 //
 // Where: `$LAYERSCOPE_CACHE_DIR` if set (tests point it at a temp dir), else
 // `$XDG_CACHE_HOME/layerscope`, else `~/.cache/layerscope`. Inside, one directory per format
-// version (`v2/`: changes stored by column), so a future format never misreads an old entry.
-// Entries: `v2/<hex of the diffID>.json.gz`, the LayerSummary as gzip-compressed JSON. A diffID
+// version (`v3/`: changes stored by column, with a content digest per regular file), so a future format never misreads an old entry.
+// Entries: `v3/<hex of the diffID>.json.gz`, the LayerSummary as gzip-compressed JSON. A diffID
 // is the sha256 of the layer's uncompressed tar, so an entry is valid for that content wherever
 // it comes from; analyseImage only stores a summary after checking it against the image config.
 // Writes go to a temp file in the same directory and are renamed into place (atomic on POSIX:
@@ -26,7 +26,7 @@ import { tempNameFor, writeFileAtomic } from './tempFiles.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export const CACHE_FORMAT = 'v2';
+export const CACHE_FORMAT = 'v3';
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const ENTRY = /^([a-f0-9]{64})\.json\.gz$/;
 const TEMP_PREFIX = '.tmp-';
@@ -34,7 +34,7 @@ const TEMP_PREFIX = '.tmp-';
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export interface SummaryCacheOptions {
-  /** The cache root (the `v2/` directory goes inside). Default: see cacheRoot(). */
+  /** The cache root (the `v3/` directory goes inside). Default: see cacheRoot(). */
   dir?: string;
   /** Size cap for all entries together. */
   maxBytes?: number;
@@ -192,7 +192,7 @@ function isSummary(value: unknown, diffId: string): value is StoredSummary {
 function isChanges(value: unknown): value is LayerChangesJson {
   if (typeof value !== 'object' || value === null) return false;
   const c = value as Record<string, unknown>;
-  const columns = ['ops', 'types', 'sizes', 'modes', 'uids', 'gids', 'mtimes'];
+  const columns = ['ops', 'types', 'sizes', 'modes', 'uids', 'gids', 'mtimes', 'digests'];
   return (
     Number.isSafeInteger(c.length) &&
     Array.isArray(c.paths) &&

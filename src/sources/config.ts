@@ -17,6 +17,8 @@ export interface LayerBlob {
   blobDigest?: string;
   mediaType?: string;
   blobSize?: number;
+  /** The blob's size as stored and shipped; when absent, blobSize stands for it; null: unknown. */
+  compressedBytes?: number | null;
 }
 
 /** `what` names the config in messages, e.g. `image.tar: blobs/sha256/…`. */
@@ -111,6 +113,7 @@ export function describeLayers(config: ParsedImageConfig, blobs: LayerBlob[], wh
       index,
       diffId: config.diffIds[index]!,
       command: step?.createdBy ?? '',
+      compressedBytes: blob.compressedBytes !== undefined ? blob.compressedBytes : (blob.blobSize ?? null),
       ...defined({
         blobDigest: blob.blobDigest,
         mediaType: blob.mediaType,

@@ -292,6 +292,7 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
     index,
     diffId,
     command: `layer ${index + 1} of ${info.diffIds.length} to stream from the ${kind} engine`,
+    compressedBytes: null,
   }));
   let reading: AbortController | undefined;
   return {
@@ -314,6 +315,8 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
         ...(limits ? { limits } : {}),
       });
     },
+    // Content access (cat, extract, the viewer) saves the image once to a temp archive.
+    saveStream: () => docker.getImage(info.id).get(),
     async close() {
       reading?.abort();
     },
@@ -498,7 +501,8 @@ async function assembleStreamed(info: EngineImageInfo, members: Members, opts: S
       throw diffIdMismatch(i, summary.diffId, parsed.diffIds);
     }
     summaries.push(summary);
-    blobs.push({ blobSize: member?.size ?? members.small.get(at)?.length ?? summary.blobBytes });
+    // The engine hands out uncompressed tars: what its registry blobs weigh is not known here.
+    blobs.push({ blobSize: member?.size ?? members.small.get(at)?.length ?? summary.blobBytes, compressedBytes: null });
   }
   const { layers, warnings: layerWarnings } = describeLayers(parsed, blobs, `${where}: manifest.json`);
   const mismatch = platformMismatch(

@@ -477,8 +477,7 @@ function readJsonLines<T>(stream: NodeJS.ReadableStream, onMessage: (message: T)
   return new Promise((resolve, reject) => {
     let buffer = '';
     const flush = (final: boolean) => {
-      let at: number;
-      while ((at = buffer.indexOf('\n')) >= 0 || (final && buffer.trim() !== '')) {
+      for (let at = buffer.indexOf('\n'); at >= 0 || (final && buffer.trim() !== ''); at = buffer.indexOf('\n')) {
         const text = at >= 0 ? buffer.slice(0, at) : buffer;
         buffer = at >= 0 ? buffer.slice(at + 1) : '';
         if (text.trim() === '') continue;

@@ -17,7 +17,9 @@ import { InputError } from '../../src/core/errors.js';
 
 /** A fresh working directory, optionally with a `.dive-ci` (or other) file in it. */
 const made: string[] = [];
-after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 function workdir(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'layerscope-ci-'));

@@ -81,6 +81,8 @@ export interface LayerInfo {
   compressedBytes?: number | null;
   /** The history `created_by` of the step that made this layer (empty_layer entries skipped). */
   command: string;
+  /** The Dockerfile instruction that made it, as written (layers of stages we built). */
+  source?: { file: string; line: number; instruction: string };
   created?: string;
   comment?: string;
 }
@@ -205,6 +207,11 @@ export interface AnalysedImage {
   layers: LayerInfo[];
   summaries: LayerSummary[];
   warnings: string[];
+}
+
+/** `Dockerfile:7 RUN make`: a layer's Dockerfile line, the file by its base name. */
+export function sourceText(source: { file: string; line: number; instruction: string }): string {
+  return `${source.file.split(/[\\/]/).pop()}:${source.line} ${source.instruction}`;
 }
 
 export function displayPath(path: ImagePath): string {

@@ -21,6 +21,8 @@ export interface JsonReport {
     index: number;
     diffId: string;
     command: string;
+    /** The Dockerfile line that made the layer (stages built by `layerscope build`). */
+    source?: { file: string; line: number; instruction: string };
     sizeBytes: number;
     /** The layer blob as stored and shipped; null when the source cannot say (an engine). */
     compressedBytes: number | null;
@@ -124,6 +126,7 @@ export function jsonReport(analysis: Analysis): JsonReport {
       index,
       diffId: image.summaries[index]!.diffId,
       command: layer.command,
+      ...(layer.source ? { source: layer.source } : {}),
       sizeBytes: image.summaries[index]!.sizeBytes,
       compressedBytes: layer.compressedBytes ?? null,
       mediaType: layer.mediaType || null,

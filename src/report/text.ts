@@ -1,6 +1,6 @@
 // The human-readable summary printed when stdout is not a terminal (or with --text).
 import type { Analysis } from '../core/analysis.js';
-import { displayPath } from '../core/model.js';
+import { displayPath, sourceText } from '../core/model.js';
 import { describeFinding } from '../core/secrets.js';
 import { imageCompressedBytes } from './json.js';
 import { bytes, clip, padLeft, padRight, percent, shortCommand, terminalText } from './format.js';
@@ -63,7 +63,8 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
     const left =
       `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(compressed(layer.compressedBytes), 10)}  ` +
       `${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
-    lines.push(left + clip(shortCommand(layer.command) || '(no command recorded)', width - left.length));
+    const what = layer.source ? sourceText(layer.source) : shortCommand(layer.command) || '(no command recorded)';
+    lines.push(left + clip(what, width - left.length));
   });
   lines.push('');
   lines.push(`Hidden bytes (stored in a layer, unreachable in the final image): ${account.entries.length} paths`);

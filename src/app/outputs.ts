@@ -1,7 +1,8 @@
 // Writing the reports a command was asked for, in one place for every command: the formats come
 // from the table in src/report/outputs.ts; none asked for means a screen on a terminal, else the
 // default format (text).
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { InputError } from '../core/errors.js';
 import { chosenFormats, OUTPUT_FORMATS, type OutputFormat, type OutputOptions, type Subject, type SubjectKind } from '../report/outputs.js';
 import { EXIT } from './exitCodes.js';
 import { writeOut } from './write.js';
@@ -36,6 +37,12 @@ export async function writeOutputs(
     const out = format.render(subject, { options, prepared: outputs.prepared.get(format), width: process.stdout.columns ?? 100 });
     if (out.file !== undefined) await writeFile(out.file, out.text);
     else await writeOut(out.text);
+    if (out.append) {
+      const { file, text, what } = out.append;
+      await appendFile(file, text).catch((err: NodeJS.ErrnoException) => {
+        throw new InputError(`cannot append to ${what} ${file}: ${err.code ?? err.message}`);
+      });
+    }
     if (out.failed) code = EXIT.ciFailed;
   }
   return code;

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import type { BuildOptions, CompareOptions } from '../app/build.js';
 import type { ScreensLoader } from '../app/screens.js';
+import { addBuildFlags } from './buildFlags.js';
 import { addOutputOptions } from './options.js';
 export { pullPrinter } from './progress.js';
 
@@ -16,21 +17,12 @@ export function addStageCommands(
 ): void {
   const build = program
     .command('build')
-    .description('build every stage of a Dockerfile (classic builder), tag each, compare the final stage with the stages it copies from')
-    .argument('[context]', 'build context directory', '.')
-    .option('-f, --file <Dockerfile>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
-    .option(
-      '--build-arg <NAME=VALUE>',
-      'build-time variable (repeatable; NAME alone takes it from the environment)',
-      collect,
-      [] as string[],
-    )
-    .option('--target <stage>', 'build only this stage and the stages it needs (default: every stage)')
-    .option('--no-cache', "build without the engine's build cache (like docker build --no-cache); layer summaries are not cached either")
-    .action(async (context: string, options: BuildOptions) =>
-      setExit(await (await import('./stages.js')).runBuild(context, options, screens)),
-    );
+    .description('build every stage of a Dockerfile (BuildKit), tag each, compare the final stage with the stages it copies from')
+    .argument('[context]', 'build context directory', '.');
   addOutputOptions(build, 'build');
+  addBuildFlags(build).action(async (context: string, options: BuildOptions) =>
+    setExit(await (await import('./stages.js')).runBuild(context, options, screens)),
+  );
 
   const compare = program
     .command('compare')
@@ -47,8 +39,4 @@ export function addStageCommands(
     );
   addOutputOptions(compare, 'compare');
   addImageOptions(compare);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -108,16 +108,16 @@ export async function main(argv: string[], screens: ScreensLoader): Promise<numb
 
 async function run(argv: string[], screens: ScreensLoader): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram((code) => {
-    exitCode = code;
-  }, screens);
-  program.exitOverride();
-  program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
-  for (const sub of program.commands) {
-    sub.exitOverride();
-    sub.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
-  }
   try {
+    const program = buildProgram((code) => {
+      exitCode = code;
+    }, screens);
+    program.exitOverride();
+    program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+    for (const sub of program.commands) {
+      sub.exitOverride();
+      sub.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+    }
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {

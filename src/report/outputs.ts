@@ -6,7 +6,8 @@ import type { AdviceItem } from '../core/advice.js';
 import type { Analysis } from '../core/analysis.js';
 import type { BuildResult } from '../core/buildResult.js';
 import type { Comparison } from '../core/compare.js';
-import { evaluateCi, formatCiVerdict, loadCiRules, type CiRules } from './ci.js';
+import type { CiRules } from './ci.js';
+import { ciFormatOf, ciOutput, ciRulesOf, wantsCi } from './ci/run.js';
 import { jsonReport, jsonText } from './json.js';
 import { buildJsonReport, buildTextReport, compareTextReport } from './stages.js';
 import { textReport } from './text.js';
@@ -33,6 +34,8 @@ export interface Rendered {
   file?: string;
   /** A check failed (--ci): the run exits 1. */
   failed?: boolean;
+  /** Text to append to a file as well (`what` names it in an error): GitHub's step summary. */
+  append?: { file: string; text: string; what: string };
 }
 
 export interface OutputFormat {
@@ -42,8 +45,8 @@ export interface OutputFormat {
   flags: string;
   /** Per subject it can render, the option's help. */
   help: Partial<Record<SubjectKind, string>>;
-  /** Options that only refine this format (commander syntax and help). */
-  options?: ReadonlyArray<{ flags: string; help: string }>;
+  /** Whether the options ask for it; default: its option is given. */
+  isChosen?(options: OutputOptions): boolean;
   /** The format written when none is asked for and there is no screen. */
   isDefault?: boolean;
   /** Runs before the image is read, so bad settings (a rules file) fail before the slow part;
@@ -96,31 +99,18 @@ const text: OutputFormat = {
 const ci: OutputFormat = {
   id: 'ci',
   flags: '--ci',
-  help: { image: 'check the image against .dive-ci rules; exit 1 when a rule fails' },
-  options: [
-    { flags: '--ci-config <file>', help: 'rules file (default: .dive-ci in the current directory, if any)' },
-    { flags: '--lowestEfficiency <ratio>', help: 'CI rule: fail below this dive-compatible efficiency (0..1)' },
-    { flags: '--highestWastedBytes <size>', help: 'CI rule: fail above this many dive-compatible wasted bytes (e.g. 20MB)' },
-    { flags: '--highestUserWastedPercent <ratio>', help: 'CI rule: fail above this ratio of wasted to user-layer bytes (0..1)' },
-  ],
-  prepare(options) {
-    const str = (id: string) => {
-      const v = optionValue(options, id);
-      return typeof v === 'string' ? v : undefined;
-    };
-    return loadCiRules({
-      configFile: str('ciConfig'),
-      flags: {
-        lowestEfficiency: str('lowestEfficiency'),
-        highestWastedBytes: str('highestWastedBytes'),
-        highestUserWastedPercent: str('highestUserWastedPercent'),
-      },
-    });
-  },
-  render(subject, { prepared }) {
+  help: { image: 'check the image against the CI rules (.dive-ci, .layerscope-ci); exit 1 when a rule fails' },
+  // The options that refine it (--ci-format, --ci-config, a flag per rule): src/cli/ci.ts.
+  isChosen: (options) => wantsCi(options),
+  prepare: (options) => ciRulesOf(options),
+  render(subject, { options, prepared }) {
     if (subject.kind !== 'image') throw new Error(`--ci reports on an image, not a ${subject.kind}`);
-    const verdict = evaluateCi(prepared as CiRules, subject.analysis.dive);
-    return { text: `${formatCiVerdict(verdict)}\n`, failed: !verdict.passed };
+    const out = ciOutput(subject.analysis, prepared as CiRules, ciFormatOf(options));
+    return {
+      text: out.text,
+      failed: out.failed,
+      ...(out.stepSummary ? { append: { ...out.stepSummary, what: 'GITHUB_STEP_SUMMARY' } } : {}),
+    };
   },
 };
 
@@ -135,6 +125,7 @@ export function formatsFor(kind: SubjectKind): OutputFormat[] {
 /** The formats the options ask for ([] when none is: a screen, or the default format). */
 export function chosenFormats(kind: SubjectKind, options: OutputOptions): OutputFormat[] {
   return formatsFor(kind).filter((f) => {
+    if (f.isChosen) return f.isChosen(options);
     const value = optionValue(options, f.id);
     return value !== undefined && value !== false;
   });

@@ -23,7 +23,7 @@ import { repoRoot, runLayerscope } from '../helpers/cli.js';
 import type { BuildJson } from '../../src/report/stages.js';
 import { decodeStatus, parseVertexName, Trace } from '../../src/sources/buildkit/trace.js';
 import { dockerfileInstructions, layerSources, parseDockerfile } from '../../src/sources/dockerfile.js';
-import { readSecrets } from '../../src/cli/buildFlags.js';
+import { readSecrets } from '../../src/app/buildFlags.js';
 
 const FIXTURE = join(repoRoot, 'test', 'fixtures', 'dockerfiles', 'buildkit');
 const DOCKERFILE = join(FIXTURE, 'Dockerfile');

@@ -133,7 +133,17 @@ export class TarHeaderReader {
   private currentSize = 0;
   private currentOffset = 0;
 
-  constructor(private readonly onEntry: (header: Readonly<TarHeader>) => void) {}
+  /** Content bytes of the current entry still to pass to `content` (the rest of `remaining` is padding). */
+  private contentLeft = 0;
+  private streaming = false;
+
+  /** `onEntry` returns true to receive the entry's content (regular files only): `content.data`
+   *  gets its bytes in order, as views of the pushed chunks (valid during the call), then
+   *  `content.end` once the last byte has passed. Entries it declines are skipped by counting. */
+  constructor(
+    private readonly onEntry: (header: Readonly<TarHeader>) => unknown,
+    private readonly content?: { data(bytes: Buffer): void; end(): void },
+  ) {}
 
   push(chunk: Buffer): void {
     let buf = chunk;
@@ -149,6 +159,7 @@ export class TarHeaderReader {
       if (this.state === 'done') return;
       if (this.state === 'skip') {
         const n = Math.min(this.remaining, buf.length - at);
+        if (this.streaming) this.stream(buf, at, n);
         this.remaining -= n;
         at += n;
         if (this.remaining === 0) this.state = 'header';
@@ -248,10 +259,13 @@ export class TarHeaderReader {
     this.pax = undefined;
     this.longName = undefined;
     this.longLink = undefined;
-    this.onEntry(h);
+    const wantsContent = this.onEntry(h) === true && this.content !== undefined && !HEADER_ONLY.has(typeflag);
     // Header-only types carry no content whatever their size field says (Go's archive/tar,
     // which the engine's extractor uses, reads them that way).
     this.remaining = HEADER_ONLY.has(typeflag) ? 0 : padded(size);
+    this.contentLeft = size;
+    this.streaming = wantsContent;
+    if (wantsContent && size === 0) this.stream(buf, 0, 0);
     this.state = this.remaining === 0 ? 'header' : 'skip';
     if (this.remaining > 0) {
       // Fields, not an object: this runs for every file of a million-file layer.
@@ -259,6 +273,19 @@ export class TarHeaderReader {
       this.currentPaxName = h.paxName;
       this.currentSize = size;
       this.currentOffset = offset;
+    }
+  }
+
+  /** Passes the content among the next `n` bytes at `at` to the observer; ends the entry at its last byte. */
+  private stream(buf: Buffer, at: number, n: number): void {
+    const take = Math.min(n, this.contentLeft);
+    if (take > 0) {
+      this.contentLeft -= take;
+      this.content!.data(buf.subarray(at, at + take));
+    }
+    if (this.contentLeft === 0) {
+      this.streaming = false;
+      this.content!.end();
     }
   }
 

@@ -86,8 +86,8 @@ export async function writeMergedTar(tree: MergedTree, content: ImageContent, ou
   const plans: Array<Map<number, Emit[]>> = Array.from({ length: tree.layerCount }, () => new Map());
   const at = (layer: number, index: number) => {
     const plan = plans[layer]!;
-    let list = plan.get(index);
-    if (!list) plan.set(index, (list = []));
+    const list = plan.get(index) ?? [];
+    plan.set(index, list);
     return list;
   };
   const hardLinks: Array<{ path: string; layer: number; entry: LayerEntry }> = [];

@@ -154,8 +154,8 @@ export async function writeItems(root: string, items: Item[], force: boolean, wa
       written++;
       continue;
     }
-    let plan = byLayer.get(item.layer);
-    if (!plan) byLayer.set(item.layer, (plan = new Map()));
+    const plan = byLayer.get(item.layer) ?? new Map<number, Item[]>();
+    byLayer.set(item.layer, plan);
     const list = plan.get(target) ?? [];
     list.push(item);
     plan.set(target, list);

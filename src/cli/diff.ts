@@ -10,9 +10,10 @@ import { InputError } from '../core/errors.js';
 import { escapeForTerminal } from '../core/paths.js';
 import { looksLikeText } from '../core/contentKind.js';
 import type { ImageContent } from '../sources/content.js';
-import { withImageContent } from './contentImage.js';
-import type { ImageOptions } from './load.js';
-import { writeOut } from './output.js';
+import { type OpenedImage, withImageContent as openContent } from '../app/content.js';
+import { pullPrinter } from './progress.js';
+import type { ImageOptions } from '../app/open.js';
+import { writeOut } from '../app/write.js';
 
 export interface DiffOptions extends ImageOptions {
   from?: string;
@@ -29,7 +30,7 @@ export interface DiffSide {
 
 export async function runDiff(a: string, b: string, c: string | undefined, options: DiffOptions): Promise<number> {
   if (c === undefined) {
-    return withImageContent(a, options, async ({ analysis, content }) => {
+    return withContent(a, options, async ({ analysis, content }) => {
       const tree = analysis.tree;
       const from = parseLayerOption(options.from, tree, '--from');
       const to = parseLayerOption(options.to, tree, '--to');
@@ -51,8 +52,8 @@ export async function runDiff(a: string, b: string, c: string | undefined, optio
   }
   if (options.from !== undefined || options.to !== undefined)
     throw new InputError('--from/--to name layers of one image: use diff IMAGE PATH --from N --to M');
-  return withImageContent(a, options, (left) =>
-    withImageContent(b, options, async (right) => {
+  return withContent(a, options, (left) =>
+    withContent(b, options, async (right) => {
       const l = findCopy(left.analysis.tree, c, { followLast: true });
       const r = findCopy(right.analysis.tree, c, { followLast: true });
       const out = formatDiff(
@@ -125,4 +126,9 @@ export function formatDiff(left: DiffSide, right: DiffSide, colour: boolean): st
       return shown;
     })
     .join('\n');
+}
+
+/** The image opened for its content, engine pulls shown on stderr. */
+function withContent<T>(spec: string | undefined, options: ImageOptions, use: (image: OpenedImage) => Promise<T>): Promise<T> {
+  return openContent(spec, options, use, { onPull: pullPrinter() });
 }

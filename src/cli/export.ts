@@ -14,9 +14,10 @@ import type { MergedTree } from '../core/merge.js';
 import type { LayerEntry } from '../core/model.js';
 import type { ImageContent } from '../sources/content.js';
 import { releaseTemp, tempNameFor, trackTemp } from '../sources/tempFiles.js';
-import { withImageContent } from './contentImage.js';
-import type { ImageOptions } from './load.js';
-import { printWarnings } from './output.js';
+import { type OpenedImage, withImageContent as openContent } from '../app/content.js';
+import { pullPrinter } from './progress.js';
+import type { ImageOptions } from '../app/open.js';
+import { printWarnings } from '../app/write.js';
 
 export interface ExportOptions extends ImageOptions {
   output?: string;
@@ -26,7 +27,7 @@ export interface ExportOptions extends ImageOptions {
 export async function runExport(image: string, options: ExportOptions): Promise<number> {
   const output = options.output;
   if (!output) throw new InputError('export needs -o FILE.tar (or -o - for stdout)');
-  return withImageContent(image, options, async ({ analysis, content }) => {
+  return withContent(image, options, async ({ analysis, content }) => {
     const layer = parseLayerOption(options.layer, analysis.tree);
     const produce = (out: Writable) =>
       layer !== undefined ? pipeline(content.layerTar(layer), out) : writeMergedTar(analysis.tree, content, out);
@@ -185,4 +186,9 @@ async function addFile(pack: tar.Pack, header: EntryHeader, data: AsyncIterable<
   for await (const chunk of data) if (!sink.write(chunk)) await once(sink, 'drain');
   sink.end();
   await finished;
+}
+
+/** The image opened for its content, engine pulls shown on stderr. */
+function withContent<T>(spec: string | undefined, options: ImageOptions, use: (image: OpenedImage) => Promise<T>): Promise<T> {
+  return openContent(spec, options, use, { onPull: pullPrinter() });
 }

@@ -15,9 +15,10 @@ import { findCopy, parseLayerOption, resolveInView, userPath } from '../core/con
 import { InputError } from '../core/errors.js';
 import type { LayerEntry } from '../core/model.js';
 import { escapeForTerminal } from '../core/paths.js';
-import { withImageContent } from './contentImage.js';
-import type { ImageOptions } from './load.js';
-import { printWarnings } from './output.js';
+import { type OpenedImage, withImageContent as openContent } from '../app/content.js';
+import { pullPrinter } from './progress.js';
+import type { ImageOptions } from '../app/open.js';
+import { printWarnings } from '../app/write.js';
 
 export interface ExtractOptions extends ImageOptions {
   output?: string;
@@ -35,7 +36,7 @@ interface Item {
 export async function runExtract(image: string, paths: string[], options: ExtractOptions): Promise<number> {
   const root = options.output;
   if (!root) throw new InputError('extract needs -o DIR, the directory to write into');
-  return withImageContent(image, options, async ({ analysis, content }) => {
+  return withContent(image, options, async ({ analysis, content }) => {
     const tree = analysis.tree;
     const layer = parseLayerOption(options.layer, tree) ?? tree.layerCount - 1;
     const items: Item[] = [];
@@ -271,4 +272,9 @@ async function lstatOrUndefined(path: string) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+/** The image opened for its content, engine pulls shown on stderr. */
+function withContent<T>(spec: string | undefined, options: ImageOptions, use: (image: OpenedImage) => Promise<T>): Promise<T> {
+  return openContent(spec, options, use, { onPull: pullPrinter() });
 }

@@ -12,8 +12,9 @@ if (!existsSync(entry)) {
 }
 // Node keeps the compiled code of our modules (and Ink's) between runs: start-up to the first
 // frame is shorter (see README, Performance). Under our cache dir, the same one the layer
-// summaries use (src/sources/cache.ts, cacheRoot); LAYERSCOPE_NO_COMPILE_CACHE=1 turns it off.
-if (!process.env.LAYERSCOPE_NO_COMPILE_CACHE) {
+// summaries use (src/sources/cache.ts, cacheRoot); --no-cache or LAYERSCOPE_NO_COMPILE_CACHE=1
+// leave it alone.
+if (!process.env.LAYERSCOPE_NO_COMPILE_CACHE && !process.argv.includes('--no-cache')) {
   const env = process.env;
   const xdg = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
   const root = env.LAYERSCOPE_CACHE_DIR || join(xdg, 'layerscope');

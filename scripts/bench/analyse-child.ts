@@ -1,5 +1,6 @@
 // One cold analysis in a fresh process, so peak RSS is this analysis's alone.
 // node dist/scripts/bench/analyse-child.js IMAGE [concurrency] → JSON timings on stdout
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openImage } from '../../src/sources/open.js';
 import { analyseImage } from '../../src/core/analyse.js';
@@ -8,7 +9,7 @@ import { accountBytes } from '../../src/core/waste.js';
 import { diveMetrics } from '../../src/core/dive.js';
 
 const image = process.argv[2]!;
-const concurrency = Number(process.argv[3] ?? 2);
+const concurrency = Number(process.argv[3] ?? availableParallelism());
 const t0 = performance.now();
 const source = await openImage(image);
 const analysed = await analyseImage(source, { concurrency });
@@ -28,6 +29,7 @@ process.stdout.write(
     diveMs: t4 - t3,
     totalMs: t4 - t0,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     nodes: tree.nodeCount,
     storedBytes: account.storedBytes,
     hiddenBytes: account.hiddenBytes,

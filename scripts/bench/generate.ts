@@ -3,7 +3,7 @@
 // same bytes: the layout is generated once and reused.
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
@@ -28,6 +28,15 @@ export const SCENARIOS: Record<string, Scenario> = {
     bytesPerLayer: 100 * 1024 * 1024,
     overwriteShare: 0.03,
     deleteShare: 0.02,
+  },
+  /** 100k files in 5 gzip layers, ~256 MB stored: the size of a typical large application image. */
+  hundredk: {
+    name: 'hundredk',
+    layers: 5,
+    filesPerLayer: 20_000,
+    bytesPerLayer: 54 * 1024 * 1024,
+    overwriteShare: 0.02,
+    deleteShare: 0.01,
   },
   million: { name: 'million', layers: 5, filesPerLayer: 200_000, bytesPerLayer: 40 * 1024 * 1024, overwriteShare: 0.01, deleteShare: 0.01 },
   small: { name: 'small', layers: 4, filesPerLayer: 2000, bytesPerLayer: 4 * 1024 * 1024, overwriteShare: 0.05, deleteShare: 0.05 },
@@ -98,7 +107,7 @@ export interface GeneratedImage {
 }
 
 export async function generate(scenario: Scenario, root: string): Promise<GeneratedImage> {
-  const dir = join(root, scenario.name);
+  const dir = resolve(root, scenario.name);
   const done = join(dir, 'generated.json');
   // Bump when the generator changes, so stale data is regenerated.
   const version = 2;

@@ -3,26 +3,20 @@
 // Dockerfile parser, which the other commands do not need).
 import type { Command } from 'commander';
 import type { BuildOptions, CompareCliOptions } from './buildRun.js';
+import { addBuildFlags } from './buildFlags.js';
 export { pullPrinter } from './progress.js';
 
 /** Adds `build` and `compare` to the program; each action reports its exit code through setExit. */
 export function addStageCommands(program: Command, setExit: (code: number) => void, addImageOptions: (cmd: Command) => Command): void {
-  program
+  const build = program
     .command('build')
-    .description('build every stage of a Dockerfile (classic builder), tag each, compare the final stage with the stages it copies from')
+    .description('build every stage of a Dockerfile (BuildKit), tag each, compare the final stage with the stages it copies from')
     .argument('[context]', 'build context directory', '.')
-    .option('-f, --file <Dockerfile>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
-    .option(
-      '--build-arg <NAME=VALUE>',
-      'build-time variable (repeatable; NAME alone takes it from the environment)',
-      collect,
-      [] as string[],
-    )
-    .option('--target <stage>', 'build only this stage and the stages it needs (default: every stage)')
     .option('--json [file]', 'per-stage reports, the comparison and the advice as JSON, to FILE or stdout')
-    .option('--text', 'print the text summary (the default when stdout is not a terminal)')
-    .option('--no-cache', "build without the engine's build cache (like docker build --no-cache); layer summaries are not cached either")
-    .action(async (context: string, options: BuildOptions) => setExit(await (await import('./buildRun.js')).runBuild(context, options)));
+    .option('--text', 'print the text summary (the default when stdout is not a terminal)');
+  addBuildFlags(build).action(async (context: string, options: BuildOptions) =>
+    setExit(await (await import('./buildRun.js')).runBuild(context, options)),
+  );
 
   const compare = program
     .command('compare')
@@ -40,8 +34,4 @@ export function addStageCommands(program: Command, setExit: (code: number) => vo
       setExit(await (await import('./buildRun.js')).runCompare(a, b, options)),
     );
   addImageOptions(compare);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -12,21 +12,19 @@ import { InputError } from '../core/errors.js';
 import { copiedFromStages, findStage, stageClosure, stageLabel, type StageGraph } from '../core/stages.js';
 import { buildJsonReport, buildTextReport, compareTextReport, type BuildResult, type BuiltStageResult } from '../report/stages.js';
 import { listContext, readIgnore } from '../sources/buildContext.js';
-import { parseDockerfile } from '../sources/dockerfile.js';
+import { dockerfileInstructions, layerSources, parseDockerfile } from '../sources/dockerfile.js';
+import type { EngineAddress } from '../sources/buildkit/session.js';
 import { pullPrinter } from './progress.js';
 import { loadAnalysis, type ImageOptions } from './load.js';
 import { printWarnings, writeOut } from './output.js';
 import { jsonText } from '../report/json.js';
 import { escapeForTerminal } from '../core/paths.js';
 import { plainBuildProgress, type BuildProgressView } from './buildProgress.js';
+import { readSecrets, type BuildFlagValues } from './buildFlags.js';
 
-export interface BuildOptions {
-  file?: string;
-  buildArg?: string[];
-  target?: string;
+export interface BuildOptions extends BuildFlagValues {
   json?: string | boolean;
   text?: boolean;
-  cache?: boolean;
 }
 
 export interface CompareCliOptions extends ImageOptions {
@@ -50,6 +48,23 @@ export function parseBuildArgs(list: string[], env: NodeJS.ProcessEnv = process.
     else if (env[name] !== undefined) out[name] = env[name]!;
   }
   return out;
+}
+
+/** `-t NAME[:TAG]` as docker takes it (TAG defaults to latest). */
+function checkTag(tag: string): string {
+  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/.test(tag))
+    throw new InputError(`-t ${tag}: invalid tag: use name[:tag], lower-case`);
+  return /:[\w][\w.-]*$/.test(tag.replace(/^[^/]*:\d+\//, '')) ? tag : `${tag}:latest`;
+}
+
+async function tagAs(docker: Docker, id: string, tag: string): Promise<void> {
+  const colon = tag.lastIndexOf(':');
+  await docker
+    .getImage(id)
+    .tag({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) })
+    .catch((e: unknown) => {
+      throw new InputError(`cannot tag the built image as ${tag}: ${(e as Error).message}`);
+    });
 }
 
 /** `layerscope-build/<context dir name>`, made a valid repository name. */
@@ -85,6 +100,8 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
     throw new InputError(`no Dockerfile at ${dockerfileLabel}${options.file === undefined ? '; name one with -f' : ''}`);
   }
   const buildArgs = parseBuildArgs(options.buildArg ?? []);
+  const secrets = readSecrets(options.secret ?? []);
+  const extraTags = (options.tag ?? []).map(checkTag);
   const graph = parseDockerfile(text, { buildArgs, file: dockerfileLabel });
   const target = options.target !== undefined ? findStage(graph, options.target) : graph.stages[graph.stages.length - 1];
   if (!target) {
@@ -99,18 +116,22 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
   const relDockerfile = relative(contextDir, dockerfilePath).split(sep).join('/');
   const inContext = !relDockerfile.startsWith('..') && !isAbsolute(relDockerfile);
   const ignore = await readIgnore(contextDir, dockerfilePath);
+  if (!inContext && options.builder !== 'classic')
+    printWarnings([
+      `${dockerfileLabel} is outside the build context: BuildKit reads it from the context, so it is sent there under a generated name (a COPY of the whole context sees it)`,
+    ]);
   const entries = await listContext(contextDir, ignore.matcher);
   const repository = buildRepository(contextDir);
 
   const { connectEngine } = await import('../sources/engine.js');
   const { buildStages, BuildFailure } = await import('../sources/engineBuild.js');
-  const { docker } = await connectEngine('docker');
+  const { docker, endpoint } = await connectEngine('docker');
   const view: BuildProgressView = interactive(options)
     ? await (await import('../ui/runStages.js')).buildProgressView(`Building ${dockerfileLabel}`)
     : plainBuildProgress();
-  let built;
+  let outcome: Awaited<ReturnType<typeof buildStages>>;
   try {
-    built = await buildStages(
+    outcome = await buildStages(
       docker,
       {
         contextDir,
@@ -132,7 +153,14 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
         }),
       },
       (event) => view.event(event),
-      { noCache: options.cache === false },
+      {
+        noCache: options.cache === false,
+        builder: options.builder ?? 'auto',
+        ...(options.pull ? { pull: true } : {}),
+        ...(options.platform !== undefined ? { platform: options.platform } : {}),
+        secrets,
+        engine: endpoint.options as EngineAddress,
+      },
     );
   } catch (e) {
     if (e instanceof BuildFailure) await view.fail(e.step, e.lastLines);
@@ -140,11 +168,26 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
     throw e;
   }
   await view.close();
+  const built = outcome.stages;
+  const targetImage = built.find((b) => b.index === target.index);
+  for (const tag of extraTags) if (targetImage) await tagAs(docker, targetImage.imageId, tag);
+  const total = outcome.builds.reduce((n, b) => n + b.ms, 0);
+  process.stderr.write(
+    `layerscope: built ${built.length} stage${built.length === 1 ? '' : 's'} with ${outcome.builder === 'buildkit' ? 'BuildKit' : 'the classic builder'} ` +
+      `in ${(total / 1000).toFixed(1)} s (${outcome.builds.map((b) => `${escapeForTerminal(b.target)} ${(b.ms / 1000).toFixed(1)} s`).join(', ')})` +
+      `${extraTags.length > 0 && targetImage ? `; tagged ${extraTags.join(', ')}` : ''}\n`,
+  );
+  const instructions = dockerfileInstructions(text);
 
   const analyses = new Map<number, BuiltStageResult>();
   for (const b of built) {
     process.stderr.write(`layerscope: reading stage ${escapeForTerminal(b.label)} (${b.tag})\n`);
     const analysis = await loadAnalysis(`docker://${b.tag}`, { ...(options.cache === false ? { cache: false } : {}) });
+    const sources = layerSources(instructions, graph, b.index, analysis.image.config.history, dockerfileLabel);
+    analysis.image.layers.forEach((layer, i) => {
+      const source = sources[i];
+      if (source) layer.source = source;
+    });
     analyses.set(b.index, { stage: graph.stages[b.index]!, tag: b.tag, imageId: b.imageId, analysis });
   }
   const result = assembleBuild(

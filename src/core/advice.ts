@@ -43,7 +43,7 @@ interface Rule {
   fix: string;
 }
 
-const HOME = String.raw`(?:root|home/[^/]+)`;
+const HOME = '(?:root|home/[^/]+)';
 const re = (source: string) => new RegExp(source);
 
 /** Ordered: the first rule that matches a path classifies it. */

@@ -14,6 +14,8 @@ export const TYPE_FILE = 0;
 export const TYPE_DIR = 1;
 export const TYPE_SYMLINK = 2;
 export const TYPE_HARDLINK = 3;
+/** Bytes of one content digest (xxh128, see digest.ts). */
+export const DIGEST_BYTES = 16;
 
 /** The rarely present fields, kept only for the entries that have them. */
 interface Extra {
@@ -31,6 +33,8 @@ export class LayerChanges implements Iterable<LayerChange> {
   private uids = new Uint32Array(64);
   private gids = new Uint32Array(64);
   private mtimes = new Float64Array(64);
+  /** DIGEST_BYTES per entry: the content digest of a regular file, all zeros when none. */
+  private digests = new Uint8Array(64 * DIGEST_BYTES);
   private paths: ImagePath[] = [];
   private extras = new Map<number, Extra>();
 
@@ -56,6 +60,18 @@ export class LayerChanges implements Iterable<LayerChange> {
     return i;
   }
 
+  /** Records the content digest of regular-file entry `i` (DIGEST_BYTES bytes). */
+  setDigest(i: number, digest: Uint8Array): void {
+    this.digests.set(digest.subarray(0, DIGEST_BYTES), i * DIGEST_BYTES);
+  }
+
+  /** The content digest of entry `i` as hex, or undefined when it has none (not a regular file). */
+  digest(i: number): string | undefined {
+    const d = this.digests.subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+    if (d.length < DIGEST_BYTES || d.every((b) => b === 0)) return undefined;
+    return Buffer.from(d.buffer, d.byteOffset, DIGEST_BYTES).toString('hex');
+  }
+
   /** Sets the rarely present fields of entry `i`. */
   setExtra(i: number, extra: Extra): void {
     this.extras.set(i, extra);
@@ -79,6 +95,7 @@ export class LayerChanges implements Iterable<LayerChange> {
     this.gids[i] = e.gid;
     this.mtimes[i] = e.mtime;
     this.paths.push(e.path);
+    if (e.digest !== undefined) this.setDigest(i, Buffer.from(e.digest, 'hex'));
     if (e.linkTarget !== undefined || e.device !== undefined || e.linkedContent !== undefined) {
       const extra: Extra = {};
       if (e.linkTarget !== undefined) extra.linkTarget = e.linkTarget;
@@ -100,6 +117,7 @@ export class LayerChanges implements Iterable<LayerChange> {
     this.uids = this.uids.slice(0, n);
     this.gids = this.gids.slice(0, n);
     this.mtimes = this.mtimes.slice(0, n);
+    this.digests = this.digests.slice(0, n * DIGEST_BYTES);
     return this;
   }
 
@@ -117,6 +135,9 @@ export class LayerChanges implements Iterable<LayerChange> {
     this.uids = bigger(this.uids);
     this.gids = bigger(this.gids);
     this.mtimes = bigger(this.mtimes);
+    const digests = new Uint8Array(n * DIGEST_BYTES);
+    digests.set(this.digests);
+    this.digests = digests;
   }
 
   op(i: number): Op {
@@ -185,12 +206,13 @@ export class LayerChanges implements Iterable<LayerChange> {
       uids: this.uids,
       gids: this.gids,
       mtimes: this.mtimes,
+      digests: this.digests,
       extras: [...this.extras],
     };
   }
 
   static transferList(t: LayerChangesTransfer): ArrayBuffer[] {
-    return [t.ops, t.types, t.sizes, t.modes, t.uids, t.gids, t.mtimes].map((a) => a.buffer);
+    return [t.ops, t.types, t.sizes, t.modes, t.uids, t.gids, t.mtimes, t.digests].map((a) => a.buffer);
   }
 
   static fromTransfer(t: LayerChangesTransfer): LayerChanges {
@@ -204,6 +226,7 @@ export class LayerChanges implements Iterable<LayerChange> {
     out.uids = t.uids;
     out.gids = t.gids;
     out.mtimes = t.mtimes;
+    out.digests = t.digests;
     out.extras = new Map(t.extras);
     return out;
   }
@@ -222,6 +245,7 @@ export class LayerChanges implements Iterable<LayerChange> {
       uids: b64(this.uids.subarray(0, n)),
       gids: b64(this.gids.subarray(0, n)),
       mtimes: b64(this.mtimes.subarray(0, n)),
+      digests: b64(this.digests.subarray(0, n * DIGEST_BYTES)),
       extras: [...this.extras],
     };
   }
@@ -246,6 +270,10 @@ export class LayerChanges implements Iterable<LayerChange> {
     out.uids = col(json.uids, Uint32Array);
     out.gids = col(json.gids, Uint32Array);
     out.mtimes = col(json.mtimes, Float64Array);
+    const digests = Buffer.from(json.digests, 'base64');
+    if (digests.length !== n * DIGEST_BYTES) throw new Error('corrupt layer summary column');
+    out.digests = new Uint8Array(digests.length);
+    out.digests.set(digests);
     out.extras = new Map(json.extras);
     return out;
   }
@@ -261,6 +289,7 @@ export interface LayerChangesTransfer {
   uids: Uint32Array<ArrayBuffer>;
   gids: Uint32Array<ArrayBuffer>;
   mtimes: Float64Array<ArrayBuffer>;
+  digests: Uint8Array<ArrayBuffer>;
   extras: Array<[number, Extra]>;
 }
 
@@ -274,5 +303,7 @@ export interface LayerChangesJson {
   uids: string;
   gids: string;
   mtimes: string;
+  /** DIGEST_BYTES per entry, base64. */
+  digests: string;
   extras: Array<[number, Extra]>;
 }

@@ -257,7 +257,7 @@ export function diveMetrics(summaries: LayerSummary[], tree: MergedTree = new Me
     const layerTree = buildLayerTree(summary, layer, ids, col, tree.nodeOfChange[layer]);
     // dive's stack below layer 0 is a copy of layer 0 itself; below layer n, that copy with
     // layers 0…n−1 stacked on it.
-    if (layer === 0) layerTree.nodes.forEach((id) => addToStack(id, col));
+    if (layer === 0) for (const id of layerTree.nodes) addToStack(id, col);
     const leaves = layerTree.nodes.filter((id) => col.childStamp[id] !== layer + 1);
     const firstNew = inefficient.length;
     if (layerTree.whiteouts.every((w) => col.stackedPresent[w.target])) {

@@ -18,6 +18,11 @@ export function heapExhausted(share = HEAP_SHARE): number | undefined {
   return used > old * share ? Math.round(limit / 1024 / 1024) : undefined;
 }
 
+/** The process's heap limit in MiB, as `--max-old-space-size` and V8's defaults make it. */
+export function heapLimitMb(): number {
+  return Math.round(getHeapStatistics().heap_size_limit / 1024 / 1024);
+}
+
 /** How to give the process more heap, for messages. */
 export function moreHeapHint(limitMb: number): string {
   return `NODE_OPTIONS=--max-old-space-size=${Math.max(1024, 2 ** Math.ceil(Math.log2(limitMb * 2)))}`;

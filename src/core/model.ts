@@ -2,6 +2,7 @@
 // Plain serialisable data: a LayerSummary is what the cache stores, keyed by diffID.
 import type { LayerChanges } from './changes.js';
 import type { WalkLimits } from './walk.js';
+import type { LayerContents } from './contents.js';
 
 /** Kinds of filesystem entry, as named in `ls --json`. */
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
@@ -27,6 +28,9 @@ export interface LayerEntry {
   device?: 'char' | 'block' | 'fifo';
   /** Hard link: index (in LayerSummary.changes) of the regular-file entry whose bytes it shares. */
   linkedContent?: number;
+  /** Regular file: its content digest (xxh128, hex) when known. LayerChanges keeps it in a
+   *  column (`digest(i)`); `entry(i)` leaves it out, `push` accepts it. */
+  digest?: string;
   /** Directory that the tar did not list but a child needed (overlayfs creates it implicitly). */
   implicit?: boolean;
 }
@@ -56,6 +60,9 @@ export interface LayerSummary {
   changes: LayerChanges;
   /** Things that were read but are suspicious or malformed (path escapes, broken hard links…). */
   warnings: string[];
+  /** Package databases and leaked secrets read from the layer's file contents in the same pass
+   *  (absent for summaries made without reading contents). */
+  contents?: LayerContents;
 }
 
 /** A layer as the image describes it (manifest + config), before or after reading. */
@@ -68,8 +75,14 @@ export interface LayerInfo {
   mediaType?: string;
   /** Stored blob size from the manifest, if known. */
   blobSize?: number;
+  /** Bytes of the blob as the source stores and ships it (compressed when the blob is): what a
+   *  pull costs. null when the source cannot say (an engine's store hands out uncompressed tars);
+   *  never estimated. Absent is read as unknown. */
+  compressedBytes?: number | null;
   /** The history `created_by` of the step that made this layer (empty_layer entries skipped). */
   command: string;
+  /** The Dockerfile instruction that made it, as written (layers of stages we built). */
+  source?: { file: string; line: number; instruction: string };
   created?: string;
   comment?: string;
 }
@@ -87,6 +100,24 @@ export interface ImageConfigInfo {
   workingDir?: string;
   user?: string;
   labels?: Record<string, string>;
+  /** `EXPOSE`: "80/tcp"… */
+  exposedPorts?: string[];
+  /** `VOLUME`: paths. */
+  volumes?: string[];
+  healthcheck?: HealthcheckInfo;
+  stopSignal?: string;
+  shell?: string[];
+  onBuild?: string[];
+}
+
+/** `HEALTHCHECK`: the test command and its timings (nanoseconds in the config; kept as written). */
+export interface HealthcheckInfo {
+  test: string[];
+  intervalNs?: number;
+  timeoutNs?: number;
+  startPeriodNs?: number;
+  startIntervalNs?: number;
+  retries?: number;
 }
 
 /** What every source yields: metadata now, layer streams on demand. */
@@ -101,6 +132,11 @@ export interface ImageSource {
   openLayer(index: number): Promise<NodeJS.ReadableStream>;
   /** Release file handles / temp files. Idempotent. */
   close(): Promise<void>;
+  /** Optional, for content access: where layer `index`'s blob lies in a local file (an archive
+   *  member or a layout's blob file), so an uncompressed layer can be read at offsets. */
+  blobFile?(index: number): BlobFile | undefined;
+  /** Optional, for content access from an engine: a fresh `docker save` stream of the image. */
+  saveStream?(): Promise<NodeJS.ReadableStream>;
   /** Non-fatal problems found while reading the image metadata. */
   warnings: string[];
   /**
@@ -112,6 +148,36 @@ export interface ImageSource {
    * inspect before the pass). Progress `layer` numbers count layers in arrival order.
    */
   readAll?(options: { onProgress?: (progress: StreamProgress) => void; limits?: Partial<WalkLimits> }): Promise<StreamedImage>;
+  /**
+   * Optional, next to readAll: the image from the caches alone (its config by image ID and every
+   * layer's summary by diffID), or undefined when anything is missing. Spares the sequential pass
+   * when the image was read before.
+   */
+  readCached?(caches: ImageCaches): Promise<StreamedImage | undefined>;
+}
+
+/** A layer summary cache by diffID (see sources/cache.ts). */
+export interface SummaryCache {
+  get(diffId: string): Promise<LayerSummary | undefined>;
+  put(summary: LayerSummary): Promise<void>;
+}
+
+/** Image configs by image ID, checked against it on read (see sources/configCache.ts). */
+export interface ConfigStore {
+  getConfig(imageId: string): Promise<Uint8Array | undefined>;
+  putConfig(imageId: string, bytes: Uint8Array): Promise<void>;
+}
+
+export interface ImageCaches {
+  summaries: SummaryCache;
+  configs: ConfigStore;
+}
+
+/** A layer blob's bytes inside a local file. */
+export interface BlobFile {
+  path: string;
+  offset: number;
+  size: number;
 }
 
 /** Progress of a sequential read: bytes of one layer member as it streams past. */
@@ -129,6 +195,8 @@ export interface StreamedImage {
   layers: LayerInfo[];
   summaries: LayerSummary[];
   warnings: string[];
+  /** The config's bytes as the stream held them (they hash to `id`), for the config cache. */
+  configBytes?: Uint8Array;
 }
 
 /** An image after every layer has been read: what the merge and the reports consume. */
@@ -139,6 +207,11 @@ export interface AnalysedImage {
   layers: LayerInfo[];
   summaries: LayerSummary[];
   warnings: string[];
+}
+
+/** `Dockerfile:7 RUN make`: a layer's Dockerfile line, the file by its base name. */
+export function sourceText(source: { file: string; line: number; instruction: string }): string {
+  return `${source.file.split(/[\\/]/).pop()}:${source.line} ${source.instruction}`;
 }
 
 export function displayPath(path: ImagePath): string {

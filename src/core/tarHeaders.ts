@@ -200,7 +200,18 @@ export class TarHeaderReader {
   private sparseOffset: number | undefined;
   private sparseBlocks = 0;
 
-  constructor(private readonly onEntry: (header: Readonly<TarHeader>) => void) {}
+  /** Content bytes of the current entry still to pass to `content` (the rest of `remaining` is padding). */
+  private contentLeft = 0;
+  private streaming = false;
+
+  /** `onEntry` returns true to receive the entry's content (regular files only): `content.data`
+   *  gets its bytes in order, as views of the pushed chunks (valid during the call), then
+   *  `content.end` once the last byte has passed. Entries it declines are skipped by counting.
+   *  A sparse file's content is not passed (what is stored is not its content). */
+  constructor(
+    private readonly onEntry: (header: Readonly<TarHeader>) => unknown,
+    private readonly content?: { data(bytes: Buffer): void; end(): void },
+  ) {}
 
   push(chunk: Buffer): void {
     let buf = chunk;
@@ -216,6 +227,7 @@ export class TarHeaderReader {
       if (this.state === 'done') return;
       if (this.state === 'skip') {
         const n = Math.min(this.remaining, buf.length - at);
+        if (this.streaming) this.stream(buf, at, n);
         this.remaining -= n;
         at += n;
         if (this.remaining === 0) this.state = 'header';
@@ -337,7 +349,23 @@ export class TarHeaderReader {
     if (typeflag === 'S') next = this.oldSparse(buf, at, offset, physical);
     else if (pax) next = this.paxSparse(pax, offset, physical) ?? next;
     this.state = next;
-    this.onEntry(h);
+    const wantsContent = this.onEntry(h) === true && this.content !== undefined && physical === size && !h.sparse && !HEADER_ONLY.has(typeflag);
+    this.contentLeft = physical;
+    this.streaming = wantsContent;
+    if (wantsContent && physical === 0) this.stream(buf, 0, 0);
+  }
+
+  /** Passes the content among the next `n` bytes at `at` to the observer; ends the entry at its last byte. */
+  private stream(buf: Buffer, at: number, n: number): void {
+    const take = Math.min(n, this.contentLeft);
+    if (take > 0) {
+      this.contentLeft -= take;
+      this.content!.data(buf.subarray(at, at + take));
+    }
+    if (this.contentLeft === 0) {
+      this.streaming = false;
+      this.content!.end();
+    }
   }
 
   /** Old GNU sparse ('S'): four map entries in the header, more in extension blocks that come

@@ -86,7 +86,7 @@ export class VisibleRows {
   indexOf(id: number): number {
     if (!this.index) {
       this.index = new Map();
-      this.ids.forEach((rowId, i) => this.index!.set(rowId, i));
+      for (let i = 0; i < this.ids.length; i++) this.index.set(this.ids[i]!, i);
     }
     return this.index.get(id) ?? -1;
   }

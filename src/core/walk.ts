@@ -8,6 +8,7 @@ import { decompress } from './decompress.js';
 import { InputError } from './errors.js';
 import { heapExhausted, moreHeapHint } from './memory.js';
 import { baseName, decodeNameBytes, normaliseName, parentOf, joinPath } from './paths.js';
+import { CONTENT_OBSERVERS, ObserverSet, type ContentObserverFactory } from './contentObservers.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
@@ -71,11 +72,15 @@ export interface WalkOptions {
   onProgress?: (blobBytesRead: number) => void;
   /** Default: DEFAULT_LIMITS. */
   limits?: Partial<WalkLimits>;
+  /** Who sees each regular file's content (default CONTENT_OBSERVERS: the content digests). */
+  observers?: readonly ContentObserverFactory[];
 }
 
 export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions = {}): Promise<LayerSummary> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const reader = new LayerReader(limits.maxEntries);
+  const observers = new ObserverSet(await Promise.all((options.observers ?? CONTENT_OBSERVERS).map((make) => make(reader.changes))));
+  reader.observers = observers;
   let compression: Compression = 'none';
   let blobBytes = 0;
   let tarBytes = 0;
@@ -87,7 +92,7 @@ export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buff
       yield chunk;
     }
   }
-  const tarReader = new TarHeaderReader((header) => reader.read(header));
+  const tarReader = new TarHeaderReader((header) => reader.read(header), observers.empty ? undefined : observers);
   try {
     for await (const chunk of decompress(counted(blob as AsyncIterable<Buffer>), (c) => (compression = c))) {
       tarBytes += chunk.length;
@@ -101,7 +106,7 @@ export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buff
   } catch (e) {
     throw asLayerError(e);
   }
-  return {
+  const summary: LayerSummary = {
     diffId: `sha256:${hash.digest('hex')}`,
     compression,
     blobBytes,
@@ -110,6 +115,8 @@ export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buff
     changes: reader.changes.trim(),
     warnings: reader.finishWarnings(),
   };
+  observers.finish(summary);
+  return summary;
 }
 
 function asLayerError(e: unknown): Error {
@@ -183,10 +190,13 @@ export class LayerReader {
   private dirs: Set<string> | undefined;
   private lastParent = '';
   private lastResolved = '';
+  /** Offered each regular file this layer records (see contentObservers.ts). */
+  observers: ObserverSet | undefined;
 
   constructor(private readonly maxEntries = DEFAULT_LIMITS.maxEntries) {}
 
-  read(header: Readonly<TarHeader>): void {
+  /** Records one tar entry; true when an observer wants its content. */
+  read(header: Readonly<TarHeader>): boolean {
     if (++this.entries > this.maxEntries) {
       throw entriesError(this.maxEntries);
     }
@@ -208,26 +218,26 @@ export class LayerReader {
     if (header.name.length > MAX_NAME_BYTES || header.linkname.length > MAX_NAME_BYTES) {
       const long = header.name.length > MAX_NAME_BYTES ? 'name' : 'link target';
       this.warn(`ignored entry ${quote(nameOf(header))}: its ${long} is longer than ${MAX_NAME_BYTES} bytes`);
-      return;
+      return false;
     }
     const rawName = nameOf(header);
     const name = normaliseName(rawName);
     if (!name.ok) {
       this.warn(`ignored suspicious entry ${quote(rawName)}: ${name.reason}`);
-      return;
+      return false;
     }
-    if (name.path === '') return; // the root directory itself: nothing to record
+    if (name.path === '') return false; // the root directory itself: nothing to record
     if (name.climbed)
       this.warn(`entry ${quote(rawName)} climbs above the layer root; the engine unpacks it at /${name.path}, and so does this`);
     // Top-level `.wh..wh.*` trees are aufs bookkeeping (e.g. the hard-link dir .wh..wh.plnk),
     // never part of the filesystem; the engine's extractor skips them too.
-    if (name.path.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && name.path !== OPAQUE_MARKER) return;
+    if (name.path.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && name.path !== OPAQUE_MARKER) return false;
     const path = this.symlinks.size > 0 ? this.throughSymlinks(name.path, rawName) : name.path;
     const base = baseName(path);
     if (base.startsWith(WHITEOUT_PREFIX)) {
       this.dirs && this.addDirs(path, false);
       this.readWhiteout(path, base, type);
-      return;
+      return false;
     }
     if (type === 'unknown') {
       const what = TYPE_NAMES[header.typeflag] ?? 'unknown type';
@@ -252,6 +262,7 @@ export class LayerReader {
       if (type === 'other') this.changes.setExtra(index, { device: deviceKind(header.typeflag) });
       else if (extra) this.changes.setExtra(index, extra);
     }
+    return type === 'file' && !header.sparse && this.observers !== undefined && this.observers.begin(index, path, size);
   }
 
   /** Where `path` lands when its parent directories are resolved as the kernel does inside the

@@ -6,7 +6,8 @@ import { availableParallelism } from 'node:os';
 import type { LayerSummary } from './model.js';
 import { LayerChanges, type LayerChangesTransfer } from './changes.js';
 import { InputError } from './errors.js';
-import type { WalkLimits, WalkOptions } from './walk.js';
+import { LayerLimitError, type WalkLimits, type WalkOptions } from './walk.js';
+import { heapLimitMb, moreHeapHint } from './memory.js';
 
 export type ToWorker =
   | { type: 'start'; limits?: Partial<WalkLimits> }
@@ -32,11 +33,15 @@ export class WalkPool {
   async walk(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions = {}): Promise<LayerSummary> {
     const worker = await this.acquire();
     const job = { finishedByWorker: false };
+    // A busy worker keeps the process alive (the main thread may have nothing else pending
+    // while the last layer is still being walked); an idle one does not.
+    worker.ref();
     try {
       return await this.run(worker, blob, options, job);
     } finally {
       // Reuse a worker only once it has answered for this layer itself: one left mid-layer (the
       // source failed) may still post about it, and must not answer for the next.
+      worker.unref();
       if (job.finishedByWorker) this.release(worker);
       else void this.discard(worker);
     }
@@ -63,6 +68,7 @@ export class WalkPool {
         settled = true;
         worker.off('message', onMessage);
         worker.off('error', onError);
+        worker.off('exit', onExit);
         resume?.();
         fn();
       };
@@ -80,9 +86,13 @@ export class WalkPool {
           finish(() => reject(error));
         }
       };
-      const onError = (e: Error) => finish(() => reject(e));
+      const onError = (e: Error) => finish(() => reject(outOfMemory(e) ?? e));
+      // A worker can end without an 'error' (V8 out of memory in its heap): the layer must fail
+      // then, not leave its promise pending forever.
+      const onExit = (code: number) => finish(() => reject(new Error(`the layer walker stopped (exit code ${code})`)));
       worker.on('message', onMessage);
       worker.on('error', onError);
+      worker.on('exit', onExit);
       worker.postMessage({ type: 'start', ...(options.limits ? { limits: options.limits } : {}) } satisfies ToWorker);
       void (async () => {
         let read = 0;
@@ -134,4 +144,14 @@ export class WalkPool {
     const next = this.waiting.shift();
     if (next) next(await this.acquire());
   }
+}
+
+/** A worker that filled its heap is the same case as the walk's own heap guard (which may not get
+ *  the chance to see it coming): the same message, saying how to give it more. */
+function outOfMemory(e: Error): LayerLimitError | undefined {
+  if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') return undefined;
+  const limit = heapLimitMb();
+  return new LayerLimitError(
+    `needs more memory than this process may use (a ${limit} MiB heap); run with ${moreHeapHint(limit)} to analyse it`,
+  );
 }

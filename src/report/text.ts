@@ -1,12 +1,49 @@
 // The human-readable summary printed when stdout is not a terminal (or with --text).
 import type { Analysis } from '../core/analysis.js';
-import { displayPath } from '../core/model.js';
+import { displayPath, sourceText } from '../core/model.js';
+import { describeFinding } from '../core/secrets.js';
+import { imageCompressedBytes } from './json.js';
 import { bytes, clip, padLeft, padRight, percent, shortCommand, terminalText } from './format.js';
 
 export interface TextOptions {
   width?: number;
   /** How many waste entries to list. */
   top?: number;
+}
+
+function packageLines(analysis: Analysis, lines: string[], width: number, top: number): void {
+  const { packages } = analysis.packages;
+  const installed = packages.filter((p) => p.removedIn === undefined);
+  const removed = packages.filter((p) => p.removedIn !== undefined);
+  const account = analysis.packages;
+  lines.push(
+    `Packages: ${installed.length} installed, ${bytes(account.packagedBytes)}; unpackaged ${bytes(account.unpackagedBytes)} in ${account.unpackagedFiles} files`,
+  );
+  for (const p of installed.slice(0, top)) {
+    const left = `  ${padLeft(bytes(p.bytes), 9)}  ${padRight(`L${p.layer}`, 4)}  ${padRight(p.manager, 4)}  `;
+    lines.push(left + clip(`${p.name} ${p.version}${p.dev ? ' (dev)' : ''}`, width - left.length));
+  }
+  if (installed.length > top) lines.push(`  … ${installed.length - top} more (see --json)`);
+  for (const p of removed.slice(0, top)) {
+    const left = `  ${padLeft(bytes(p.bytes), 9)}  ${padRight(`L${p.layer}`, 4)}  ${padRight(p.manager, 4)}  `;
+    lines.push(left + clip(`${p.name} ${p.version}: removed in L${p.removedIn} but still stored`, width - left.length));
+  }
+  if (removed.length > top) lines.push(`  … ${removed.length - top} more removed (see --json)`);
+}
+
+function secretLines(analysis: Analysis, lines: string[], width: number): void {
+  const secrets = analysis.secrets;
+  lines.push(`Leaked secrets: ${secrets.length === 0 ? 'none found' : secrets.length}`);
+  for (const f of secrets.slice(0, 20)) {
+    lines.push(`  ${clip(`${displayPath(f.path)}  L${f.layer}  ${f.rule}  ${f.preview}`, width - 2)}`);
+    lines.push(`    ${clip(describeFinding(f), width - 4)}`);
+  }
+  if (secrets.length > 20) lines.push(`  … ${secrets.length - 20} more (see --json)`);
+}
+
+/** A layer blob's stored size, or `n/a` when the source cannot say. */
+function compressed(n: number | null | undefined): string {
+  return n === undefined || n === null ? 'n/a' : bytes(n);
 }
 
 export function textReport(analysis: Analysis, options: TextOptions = {}): string {
@@ -19,12 +56,15 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   lines.push(`  id ${image.id}  ${platform}  ${image.layers.length} layers`);
   lines.push('');
   lines.push('Layers');
-  const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('hidden', 9)}  command`;
+  const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('compressed', 10)}  ${padLeft('hidden', 9)}  command`;
   lines.push(header);
   image.layers.forEach((layer, i) => {
     const summary = image.summaries[i]!;
-    const left = `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
-    lines.push(left + clip(shortCommand(layer.command) || '(no command recorded)', width - left.length));
+    const left =
+      `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(compressed(layer.compressedBytes), 10)}  ` +
+      `${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
+    const what = layer.source ? sourceText(layer.source) : shortCommand(layer.command) || '(no command recorded)';
+    lines.push(left + clip(what, width - left.length));
   });
   lines.push('');
   lines.push(`Hidden bytes (stored in a layer, unreachable in the final image): ${account.entries.length} paths`);
@@ -35,9 +75,19 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   }
   if (account.entries.length > top) lines.push(`  … ${account.entries.length - top} more (see --json)`);
   lines.push('');
+  packageLines(analysis, lines, width, top);
+  lines.push('');
+  secretLines(analysis, lines, width);
+  lines.push('');
   lines.push('Totals');
   lines.push(`  stored   ${padLeft(bytes(account.storedBytes), 9)}  (sum of every layer's files)`);
   lines.push(`  visible  ${padLeft(bytes(account.visibleBytes), 9)}  (what the final filesystem holds)`);
+  const pull = imageCompressedBytes(image.layers);
+  lines.push(
+    pull === null
+      ? '  compressed      n/a  (this source does not say what its layer blobs weigh)'
+      : `  compressed ${padLeft(bytes(pull), 7)}  (the layer blobs as stored: what a pull costs)`,
+  );
   const hiddenShare = account.storedBytes > 0 ? ` (${percent(account.hiddenBytes / account.storedBytes)} of stored)` : '';
   lines.push(`  hidden   ${padLeft(bytes(account.hiddenBytes), 9)}${hiddenShare}`);
   lines.push(

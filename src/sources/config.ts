@@ -1,6 +1,6 @@
 // The image config (OCI image-spec config.md, Docker's image JSON): platform, run settings,
 // history and rootfs.diff_ids; and the pairing of history steps with layers.
-import type { ImageConfigInfo, LayerInfo } from '../core/model.js';
+import type { HealthcheckInfo, ImageConfigInfo, LayerInfo } from '../core/model.js';
 import { InputError } from '../core/errors.js';
 import { parseDigest } from './digest.js';
 import { expectArray, expectObject, isObject, optionalString, optionalStringArray, stringRecord, type JsonObject } from './json.js';
@@ -17,6 +17,8 @@ export interface LayerBlob {
   blobDigest?: string;
   mediaType?: string;
   blobSize?: number;
+  /** The blob's size as stored and shipped; when absent, blobSize stands for it; null: unknown. */
+  compressedBytes?: number | null;
 }
 
 /** `what` names the config in messages, e.g. `image.tar: blobs/sha256/…`. */
@@ -43,9 +45,32 @@ export function parseImageConfig(raw: unknown, what: string): ParsedImageConfig 
       workingDir: optionalString(run.WorkingDir) || undefined,
       user: optionalString(run.User) || undefined,
       labels: stringRecord(run.Labels),
+      exposedPorts: isObject(run.ExposedPorts) ? Object.keys(run.ExposedPorts) : undefined,
+      volumes: isObject(run.Volumes) ? Object.keys(run.Volumes) : undefined,
+      healthcheck: parseHealthcheck(run.Healthcheck),
+      stopSignal: optionalString(run.StopSignal) || undefined,
+      shell: optionalStringArray(run.Shell),
+      onBuild: optionalStringArray(run.OnBuild),
     }),
   };
   return { info, diffIds: parseDiffIds(json, what), warnings };
+}
+
+function parseHealthcheck(raw: unknown): HealthcheckInfo | undefined {
+  if (!isObject(raw)) return undefined;
+  const test = optionalStringArray(raw.Test);
+  if (!test || test.length === 0) return undefined;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+  return {
+    test,
+    ...defined({
+      intervalNs: num(raw.Interval),
+      timeoutNs: num(raw.Timeout),
+      startPeriodNs: num(raw.StartPeriod),
+      startIntervalNs: num(raw.StartInterval),
+      retries: num(raw.Retries),
+    }),
+  };
 }
 
 function parseDiffIds(json: JsonObject, what: string): string[] {
@@ -111,6 +136,7 @@ export function describeLayers(config: ParsedImageConfig, blobs: LayerBlob[], wh
       index,
       diffId: config.diffIds[index]!,
       command: step?.createdBy ?? '',
+      compressedBytes: blob.compressedBytes !== undefined ? blob.compressedBytes : (blob.blobSize ?? null),
       ...defined({
         blobDigest: blob.blobDigest,
         mediaType: blob.mediaType,

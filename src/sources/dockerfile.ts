@@ -23,7 +23,7 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
   const file = options.file ?? 'Dockerfile';
   const buildArgs = options.buildArgs ?? {};
   const dockerfile = DockerfileParser.parse(text);
-  const escape = dockerfile.getEscapeCharacter();
+  const escapeChar = dockerfile.getEscapeCharacter();
   const warnings: string[] = [];
   const declared = new Set<string>();
 
@@ -36,7 +36,7 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
   if (firstFrom < 0) throw new InputError(`${file}: no FROM instruction; a Dockerfile starts its first stage with FROM`);
   for (const instruction of instructions.slice(0, firstFrom)) {
     if (instruction.getKeyword() !== 'ARG') continue;
-    for (const arg of argDeclarations(instruction, globals, escape)) {
+    for (const arg of argDeclarations(instruction, globals, escapeChar)) {
       declared.add(arg.name);
       const value = buildArgs[arg.name] ?? arg.default;
       if (value !== undefined) globals.set(arg.name, value);
@@ -67,7 +67,7 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
       const words = instruction.getArguments().map((a) => a.getValue());
       const fromText = words[0] ?? '';
       if (fromText === '') throw new InputError(`${file}:${line}: FROM needs an image`);
-      const from = expand(fromText, globals, escape);
+      const from = expand(fromText, globals, escapeChar);
       const asAt = words.findIndex((w, i) => i > 0 && w.toLowerCase() === 'as');
       const name = asAt > 0 ? words[asAt + 1]?.toLowerCase() : undefined;
       if (asAt > 0 && !name) throw new InputError(`${file}:${line}: FROM … AS needs a stage name`);
@@ -92,7 +92,7 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
         base,
         fromText,
         from,
-        ...(platformFlag !== undefined ? { platform: expand(platformFlag, globals, escape) } : {}),
+        ...(platformFlag !== undefined ? { platform: expand(platformFlag, globals, escapeChar) } : {}),
         line,
         endLine: instruction.getRange().end.line + 1,
         workdir: base.kind === 'stage' ? stages[base.index]!.workdir : '/',
@@ -111,14 +111,14 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
     const scope = (): Vars => new Map([...vars, ...env]);
     switch (keyword) {
       case 'ARG':
-        for (const arg of argDeclarations(instruction, scope(), escape)) {
+        for (const arg of argDeclarations(instruction, scope(), escapeChar)) {
           declared.add(arg.name);
           const value = buildArgs[arg.name] ?? arg.default ?? globals.get(arg.name);
           if (value !== undefined) vars.set(arg.name, value);
         }
         break;
       case 'ENV':
-        for (const [k, v] of envPairs(instruction, scope(), escape)) env.set(k, v);
+        for (const [k, v] of envPairs(instruction, scope(), escapeChar)) env.set(k, v);
         break;
       case 'WORKDIR': {
         const dir = expand(
@@ -127,7 +127,7 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
             .map((a) => a.getValue())
             .join(' '),
           scope(),
-          escape,
+          escapeChar,
         );
         stage.workdir = resolvePath(stage.workdir, dir);
         break;
@@ -137,9 +137,9 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
         const fromFlag = flagValue(instruction, 'from');
         if (fromFlag === undefined) break;
         if (keyword === 'ADD') warnings.push(`${file}:${line}: ADD --from is not a Dockerfile feature; the builder rejects it`);
-        const words = copyWords(instruction, scope(), escape);
+        const words = copyWords(instruction, scope(), escapeChar);
         if (words.length < 2) throw new InputError(`${file}:${line}: ${keyword} needs a source and a destination`);
-        const rawFrom = expand(fromFlag, scope(), escape);
+        const rawFrom = expand(fromFlag, scope(), escapeChar);
         const fromStage = stageByRef(rawFrom, true);
         if (fromStage === stage.index) throw new InputError(`${file}:${line}: ${keyword} --from=${rawFrom} refers to its own stage`);
         const sources = words.slice(0, -1).map((s) => resolvePath('/', s));
@@ -158,7 +158,7 @@ export function parseDockerfile(text: string, options: ParseOptions = {}): Stage
       }
       case 'RUN':
         for (const mount of flagValues(instruction, 'mount')) {
-          const opts = mountOptions(expand(mount, scope(), escape));
+          const opts = mountOptions(expand(mount, scope(), escapeChar));
           const from = opts.get('from');
           if (from === undefined) continue;
           const type = opts.get('type') ?? 'bind';
@@ -212,44 +212,49 @@ function flagValue(instruction: Instruction, name: string): string | undefined {
   return values[values.length - 1];
 }
 
-function argDeclarations(instruction: Instruction, scope: Vars, escape: string): Array<{ name: string; default?: string; line: number }> {
+function argDeclarations(
+  instruction: Instruction,
+  scope: Vars,
+  escapeChar: string,
+): Array<{ name: string; default?: string; line: number }> {
   const line = instruction.getRange().start.line + 1;
   return instruction.getArguments().flatMap((a) => {
     const word = a.getValue();
     const eq = word.indexOf('=');
     if (eq < 0) return [{ name: word, line }];
-    return [{ name: word.slice(0, eq), default: expand(unquote(word.slice(eq + 1)), scope, escape), line }];
+    return [{ name: word.slice(0, eq), default: expand(unquote(word.slice(eq + 1)), scope, escapeChar), line }];
   });
 }
 
 /** `ENV K=V K2="V 2"` and the legacy `ENV K V W` form. */
-function envPairs(instruction: Instruction, scope: Vars, escape: string): Array<[string, string]> {
+function envPairs(instruction: Instruction, scope: Vars, escapeChar: string): Array<[string, string]> {
   const words = instruction.getArguments().map((a) => a.getValue());
   if (words.length === 0) return [];
-  if (!words[0]!.includes('=')) return [[words[0]!, expand(words.slice(1).join(' '), scope, escape)]];
+  if (!words[0]!.includes('=')) return [[words[0]!, expand(words.slice(1).join(' '), scope, escapeChar)]];
   const out: Array<[string, string]> = [];
   const local = new Map(scope);
   for (const word of words) {
     const eq = word.indexOf('=');
     if (eq <= 0) continue;
-    const value = expand(unquote(word.slice(eq + 1)), local, escape);
+    const value = expand(unquote(word.slice(eq + 1)), local, escapeChar);
     out.push([word.slice(0, eq), value]);
   }
   return out;
 }
 
 /** COPY/ADD sources and destination: the JSON form, or words with quotes removed, expanded. */
-function copyWords(instruction: Instruction, scope: Vars, escape: string): string[] {
+function copyWords(instruction: Instruction, scope: Vars, escapeChar: string): string[] {
   const content = (instruction.getArgumentsContent() ?? '').trim();
   if (content.startsWith('[')) {
     try {
       const list = JSON.parse(content) as unknown;
-      if (Array.isArray(list) && list.every((x) => typeof x === 'string')) return (list as string[]).map((w) => expand(w, scope, escape));
+      if (Array.isArray(list) && list.every((x) => typeof x === 'string'))
+        return (list as string[]).map((w) => expand(w, scope, escapeChar));
     } catch {
       // not JSON after all: shell form
     }
   }
-  return instruction.getArguments().map((a) => expand(unquote(a.getValue()), scope, escape));
+  return instruction.getArguments().map((a) => expand(unquote(a.getValue()), scope, escapeChar));
 }
 
 function unquote(word: string): string {
@@ -275,12 +280,12 @@ function oneLineText(instruction: Instruction): string {
 
 /** Expands `$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR:+word}`, `${VAR-word}`, `${VAR+word}`; the
  *  escape character before `$` keeps it literal. Unset variables expand to ''. */
-export function expand(word: string, vars: ReadonlyMap<string, string>, escape = '\\'): string {
+export function expand(word: string, vars: ReadonlyMap<string, string>, escapeChar = '\\'): string {
   let out = '';
   let i = 0;
   while (i < word.length) {
     const c = word[i]!;
-    if (c === escape && word[i + 1] === '$') {
+    if (c === escapeChar && word[i + 1] === '$') {
       out += '$';
       i += 2;
       continue;
@@ -296,7 +301,7 @@ export function expand(word: string, vars: ReadonlyMap<string, string>, escape =
         out += word.slice(i);
         break;
       }
-      out += expandBraced(word.slice(i + 2, close), vars, escape);
+      out += expandBraced(word.slice(i + 2, close), vars, escapeChar);
       i = close + 1;
       continue;
     }
@@ -321,7 +326,7 @@ function matchingBrace(word: string, open: number): number {
   return -1;
 }
 
-function expandBraced(inner: string, vars: ReadonlyMap<string, string>, escape: string): string {
+function expandBraced(inner: string, vars: ReadonlyMap<string, string>, escapeChar: string): string {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])(.*))?$/s.exec(inner);
   if (!m) return '';
   const value = vars.get(m[1]!);
@@ -329,14 +334,120 @@ function expandBraced(inner: string, vars: ReadonlyMap<string, string>, escape: 
   const word = m[3] ?? '';
   switch (op) {
     case ':-':
-      return value !== undefined && value !== '' ? value : expand(word, vars, escape);
+      return value !== undefined && value !== '' ? value : expand(word, vars, escapeChar);
     case '-':
-      return value !== undefined ? value : expand(word, vars, escape);
+      return value !== undefined ? value : expand(word, vars, escapeChar);
     case ':+':
-      return value !== undefined && value !== '' ? expand(word, vars, escape) : '';
+      return value !== undefined && value !== '' ? expand(word, vars, escapeChar) : '';
     case '+':
-      return value !== undefined ? expand(word, vars, escape) : '';
+      return value !== undefined ? expand(word, vars, escapeChar) : '';
     default:
       return value ?? '';
   }
+}
+
+// --- instructions as written, and the layers they made ------------------------------------
+
+/** One instruction of a stage, as written in the Dockerfile. */
+export interface DockerfileInstruction {
+  /** Upper-case keyword: RUN, COPY… */
+  keyword: string;
+  /** 1-based line where it starts. */
+  line: number;
+  endLine: number;
+  /** Its text on one line (continuations joined), flags and all. */
+  text: string;
+}
+
+/** Per stage (by index): its FROM and the instructions after it, in order. */
+export interface StageInstructions {
+  from: DockerfileInstruction;
+  instructions: DockerfileInstruction[];
+}
+
+/** The Dockerfile's stages and their instructions as written. */
+export function dockerfileInstructions(text: string): StageInstructions[] {
+  const dockerfile = DockerfileParser.parse(text);
+  const escape = dockerfile.getEscapeCharacter();
+  const lines = text.split(/\r?\n/);
+  const out: StageInstructions[] = [];
+  for (const instruction of dockerfile.getInstructions()) {
+    const range = instruction.getRange();
+    const raw = lines.slice(range.start.line, range.end.line + 1);
+    raw[raw.length - 1] = raw[raw.length - 1]!.slice(0, range.end.character);
+    raw[0] = raw[0]!.slice(range.start.character);
+    const joined = raw
+      .filter((l) => !/^\s*#/.test(l))
+      .map((l) => (l.trimEnd().endsWith(escape) ? l.trimEnd().slice(0, -1) : l))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    const item: DockerfileInstruction = {
+      keyword: instruction.getKeyword().toUpperCase(),
+      line: range.start.line + 1,
+      endLine: range.end.line + 1,
+      text: joined,
+    };
+    if (item.keyword === 'FROM') out.push({ from: item, instructions: [] });
+    else out[out.length - 1]?.instructions.push(item);
+  }
+  return out;
+}
+
+/** Where a layer came from in the Dockerfile. */
+export interface LayerSourceRef {
+  file: string;
+  line: number;
+  instruction: string;
+}
+
+/** The keyword a history `created_by` names: BuildKit writes `RUN /bin/sh -c …`, `COPY a b`,
+ *  `WORKDIR /x`; the classic builder `/bin/sh -c #(nop) COPY …` or, for RUN, the command itself. */
+export function historyKeyword(createdBy: string): string {
+  const nop = /#\(nop\)\s+([A-Za-z]+)/.exec(createdBy);
+  if (nop) return nop[1]!.toUpperCase();
+  const first = /^([A-Z]+)\b/.exec(createdBy.trim());
+  if (first && first[1] !== 'RUN' && /^[A-Z]+$/.test(first[1]!)) return first[1]!;
+  return 'RUN';
+}
+
+/**
+ * The Dockerfile instruction that made each layer of stage `index`, from the image's history:
+ * every instruction after FROM adds one history entry (both builders; a stage FROM an earlier
+ * stage starts with that stage's entries), so the entries above the base image's pair with the
+ * stage chain's instructions in order; each layer is a history entry that is not empty_layer.
+ * An entry whose keyword does not match its instruction (ONBUILD triggers of a base image, say)
+ * leaves that layer without a source rather than guess. Returns one entry per layer.
+ */
+export function layerSources(
+  stages: StageInstructions[],
+  graph: StageGraph,
+  index: number,
+  history: Array<{ createdBy: string; emptyLayer: boolean }>,
+  file: string,
+): Array<LayerSourceRef | undefined> {
+  const chain: DockerfileInstruction[] = [];
+  for (let at: number | undefined = index; at !== undefined; ) {
+    chain.unshift(...(stages[at]?.instructions ?? []));
+    const base: StageGraph['stages'][number]['base'] | undefined = graph.stages[at]?.base;
+    at = base?.kind === 'stage' ? base.index : undefined;
+  }
+  const baseEntries = history.length - chain.length;
+  const out: Array<LayerSourceRef | undefined> = [];
+  history.forEach((entry, i) => {
+    const instruction = i >= baseEntries ? chain[i - baseEntries] : undefined;
+    const matches = instruction !== undefined && historyKeyword(entry.createdBy) === instruction.keyword;
+    if (!entry.emptyLayer) out.push(matches ? { file, line: instruction.line, instruction: instruction.text } : undefined);
+  });
+  return out;
+}
+
+/** The Dockerfile up to the end of stage `index` (the lines after it dropped, line numbers
+ *  kept): building it without a target builds that stage, named or not. */
+export function truncateToStage(text: string, index: number): string {
+  const stages = dockerfileInstructions(text);
+  const stage = stages[index];
+  if (!stage) return text;
+  const end = stage.instructions.length > 0 ? stage.instructions[stage.instructions.length - 1]!.endLine : stage.from.endLine;
+  return `${text.split('\n').slice(0, end).join('\n')}\n`;
 }

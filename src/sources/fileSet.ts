@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
+import type { BlobFile } from '../core/model.js';
 
 /** Metadata files (manifests, configs, indexes) are KBs; anything this big is a layer read by mistake. */
 export const MAX_METADATA_BYTES = 64 * 1024 * 1024;
@@ -23,6 +24,11 @@ export abstract class FileSet {
   protected abstract readAll(name: string): Promise<Buffer>;
   protected abstract openStream(name: string, size: number): Readable;
   protected abstract release(): Promise<void>;
+
+  /** Where a member's bytes lie in a local file (for reading at offsets), if they do. */
+  blobFile(_name: string): BlobFile | undefined {
+    return undefined;
+  }
 
   async readBytes(name: string): Promise<Buffer> {
     const size = this.requireSize(name);
@@ -118,6 +124,11 @@ export class DirectoryFiles extends FileSet {
     } catch {
       return undefined;
     }
+  }
+
+  override blobFile(name: string): BlobFile | undefined {
+    const size = this.size(name);
+    return size === undefined ? undefined : { path: this.resolve(name)!, offset: 0, size };
   }
 
   protected readAll(name: string): Promise<Buffer> {

@@ -62,6 +62,10 @@ export function assembleImage(parts: ImageParts): ImageSource {
       }
       return files.createReadStream(layer.name);
     },
+    blobFile(index: number) {
+      const layer = stored[index];
+      return layer === undefined ? undefined : files.blobFile(layer.name);
+    },
     close: () => files.close(),
   };
 }

@@ -2,7 +2,7 @@
 // anything else is a path if it exists (a docker-save tar, an OCI layout as a directory or tar,
 // optionally `PATH:NAME` to pick one image of several) and an engine reference otherwise.
 import { statSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ImageSource } from '../core/model.js';
 import { InputError } from '../core/errors.js';
 import { openDockerArchive } from './dockerArchive.js';
@@ -173,7 +173,7 @@ async function openArchiveFile(path: string): Promise<FileSet> {
 }
 
 async function readHead(path: string): Promise<Buffer> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (e) {

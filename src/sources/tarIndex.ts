@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
+import type { BlobFile } from '../core/model.js';
 import { FileSet, fileOpenError, normaliseArchiveName } from './fileSet.js';
 
 const BLOCK = 512;
@@ -43,6 +44,11 @@ export class TarFile extends FileSet {
   lookup(name: string): TarEntry | undefined {
     const key = normaliseArchiveName(name);
     return key === undefined ? undefined : this.entries.get(key);
+  }
+
+  override blobFile(name: string): BlobFile | undefined {
+    const entry = this.lookup(name);
+    return entry === undefined ? undefined : { path: this.location, offset: entry.offset, size: entry.size };
   }
 
   protected async readAll(name: string): Promise<Buffer> {

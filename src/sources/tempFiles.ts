@@ -3,7 +3,7 @@
 // run leaves no `.tmp-*` file behind.
 import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
-import { unlinkSync } from 'node:fs';
+import { rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const live = new Set<string>();
@@ -18,6 +18,20 @@ function removeLive(): void {
     }
   }
   live.clear();
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+  liveDirs.clear();
+}
+
+const liveDirs = new Set<string>();
+
+/** Registers a temp directory (downloaded blobs, a saved image) to remove, with what it holds,
+ *  when the process exits. */
+export function trackTempDir(path: string): void {
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', removeLive);
+  }
+  liveDirs.add(path);
 }
 
 /** Registers `path` as a temp file to remove if the process exits before `release(path)`. */

@@ -3,6 +3,7 @@
 import type React from 'react';
 import { Box } from 'ink';
 import { bytes, shortCommand } from '../report/format.js';
+import { sourceText } from '../core/model.js';
 import type { PaneBox } from './layout.js';
 import type { UiModel } from './model.js';
 import { Pane } from './Pane.js';
@@ -18,10 +19,12 @@ export interface LayersPaneProps {
   box: PaneBox;
 }
 
-export function layerColumns(innerWidth: number): { bar: number; command: number } {
+export function layerColumns(innerWidth: number): { bar: number; compressed: number; command: number } {
   const barWidth = innerWidth >= 90 ? 12 : innerWidth >= 60 ? 8 : 4;
-  const fixed = 2 + 3 + 2 + 9 + 1 + barWidth + 1 + 9 + 2;
-  return { bar: barWidth, command: Math.max(0, innerWidth - fixed) };
+  // The blob's stored (compressed) size, when there is room: what pulling the layer costs.
+  const compressed = innerWidth >= 80 ? 11 : 0;
+  const fixed = 2 + 3 + 2 + 9 + 1 + barWidth + 1 + compressed + 9 + 2;
+  return { bar: barWidth, compressed, command: Math.max(0, innerWidth - fixed) };
 }
 
 export function layerLine(model: UiModel, index: number, innerWidth: number, selected: boolean): Line {
@@ -29,12 +32,17 @@ export function layerLine(model: UiModel, index: number, innerWidth: number, sel
   const cols = layerColumns(innerWidth);
   const size = image.summaries[index]!.sizeBytes;
   const hidden = account.hiddenByLayer[index] ?? 0;
-  const command = shortCommand(image.layers[index]?.command ?? '') || '(no command recorded)';
+  const info = image.layers[index];
+  const compressed = info?.compressedBytes ?? null;
+  const command = info?.source ? sourceText(info.source) : shortCommand(info?.command ?? '') || '(no command recorded)';
   return [
     { text: `${selected ? theme.symbols.cursor : theme.symbols.noCursor} `, tone: 'accent' },
     { text: `${cell(String(index), 3, 'right')}  `, tone: 'label' },
     { text: `${cell(bytes(size), 9, 'right')} ` },
     { text: `${bar(size / model.maxLayerBytes, cols.bar, theme.symbols.barFull, theme.symbols.barEmpty)} `, tone: 'accent' },
+    ...(cols.compressed > 0
+      ? [{ text: `${cell(compressed === null ? 'n/a' : bytes(compressed), cols.compressed - 1, 'right')} `, tone: 'dim' as const }]
+      : []),
     { text: `${cell(hidden > 0 ? bytes(hidden) : '-', 9, 'right')}  `, tone: hidden > 0 ? 'hidden' : 'dim' },
     { text: cell(command, cols.command) },
   ];
@@ -46,7 +54,9 @@ export function LayersPane({ model, selected, scroll, focused, box }: LayersPane
   const visible: number[] = [];
   for (let i = scroll; i < Math.min(count, scroll + box.bodyRows); i++) visible.push(i);
   // Column headings aligned with the rows (the pane's marker takes the first two columns).
-  const heading = `${cell('Layers', 10)}size ${' '.repeat(cols.bar)} ${cell('hidden', 9, 'right')}  command`;
+  const heading =
+    `${cell('Layers', 10)}size ${' '.repeat(cols.bar)} ` +
+    `${cols.compressed > 0 ? `${cell('compressed', cols.compressed - 1, 'right')} ` : ''}${cell('hidden', 9, 'right')}  command`;
   return (
     <Pane
       title={heading}

@@ -61,12 +61,18 @@ export function createModel(analysis: Analysis): UiModel {
       const entry = analysis.account.entries[index];
       if (!entry) return undefined;
       let target = targets.get(index);
-      if (!target) targets.set(index, (target = wasteTarget(analysis.tree, entry)));
+      if (!target) {
+        target = wasteTarget(analysis.tree, entry);
+        targets.set(index, target);
+      }
       return target;
     },
     layerStats(layer) {
       let s = stats.get(layer);
-      if (!s) stats.set(layer, (s = layerDiffStats(analysis.tree, layer)));
+      if (!s) {
+        s = layerDiffStats(analysis.tree, layer);
+        stats.set(layer, s);
+      }
       return s;
     },
   };

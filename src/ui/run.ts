@@ -4,7 +4,7 @@
 import React from 'react';
 import { loadAnalysis, type ImageOptions } from '../cli/load.js';
 import { oneLine } from '../core/errors.js';
-import { openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
+import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 
 const EXIT_OK = 0;
 const EXIT_BAD_INPUT = 2;
@@ -17,7 +17,7 @@ export async function runBrowser(image: string | undefined, options: ImageOption
     process.stderr.write('layerscope: the browser needs a terminal to read keys from; use --text or --json\n');
     return EXIT_BAD_INPUT;
   }
-  const ink = await import('ink');
+  const ink = await importInk();
   const { App } = await import('./App.js');
   const stdout = process.stdout;
 

@@ -10,7 +10,7 @@ import { oneLine } from '../core/errors.js';
 import { plainBuildProgress, type BuildProgressView } from '../cli/buildProgress.js';
 import type { BuildResult } from '../report/stages.js';
 import type { StageChoice } from './StagePicker.js';
-import { openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
+import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 
 const EXIT_OK = 0;
 const EXIT_BAD_INPUT = 2;
@@ -19,7 +19,7 @@ type Ink = typeof import('ink');
 
 /** Live build progress on stdout (a terminal); falls back to plain stderr lines. */
 export async function buildProgressView(title = 'Building'): Promise<BuildProgressView> {
-  const ink = await import('ink');
+  const ink = await importInk();
   const { BuildView, createBuildStore } = await import('./BuildView.js');
   const store = createBuildStore(title);
   const plain = plainBuildProgress();
@@ -57,7 +57,7 @@ async function inTerminal(
     process.stderr.write('layerscope: the stage picker needs a terminal to read keys from; use --text or --json\n');
     return EXIT_BAD_INPUT;
   }
-  const ink = await import('ink');
+  const ink = await importInk();
   const stdout = process.stdout;
   const session = startSession(stdin);
   let failure: string | undefined;

@@ -18,6 +18,21 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  *  is watching. */
 export const SCREEN_OPTIONS = { interactive: true, alternateScreen: true } as const;
 
+/** Ink's colours come from chalk, which decides once, when first imported, how many colours the
+ *  terminal has, and says none when CI or CONTINUOUS_INTEGRATION is set. We only get here with a
+ *  terminal on stdout (and NO_COLOR is honoured by our theme), so load Ink with those variables
+ *  masked and let chalk look at the terminal itself (TERM, COLORTERM). */
+export async function importInk(): Promise<typeof import('ink')> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await import('ink');
+  } finally {
+    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+  }
+}
+
 /** Keys come from stdin when it is a terminal, else from the controlling terminal. */
 export function openInput(): NodeJS.ReadStream | undefined {
   if (process.stdin.isTTY) return process.stdin;

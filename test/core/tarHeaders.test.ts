@@ -99,7 +99,9 @@ test('GNU long names, base-256 sizes, v7 trailing-slash directories, signed chec
   big.writeUIntBE(8 * 1024 ** 3, 130, 6);
   fixChecksum(big);
   const seen: number[] = [];
-  const r = new TarHeaderReader((h) => seen.push(h.size));
+  const r = new TarHeaderReader((h) => {
+    seen.push(h.size);
+  });
   r.push(big);
   assert.deepEqual(seen, [8 * 1024 ** 3]);
 

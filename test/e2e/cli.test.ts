@@ -34,13 +34,22 @@ test('bundled example: JSON report has the exact bytes, layers and waste entries
   const r = run([example, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(report), ['image', 'layers', 'waste']);
+  assert.deepEqual(Object.keys(report), ['image', 'layers', 'waste', 'packages', 'secrets', 'config']);
+  // No package database in the example (busybox): every file is unpackaged; and no leaked secret.
+  assert.deepEqual(report.packages, {
+    packagedBytes: 0,
+    unpackagedBytes: report.image.visibleBytes,
+    unpackagedFiles: 4,
+    items: [],
+    warnings: [],
+  });
+  assert.deepEqual(report.secrets, []);
   assert.equal(report.image.os, 'linux');
   assert.equal(report.image.storedBytes, 2185066);
   assert.equal(report.image.visibleBytes, 2103126);
   assert.equal(report.image.hiddenBytes, 81940);
   assert.equal(report.layers.length, 7);
-  assert.deepEqual(Object.keys(report.layers[0]), ['index', 'diffId', 'command', 'sizeBytes', 'entries']);
+  assert.deepEqual(Object.keys(report.layers[0]), ['index', 'diffId', 'command', 'sizeBytes', 'compressedBytes', 'mediaType', 'entries']);
   assert.deepEqual(
     report.layers.map((l: { sizeBytes: number }) => l.sizeBytes),
     [1982256, 0, 20, 40821, 161920, 0, 49],
@@ -68,7 +77,7 @@ test('text summary when stdout is not a terminal', () => {
   const r = run([example]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Image .*multistage-final\.tar$/m);
-  assert.match(r.stdout, /^\s+4\s+162 kB\s+81\.9 kB\s+RUN yes 'id,lat,lon,name'/m);
+  assert.match(r.stdout, /^\s+4\s+162 kB\s+166 kB\s+81\.9 kB\s+RUN yes 'id,lat,lon,name'/m);
   assert.match(r.stdout, /^\s+81\.9 kB\s+×1\s+L4\s+\/tmp\/assets\.tar$/m);
   assert.match(r.stdout, /^\s+hidden\s+81\.9 kB \(3\.8% of stored\)$/m);
 });

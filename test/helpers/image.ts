@@ -186,7 +186,13 @@ function repoOf(name: string): string {
 
 function addRepositories(files: ArchiveFiles, images: SyntheticImage[], topLayerId: (img: SyntheticImage) => string): void {
   const repos: Record<string, Record<string, string>> = {};
-  for (const img of images) for (const tag of img.tags) (repos[repoOf(tag)] ??= {})[tagOf(tag)] = topLayerId(img);
+  for (const img of images) {
+    for (const tag of img.tags) {
+      const repo = repoOf(tag);
+      repos[repo] ??= {};
+      repos[repo][tagOf(tag)] = topLayerId(img);
+    }
+  }
   if (Object.keys(repos).length > 0) files.set('repositories', json(repos));
 }
 
@@ -247,7 +253,7 @@ export function docker25ArchiveFiles(images: SyntheticImage[], opts: Docker25Opt
       digest: sha256(stored[i]!),
       size: stored[i]!.length,
     }));
-    stored.forEach((blob) => files.set(`blobs/sha256/${hexOf(sha256(blob))}`, blob));
+    for (const blob of stored) files.set(`blobs/sha256/${hexOf(sha256(blob))}`, blob);
     files.set(`blobs/sha256/${hexOf(img.configDigest)}`, img.configBytes);
     const ociManifest = json({
       schemaVersion: 2,

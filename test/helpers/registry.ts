@@ -150,7 +150,10 @@ export class FakeRegistry {
       return;
     }
     req.resume();
-    if (path === '/token') return this.issueToken(req, url, res);
+    if (path === '/token') {
+      this.issueToken(req, url, res);
+      return;
+    }
     const found = this.faults.find((f) => f.times > 0 && f.match(path));
     if (found) found.times -= 1;
     const fault = found?.fault;
@@ -161,21 +164,33 @@ export class FakeRegistry {
     }
     const repoScope = /^\/v2\/(.+)\/(?:manifests|blobs)\//.exec(path)?.[1];
     if (!this.authorised(req, repoScope, res)) return;
-    if (path === '/v2/' || path === '/v2') return json(res, 200, {});
+    if (path === '/v2/' || path === '/v2') {
+      json(res, 200, {});
+      return;
+    }
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(path);
-    if (!m) return json(res, 404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] });
+    if (!m) {
+      json(res, 404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] });
+      return;
+    }
     const [, repo, kind, reference] = m as unknown as [string, string, string, string];
     if (kind === 'manifests') {
       const digest = reference.startsWith('sha256:') ? reference : this.tags.get(`${repo}:${reference}`);
       const manifest = digest === undefined ? undefined : this.manifests.get(`${repo}@${digest}`);
       if (!manifest || digest === undefined) {
-        return json(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] });
+        json(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] });
+        return;
       }
-      return send(req, res, manifest.bytes, { 'content-type': manifest.mediaType, 'docker-content-digest': digest }, fault);
+      send(req, res, manifest.bytes, { 'content-type': manifest.mediaType, 'docker-content-digest': digest }, fault);
+      return;
     }
     const blob = this.blobs.get(reference);
-    if (!blob) return json(res, 404, { errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }] });
-    return send(req, res, blob, { 'content-type': 'application/octet-stream', 'docker-content-digest': reference }, fault);
+    if (!blob) {
+      json(res, 404, { errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }] });
+      return;
+    }
+    send(req, res, blob, { 'content-type': 'application/octet-stream', 'docker-content-digest': reference }, fault);
+    return;
   }
 
   private challenge(repo: string | undefined): string {
@@ -206,7 +221,10 @@ export class FakeRegistry {
     const users = this.auth.scheme === 'bearer' ? this.auth.users : undefined;
     if (header !== undefined || users !== undefined) {
       const user = header === undefined ? undefined : checkBasic(header, users ?? {});
-      if (user === undefined) return json(res, 401, { details: 'incorrect username or password' });
+      if (user === undefined) {
+        json(res, 401, { details: 'incorrect username or password' });
+        return;
+      }
     }
     const token = `token-${++this.tokenCount}`;
     this.tokens.set(token, url.searchParams.getAll('scope').join(' '));
@@ -216,7 +234,8 @@ export class FakeRegistry {
   private issueOAuthToken(form: URLSearchParams, res: ServerResponse): void {
     const refresh = this.auth.scheme === 'bearer' ? (this.auth.refreshTokens ?? []) : [];
     if (form.get('grant_type') !== 'refresh_token' || !refresh.includes(form.get('refresh_token') ?? '')) {
-      return json(res, 401, { error: 'invalid_grant' });
+      json(res, 401, { error: 'invalid_grant' });
+      return;
     }
     const token = `token-${++this.tokenCount}`;
     this.tokens.set(token, form.get('scope') ?? '');

@@ -25,6 +25,7 @@ import {
 } from '../helpers/image.js';
 import { eventually } from '../helpers/ui.js';
 import { FakeRegistry } from '../helpers/registry.js';
+import { CACHE_FORMAT } from '../../src/sources/cache.js';
 import { openImage } from '../../src/sources/open.js';
 import { analyseImage } from '../../src/core/analyse.js';
 import { analyse, type Analysis } from '../../src/core/analysis.js';
@@ -821,7 +822,7 @@ test('the summary cache: entries written whole, no temp file left after success 
   const gz = gzipSync(await packTar([{ name: 'a', content: 5000 }]));
   const broken = await write({ layers: [base, gz.subarray(0, gz.length - 20)] }, 'oci');
   assert.equal(cli([broken.path, '--json'], { cache: true }).code, 2);
-  const names = readdirSync(join(cacheDir, 'v2'));
+  const names = readdirSync(join(cacheDir, CACHE_FORMAT));
   assert.ok(names.length >= 2);
   assert.deepEqual(
     names.filter((n) => !/^[0-9a-f]{64}\.json\.gz$/.test(n)),

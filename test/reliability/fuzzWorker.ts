@@ -116,7 +116,7 @@ type Outcome = 'ok' | 'input-error';
 /** Opens and analyses the archive at `path` as the CLI does, then renders every report. */
 async function analyseFile(path: string): Promise<Outcome> {
   let source: ImageSource | undefined;
-  let image;
+  let image: Awaited<ReturnType<typeof analyseImage>>;
   try {
     source = await openImage(path);
     image = await analyseImage(source, { concurrency: 2, limits: { maxEntries: 200_000, maxTarBytes: 64 * 1024 * 1024 } });

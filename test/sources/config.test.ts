@@ -84,10 +84,12 @@ test('pairs the i-th non-empty history step with layer i', () => {
       blobDigest: D('1'),
       mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
       blobSize: 10,
+      compressedBytes: 10,
       created: '2024-01-01T00:00:00Z',
     },
-    { index: 1, diffId: D('b'), command: 'RUN /bin/sh -c npm ci', comment: 'buildkit.dockerfile.v0' },
-    { index: 2, diffId: D('c'), command: 'COPY . /app', blobSize: 3 },
+    // No size known: the compressed size is unknown (null), not 0.
+    { index: 1, diffId: D('b'), command: 'RUN /bin/sh -c npm ci', compressedBytes: null, comment: 'buildkit.dockerfile.v0' },
+    { index: 2, diffId: D('c'), command: 'COPY . /app', blobSize: 3, compressedBytes: 3 },
   ]);
 });
 

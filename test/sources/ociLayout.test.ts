@@ -64,6 +64,7 @@ test('OCI layout directory and tar: layers in manifest order with media types, d
             command: 'COPY layer0 /',
             blobDigest: sha256(blobs[0]!),
             blobSize: blobs[0]!.length,
+            compressedBytes: blobs[0]!.length,
             mediaType: MT.ociLayerGzip,
             created: '2024-01-02T03:04:05Z',
           },
@@ -73,6 +74,7 @@ test('OCI layout directory and tar: layers in manifest order with media types, d
             command: 'COPY layer1 /',
             blobDigest: sha256(blobs[1]!),
             blobSize: blobs[1]!.length,
+            compressedBytes: blobs[1]!.length,
             mediaType: MT.ociLayerZstd,
             created: '2024-01-02T03:04:05Z',
           },
@@ -82,6 +84,7 @@ test('OCI layout directory and tar: layers in manifest order with media types, d
             command: 'COPY layer2 /',
             blobDigest: sha256(blobs[2]!),
             blobSize: blobs[2]!.length,
+            compressedBytes: blobs[2]!.length,
             mediaType: MT.ociLayer,
             created: '2024-01-02T03:04:05Z',
           },
@@ -254,7 +257,9 @@ test('missing blobs are named precisely', () =>
       assert.equal(e.name, 'InputError');
       assert.match(
         e.message,
-        new RegExp(`^${escape(noLayer)}: missing blob blobs/sha256/${hexOf(digest)} \\(layer 1 of 2 in manifest sha256:[0-9a-f]{64}\\)$`),
+        new RegExp(
+          `^${escapeRegExp(noLayer)}: missing blob blobs/sha256/${hexOf(digest)} \\(layer 1 of 2 in manifest sha256:[0-9a-f]{64}\\)$`,
+        ),
       );
       return true;
     });
@@ -267,7 +272,7 @@ test('missing blobs are named precisely', () =>
       assert.match(
         e.message,
         new RegExp(
-          `^${escape(noConfig)}: missing blob blobs/sha256/${hexOf(digest)} \\(image config listed in manifest sha256:[0-9a-f]{64}\\)$`,
+          `^${escapeRegExp(noConfig)}: missing blob blobs/sha256/${hexOf(digest)} \\(image config listed in manifest sha256:[0-9a-f]{64}\\)$`,
         ),
       );
       return true;
@@ -349,7 +354,7 @@ test('malformed layouts: bad JSON, bad digest, schema 1, artifacts, diff_ids mis
       assert.match(
         e.message,
         new RegExp(
-          `^${escape(brokenDocker25)}: manifest sha256:[0-9a-f]{64} lists 0 layers but the image config lists 1 diff_ids; this looks like a docker save archive whose OCI manifest is broken \\(Docker 25\\.0\\.0\\): open it as docker-archive://${escape(brokenDocker25)}$`,
+          `^${escapeRegExp(brokenDocker25)}: manifest sha256:[0-9a-f]{64} lists 0 layers but the image config lists 1 diff_ids; this looks like a docker save archive whose OCI manifest is broken \\(Docker 25\\.0\\.0\\): open it as docker-archive://${escapeRegExp(brokenDocker25)}$`,
         ),
       );
       return true;
@@ -382,6 +387,6 @@ test('a blob whose bytes do not match its digest is read with a warning; a layou
     });
   }));
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -93,7 +93,15 @@ export class ContentInspector implements ContentObserver {
 
   /** @internal */
   finishFile(path: string, content: Buffer, meta: MetaKind | undefined, scan: boolean): void {
-    if (scan) for (const hit of scanText(path, content.toString('latin1'))) this.addSecret(hit);
+    if (scan) {
+      const hits = scanText(path, content.toString('latin1'));
+      // A key found by its content says more than the same file's name-only finding: keep one.
+      if (hits.some((h) => h.rule === 'private-key')) {
+        const i = this.secrets.findLastIndex((h) => h.path === path && h.rule === 'private-key-file');
+        if (i >= 0) this.secrets.splice(i, 1);
+      }
+      for (const hit of hits) this.addSecret(hit);
+    }
     if (meta) this.parse(path, content, meta);
   }
 

@@ -31,9 +31,9 @@ import { analyseImage } from '../../src/core/analyse.js';
 import { analyse, type Analysis } from '../../src/core/analysis.js';
 import { App } from '../../src/ui/App.js';
 import { parseDockerfile } from '../../src/sources/dockerfile.js';
-import { assembleBuild } from '../../src/cli/buildRun.js';
+import { assembleBuild } from '../../src/core/buildResult.js';
 import { buildTextReport } from '../../src/report/stages.js';
-import { plainBuildProgress } from '../../src/cli/buildProgress.js';
+import { plainBuildProgress } from '../../src/app/buildProgress.js';
 
 const ws = new ImageWorkspace();
 const cacheDir = mkdtempSync(join(tmpdir(), 'layerscope-corpus-cache-'));

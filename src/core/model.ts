@@ -2,6 +2,7 @@
 // Plain serialisable data: a LayerSummary is what the cache stores, keyed by diffID.
 import type { LayerChanges } from './changes.js';
 import type { WalkLimits } from './walk.js';
+import type { LayerContents } from './contents.js';
 
 /** Kinds of filesystem entry, as named in `ls --json`. */
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
@@ -59,6 +60,9 @@ export interface LayerSummary {
   changes: LayerChanges;
   /** Things that were read but are suspicious or malformed (path escapes, broken hard links…). */
   warnings: string[];
+  /** Package databases and leaked secrets read from the layer's file contents in the same pass
+   *  (absent for summaries made without reading contents). */
+  contents?: LayerContents;
 }
 
 /** A layer as the image describes it (manifest + config), before or after reading. */
@@ -77,6 +81,8 @@ export interface LayerInfo {
   compressedBytes?: number | null;
   /** The history `created_by` of the step that made this layer (empty_layer entries skipped). */
   command: string;
+  /** The Dockerfile instruction that made it, as written (layers of stages we built). */
+  source?: { file: string; line: number; instruction: string };
   created?: string;
   comment?: string;
 }
@@ -94,6 +100,24 @@ export interface ImageConfigInfo {
   workingDir?: string;
   user?: string;
   labels?: Record<string, string>;
+  /** `EXPOSE`: "80/tcp"… */
+  exposedPorts?: string[];
+  /** `VOLUME`: paths. */
+  volumes?: string[];
+  healthcheck?: HealthcheckInfo;
+  stopSignal?: string;
+  shell?: string[];
+  onBuild?: string[];
+}
+
+/** `HEALTHCHECK`: the test command and its timings (nanoseconds in the config; kept as written). */
+export interface HealthcheckInfo {
+  test: string[];
+  intervalNs?: number;
+  timeoutNs?: number;
+  startPeriodNs?: number;
+  startIntervalNs?: number;
+  retries?: number;
 }
 
 /** What every source yields: metadata now, layer streams on demand. */
@@ -183,6 +207,11 @@ export interface AnalysedImage {
   layers: LayerInfo[];
   summaries: LayerSummary[];
   warnings: string[];
+}
+
+/** `Dockerfile:7 RUN make`: a layer's Dockerfile line, the file by its base name. */
+export function sourceText(source: { file: string; line: number; instruction: string }): string {
+  return `${source.file.split(/[\\/]/).pop()}:${source.line} ${source.instruction}`;
 }
 
 export function displayPath(path: ImagePath): string {

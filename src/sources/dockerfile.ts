@@ -368,7 +368,7 @@ export interface StageInstructions {
 /** The Dockerfile's stages and their instructions as written. */
 export function dockerfileInstructions(text: string): StageInstructions[] {
   const dockerfile = DockerfileParser.parse(text);
-  const escape = dockerfile.getEscapeCharacter();
+  const escapeChar = dockerfile.getEscapeCharacter();
   const lines = text.split(/\r?\n/);
   const out: StageInstructions[] = [];
   for (const instruction of dockerfile.getInstructions()) {
@@ -378,7 +378,7 @@ export function dockerfileInstructions(text: string): StageInstructions[] {
     raw[0] = raw[0]!.slice(range.start.character);
     const joined = raw
       .filter((l) => !/^\s*#/.test(l))
-      .map((l) => (l.trimEnd().endsWith(escape) ? l.trimEnd().slice(0, -1) : l))
+      .map((l) => (l.trimEnd().endsWith(escapeChar) ? l.trimEnd().slice(0, -1) : l))
       .join(' ')
       .replace(/\s+/g, ' ')
       .trim();

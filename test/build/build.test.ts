@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { dockerAvailable, need } from '../helpers/env.js';
 import { exportFileList, run, sortList, withoutPaths, initLayerPaths, type FileListEntry } from '../helpers/docker.js';
 import { repoRoot, runLayerscope } from '../helpers/cli.js';
-import { loadAnalysis } from '../../src/cli/load.js';
+import { loadAnalysis } from '../../src/app/open.js';
 import type { Analysis } from '../../src/core/analysis.js';
 import { parseDockerfile } from '../../src/sources/dockerfile.js';
 import { stageLabel } from '../../src/core/stages.js';
@@ -253,7 +253,7 @@ test('advice for the final stage: the file deleted one layer too late', (t) => {
         paths: ['/tmp/scratch.bin'],
         layer: 6,
         laterLayer: 7,
-        command: 'RUN /bin/sh -c mkdir -p /tmp && yes tmp | head -c 4096 > /tmp/scratch.bin',
+        command: 'Dockerfile:24 RUN mkdir -p /tmp && yes tmp | head -c 4096 > /tmp/scratch.bin',
       },
     ],
   );

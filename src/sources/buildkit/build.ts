@@ -91,8 +91,7 @@ export async function runBuildkit(
     };
     response.on('data', (chunk: Buffer | string) => {
       buffer += chunk.toString();
-      let at: number;
-      while ((at = buffer.indexOf('\n')) >= 0) {
+      for (let at = buffer.indexOf('\n'); at >= 0; at = buffer.indexOf('\n')) {
         handle(buffer.slice(0, at));
         buffer = buffer.slice(at + 1);
       }

@@ -1,25 +1,23 @@
-// What `layerscope build` and `layerscope compare` do (registered in build.ts, loaded when one
-// of them runs): build every stage of a Dockerfile through the engine, tag each one, analyse
-// them, compare the final stage with the stages it copies from, and show it — the stage picker
-// on a terminal, else text, or JSON with --json.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+// Building stages and comparing images, for `layerscope build` and `layerscope compare` (and
+// whatever else asks): build every stage of a Dockerfile through the engine, tag each one,
+// analyse them, compare the final stage with the stages it copies from. What is shown, and
+// where, is the caller's (src/cli/stages.ts: the output table or a screen).
+import { readFile, stat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { adviseImage } from '../core/advice.js';
+import { type AdviceItem, adviseImage } from '../core/advice.js';
 import type { Analysis } from '../core/analysis.js';
+import { assembleBuild, type BuildResult, type BuiltStageResult } from '../core/buildResult.js';
 import { compareAnalyses, type Comparison } from '../core/compare.js';
 import { InputError } from '../core/errors.js';
 import { copiedFromStages, findStage, stageClosure, stageLabel, type StageGraph } from '../core/stages.js';
-import { buildJsonReport, buildTextReport, compareTextReport, type BuildResult, type BuiltStageResult } from '../report/stages.js';
 import { listContext, readIgnore } from '../sources/buildContext.js';
 import { dockerfileInstructions, layerSources, parseDockerfile } from '../sources/dockerfile.js';
 import type { EngineAddress } from '../sources/buildkit/session.js';
-import { pullPrinter } from './progress.js';
-import { loadAnalysis, type ImageOptions } from './load.js';
-import { printWarnings, writeOut } from './output.js';
-import { jsonText } from '../report/json.js';
+import { type LoadHooks, loadAnalysis, type ImageOptions } from './open.js';
+import { printWarnings } from './write.js';
 import { escapeForTerminal } from '../core/paths.js';
-import { plainBuildProgress, type BuildProgressView } from './buildProgress.js';
+import type { BuildProgressView } from './buildProgress.js';
 import { readSecrets, type BuildFlagValues } from './buildFlags.js';
 
 export interface BuildOptions extends BuildFlagValues {
@@ -27,14 +25,12 @@ export interface BuildOptions extends BuildFlagValues {
   text?: boolean;
 }
 
-export interface CompareCliOptions extends ImageOptions {
+export interface CompareOptions extends ImageOptions {
   json?: string | boolean;
   text?: boolean;
   file?: string;
   stages?: string;
 }
-
-const EXIT_OK = 0;
 
 /** `--build-arg NAME=VALUE`, or `NAME` alone for the environment's value (docker's rule: unset
  *  in the environment means the arg is not passed). */
@@ -77,17 +73,13 @@ export function buildRepository(contextDir: string): string {
   return `layerscope-build/${name || 'context'}`;
 }
 
-async function writeJson(target: string | boolean, value: unknown): Promise<void> {
-  const text = `${jsonText(value, 2)}\n`;
-  if (target === true || target === '-') await writeOut(text);
-  else await writeFile(target as string, text);
-}
-
-function interactive(options: { json?: string | boolean; text?: boolean }): boolean {
-  return process.stdout.isTTY === true && !options.json && !options.text;
-}
-
-export async function runBuild(context: string, options: BuildOptions): Promise<number> {
+/** Builds the stages `options` ask for and analyses each. `progress` gives the view the build's
+ *  events go to (a screen, or plain lines), once the build is ready to start. */
+export async function buildAndAnalyse(
+  context: string,
+  options: BuildOptions,
+  progress: (title: string) => Promise<BuildProgressView> | BuildProgressView,
+): Promise<BuildResult> {
   const contextDir = resolve(context);
   const contextStats = await stat(contextDir).catch(() => undefined);
   if (!contextStats?.isDirectory()) throw new InputError(`build context ${context} is not a directory`);
@@ -126,9 +118,7 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
   const { connectEngine } = await import('../sources/engine.js');
   const { buildStages, BuildFailure } = await import('../sources/engineBuild.js');
   const { docker, endpoint } = await connectEngine('docker');
-  const view: BuildProgressView = interactive(options)
-    ? await (await import('../ui/runStages.js')).buildProgressView(`Building ${dockerfileLabel}`)
-    : plainBuildProgress();
+  const view = await progress(`Building ${dockerfileLabel}`);
   let outcome: Awaited<ReturnType<typeof buildStages>>;
   try {
     outcome = await buildStages(
@@ -190,7 +180,7 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
     });
     analyses.set(b.index, { stage: graph.stages[b.index]!, tag: b.tag, imageId: b.imageId, analysis });
   }
-  const result = assembleBuild(
+  return assembleBuild(
     contextDir,
     dockerfileLabel,
     graph,
@@ -198,10 +188,6 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
     [...analyses.values()],
     await baseLayerCount(docker, graph, target.index, analyses),
   );
-  if (options.json) await writeJson(options.json, buildJsonReport(result));
-  if (interactive(options)) return (await import('../ui/runStages.js')).runStagePicker(result);
-  if (options.text || !options.json) await writeOut(buildTextReport(result, process.stdout.columns ?? 100));
-  return EXIT_OK;
 }
 
 /** How many bottom layers of stage `index` its FROM brought: the base image's (asked of the
@@ -217,29 +203,14 @@ async function baseLayerCount(docker: Docker, graph: StageGraph, index: number, 
   }
 }
 
-/** Comparisons (final stage vs each stage it copies from) and advice, from built stages.
- *  `baseLayers`: layers of the final stage that its FROM brought (advice marks them). */
-export function assembleBuild(
-  context: string,
-  dockerfile: string,
-  graph: StageGraph,
-  finalStage: number,
-  stages: BuiltStageResult[],
-  baseLayers = 0,
-): BuildResult {
-  const byIndex = new Map(stages.map((s) => [s.stage.index, s]));
-  const final = byIndex.get(finalStage);
-  const comparisons: Comparison[] = [];
-  if (final) {
-    for (const from of copiedFromStages(graph, finalStage)) {
-      const source = byIndex.get(from);
-      if (source) comparisons.push(compareAnalyses(source.analysis, final.analysis, { graph, aStage: from, bStage: finalStage }));
-    }
-  }
-  return { context, dockerfile, graph, finalStage, stages, comparisons, advice: final ? adviseImage(final.analysis, { baseLayers }) : [] };
-}
-
-export async function runCompare(a: string, b: string, options: CompareCliOptions): Promise<number> {
+/** Opens A and B and compares them (A = builder, B = final); with `options.file` the Dockerfile's
+ *  COPY --from lines trace what crossed. Advice is for B, above the base the two share. */
+export async function compareImages(
+  a: string,
+  b: string,
+  options: CompareOptions,
+  hooks: LoadHooks = {},
+): Promise<{ comparison: Comparison; advice: AdviceItem[] }> {
   let graph: StageGraph | undefined;
   let stages: { a: number; b: number } | undefined;
   if (options.file !== undefined) {
@@ -254,7 +225,6 @@ export async function runCompare(a: string, b: string, options: CompareCliOption
   } else if (options.stages !== undefined) {
     throw new InputError('--stages needs the Dockerfile: add -f Dockerfile');
   }
-  const hooks = interactive(options) ? {} : { onPull: pullPrinter() };
   const [analysisA, analysisB] = [await loadAnalysis(a, options, hooks), await loadAnalysis(b, options, hooks)] as [Analysis, Analysis];
   printWarnings([...analysisA.warnings, ...analysisB.warnings]);
   const comparison = compareAnalyses(analysisA, analysisB, {
@@ -262,10 +232,7 @@ export async function runCompare(a: string, b: string, options: CompareCliOption
   });
   // The layers both start with are, in practice, the base image they share.
   const advice = adviseImage(analysisB, { baseLayers: comparison.sharedBase.layers });
-  if (options.json) await writeJson(options.json, { ...comparison, advice });
-  if (interactive(options)) return (await import('../ui/runStages.js')).runCompareView(comparison, advice);
-  if (options.text || !options.json) await writeOut(compareTextReport(comparison, advice, process.stdout.columns ?? 100));
-  return EXIT_OK;
+  return { comparison, advice };
 }
 
 function pickStages(graph: StageGraph, spec: string | undefined, file: string): { a: number; b: number } {

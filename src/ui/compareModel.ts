@@ -61,13 +61,13 @@ export function compareContent(c: Comparison, advice: AdviceItem[]): CompareCont
       detail:
         `${f.source} (${a}) → ${f.destination} (${b}${f.layer !== undefined ? `, layer ${f.layer}` : ''}): ${f.status}` +
         (f.differences ? ` (${f.differences.join(', ')} differ)` : '') +
-        (f.instruction ? ` — line ${f.line}: ${f.instruction}` : ' — matched by size, mode and mtime'),
+        (f.instruction ? ` — line ${f.line}: ${f.instruction}` : ' — found by content (equal xxh128 digests)'),
     });
   }
   if (c.copied.length === 0)
     toB.push({
       line: [{ text: '  nothing crossed', tone: 'dim' }],
-      detail: 'No file of A is found in B (by COPY --from, or by size+mode+mtime)',
+      detail: 'No file of A is found in B (by COPY --from, or by content digest)',
     });
   toB.push(heading(`only in ${b}: ${plural(c.onlyInB.files, 'file')}, ${bytes(c.onlyInB.bytes)}`));
   for (const g of c.onlyInB.groups) {

@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS } from '../core/walk.js';
 import { loadAnalysis, type ImageOptions } from './load.js';
 import { jsonReport, jsonText, lsRows } from '../report/json.js';
 import { textReport } from '../report/text.js';
-import { evaluateCi, formatCiVerdict, loadCiRules } from '../report/ci.js';
+import { addCiOptions, type CiOptions, ciFormatOf, ciRulesOf, runCi, wantsCi } from './ci.js';
 import { printWarnings, writeLines, writeOut } from './output.js';
 import { addStageCommands, pullPrinter } from './build.js';
 import { addContentCommands } from './content.js';
@@ -18,14 +18,9 @@ export const EXIT_OK = 0;
 export const EXIT_CI_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 
-interface MainOptions extends ImageOptions {
+interface MainOptions extends ImageOptions, CiOptions {
   json?: string | boolean;
   text?: boolean;
-  ci?: boolean;
-  ciConfig?: string;
-  lowestEfficiency?: string;
-  highestWastedBytes?: string;
-  highestUserWastedPercent?: string;
 }
 
 function addImageOptions(cmd: Command): Command {
@@ -44,17 +39,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('[image]', 'engine reference, docker-save tar, OCI layout (dir or tar), or SOURCE://REF; default: the bundled example')
     .option('--json [file]', 'write the JSON report to FILE, or stdout when FILE is omitted or -')
     .option('--text', 'print the text summary (the default when stdout is not a terminal)')
-    .option('--ci', 'check the image against .dive-ci rules; exit 1 when a rule fails')
-    .option('--ci-config <file>', 'rules file (default: .dive-ci in the current directory, if any)')
-    .option('--lowestEfficiency <ratio>', 'CI rule: fail below this dive-compatible efficiency (0..1)')
-    .option('--highestWastedBytes <size>', 'CI rule: fail above this many dive-compatible wasted bytes (e.g. 20MB)')
-    .option('--highestUserWastedPercent <ratio>', 'CI rule: fail above this ratio of wasted to user-layer bytes (0..1)')
     .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError(false)
     // `ls IMAGE --json` must reach the subcommand, not the main command's --json [file].
     .enablePositionalOptions()
     .action(async (image: string | undefined, options: MainOptions) => setExit(await runMain(image, options)));
   addImageOptions(program);
+  addCiOptions(program);
 
   const ls = program
     .command('ls')
@@ -79,22 +70,14 @@ function buildProgram(setExit: (code: number) => void): Command {
 }
 
 async function runMain(image: string | undefined, options: MainOptions): Promise<number> {
-  const interactive = process.stdout.isTTY === true && !options.json && !options.text && !options.ci;
+  const ci = wantsCi(options);
+  const interactive = process.stdout.isTTY === true && !options.json && !options.text && !ci;
   if (interactive) {
     const { runBrowser } = await import('../ui/run.js');
     return runBrowser(image, options);
   }
   // Rules are read before the image so a bad rules file fails fast.
-  const rules = options.ci
-    ? loadCiRules({
-        configFile: options.ciConfig,
-        flags: {
-          lowestEfficiency: options.lowestEfficiency,
-          highestWastedBytes: options.highestWastedBytes,
-          highestUserWastedPercent: options.highestUserWastedPercent,
-        },
-      })
-    : undefined;
+  const rules = ci ? ciRulesOf(options) : undefined;
   const analysis = await loadAnalysis(image, options, { onPull: pullPrinter() });
   printWarnings(analysis.warnings);
   if (options.json) {
@@ -102,12 +85,8 @@ async function runMain(image: string | undefined, options: MainOptions): Promise
     if (options.json === true || options.json === '-') await writeOut(text);
     else await writeFile(options.json, text);
   }
-  if (options.text || (!options.json && !options.ci)) await writeOut(textReport(analysis, { width: process.stdout.columns ?? 100 }));
-  if (rules) {
-    const verdict = evaluateCi(rules, analysis.dive);
-    await writeOut(`${formatCiVerdict(verdict)}\n`);
-    return verdict.passed ? EXIT_OK : EXIT_CI_FAILED;
-  }
+  if (options.text || (!options.json && !ci)) await writeOut(textReport(analysis, { width: process.stdout.columns ?? 100 }));
+  if (rules) return (await runCi(analysis, rules, ciFormatOf(options), writeOut)) === 0 ? EXIT_OK : EXIT_CI_FAILED;
   return EXIT_OK;
 }
 

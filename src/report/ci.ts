@@ -32,6 +32,25 @@
  *     (`lowest-efficiency`, dive v0.13's spelling); camelCase wins when both are given.
  *     A YAML `null` value keeps the default, as dive v0.13 does.
  *   - ParseFloat's digit-separator underscores (`0_5`) are not accepted.
+ *
+ * layerscope's own rules (all off unless configured, so a `.dive-ci` alone gives dive's verdict and
+ * dive's report, line for line; a rule that is configured is reported after dive's, by name):
+ *   - `maxLayers` (a count), `maxSizeBytes` (stored bytes: the sum of every layer's files),
+ *     `maxCompressedBytes` (the layer blobs as stored: what a pull costs; skipped when the source
+ *     cannot say, as for an engine), `maxHiddenBytes`, `maxHiddenPercent` (hidden ÷ stored, a ratio
+ *     0..1 as dive's `*Percent` rules, or `N%`), `secrets` (`true`: no secret at all; N: at most N
+ *     findings). Sizes as dive's `highestWastedBytes`. Each fails when the measure exceeds it.
+ *   - A rule's value may be a mapping `{value: …, level: warn}`: a warn rule reports WARN and does
+ *     not fail the run (exit 0); `--warn RULE` does the same from the command line.
+ *   - `ignore:` (a list of path globs, picomatch syntax, matched against image paths with or
+ *     without the leading `/`; a directory's pattern covers what is below it) removes those paths
+ *     from every rule: the layers are read as if they did not hold them, and every measure (dive's
+ *     metrics too) is taken on what is left. A blob's compressed size cannot be split by path, so
+ *     `maxCompressedBytes` is the one rule `ignore` cannot change.
+ *   - Files: `.dive-ci`, then `.layerscope-ci` over it (both in the working directory, when
+ *     present), or only the file `--ci-config` names. Under them the `ci:` section of the
+ *     configuration file; over them `LAYERSCOPE_CI_<RULE>` variables (`LAYERSCOPE_CI_MAX_LAYERS`),
+ *     then flags.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -39,139 +58,317 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../core/errors.js';
 import type { DiveMetrics } from '../core/dive.js';
 
-export type CiRuleName = 'lowestEfficiency' | 'highestWastedBytes' | 'highestUserWastedPercent';
+export type DiveRuleName = 'lowestEfficiency' | 'highestWastedBytes' | 'highestUserWastedPercent';
+export type LayerscopeRuleName = 'maxLayers' | 'maxSizeBytes' | 'maxCompressedBytes' | 'maxHiddenBytes' | 'maxHiddenPercent' | 'secrets';
+export type CiRuleName = DiveRuleName | LayerscopeRuleName;
 
-export const CI_RULE_NAMES: readonly CiRuleName[] = ['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent'];
+export const DIVE_RULE_NAMES: readonly DiveRuleName[] = ['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent'];
+export const LAYERSCOPE_RULE_NAMES: readonly LayerscopeRuleName[] = [
+  'maxLayers',
+  'maxSizeBytes',
+  'maxCompressedBytes',
+  'maxHiddenBytes',
+  'maxHiddenPercent',
+  'secrets',
+];
+export const CI_RULE_NAMES: readonly CiRuleName[] = [...DIVE_RULE_NAMES, ...LAYERSCOPE_RULE_NAMES];
 
 /** dive's defaults. */
-export const DIVE_CI_DEFAULTS: Readonly<Record<CiRuleName, string>> = {
+export const DIVE_CI_DEFAULTS: Readonly<Record<DiveRuleName, string>> = {
   lowestEfficiency: '0.9',
   highestWastedBytes: 'disabled',
   highestUserWastedPercent: '0.1',
 };
 
+export const CI_DEFAULTS: Readonly<Record<CiRuleName, string>> = {
+  ...DIVE_CI_DEFAULTS,
+  maxLayers: 'disabled',
+  maxSizeBytes: 'disabled',
+  maxCompressedBytes: 'disabled',
+  maxHiddenBytes: 'disabled',
+  maxHiddenPercent: 'disabled',
+  secrets: 'disabled',
+};
+
 export const DEFAULT_CI_CONFIG_FILE = '.dive-ci';
+export const LAYERSCOPE_CI_CONFIG_FILE = '.layerscope-ci';
+
+export type CiLevel = 'fail' | 'warn';
+export type CiSource = 'default' | 'config' | 'file' | 'env' | 'flag';
 
 export interface CiRule {
   name: CiRuleName;
   /** The value as configured (text). */
   value: string;
   /** Where the value came from. */
-  source: 'default' | 'file' | 'flag';
-  /** Parsed threshold: a ratio, or bytes for highestWastedBytes; null when the rule is disabled. */
+  source: CiSource;
+  /** That place by name: a file, an environment variable, a flag; `the default`. */
+  origin: string;
+  /** Parsed threshold: a ratio, bytes or a count; null when the rule is disabled. */
   threshold: number | null;
+  /** fail: a breach fails the run (exit 1); warn: it is reported and the run passes. */
+  level: CiLevel;
 }
 
 export interface CiRules {
-  /** The rules file that was read, as given (or `.dive-ci`); null when none was read. */
+  /** The last rules file read (`.layerscope-ci`, `.dive-ci` or the one given); null when none was. */
   configFile: string | null;
+  /** Every rules file read, in the order read. */
+  files: string[];
   rules: Record<CiRuleName, CiRule>;
+  /** Path globs every rule leaves out. */
+  ignore: string[];
 }
 
-export interface CiFlags {
-  lowestEfficiency?: string;
-  highestWastedBytes?: string;
-  highestUserWastedPercent?: string;
+export type CiFlags = Partial<Record<CiRuleName, string>> & {
+  /** `--ignore GLOB`, repeatable: added to the files' globs. */
+  ignore?: string[];
+  /** `--warn RULE`, repeatable: these rules warn instead of failing. */
+  warn?: string[];
+};
+
+/** The `ci:` section of the configuration file (src/config), below the rules files. */
+export interface CiBase {
+  origin: string;
+  rules?: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>>;
+  ignore?: string[];
 }
 
-export type CiStatus = 'PASS' | 'FAIL' | 'SKIP';
+export type CiStatus = 'PASS' | 'FAIL' | 'WARN' | 'SKIP';
+
+/** A secret found in a layer (masked): what the secrets rule counts. */
+export interface SecretFinding {
+  /** Display path, with a leading '/'. */
+  path: string;
+  layer: number;
+  /** What kind of secret (the scanner's rule name). */
+  kind: string;
+  /** Masked preview: never the secret itself. */
+  preview?: string;
+  line?: number;
+}
 
 export interface CiRuleResult {
   rule: CiRuleName;
   status: CiStatus;
+  level: CiLevel;
   /** The measured value, formatted like dive (Go `%v`). */
   actual: string;
   /** The threshold, formatted like dive, or `disabled`. */
   threshold: string;
   /** dive's message: '' for a pass, `rule disabled` for a skip, the reason for a failure. */
   message: string;
+  /** The measured value as a number; null when it could not be measured. */
+  measured: number | null;
+  /** The threshold as a number; null when the rule is disabled. */
+  limit: number | null;
+  /** For the secrets rule: the findings counted. */
+  findings?: SecretFinding[];
 }
 
 export interface CiVerdict {
   passed: boolean;
-  /** One per rule, in dive's report order (by rule name). */
+  /** dive's rules by name (dive's report order), then the configured layerscope rules by name. */
   results: CiRuleResult[];
 }
 
-export type CiMetrics = Pick<DiveMetrics, 'efficiency' | 'wastedBytes' | 'userWastedPercent'>;
+/** What the rules measure. Only dive's three are required; a rule whose measure is missing is skipped. */
+export interface CiMeasures extends Pick<DiveMetrics, 'efficiency' | 'wastedBytes' | 'userWastedPercent'> {
+  layers?: number;
+  storedBytes?: number;
+  /** null: the source cannot say (engine). */
+  compressedBytes?: number | null;
+  hiddenBytes?: number;
+  /** hiddenBytes ÷ storedBytes (0 for an empty image). */
+  hiddenPercent?: number;
+  /** null: no secret scan in this analysis. */
+  secrets?: SecretFinding[] | null;
+}
 
-/** Reads the rules: defaults, then the `.dive-ci` file (if any), then the flags given. */
-export function loadCiRules(opts: { configFile?: string; flags?: CiFlags; cwd?: string }): CiRules {
+/** @deprecated name kept for callers of the dive-only version. */
+export type CiMetrics = CiMeasures;
+
+function envName(rule: CiRuleName): string {
+  return `LAYERSCOPE_CI_${rule.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** The environment variable that sets a rule. */
+export const CI_ENV_NAMES: Readonly<Record<CiRuleName, string>> = Object.fromEntries(
+  CI_RULE_NAMES.map((name) => [name, envName(name)]),
+) as Record<CiRuleName, string>;
+
+/** Reads the rules: defaults, the configuration's `ci:` section, `.dive-ci` and `.layerscope-ci`
+ *  (or the file given), LAYERSCOPE_CI_* variables, then the flags given. */
+export function loadCiRules(opts: { configFile?: string; flags?: CiFlags; cwd?: string; env?: NodeJS.ProcessEnv; base?: CiBase }): CiRules {
   const cwd = opts.cwd ?? process.cwd();
-  const values: Record<CiRuleName, { value: string; source: CiRule['source'] }> = {
-    lowestEfficiency: { value: DIVE_CI_DEFAULTS.lowestEfficiency, source: 'default' },
-    highestWastedBytes: { value: DIVE_CI_DEFAULTS.highestWastedBytes, source: 'default' },
-    highestUserWastedPercent: { value: DIVE_CI_DEFAULTS.highestUserWastedPercent, source: 'default' },
-  };
+  const values = {} as Record<CiRuleName, { value: string; source: CiSource; origin: string; level: CiLevel }>;
+  for (const name of CI_RULE_NAMES) values[name] = { value: CI_DEFAULTS[name], source: 'default', origin: 'the default', level: 'fail' };
+  const ignore: string[] = [];
 
-  let configFile: string | null = null;
+  if (opts.base) {
+    for (const [name, v] of Object.entries(opts.base.rules ?? {}) as Array<[CiRuleName, { value: string; level?: CiLevel }]>) {
+      values[name] = { value: v.value, source: 'config', origin: opts.base.origin, level: v.level ?? 'fail' };
+    }
+    ignore.push(...(opts.base.ignore ?? []));
+  }
+
+  const files: string[] = [];
   if (opts.configFile !== undefined) {
     if (!exists(resolve(cwd, opts.configFile))) {
       throw new InputError(`CI config file not found: ${opts.configFile} (check the --ci-config path)`);
     }
-    configFile = opts.configFile;
-  } else if (exists(resolve(cwd, DEFAULT_CI_CONFIG_FILE))) {
-    configFile = DEFAULT_CI_CONFIG_FILE;
+    files.push(opts.configFile);
+  } else {
+    for (const name of [DEFAULT_CI_CONFIG_FILE, LAYERSCOPE_CI_CONFIG_FILE]) if (exists(resolve(cwd, name))) files.push(name);
   }
-  if (configFile !== null) {
-    for (const [name, value] of Object.entries(readRulesFile(resolve(cwd, configFile), configFile)) as Array<[CiRuleName, string]>) {
-      values[name] = { value, source: 'file' };
+  for (const file of files) {
+    const read = readRulesFile(resolve(cwd, file), file);
+    for (const [name, v] of Object.entries(read.rules) as Array<[CiRuleName, { value: string; level?: CiLevel }]>) {
+      values[name] = { value: v.value, source: 'file', origin: file, level: v.level ?? 'fail' };
     }
+    ignore.push(...read.ignore);
   }
 
+  const env = opts.env ?? {};
+  for (const name of CI_RULE_NAMES) {
+    const value = env[CI_ENV_NAMES[name]];
+    if (value !== undefined && value !== '') values[name] = { ...values[name], value, source: 'env', origin: CI_ENV_NAMES[name] };
+  }
   for (const name of CI_RULE_NAMES) {
     const flag = opts.flags?.[name];
-    if (flag !== undefined) values[name] = { value: flag, source: 'flag' };
+    if (flag !== undefined) values[name] = { ...values[name], value: flag, source: 'flag', origin: `--${name}` };
   }
+  for (const warned of opts.flags?.warn ?? []) {
+    const name = ruleKey(warned);
+    if (name === undefined) throw new InputError(`--warn ${warned}: no such CI rule (rules: ${CI_RULE_NAMES.join(', ')})`);
+    values[name].level = 'warn';
+  }
+  ignore.push(...(opts.flags?.ignore ?? []));
+  for (const glob of ignore) if (glob.trim() === '') throw new InputError('an empty ignore glob would match nothing; remove it');
 
-  const origin = (source: CiRule['source'], name: CiRuleName): string =>
-    source === 'flag' ? `--${name}` : source === 'file' ? configFile! : 'the default';
-  const rule = (name: CiRuleName): CiRule => {
-    const { value, source } = values[name];
-    return { name, value, source, threshold: parseRuleValue(name, value, origin(source, name)) };
-  };
-  return {
-    configFile,
-    rules: {
-      lowestEfficiency: rule('lowestEfficiency'),
-      highestWastedBytes: rule('highestWastedBytes'),
-      highestUserWastedPercent: rule('highestUserWastedPercent'),
-    },
-  };
+  const rules = {} as Record<CiRuleName, CiRule>;
+  for (const name of CI_RULE_NAMES) {
+    const { value, source, origin, level } = values[name];
+    rules[name] = { name, value, source, origin, level, threshold: parseRuleValue(name, value, origin) };
+  }
+  return { configFile: files.at(-1) ?? null, files, rules, ignore };
 }
 
-/** Checks the metrics against the rules, as dive's evaluator does. */
-export function evaluateCi(rules: CiRules, metrics: CiMetrics): CiVerdict {
+/** Whether a rule appears in the report: dive's always (as dive prints them), ours once configured. */
+export function isReported(rule: CiRule): boolean {
+  return (DIVE_RULE_NAMES as readonly string[]).includes(rule.name) || rule.source !== 'default';
+}
+
+const SECRETS_LISTED = 5;
+
+/** Checks the measures against the rules, as dive's evaluator does for its rules. */
+export function evaluateCi(rules: CiRules, measures: CiMeasures): CiVerdict {
   const results: CiRuleResult[] = [];
-  for (const name of [...CI_RULE_NAMES].sort()) {
+  const ordered: CiRuleName[] = [...[...DIVE_RULE_NAMES].sort(), ...[...LAYERSCOPE_RULE_NAMES].sort()];
+  for (const name of ordered) {
     const rule = rules.rules[name];
-    const actual =
-      name === 'highestWastedBytes'
-        ? goUint(metrics.wastedBytes)
-        : goFloat(name === 'lowestEfficiency' ? metrics.efficiency : metrics.userWastedPercent);
-    if (rule.threshold === null) {
-      results.push({ rule: name, status: 'SKIP', actual, threshold: 'disabled', message: 'rule disabled' });
-      continue;
-    }
-    const threshold = rule.threshold;
-    const shown = name === 'highestWastedBytes' ? goUint(threshold) : goFloat(threshold);
-    let failure = '';
-    switch (name) {
-      case 'lowestEfficiency':
-        if (threshold > metrics.efficiency) failure = `image efficiency is too low (efficiency=${actual} < threshold=${shown})`;
-        break;
-      case 'highestWastedBytes':
-        if (metrics.wastedBytes > threshold) failure = `too many bytes wasted (wasted-bytes=${actual} > threshold=${shown})`;
-        break;
-      case 'highestUserWastedPercent':
-        if (threshold < metrics.userWastedPercent) {
-          failure = `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${actual} > threshold=${shown})`;
-        }
-        break;
-    }
-    results.push({ rule: name, status: failure ? 'FAIL' : 'PASS', actual, threshold: shown, message: failure });
+    if (!isReported(rule)) continue;
+    results.push(evaluateRule(rule, measures));
   }
   return { passed: results.every((r) => r.status !== 'FAIL'), results };
+}
+
+function evaluateRule(rule: CiRule, m: CiMeasures): CiRuleResult {
+  const { name, level } = rule;
+  const bytesRule = name === 'highestWastedBytes' || name === 'maxSizeBytes' || name === 'maxCompressedBytes' || name === 'maxHiddenBytes';
+  const countRule = name === 'maxLayers' || name === 'secrets';
+  const show = (x: number): string => (bytesRule || countRule ? goUint(x) : goFloat(x));
+  let measured: number | null | undefined;
+  let findings: SecretFinding[] | undefined;
+  switch (name) {
+    case 'lowestEfficiency':
+      measured = m.efficiency;
+      break;
+    case 'highestWastedBytes':
+      measured = m.wastedBytes;
+      break;
+    case 'highestUserWastedPercent':
+      measured = m.userWastedPercent;
+      break;
+    case 'maxLayers':
+      measured = m.layers;
+      break;
+    case 'maxSizeBytes':
+      measured = m.storedBytes;
+      break;
+    case 'maxCompressedBytes':
+      measured = m.compressedBytes;
+      break;
+    case 'maxHiddenBytes':
+      measured = m.hiddenBytes;
+      break;
+    case 'maxHiddenPercent':
+      measured = m.hiddenPercent;
+      break;
+    case 'secrets':
+      findings = m.secrets ?? undefined;
+      measured = m.secrets === undefined || m.secrets === null ? m.secrets : m.secrets.length;
+      break;
+  }
+  const base = { rule: name, level, limit: rule.threshold, ...(findings ? { findings } : {}) };
+  const actual = measured === undefined || measured === null ? 'unknown' : show(measured);
+  if (rule.threshold === null) {
+    return { ...base, status: 'SKIP', actual, threshold: 'disabled', message: 'rule disabled', measured: measured ?? null };
+  }
+  const threshold = rule.threshold;
+  const shown = show(threshold);
+  if (measured === undefined || measured === null) {
+    const why =
+      name === 'maxCompressedBytes'
+        ? 'compressed size unknown: this source does not say what its layer blobs weigh (an engine); check an archive, OCI layout or registry image'
+        : name === 'secrets'
+          ? 'no secret scan in this analysis'
+          : 'not measured';
+    return { ...base, status: 'SKIP', actual, threshold: shown, message: why, measured: null };
+  }
+  let failure = '';
+  switch (name) {
+    case 'lowestEfficiency':
+      if (threshold > measured) failure = `image efficiency is too low (efficiency=${actual} < threshold=${shown})`;
+      break;
+    case 'highestWastedBytes':
+      if (measured > threshold) failure = `too many bytes wasted (wasted-bytes=${actual} > threshold=${shown})`;
+      break;
+    case 'highestUserWastedPercent':
+      if (threshold < measured) {
+        failure = `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${actual} > threshold=${shown})`;
+      }
+      break;
+    case 'maxLayers':
+      if (measured > threshold) failure = `too many layers (layers=${actual} > threshold=${shown})`;
+      break;
+    case 'maxSizeBytes':
+      if (measured > threshold) failure = `image too large (stored-bytes=${actual} > threshold=${shown})`;
+      break;
+    case 'maxCompressedBytes':
+      if (measured > threshold) failure = `image too large to pull (compressed-bytes=${actual} > threshold=${shown})`;
+      break;
+    case 'maxHiddenBytes':
+      if (measured > threshold) failure = `too many hidden bytes (hidden-bytes=${actual} > threshold=${shown})`;
+      break;
+    case 'maxHiddenPercent':
+      if (measured > threshold) {
+        failure = `too many hidden bytes, relative to the stored bytes (hidden-ratio=${actual} > threshold=${shown})`;
+      }
+      break;
+    case 'secrets':
+      if (measured > threshold) {
+        const listed = findings!
+          .slice(0, SECRETS_LISTED)
+          .map((f) => `${f.path} (layer ${f.layer}, ${f.kind})`)
+          .join(', ');
+        const more = findings!.length > SECRETS_LISTED ? `, … ${findings!.length - SECRETS_LISTED} more` : '';
+        failure = `secrets in the image's layers (secrets=${actual} > threshold=${shown}): ${listed}${more}`;
+      }
+      break;
+  }
+  const status: CiStatus = failure ? (level === 'warn' ? 'WARN' : 'FAIL') : 'PASS';
+  return { ...base, status, actual, threshold: shown, message: failure, measured };
 }
 
 /** dive's CI result text: one line per rule, then the summary line (no trailing newline). */
@@ -180,7 +377,7 @@ export function formatCiVerdict(verdict: CiVerdict): string {
   const count = (status: CiStatus): number => verdict.results.filter((r) => r.status === status).length;
   lines.push(
     `Result:${count('FAIL') > 0 ? 'FAIL' : 'PASS'} [Total:${verdict.results.length}] [Passed:${count('PASS')}] ` +
-      `[Failed:${count('FAIL')}] [Warn:0] [Skipped:${count('SKIP')}]`,
+      `[Failed:${count('FAIL')}] [Warn:${count('WARN')}] [Skipped:${count('SKIP')}]`,
   );
   return lines.join('\n');
 }
@@ -198,16 +395,43 @@ export function isRuleDisabled(value: string): boolean {
 export function parseRuleValue(name: CiRuleName, value: string, origin: string): number | null {
   if (isRuleDisabled(value)) return null;
   const bad = (why: string): InputError => new InputError(`invalid CI rule ${name} ${JSON.stringify(value)} from ${origin}: ${why}`);
-  if (name === 'highestWastedBytes') {
-    try {
-      return parseByteSize(value);
-    } catch (err) {
-      throw bad(`${(err as Error).message}; expected a size like 20MB, 1.5GiB or 1024, or "disabled"`);
+  switch (name) {
+    case 'highestWastedBytes':
+    case 'maxSizeBytes':
+    case 'maxCompressedBytes':
+    case 'maxHiddenBytes':
+      try {
+        return parseByteSize(value);
+      } catch (err) {
+        throw bad(`${(err as Error).message}; expected a size like 20MB, 1.5GiB or 1024, or "disabled"`);
+      }
+    case 'maxLayers': {
+      const v = value.trim();
+      if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw bad('expected a whole number of layers, or "disabled"');
+      return Number(v);
     }
+    case 'secrets': {
+      const v = value.trim().toLowerCase();
+      if (v === 'true' || v === 'on' || v === 'enabled' || v === 'yes') return 0;
+      if (/^\d+$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
+      throw bad('expected true (no secret allowed), a number of findings allowed, or "disabled"');
+    }
+    case 'maxHiddenPercent': {
+      const pct = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$/.exec(value);
+      if (pct) {
+        const n = Number(pct[1]) / 100;
+        if (n > 1) throw bad('outside the allowed range 0%..100%');
+        return n;
+      }
+      break;
+    }
+    default:
+      break;
   }
   const ratio = parseGoFloat(value);
-  if (ratio === null || Number.isNaN(ratio)) throw bad('expected a ratio between 0 and 1, or "disabled"');
-  if (ratio < 0 || ratio > 1) throw bad('outside the allowed range 0..1');
+  const percentHint = name === 'maxHiddenPercent' ? ', or a percentage like 10%' : '';
+  if (ratio === null || Number.isNaN(ratio)) throw bad(`expected a ratio between 0 and 1${percentHint}, or "disabled"`);
+  if (ratio < 0 || ratio > 1) throw bad(`outside the allowed range 0..1${percentHint}`);
   return ratio;
 }
 
@@ -304,8 +528,63 @@ function ruleKey(key: string): CiRuleName | undefined {
   return CI_RULE_NAMES.find((name) => name.toLowerCase() === k);
 }
 
-/** The rule values a `.dive-ci` file sets (YAML `rules:` mapping). */
-function readRulesFile(path: string, shown: string): Partial<Record<CiRuleName, string>> {
+/** A rule's value in YAML as dive's config layer turns it into text. */
+function valueText(raw: unknown, where: string): string {
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number') return goPlainFloat(raw);
+  if (typeof raw === 'boolean') return String(raw);
+  throw new InputError(`${where} must be a single value, or a mapping {value, level}`);
+}
+
+/** One rule in a file or the configuration: `value`, or `{value: …, level: warn|fail}`. */
+export function readRuleEntry(raw: unknown, where: string): { value: string; level?: CiLevel } | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  if (!isMapping(raw)) return { value: valueText(raw, where) };
+  for (const key of Object.keys(raw)) {
+    if (key !== 'value' && key !== 'level') throw new InputError(`${where}: unknown key "${key}" (a rule takes value and level)`);
+  }
+  const level = raw.level;
+  if (level !== undefined && level !== 'warn' && level !== 'fail') throw new InputError(`${where}.level must be warn or fail`);
+  if (raw.value === null || raw.value === undefined) throw new InputError(`${where} has a level but no value`);
+  return { value: valueText(raw.value, `${where}.value`), ...(level ? { level } : {}) };
+}
+
+/** The rules and ignore globs a mapping holds (`rules:`, `ignore:`), as in a rules file. */
+export function readRulesSection(
+  doc: Record<string, unknown>,
+  shown: string,
+): { rules: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>>; ignore: string[] } {
+  const ignore = readIgnore(doc.ignore, `CI config ${shown}: "ignore"`);
+  const rules = doc.rules;
+  if (rules === null || rules === undefined) return { rules: {}, ignore };
+  if (!isMapping(rules)) throw new InputError(`CI config ${shown}: "rules" must be a mapping of rule names to values`);
+
+  const out: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>> = {};
+  const exact = new Set<CiRuleName>();
+  for (const [key, raw] of Object.entries(rules)) {
+    const name = ruleKey(key);
+    if (name === undefined) continue; // other keys: ignored, as dive does
+    const entry = readRuleEntry(raw, `CI config ${shown}: rules.${key}`);
+    if (entry === undefined) continue;
+    if (exact.has(name) && key !== name) continue; // camelCase wins over other spellings
+    out[name] = entry;
+    if (key === name) exact.add(name);
+  }
+  return { rules: out, ignore };
+}
+
+function readIgnore(raw: unknown, where: string): string[] {
+  if (raw === null || raw === undefined) return [];
+  const list = typeof raw === 'string' ? [raw] : raw;
+  if (!Array.isArray(list) || !list.every((g) => typeof g === 'string')) throw new InputError(`${where} must be a list of path globs`);
+  return list as string[];
+}
+
+/** The rule values and ignore globs a `.dive-ci` / `.layerscope-ci` file sets. */
+function readRulesFile(
+  path: string,
+  shown: string,
+): { rules: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>>; ignore: string[] } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -319,27 +598,9 @@ function readRulesFile(path: string, shown: string): Partial<Record<CiRuleName, 
     const first = ((err as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
     throw new InputError(`cannot parse CI config ${shown}: ${first}`);
   }
-  if (doc === null || doc === undefined) return {};
+  if (doc === null || doc === undefined) return { rules: {}, ignore: [] };
   if (!isMapping(doc)) throw new InputError(`CI config ${shown} must be a YAML mapping with a "rules:" section`);
-  const rules = doc.rules;
-  if (rules === null || rules === undefined) return {};
-  if (!isMapping(rules)) throw new InputError(`CI config ${shown}: "rules" must be a mapping of rule names to values`);
-
-  const out: Partial<Record<CiRuleName, string>> = {};
-  const exact = new Set<CiRuleName>();
-  for (const [key, raw] of Object.entries(rules)) {
-    const name = ruleKey(key);
-    if (name === undefined || raw === null || raw === undefined) continue; // other keys: ignored, as dive does
-    if (exact.has(name) && key !== name) continue; // camelCase wins over other spellings
-    let value: string;
-    if (typeof raw === 'string') value = raw;
-    else if (typeof raw === 'number') value = goPlainFloat(raw);
-    else if (typeof raw === 'boolean') value = String(raw);
-    else throw new InputError(`CI config ${shown}: rules.${key} must be a single value, not a list or mapping`);
-    out[name] = value;
-    if (key === name) exact.add(name);
-  }
-  return out;
+  return readRulesSection(doc, shown);
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

@@ -221,7 +221,7 @@ export class ImageContent {
 
   // --- where the bytes are ---
 
-  private async tarCursor(layer: number, blob: LocalBlob): Promise<TarCursor> {
+  private async tarCursor(_layer: number, blob: LocalBlob): Promise<TarCursor> {
     if (!blob.compressed) {
       const handle = await this.handle(blob.path);
       return fileCursor(byteFile(handle, blob));

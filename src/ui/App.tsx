@@ -47,7 +47,7 @@ export function App({ load, onError, onInterrupt, size }: AppProps): React.JSX.E
       early.current?.push([input, { ...key }]);
       return;
     }
-    if (name !== undefined && commandFor(name, 'browse') === 'quit') exit();
+    if (name !== undefined && commandFor(name, 'browser') === 'quit') exit();
   });
   const takeEarlyKeys = useCallback(() => {
     const keys = early.current ?? [];

@@ -16,6 +16,7 @@ import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
 import { theme } from './theme.js';
+import { primaryKey } from './keymap.js';
 
 export interface BrowserProps {
   analysis: Analysis;
@@ -55,7 +56,7 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys }: BrowserPro
         <Text {...theme.tones.warning} wrap="truncate-end">
           Terminal too small ({layout.size.columns}x{layout.size.rows}); need {MIN_COLUMNS}x{MIN_ROWS}.
         </Text>
-        <Text wrap="truncate-end">Enlarge it, or press q to quit.</Text>
+        <Text wrap="truncate-end">Enlarge it, or press {primaryKey('browser', 'quit')} to quit.</Text>
       </Box>
     );
   }

@@ -1,12 +1,12 @@
 // Two images side by side (A = builder, B = final): the headline and shared base on top, what
 // only A has on the left, what crossed and what only B has on the right, advice for B below,
-// and a details line for the row under the cursor. Keys from the browser's key map.
+// and a details line for the row under the cursor. Keys and hints from the key map's compare rows.
 import type React from 'react';
 import { useEffect, useMemo, useReducer } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { AdviceItem } from '../core/advice.js';
 import type { Comparison } from '../core/compare.js';
-import { commandFor, keyName } from './keymap.js';
+import { commandFor, hintsOf, hintText, keyName, primaryKey } from './keymap.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import type { TerminalSize } from './layout.js';
 import { Pane } from './Pane.js';
@@ -14,7 +14,6 @@ import { StyledLine } from './StyledLine.js';
 import { fitLine } from './text.js';
 import { theme } from './theme.js';
 import {
-  COMPARE_HELP,
   compareContent,
   layoutOfContent,
   compareReducer,
@@ -42,7 +41,7 @@ export function CompareView({ comparison, advice, onDone, size: fixedSize }: Com
   const { exit } = useApp();
   useInput((input, key) => {
     const name = keyName(input, key);
-    const command = name === undefined ? undefined : commandFor(name, 'browse');
+    const command = name === undefined ? undefined : commandFor(name, 'compare');
     if (command) dispatch({ type: command });
   });
   useEffect(() => {
@@ -55,6 +54,15 @@ export function CompareView({ comparison, advice, onDone, size: fixedSize }: Com
   return <CompareScreen content={content} state={state} />;
 }
 
+/** The bottom line, from the key map: every key with `all` (after ?), else the short hints. */
+export function compareHints(all: boolean): string {
+  return all
+    ? hintText('compare', { all: true })
+    : hintsOf('compare')
+        .map((h) => `${h.keys} ${h.label}`)
+        .join('  ');
+}
+
 /** The screen for a state: pure rendering, used by CompareView and by tests. */
 export function CompareScreen({ content, state }: { content: CompareContent; state: CompareState }): React.JSX.Element {
   const layout = layoutOfContent(content, state.size);
@@ -65,7 +73,7 @@ export function CompareScreen({ content, state }: { content: CompareContent; sta
         <Text {...theme.tones.warning}>
           Terminal too small ({width}x{layout.size.rows}); need 40x14.
         </Text>
-        <Text>Enlarge it, or press q to go back.</Text>
+        <Text>Enlarge it, or press {primaryKey('compare', 'quit')} to go back.</Text>
       </Box>
     );
   }
@@ -111,7 +119,7 @@ export function CompareScreen({ content, state }: { content: CompareContent; sta
       </Box>
       {pane('advice')}
       <StyledLine line={fitLine([{ text: selected?.detail ?? '', tone: 'label' }], width)} />
-      <StyledLine line={fitLine([{ text: state.help ? COMPARE_HELP : '? help  Tab pane  Esc/q back', tone: 'dim' }], width)} />
+      <StyledLine line={fitLine([{ text: compareHints(state.help), tone: 'dim' }], width)} />
     </Box>
   );
 }

@@ -6,6 +6,7 @@ import { bytes, percent, shortCommand } from '../report/format.js';
 import type { LoadState, LayerLoad, PullLine } from './hooks/useLoader.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
+import { primaryKey } from './keymap.js';
 import { bar, cell, plural, type Line } from './text.js';
 import type { TerminalSize } from './layout.js';
 
@@ -93,7 +94,7 @@ export function LoadingView({ state, size }: LoadingViewProps): React.JSX.Elemen
         {`${done} of ${plural(layers.length, 'layer')} read · ${bytes(read)}${totalKnown ? ` of ${bytes(total)} (${percent(total > 0 ? read / total : 1, 0)})` : ''}`}
         {current.length > 0 ? ` · reading L${current.map((l) => l.index).join(', L')}` : ''}
       </Text>
-      <Text {...theme.tones.dim}>{all ? 'Merging layers…' : 'q quits'}</Text>
+      <Text {...theme.tones.dim}>{all ? 'Merging layers…' : `${primaryKey('browser', 'quit')} quits`}</Text>
     </Box>
   );
 }

@@ -1,11 +1,12 @@
 // After `layerscope build`: every stage with its size and layer count, then the comparisons of
-// the final stage with the stages it copies from. Enter opens one; q or Esc quits.
+// the final stage with the stages it copies from. Keys from the key map's picker rows.
 import type React from 'react';
 import { Box, Text, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
 import { stageTitle } from '../core/stages.js';
 import { bytes, clip, padLeft, padRight } from '../report/format.js';
 import { reductionLine, type BuildResult } from '../report/stages.js';
+import { commandFor, hintText, keyName } from './keymap.js';
 import { theme } from './theme.js';
 
 export type StageChoice = { kind: 'stage'; index: number } | { kind: 'compare'; index: number } | { kind: 'quit' };
@@ -42,15 +43,14 @@ export interface StagePickerProps {
 
 export function StagePicker({ result, onChoose, initialIndex = 0, width = 100 }: StagePickerProps): React.JSX.Element {
   useInput((input, key) => {
-    if (input === 'q' || key.escape) onChoose({ kind: 'quit' });
+    const name = keyName(input, key);
+    if (name !== undefined && commandFor(name, 'picker') === 'quit') onChoose({ kind: 'quit' });
   });
   const items = pickerItems(result, width);
   return (
     <Box flexDirection="column">
       <Text {...theme.tones.title}>{clip(`Built ${result.stages.length} stages of ${result.dockerfile}`, width)}</Text>
-      <Text {...theme.tones.dim}>
-        {clip('Enter: open a stage in the browser, or a comparison · ↑↓/jk move · q quit · * the stage the build is for', width)}
-      </Text>
+      <Text {...theme.tones.dim}>{clip(`${hintText('picker')} · * the stage the build is for`, width)}</Text>
       <Text> </Text>
       <SelectInput items={items} initialIndex={Math.min(initialIndex, items.length - 1)} onSelect={(item) => onChoose(item.value)} />
       {result.advice.length > 0 ? (

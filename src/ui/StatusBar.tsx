@@ -1,9 +1,11 @@
-// The bottom line: the filter prompt while it is open, else the last message, else key hints —
-// always pointing at the hidden-bytes list, the shortest way to what an image wastes.
+// The bottom line: the filter prompt while it is open, else the last message, else the key map's
+// hints for the focused pane — the first pointing at the hidden-bytes list, the shortest way to
+// what an image wastes.
 import type React from 'react';
 import { bytes } from '../report/format.js';
 import type { UiModel } from './model.js';
-import type { UiState } from './state.js';
+import { hintsOf, hintText } from './keymap.js';
+import { keyContext, type UiState } from './state.js';
 import { StyledLine } from './StyledLine.js';
 import { fitLine, lineLength, type Line } from './text.js';
 
@@ -19,37 +21,35 @@ export function statusLine(model: UiModel, state: UiState, width: number): Line 
       { text: '/', tone: 'accent' },
       { text: state.prompt },
       { text: '█', tone: 'dim' },
-      { text: '  Enter apply · Esc cancel · text or /regex/', tone: 'dim' },
+      { text: `  ${hintText('prompt')} · text or /regex/`, tone: 'dim' },
     ];
     if (state.message) line.push({ text: `  ${state.message.text}`, tone: state.message.tone === 'error' ? 'error' : 'label' });
     return line;
   }
-  const help: Line = [{ text: '? help  q quit', tone: 'dim' }];
+  const context = keyContext(state);
+  const all = hintsOf(context);
+  const help: Line = [
+    {
+      text: all
+        .filter((h) => h.always)
+        .map((h) => `${h.keys} ${h.label}`)
+        .join('  '),
+      tone: 'dim',
+    },
+  ];
   if (state.message) return [{ text: `${state.message.text}  `, tone: state.message.tone === 'error' ? 'error' : 'label' }, ...help];
   const hidden = model.analysis.account.hiddenBytes;
-  // Hints in priority order; as many as fit before "? help  q quit".
-  const hints: Line[] =
-    state.mainView === 'waste'
-      ? [
-          [{ text: 'Enter', tone: 'accent' }, { text: ' show in tree  ' }],
-          [{ text: 'w', tone: 'accent' }, { text: ' back to files  ' }],
-        ]
-      : [
-          [
-            { text: 'w', tone: 'accent' },
-            { text: ' hidden bytes ' },
-            { text: `(${bytes(hidden)})`, tone: hidden > 0 ? 'hidden' : 'dim' },
-            { text: '  ' },
-          ],
-        ];
-  hints.push(
-    [{ text: '/', tone: 'accent' }, { text: ' filter  ' }],
-    [{ text: 'Tab', tone: 'accent' }, { text: ' pane  ' }],
-    [{ text: 'Space', tone: 'accent' }, { text: ' open  ' }],
-    [{ text: '[ ]', tone: 'accent' }, { text: ' layer  ' }],
-    [{ text: 'c', tone: 'accent' }, { text: ' changes only  ' }],
-    [{ text: 's', tone: 'accent' }, { text: ' sort  ' }],
-  );
+  // Hints in the key map's order; as many as fit before the ones always shown ("? help  q quit").
+  const hints: Line[] = all
+    .filter((h) => !h.always)
+    .map((h) => [
+      { text: h.keys, tone: 'accent' },
+      { text: ` ${h.label}` },
+      ...(h.actions.includes('toggleHiddenBytes') && context !== 'hiddenBytes'
+        ? [{ text: ' ' }, { text: `(${bytes(hidden)})`, tone: hidden > 0 ? ('hidden' as const) : ('dim' as const) }]
+        : []),
+      { text: '  ' },
+    ]);
   const out: Line = [];
   let used = lineLength(help);
   for (const hint of hints) {

@@ -10,6 +10,7 @@ import { cursorRow, treeRows, viewOptions, type UiState } from './state.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { statusTone, theme } from './theme.js';
+import { primaryKey } from './keymap.js';
 import { cell, type Line } from './text.js';
 
 export interface TreePaneProps {
@@ -80,7 +81,7 @@ export function TreePane({ model, state, focused, box }: TreePaneProps): React.J
 }
 
 function emptyText(state: UiState): string {
-  if (state.filterText) return `  nothing matches ${state.filterText} here (Esc clears the filter)`;
+  if (state.filterText) return `  nothing matches ${state.filterText} here (${primaryKey('files', 'back')} clears the filter)`;
   if (state.changesOnly) return '  this layer changed no files';
   return '  nothing to show';
 }

@@ -9,6 +9,7 @@ import type { UiModel } from './model.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
+import { primaryKey } from './keymap.js';
 import { cell, type Line } from './text.js';
 
 export interface WastePaneProps {
@@ -72,7 +73,7 @@ export function WastePane({ model, cursor, scroll, focused, layout }: WastePaneP
   return (
     <Pane
       title="Hidden bytes (largest first)"
-      info={entries.length > rows ? `${scroll + 1}–${end} of ${entries.length}` : 'Enter: show in tree'}
+      info={entries.length > rows ? `${scroll + 1}–${end} of ${entries.length}` : `${primaryKey('hiddenBytes', 'activate')}: show in tree`}
       focused={focused}
       box={box}
     >

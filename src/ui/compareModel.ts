@@ -1,6 +1,6 @@
 // The compare view's content and state, without rendering: three scrollable lists (what only A
 // has; what crossed to B and what only B has; advice for B), a cursor in each, and a reducer
-// driven by the same key map as the browser (↑↓ jk, PgUp/PgDn, g/G, Tab, ?, Esc, q).
+// driven by the key map's compare rows (src/ui/keymap.ts).
 import type { AdviceItem } from '../core/advice.js';
 import type { Comparison } from '../core/compare.js';
 import { bytes, shortCommand } from '../report/format.js';
@@ -221,6 +221,3 @@ export function settleCompare(content: CompareContent, state: CompareState): Com
   }
   return { ...state, cursor, scroll };
 }
-
-/** The key rows the compare view uses, for its help line. */
-export const COMPARE_HELP = '↑↓/jk move · PgUp/PgDn · g/G first/last · Tab/←→ pane · ? help · Esc/q back';

@@ -4,7 +4,7 @@
 // are drawn with.
 import { ancestorIds, parseFilter, SHOW_ALL, type SortOrder, type StatusFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
 import { displayPath } from '../core/model.js';
-import { commandFor, keyName, type Command } from './keymap.js';
+import { commandFor, keyName, primaryKey, type Command, type KeyContext } from './keymap.js';
 import { helpBox, layoutFor, scrollToShow, wasteBodyRows, type Layout, type TerminalSize } from './layout.js';
 import type { UiModel } from './model.js';
 import { detailLines } from './details.js';
@@ -147,6 +147,15 @@ export function createReducer(model: UiModel): (state: UiState, action: Action) 
     settle(model, action.type === 'key' ? keyPress(model, state, action.name, action.text) : reduce(model, state, action));
 }
 
+/** The key map context the state is in: the filter prompt, the help, or the focused pane. */
+export function keyContext(state: UiState): KeyContext {
+  if (state.prompt !== undefined) return 'prompt';
+  if (state.help) return 'help';
+  if (state.focus === 'layers') return 'layers';
+  if (state.focus === 'details') return 'details';
+  return state.mainView === 'tree' ? 'files' : 'hiddenBytes';
+}
+
 /** Looks the key up in the key map for the current context. Several keys read at once ("jj",
  *  "/usr") are taken one by one, so the context can change between them. */
 function keyPress(model: UiModel, state: UiState, name: string | undefined, text: string): UiState {
@@ -155,7 +164,7 @@ function keyPress(model: UiModel, state: UiState, name: string | undefined, text
     for (const ch of text) s = keyPress(model, s, keyName(ch, {}), ch);
     return s;
   }
-  const context = state.prompt !== undefined ? 'prompt' : 'browse';
+  const context = keyContext(state);
   const command = name === undefined ? undefined : commandFor(name, context);
   if (command) return reduce(model, state, { type: command });
   // eslint-disable-next-line no-control-regex
@@ -199,7 +208,7 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
       return selectLayer(s, s.layer + 1);
     case 'prevLayer':
       return selectLayer(s, s.layer - 1);
-    case 'toggleWaste':
+    case 'toggleHiddenBytes':
       return s.mainView === 'waste'
         ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }
         : { ...s, mainView: 'waste', focus: 'main', subject: 'waste', detailsScroll: 0 };
@@ -361,7 +370,7 @@ function jumpToWaste(model: UiModel, s: UiState): UiState {
 }
 
 function nextMatch(model: UiModel, s: UiState, step: number): UiState {
-  if (s.filterText === '') return note(s, 'no filter: press / to filter paths', 'error');
+  if (s.filterText === '') return note(s, `no filter: press ${primaryKey('browser', 'filter')} to filter paths`, 'error');
   const matches = model.view.matchesInOrder(viewOptions(model, s));
   if (matches.length === 0) return note(s, `no path matches ${s.filterText} at L${s.layer}`, 'error');
   const index = (((s.matchIndex + step) % matches.length) + matches.length) % matches.length;
@@ -390,7 +399,10 @@ function promptAction(model: UiModel, s: UiState, action: Action): UiState {
           `no path matches ${draft.trim()} at L${s.layer}`,
           'error',
         );
-      return note(reveal(model, applied, matches[0]!), `match 1 of ${matches.length} (n: next, N: previous)`);
+      return note(
+        reveal(model, applied, matches[0]!),
+        `match 1 of ${matches.length} (${primaryKey('browser', 'nextMatch')}: next, ${primaryKey('browser', 'prevMatch')}: previous)`,
+      );
     }
     default:
       return s;
@@ -404,6 +416,7 @@ function helpAction(model: UiModel, s: UiState, command: Command | 'filterType')
   const max = Math.max(0, total - box.bodyRows);
   const scroll = (delta: number) => ({ ...s, helpScroll: clampMove(Math.min(s.helpScroll, max), delta, max + 1) });
   switch (command) {
+    case 'closeHelp':
     case 'toggleHelp':
     case 'back':
       return { ...s, help: false };

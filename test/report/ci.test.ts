@@ -181,7 +181,8 @@ test('bad or missing files are one-line InputErrors', () => {
     'dupe.yaml': 'rules:\n  lowestEfficiency: 0.9\n  lowestEfficiency: 0.8\n',
     'list.yaml': '- rules\n',
     'scalar-rules.yaml': 'rules: strict\n',
-    'nested.yaml': 'rules:\n  lowestEfficiency:\n    value: 0.9\n',
+    'nested.yaml': 'rules:\n  lowestEfficiency:\n    value: 0.9\n    when: always\n',
+    'listed.yaml': 'rules:\n  lowestEfficiency: [0.9]\n',
   });
   mkdirSync(join(cwd, 'adir'));
   const fails = (configFile: string, message: RegExp) =>
@@ -194,7 +195,8 @@ test('bad or missing files are one-line InputErrors', () => {
   fails('dupe.yaml', /^cannot parse CI config dupe\.yaml: Map keys must be unique/);
   fails('list.yaml', /^CI config list\.yaml must be a YAML mapping/);
   fails('scalar-rules.yaml', /"rules" must be a mapping/);
-  fails('nested.yaml', /rules\.lowestEfficiency must be a single value/);
+  fails('nested.yaml', /rules\.lowestEfficiency: unknown key "when" \(a rule takes value and level\)$/);
+  fails('listed.yaml', /rules\.lowestEfficiency must be a single value, or a mapping \{value, level\}$/);
   fails('adir', /^cannot read CI config adir: EISDIR$/);
 
   // Empty files and files without rules: defaults.
@@ -228,9 +230,12 @@ test("dive's own ci-go-case: the same report, line for line", () => {
   assert.deepEqual(verdict.results[2], {
     rule: 'lowestEfficiency',
     status: 'PASS',
+    level: 'fail',
     actual: '0.9844212134184309',
     threshold: '0.9',
     message: '',
+    measured: 0.9844212134184309,
+    limit: 0.9,
   });
 });
 
@@ -253,9 +258,12 @@ test('each rule passes at its threshold and fails just past it', () => {
     {
       rule: 'lowestEfficiency',
       status: 'FAIL',
+      level: 'fail',
       actual: '0.7499',
       threshold: '0.75',
       message: 'image efficiency is too low (efficiency=0.7499 < threshold=0.75)',
+      measured: 0.7499,
+      limit: 0.75,
     },
   );
   assert.equal(efficiency.passed, false);
@@ -266,9 +274,12 @@ test('each rule passes at its threshold and fails just past it', () => {
     {
       rule: 'highestWastedBytes',
       status: 'FAIL',
+      level: 'fail',
       actual: '1001',
       threshold: '1000',
       message: 'too many bytes wasted (wasted-bytes=1001 > threshold=1000)',
+      measured: 1001,
+      limit: 1000,
     },
   );
 
@@ -278,9 +289,12 @@ test('each rule passes at its threshold and fails just past it', () => {
     {
       rule: 'highestUserWastedPercent',
       status: 'FAIL',
+      level: 'fail',
       actual: '0.2501',
       threshold: '0.25',
       message: 'too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=0.2501 > threshold=0.25)',
+      measured: 0.2501,
+      limit: 0.25,
     },
   );
   assert.deepEqual(
@@ -305,9 +319,12 @@ test('disabled rules are skipped; NaN user ratio passes and +Infinity fails, as 
   assert.deepEqual(nan.results[1], {
     rule: 'highestWastedBytes',
     status: 'SKIP',
+    level: 'fail',
     actual: '0',
     threshold: 'disabled',
     message: 'rule disabled',
+    measured: 0,
+    limit: null,
   });
 
   const inf = evaluateCi(rules, { efficiency: 1 / 3, wastedBytes: 1000, userWastedPercent: Infinity });

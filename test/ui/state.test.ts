@@ -133,7 +133,7 @@ test('filter prompt: typed text, Enter jumps to the first match, n/N cycle, bad 
 
 test('waste: w opens the hidden-bytes list, Enter jumps to the largest hidden copy at its layer', async () => {
   const { state, run, path, model } = await setup();
-  let s = run(state, 'toggleWaste');
+  let s = run(state, 'toggleHiddenBytes');
   assert.deepEqual([s.mainView, s.focus, s.subject], ['waste', 'main', 'waste']);
   assert.equal(model.analysis.account.entries[s.wasteCursor]!.path, 'big');
   s = run(s, 'activate');
@@ -141,16 +141,16 @@ test('waste: w opens the hidden-bytes list, Enter jumps to the largest hidden co
   assert.equal(path(s), 'big');
   assert.match(s.message?.text ?? '', /\/big: largest hidden copy in L0, hidden by L1/);
   // The third entry is /usr/bin/b: its ancestors get expanded.
-  s = run(state, 'toggleWaste', 'down', 'down', 'activate');
+  s = run(state, 'toggleHiddenBytes', 'down', 'down', 'activate');
   assert.equal(path(s), 'usr/bin/b');
   assert.equal(s.layer, 0);
   // The jump clears a filter that would hide the path.
-  const filtered = run(state, 'filter', type('etc'), 'filterApply', 'toggleWaste', 'activate');
+  const filtered = run(state, 'filter', type('etc'), 'filterApply', 'toggleHiddenBytes', 'activate');
   assert.equal(path(filtered), 'big');
   assert.equal(filtered.filterText, '');
   // w again (or Esc) goes back to the tree.
-  assert.equal(run(state, 'toggleWaste', 'toggleWaste').mainView, 'tree');
-  assert.equal(run(state, 'toggleWaste', 'back').mainView, 'tree');
+  assert.equal(run(state, 'toggleHiddenBytes', 'toggleHiddenBytes').mainView, 'tree');
+  assert.equal(run(state, 'toggleHiddenBytes', 'back').mainView, 'tree');
 });
 
 test('toggles: sort, changes only, statuses', async () => {

@@ -1,0 +1,70 @@
+// --ci end to end through the real binary: GitHub Actions is detected, the step summary is
+// appended (what was there stays), warn rules exit 0, fail rules exit 1, bad rules exit 2.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import { BUNDLED_EXAMPLE } from '../../src/cli/load.js';
+import { runLayerscope } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'layerscope-cicli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The environment of a CI job: no GitHub variables unless a test sets them. */
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GITHUB_') && !k.startsWith('LAYERSCOPE_CI_')) out[k] = v;
+  return { ...out, ...extra };
+}
+
+test('GITHUB_ACTIONS=true: workflow commands by default, and the Markdown report appended to $GITHUB_STEP_SUMMARY', async () => {
+  const summary = join(dir, 'summary.md');
+  writeFileSync(summary, '## earlier step\n');
+  const r = await runLayerscope([BUNDLED_EXAMPLE, '--ci', '--maxHiddenBytes', '50kB'], {
+    cwd: dir,
+    env: env({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary }),
+  });
+  assert.equal(r.code, 1, r.stderr);
+  const image = BUNDLED_EXAMPLE.replace(/:/g, '%3A').replace(/,/g, '%2C');
+  assert.equal(
+    r.stdout.split('\n')[1],
+    `::error title=layerscope maxHiddenBytes (${image})::too many hidden bytes (hidden-bytes=81940 > threshold=50000)`,
+  );
+  const text = readFileSync(summary, 'utf8');
+  assert.ok(text.startsWith('## earlier step\n### layerscope: '), text.slice(0, 80));
+  assert.match(text, /^\| 81\.9 kB \| 1 \| 4 \| \/tmp\/assets\.tar \|$/m);
+  // A second run appends again.
+  await runLayerscope([BUNDLED_EXAMPLE, '--ci'], { cwd: dir, env: env({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary }) });
+  assert.equal(readFileSync(summary, 'utf8').split('### layerscope: ').length, 3);
+});
+
+test('--ci-format implies --ci; warn rules exit 0; JUnit on stdout parses', async () => {
+  writeFileSync(
+    join(dir, '.layerscope-ci'),
+    'rules:\n  highestUserWastedPercent: {value: 0.1, level: warn}\n  maxLayers: {value: 3, level: warn}\n',
+  );
+  const r = await runLayerscope([BUNDLED_EXAMPLE, '--ci-format', 'junit'], { cwd: dir, env: env() });
+  rmSync(join(dir, '.layerscope-ci'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(XMLValidator.validate(r.stdout), true);
+  assert.match(r.stdout, /<testsuites name="layerscope" tests="4" failures="0" errors="0" skipped="1">/);
+  assert.match(r.stdout, /<system-out>WARN: too many layers \(layers=7 &gt; threshold=3\)<\/system-out>/);
+});
+
+test('a bad rule or format is one line on stderr and exit 2', async () => {
+  const bad = await runLayerscope([BUNDLED_EXAMPLE, '--ci', '--maxLayers', 'lots'], { cwd: dir, env: env() });
+  assert.equal(bad.code, 2);
+  assert.equal(
+    bad.stderr,
+    'layerscope: invalid CI rule maxLayers "lots" from --maxLayers: expected a whole number of layers, or "disabled"\n',
+  );
+  const format = await runLayerscope([BUNDLED_EXAMPLE, '--ci-format', 'xml'], { cwd: dir, env: env() });
+  assert.equal(format.code, 2);
+  assert.match(
+    format.stderr,
+    /^layerscope: option '--ci-format <format>' argument 'xml' is invalid\. Allowed choices are text, json, junit, github, gitlab, markdown\./,
+  );
+  assert.equal(format.stderr.split('\n').length, 2);
+});

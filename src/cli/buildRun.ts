@@ -219,8 +219,11 @@ export async function runCompare(a: string, b: string, options: CompareCliOption
   });
   // The layers both start with are, in practice, the base image they share.
   const advice = adviseImage(analysisB, { baseLayers: comparison.sharedBase.layers });
-  if (options.json) await writeJson(options.json, { ...comparison, advice });
-  if (interactive(options)) return (await import('../ui/runStages.js')).runCompareView(comparison, advice);
+  if (options.json) {
+    const { compareTree, compareRowsJson } = await import('../core/compareTree.js');
+    await writeJson(options.json, { ...comparison, advice, rows: compareRowsJson(compareTree(analysisA, analysisB, comparison)) });
+  }
+  if (interactive(options)) return (await import('../ui/runStages.js')).runCompareBrowser(comparison, analysisA, analysisB);
   if (options.text || !options.json) await writeOut(compareTextReport(comparison, advice, process.stdout.columns ?? 100));
   return EXIT_OK;
 }

@@ -15,7 +15,7 @@ import { sameContent, type Comparison } from './compare.js';
 import { displayPath, type EntryType, type ImagePath } from './model.js';
 import { baseName } from './paths.js';
 
-export type RowStatus = 'onlyA' | 'onlyB' | 'identical' | 'changed' | 'copied';
+export type CompareStatus = 'onlyA' | 'onlyB' | 'identical' | 'changed' | 'copied';
 
 export interface SideEntry {
   type: EntryType;
@@ -40,7 +40,7 @@ export interface CompareNode {
   /** Bytes under (or of) this path on each side. */
   sumA: number;
   sumB: number;
-  status: RowStatus;
+  status: CompareStatus;
   /** B's side of a copy: A's path it came from. */
   copiedFrom?: ImagePath;
   /** A's side of a copy: B's paths it went to. */
@@ -83,7 +83,7 @@ function visibleEntries(x: Analysis): Map<ImagePath, Visible> {
 
 const isFile = (e: SideEntry | undefined) => e !== undefined && (e.type === 'file' || e.type === 'hardlink');
 
-function fileStatus(a: SideEntry | undefined, b: SideEntry | undefined): RowStatus {
+function fileStatus(a: SideEntry | undefined, b: SideEntry | undefined): CompareStatus {
   if (!b) return 'onlyA';
   if (!a) return 'onlyB';
   if (isFile(a) && isFile(b)) return sameContent(a, b) ? 'identical' : 'changed';
@@ -149,7 +149,7 @@ export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): C
     const dest = byPath.get(to);
     const source = byPath.get(from);
     if (dest?.b) dest.copiedFrom = from;
-    if (source?.a) (source.copiedTo ??= []).push(to);
+    if (source?.a) source.copiedTo = [...(source.copiedTo ?? []), to];
   }
   const settle = (n: CompareNode): void => {
     n.children.sort(byName);
@@ -177,7 +177,7 @@ export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): C
 export interface CompareRowJson {
   path: string;
   type: EntryType;
-  status: RowStatus;
+  status: CompareStatus;
   a: { size: number; digest?: string; type: EntryType; layer: number } | null;
   b: { size: number; digest?: string; type: EntryType; layer: number } | null;
   /** Directories: bytes under them on each side. */

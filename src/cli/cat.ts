@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { findCopy, parseLayerOption } from '../core/contentPath.js';
 import { InputError } from '../core/errors.js';
-import type { ImageOptions } from './load.js';
+import type { ImageOptions } from '../app/open.js';
 import { withImageContent } from './contentImage.js';
 
 export interface CatOptions extends ImageOptions {

@@ -7,8 +7,8 @@ import { ImageContent } from '../sources/content.js';
 import { withEngineHooks } from '../sources/engineHooks.js';
 import { openImage } from '../sources/open.js';
 import { pullPrinter } from './progress.js';
-import { BUNDLED_EXAMPLE, limitsOf, type ImageOptions } from './load.js';
-import { printWarnings } from './output.js';
+import { BUNDLED_EXAMPLE, limitsOf, type ImageOptions } from '../app/open.js';
+import { printWarnings } from '../app/write.js';
 
 export interface OpenedImage {
   analysis: Analysis;

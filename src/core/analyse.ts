@@ -51,6 +51,8 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
     }
   };
   await Promise.all(Array.from({ length: workers }, work));
+  // The walkers' heaps go back to the system before the merge, the analysis's memory peak.
+  pool?.stopIdle();
   if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
   return {
     ref: source.ref,

@@ -253,7 +253,7 @@ test('advice for the final stage: the file deleted one layer too late', (t) => {
         paths: ['/tmp/scratch.bin'],
         layer: 6,
         laterLayer: 7,
-        command: 'RUN /bin/sh -c mkdir -p /tmp && yes tmp | head -c 4096 > /tmp/scratch.bin',
+        command: 'Dockerfile:24 RUN mkdir -p /tmp && yes tmp | head -c 4096 > /tmp/scratch.bin',
       },
     ],
   );

@@ -3,7 +3,7 @@
 // terminal size through layoutFor(), so paging and scrolling use the same numbers the panes
 // are drawn with.
 import { ancestorIds, parseFilter, SHOW_ALL, type SortOrder, type StatusFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
-import { displayPath } from '../core/model.js';
+import { displayPath, type ImagePath } from '../core/model.js';
 import { commandFor, keyName, primaryKey, type Command, type KeyContext } from './keymap.js';
 import { helpBox, layoutFor, scrollToShow, wasteBodyRows, type Layout, type TerminalSize } from './layout.js';
 import type { UiModel } from './model.js';
@@ -343,6 +343,13 @@ function activate(model: UiModel, s: UiState): UiState {
   const id = rows.ids[at]!;
   if (!isDirAt(model, s, id)) return s;
   return s.expanded.has(id) ? withExpanded({ ...s, cursorId: id }, [], [id]) : withExpanded({ ...s, cursorId: id }, [id]);
+}
+
+/** The browser opened at `path` (its ancestors expanded, the cursor on it); unchanged when the
+ *  merged view has no such path. */
+export function revealPath(model: UiModel, s: UiState, path: ImagePath): UiState {
+  const id = model.analysis.tree.idOf(path);
+  return id === undefined ? s : settle(model, reveal(model, s, id));
 }
 
 /** Puts the tree cursor on `id`, expanding its ancestors. */

@@ -11,7 +11,7 @@ import { useKeymap } from './hooks/useKeymap.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { LayersPane } from './LayersPane.js';
 import { TreePane } from './TreePane.js';
-import { WastePane } from './WastePane.js';
+import { HiddenBytesPane } from './HiddenBytesPane.js';
 import { ListPane } from './ListPane.js';
 import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
@@ -91,10 +91,10 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath 
                 layout={layout}
               />
             ) : (
-              <WastePane
+              <HiddenBytesPane
                 model={model}
-                cursor={state.wasteCursor}
-                scroll={state.wasteScroll}
+                cursor={state.hiddenCursor}
+                scroll={state.hiddenScroll}
                 focused={state.focus === 'main'}
                 layout={layout}
               />

@@ -7,7 +7,7 @@ import type { ImageConfigInfo } from '../core/model.js';
 import { displayPath } from '../core/model.js';
 import { describeFinding } from '../core/secrets.js';
 import { bytes } from '../report/format.js';
-import { wasteBodyRows, type Layout } from './layout.js';
+import { hiddenBytesBodyRows, type Layout } from './layout.js';
 import type { UiModel } from './model.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
@@ -116,7 +116,7 @@ export function ListPane({ model, view, cursor, scroll, focused, layout }: ListP
       : view === 'secrets'
         ? model.analysis.secrets.length
         : configRows(model.analysis.image.config).length;
-  const rows = wasteBodyRows(layout);
+  const rows = hiddenBytesBodyRows(layout);
   const end = Math.min(count, scroll + rows);
   const lines: React.JSX.Element[] = [];
   for (let i = scroll; i < end; i++) {

@@ -1,11 +1,11 @@
 // The browser's state and its reducer: `(state, action) => state`, no rendering involved.
-// The reducer reads the image through the UiModel (rows, matches, waste targets) and the
+// The reducer reads the image through the UiModel (rows, matches, hidden-bytes targets) and the
 // terminal size through layoutFor(), so paging and scrolling use the same numbers the panes
 // are drawn with.
 import { ancestorIds, parseFilter, SHOW_ALL, type SortOrder, type StatusFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
 import { displayPath, type ImagePath } from '../core/model.js';
 import { commandFor, keyName, primaryKey, type Command, type KeyContext } from './keymap.js';
-import { helpBox, layoutFor, scrollToShow, wasteBodyRows, type Layout, type TerminalSize } from './layout.js';
+import { helpBox, layoutFor, scrollToShow, hiddenBytesBodyRows, type Layout, type TerminalSize } from './layout.js';
 import type { UiModel } from './model.js';
 import { detailLines } from './details.js';
 import { helpLines } from './help.js';
@@ -21,9 +21,9 @@ export type ListView = 'packages' | 'secrets' | 'config';
 export interface UiState {
   size: TerminalSize;
   focus: PaneId;
-  mainView: 'tree' | 'waste' | ListView;
-  /** What the details pane describes: the selected layer, the tree's cursor, or the waste entry. */
-  subject: 'layer' | 'file' | 'waste';
+  mainView: 'tree' | 'hiddenBytes' | ListView;
+  /** What the details pane describes: the selected layer, the tree's cursor, or the hidden-bytes entry. */
+  subject: 'layer' | 'file' | 'hiddenBytes';
   /** The selected layer: the tree shows the filesystem after it. */
   layer: number;
   layerScroll: number;
@@ -43,8 +43,8 @@ export interface UiState {
   prompt: string | undefined;
   matchIndex: number;
   detailsScroll: number;
-  wasteCursor: number;
-  wasteScroll: number;
+  hiddenCursor: number;
+  hiddenScroll: number;
   /** Cursor and scroll of the list pane shown (reset when another is opened). */
   listCursor: number;
   listScroll: number;
@@ -81,8 +81,8 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
     prompt: undefined,
     matchIndex: 0,
     detailsScroll: 0,
-    wasteCursor: 0,
-    wasteScroll: 0,
+    hiddenCursor: 0,
+    hiddenScroll: 0,
     listCursor: 0,
     listScroll: 0,
     help: false,
@@ -138,8 +138,8 @@ function settle(model: UiModel, s: UiState): UiState {
   const layer = Math.max(0, Math.min(s.layer, layerCount - 1));
   const rows = model.rows(viewOptions(model, { ...s, layer }), s.expanded);
   const at = cursorRow(model, { ...s, layer }, rows);
-  const wasteCount = model.analysis.account.entries.length;
-  const wasteCursor = Math.max(0, Math.min(s.wasteCursor, wasteCount - 1));
+  const hiddenCount = model.analysis.account.entries.length;
+  const hiddenCursor = Math.max(0, Math.min(s.hiddenCursor, hiddenCount - 1));
   const listCount = isList(s.mainView) ? listLength(model, s.mainView) : 0;
   const listCursor = Math.max(0, Math.min(s.listCursor, listCount - 1));
   return {
@@ -148,10 +148,10 @@ function settle(model: UiModel, s: UiState): UiState {
     layerScroll: scrollToShow(s.layerScroll, layer, layout.layers.bodyRows, layerCount),
     cursorIndex: Math.max(0, at),
     treeScroll: scrollToShow(s.treeScroll, Math.max(0, at), layout.main.bodyRows, rows.length),
-    wasteCursor,
-    wasteScroll: scrollToShow(s.wasteScroll, wasteCursor, wasteBodyRows(layout), wasteCount),
+    hiddenCursor,
+    hiddenScroll: scrollToShow(s.hiddenScroll, hiddenCursor, hiddenBytesBodyRows(layout), hiddenCount),
     listCursor,
-    listScroll: scrollToShow(s.listScroll, listCursor, wasteBodyRows(layout), listCount),
+    listScroll: scrollToShow(s.listScroll, listCursor, hiddenBytesBodyRows(layout), listCount),
   };
 }
 
@@ -166,7 +166,7 @@ export function keyContext(state: UiState): KeyContext {
   if (state.help) return 'help';
   if (state.focus === 'layers') return 'layers';
   if (state.focus === 'details') return 'details';
-  return state.mainView === 'tree' ? 'files' : state.mainView === 'waste' ? 'hiddenBytes' : 'lists';
+  return state.mainView === 'tree' ? 'files' : state.mainView === 'hiddenBytes' ? 'hiddenBytes' : 'lists';
 }
 
 /** Looks the key up in the key map for the current context. Several keys read at once ("jj",
@@ -222,9 +222,9 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
     case 'prevLayer':
       return selectLayer(s, s.layer - 1);
     case 'toggleHiddenBytes':
-      return s.mainView === 'waste'
+      return s.mainView === 'hiddenBytes'
         ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }
-        : { ...s, mainView: 'waste', focus: 'main', subject: 'waste', detailsScroll: 0 };
+        : { ...s, mainView: 'hiddenBytes', focus: 'main', subject: 'hiddenBytes', detailsScroll: 0 };
     case 'togglePackages':
     case 'toggleSecrets':
     case 'toggleConfig': {
@@ -272,7 +272,7 @@ function note(s: UiState, text: string, tone: 'info' | 'error' = 'info'): UiStat
 }
 
 function focusPane(s: UiState, focus: PaneId): UiState {
-  const main = s.mainView === 'tree' ? 'file' : s.mainView === 'waste' ? 'waste' : 'layer';
+  const main = s.mainView === 'tree' ? 'file' : s.mainView === 'hiddenBytes' ? 'hiddenBytes' : 'layer';
   const subject = focus === 'layers' ? 'layer' : focus === 'main' ? main : s.subject;
   return { ...s, focus, subject, detailsScroll: subject === s.subject ? s.detailsScroll : 0 };
 }
@@ -285,7 +285,7 @@ function page(model: UiModel, s: UiState): number {
   const layout = layoutOf(model, s);
   if (s.focus === 'layers') return Math.max(1, layout.layers.bodyRows - 1);
   if (s.focus === 'details') return Math.max(1, layout.details.bodyRows - 1);
-  return Math.max(1, (s.mainView === 'tree' ? layout.main.bodyRows : wasteBodyRows(layout)) - 1);
+  return Math.max(1, (s.mainView === 'tree' ? layout.main.bodyRows : hiddenBytesBodyRows(layout)) - 1);
 }
 
 function clampMove(current: number, delta: number, count: number): number {
@@ -307,9 +307,9 @@ function move(model: UiModel, s: UiState, delta: number): UiState {
     }
     case 'main': {
       if (isList(s.mainView)) return { ...s, listCursor: clampMove(s.listCursor, delta, listLength(model, s.mainView)) };
-      if (s.mainView === 'waste') {
+      if (s.mainView === 'hiddenBytes') {
         const count = model.analysis.account.entries.length;
-        return { ...s, wasteCursor: clampMove(s.wasteCursor, delta, count), detailsScroll: 0 };
+        return { ...s, hiddenCursor: clampMove(s.hiddenCursor, delta, count), detailsScroll: 0 };
       }
       const rows = treeRows(model, s);
       if (rows.length === 0) return s;
@@ -359,7 +359,7 @@ function collapse(model: UiModel, s: UiState): UiState {
 function activate(model: UiModel, s: UiState): UiState {
   if (s.focus === 'layers') return focusPane({ ...s, mainView: 'tree' }, 'main');
   if (s.focus !== 'main') return s;
-  if (s.mainView === 'waste') return jumpToWaste(model, s);
+  if (s.mainView === 'hiddenBytes') return jumpToHidden(model, s);
   if (s.mainView === 'packages') return jumpToPackage(model, s);
   if (s.mainView === 'secrets') return jumpToSecret(model, s);
   if (s.mainView === 'config') return s;
@@ -386,9 +386,9 @@ function reveal(model: UiModel, s: UiState, id: number): UiState {
   );
 }
 
-function jumpToWaste(model: UiModel, s: UiState): UiState {
-  const entry = model.analysis.account.entries[s.wasteCursor];
-  const target = model.wasteTarget(s.wasteCursor);
+function jumpToHidden(model: UiModel, s: UiState): UiState {
+  const entry = model.analysis.account.entries[s.hiddenCursor];
+  const target = model.hiddenTarget(s.hiddenCursor);
   if (!entry || !target) return s;
   if (target.id === undefined) return note(s, `${displayPath(entry.path)} is not in the merged tree`, 'error');
   let next = reveal(model, selectLayer(s, target.layer), target.id);
@@ -443,10 +443,7 @@ function jumpToPackage(model: UiModel, s: UiState): UiState {
   if (best === undefined) return note(s, `${p.name} owns no file in the image`, 'error');
   const { state, cleared } = showInTree(model, s, layer, best);
   const where = p.removedIn !== undefined ? `L${p.layer}, removed in L${p.removedIn}` : `L${p.layer}`;
-  return note(
-    state,
-    `${p.name} ${p.version}: ${p.bytes} bytes in ${p.files} files (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`,
-  );
+  return note(state, `${p.name} ${p.version}: ${p.bytes} bytes in ${p.files} files (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`);
 }
 
 function jumpToSecret(model: UiModel, s: UiState): UiState {

@@ -18,16 +18,16 @@ export class SharedLayers {
   /** A summary cache that answers from the layers held, else from `disk` (the disk cache, or none). */
   behind(disk: SummaryCache | undefined): SummaryCache {
     return {
-      get: async (diffId) => {
+      get: async (diffId, origin) => {
         const mine = this.held.get(diffId);
         if (mine) return mine;
-        const found = await disk?.get(diffId);
+        const found = await disk?.get(diffId, origin);
         if (found) this.keep(found);
         return found;
       },
-      put: async (summary) => {
+      put: async (summary, origin) => {
         this.keep(summary);
-        await disk?.put(summary);
+        await disk?.put(summary, origin);
       },
     };
   }

@@ -7,11 +7,9 @@ import { Option } from 'commander';
 import type { Analysis } from '../core/analysis.js';
 import { InputError } from '../core/errors.js';
 import { type CiBase, type CiFlags, type CiRuleName, type CiRules, evaluateCi, LAYERSCOPE_RULE_NAMES, loadCiRules } from '../report/ci.js';
-import { CI_FORMATTERS } from '../report/ci/index.js';
-import { ciGitlab, readRulesFileText } from '../report/ci/gitlab.js';
-import { ciMarkdown } from '../report/ci/markdown.js';
-import { CI_FORMATS, type CiFormat, ciReport } from '../report/ci/report.js';
-import { ciView } from '../report/ciMeasures.js';
+import type { CiFormat } from '../report/ci/report.js';
+import { CI_FORMAT_NAMES } from '../config/schema.js';
+import type { Source } from '../config/schema.js';
 
 export interface CiOptions {
   ci?: boolean;
@@ -37,7 +35,9 @@ export function addCiOptions(cmd: Command): Command {
     .option('--ci', 'check the image against the CI rules (.dive-ci, .layerscope-ci); exit 1 when a rule fails')
     .option('--ci-config <file>', 'rules file (default: .dive-ci then .layerscope-ci in the current directory, when present)')
     .addOption(
-      new Option('--ci-format <format>', 'CI report format (implies --ci; default text, github under GitHub Actions)').choices(CI_FORMATS),
+      new Option('--ci-format <format>', 'CI report format (implies --ci; default text, github under GitHub Actions)').choices(
+        CI_FORMAT_NAMES,
+      ),
     )
     .option('--lowestEfficiency <ratio>', 'CI rule: fail below this dive-compatible efficiency (0..1)')
     .option('--highestWastedBytes <size>', 'CI rule: fail above this many dive-compatible wasted bytes (e.g. 20MB)')
@@ -56,10 +56,25 @@ export function wantsCi(options: CiOptions): boolean {
   return options.ci === true || options.ciFormat !== undefined;
 }
 
-/** The format: --ci-format, else github under GitHub Actions, else dive's text. */
-export function ciFormatOf(options: CiOptions, env: NodeJS.ProcessEnv = process.env): CiFormat {
-  if (options.ciFormat !== undefined) return options.ciFormat as CiFormat;
-  return env.GITHUB_ACTIONS === 'true' ? 'github' : 'text';
+/** The format and where it came from: --ci-format, LAYERSCOPE_CI_FORMAT or the configuration's
+ *  ci.format (`configured`), else github under GitHub Actions, else dive's text. */
+export function ciFormatSourced(
+  options: CiOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  configured?: { value: string; source: Source; origin: string },
+): { value: CiFormat; source: Source; origin: string } {
+  if (options.ciFormat !== undefined) return { value: options.ciFormat as CiFormat, source: 'flag', origin: '--ci-format' };
+  if (configured) return configured as { value: CiFormat; source: Source; origin: string };
+  if (env.GITHUB_ACTIONS === 'true') return { value: 'github', source: 'env', origin: 'GITHUB_ACTIONS=true' };
+  return { value: 'text', source: 'default', origin: 'the default' };
+}
+
+export function ciFormatOf(
+  options: CiOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  configured?: { value: string; source: Source; origin: string },
+): CiFormat {
+  return ciFormatSourced(options, env, configured).value;
 }
 
 export function ciRulesOf(options: CiOptions, base?: CiBase, env: NodeJS.ProcessEnv = process.env): CiRules {
@@ -86,6 +101,14 @@ export async function runCi(
   write: (text: string) => Promise<void>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
+  // The formatters (an XML builder among them) load only when a CI report is written.
+  const [{ CI_FORMATTERS }, { ciGitlab, readRulesFileText }, { ciMarkdown }, { ciReport }, { ciView }] = await Promise.all([
+    import('../report/ci/index.js'),
+    import('../report/ci/gitlab.js'),
+    import('../report/ci/markdown.js'),
+    import('../report/ci/report.js'),
+    import('../report/ciMeasures.js'),
+  ]);
   const view = ciView(analysis, rules.ignore);
   const verdict = evaluateCi(rules, view.measures);
   const report = ciReport(analysis, rules, view, verdict);

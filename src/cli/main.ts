@@ -9,6 +9,9 @@ import { loadAnalysis, type ImageOptions } from './load.js';
 import { jsonReport, jsonText, lsRows } from '../report/json.js';
 import { textReport } from '../report/text.js';
 import { addCiOptions, type CiOptions, ciFormatOf, ciRulesOf, runCi, wantsCi } from './ci.js';
+import { addConfigCommand, addConfigOptions, type ConfigOptions, configOf } from './config.js';
+import { applyUiConfig } from '../config/apply.js';
+import { ciBaseOf } from '../config/print.js';
 import { printWarnings, writeLines, writeOut } from './output.js';
 import { addStageCommands, pullPrinter } from './build.js';
 import { addContentCommands } from './content.js';
@@ -18,7 +21,7 @@ export const EXIT_OK = 0;
 export const EXIT_CI_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 
-interface MainOptions extends ImageOptions, CiOptions {
+interface MainOptions extends ImageOptions, CiOptions, ConfigOptions {
   json?: string | boolean;
   text?: boolean;
 }
@@ -46,6 +49,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (image: string | undefined, options: MainOptions) => setExit(await runMain(image, options)));
   addImageOptions(program);
   addCiOptions(program);
+  addConfigOptions(program);
 
   const ls = program
     .command('ls')
@@ -64,20 +68,24 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(() => {
       process.stdout.write(`${VERSION}\n`);
     });
+  addConfigCommand(program, setExit);
   addStageCommands(program, setExit, addImageOptions);
   addContentCommands(program, setExit, addImageOptions);
   return program;
 }
 
 async function runMain(image: string | undefined, options: MainOptions): Promise<number> {
+  // The configuration first: a bad file is one line and exit 2 before any image is opened.
+  const config = configOf(options);
   const ci = wantsCi(options);
   const interactive = process.stdout.isTTY === true && !options.json && !options.text && !ci;
   if (interactive) {
+    applyUiConfig(config);
     const { runBrowser } = await import('../ui/run.js');
     return runBrowser(image, options);
   }
   // Rules are read before the image so a bad rules file fails fast.
-  const rules = ci ? ciRulesOf(options) : undefined;
+  const rules = ci ? ciRulesOf(options, ciBaseOf(config)) : undefined;
   const analysis = await loadAnalysis(image, options, { onPull: pullPrinter() });
   printWarnings(analysis.warnings);
   if (options.json) {
@@ -86,7 +94,8 @@ async function runMain(image: string | undefined, options: MainOptions): Promise
     else await writeFile(options.json, text);
   }
   if (options.text || (!options.json && !ci)) await writeOut(textReport(analysis, { width: process.stdout.columns ?? 100 }));
-  if (rules) return (await runCi(analysis, rules, ciFormatOf(options), writeOut)) === 0 ? EXIT_OK : EXIT_CI_FAILED;
+  if (rules)
+    return (await runCi(analysis, rules, ciFormatOf(options, process.env, config.ci.format), writeOut)) === 0 ? EXIT_OK : EXIT_CI_FAILED;
   return EXIT_OK;
 }
 

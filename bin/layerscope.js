@@ -5,7 +5,7 @@ import module from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+const entry = new URL('../dist/src/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('layerscope: not built yet: run `npm install` (or `npm run build`) in the layerscope directory\n');
   process.exit(2);

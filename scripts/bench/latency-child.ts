@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import React from 'react';
 import { render } from 'ink-testing-library';
 import { App } from '../../src/ui/App.js';
-import { loadAnalysis } from '../../src/cli/load.js';
+import { loadAnalysis } from '../../src/app/open.js';
 
 const image = process.argv[2]!;
 const samples = Number(process.env.BENCH_KEY_SAMPLES ?? 40);

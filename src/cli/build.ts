@@ -1,28 +1,28 @@
 // `layerscope build [CONTEXT]` and `layerscope compare A B` on the command line. The work is in
-// buildRun.ts, loaded only when one of these commands runs (it brings dockerode and the
-// Dockerfile parser, which the other commands do not need).
+// stages.ts and src/app/build.ts, loaded only when one of these commands runs (they bring
+// dockerode and the Dockerfile parser, which the other commands do not need).
 import type { Command } from 'commander';
-import type { BuildOptions, CompareCliOptions } from './buildRun.js';
+import type { BuildOptions, CompareOptions } from '../app/build.js';
+import type { ScreensLoader } from '../app/screens.js';
+import { addBuildFlags } from './buildFlags.js';
+import { addOutputOptions } from './options.js';
 export { pullPrinter } from './progress.js';
 
 /** Adds `build` and `compare` to the program; each action reports its exit code through setExit. */
-export function addStageCommands(program: Command, setExit: (code: number) => void, addImageOptions: (cmd: Command) => Command): void {
-  program
+export function addStageCommands(
+  program: Command,
+  setExit: (code: number) => void,
+  addImageOptions: (cmd: Command) => Command,
+  screens: ScreensLoader,
+): void {
+  const build = program
     .command('build')
-    .description('build every stage of a Dockerfile (classic builder), tag each, compare the final stage with the stages it copies from')
-    .argument('[context]', 'build context directory', '.')
-    .option('-f, --file <Dockerfile>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
-    .option(
-      '--build-arg <NAME=VALUE>',
-      'build-time variable (repeatable; NAME alone takes it from the environment)',
-      collect,
-      [] as string[],
-    )
-    .option('--target <stage>', 'build only this stage and the stages it needs (default: every stage)')
-    .option('--json [file]', 'per-stage reports, the comparison and the advice as JSON, to FILE or stdout')
-    .option('--text', 'print the text summary (the default when stdout is not a terminal)')
-    .option('--no-cache', "build without the engine's build cache (like docker build --no-cache); layer summaries are not cached either")
-    .action(async (context: string, options: BuildOptions) => setExit(await (await import('./buildRun.js')).runBuild(context, options)));
+    .description('build every stage of a Dockerfile (BuildKit), tag each, compare the final stage with the stages it copies from')
+    .argument('[context]', 'build context directory', '.');
+  addOutputOptions(build, 'build');
+  addBuildFlags(build).action(async (context: string, options: BuildOptions) =>
+    setExit(await (await import('./stages.js')).runBuild(context, options, screens)),
+  );
 
   const compare = program
     .command('compare')
@@ -34,14 +34,9 @@ export function addStageCommands(program: Command, setExit: (code: number) => vo
       '--stages <A,B>',
       'with -f: the stages (names or indexes) A and B are (default: B = the last stage, A = the first stage it copies from)',
     )
-    .option('--json [file]', 'the comparison as JSON, to FILE or stdout')
-    .option('--text', 'print the text comparison (the default when stdout is not a terminal)')
-    .action(async (a: string, b: string, options: CompareCliOptions) =>
-      setExit(await (await import('./buildRun.js')).runCompare(a, b, options)),
+    .action(async (a: string, b: string, options: CompareOptions) =>
+      setExit(await (await import('./stages.js')).runCompare(a, b, options, screens)),
     );
+  addOutputOptions(compare, 'compare');
   addImageOptions(compare);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

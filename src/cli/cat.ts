@@ -3,15 +3,16 @@
 import { once } from 'node:events';
 import { findCopy, parseLayerOption } from '../core/contentPath.js';
 import { InputError } from '../core/errors.js';
-import type { ImageOptions } from './load.js';
-import { withImageContent } from './contentImage.js';
+import type { ImageOptions } from '../app/open.js';
+import { type OpenedImage, withImageContent as openContent } from '../app/content.js';
+import { pullPrinter } from './progress.js';
 
 export interface CatOptions extends ImageOptions {
   layer?: string;
 }
 
 export async function runCat(image: string, path: string, options: CatOptions): Promise<number> {
-  return withImageContent(image, options, async ({ analysis, content }) => {
+  return withContent(image, options, async ({ analysis, content }) => {
     const tree = analysis.tree;
     const layer = parseLayerOption(options.layer, tree);
     const copy = findCopy(tree, path, { ...(layer !== undefined ? { layer } : {}), followLast: true });
@@ -39,4 +40,9 @@ export async function writeBytes(chunks: AsyncIterable<Buffer>, out: NodeJS.Writ
   } finally {
     out.off('error', onError);
   }
+}
+
+/** The image opened for its content, engine pulls shown on stderr. */
+function withContent<T>(spec: string | undefined, options: ImageOptions, use: (image: OpenedImage) => Promise<T>): Promise<T> {
+  return openContent(spec, options, use, { onPull: pullPrinter() });
 }

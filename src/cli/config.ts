@@ -7,8 +7,10 @@ import { ciBaseOf, formatConfig } from '../config/print.js';
 import type { EffectiveConfig } from '../config/schema.js';
 import { THEMES } from '../config/schema.js';
 import { jsonText } from '../report/json.js';
-import { ciFormatSourced, ciRulesOf, type CiOptions } from './ci.js';
-import { writeOut } from './output.js';
+import { ciFormatSourced, ciRulesOf, type CiOptions } from '../report/ci/run.js';
+import { writeOut } from '../app/write.js';
+import { setCurrentConfig } from '../config/current.js';
+import { applyUiConfig } from '../config/apply.js';
 
 export interface ConfigOptions {
   config?: string;
@@ -25,6 +27,17 @@ export function configOf(options: ConfigOptions & CiOptions): EffectiveConfig {
   return loadConfig({ flags: { config: options.config, theme: options.theme, ciFormat: options.ciFormat } });
 }
 
+/** Loads the configuration before any command runs (a bad file: one line, exit 2, before any
+ *  image is opened), and applies what it says to the screens (theme, keys, starting state). */
+export function loadConfigFirst(program: Command): void {
+  program.hook('preAction', (root, action) => {
+    const options = { ...root.opts(), ...action.opts() } as ConfigOptions & CiOptions;
+    const config = configOf(options);
+    setCurrentConfig(config);
+    applyUiConfig(config);
+  });
+}
+
 export function addConfigCommand(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command('config')
@@ -32,6 +45,7 @@ export function addConfigCommand(program: Command, setExit: (code: number) => vo
     .option('--json', 'as JSON: every setting with its value, source and origin')
     .action(async (options: ConfigOptions & { json?: boolean }) => {
       const config = configOf(options);
+      setCurrentConfig(config);
       const rules = ciRulesOf({}, ciBaseOf(config));
       const format = ciFormatSourced({}, process.env, config.ci.format);
       if (options.json) {

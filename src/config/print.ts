@@ -1,19 +1,13 @@
 // `layerscope config`: the effective configuration, one setting a line, with where each value
 // came from (the default, dive's file, layerscope's file, a variable, a flag, a rules file).
 import { escapeForTerminal } from '../core/paths.js';
-import type { CiBase, CiRules } from '../report/ci.js';
+import type { CiRules } from '../report/ci.js';
+export { ciBaseOf } from './ciBase.js';
 import type { EffectiveConfig, Sourced } from './schema.js';
 
 function shown(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.join(', ');
   return String(value);
-}
-
-/** The `ci:` section as the CI rules loader takes it. */
-export function ciBaseOf(config: EffectiveConfig): CiBase {
-  const rules: NonNullable<CiBase['rules']> = {};
-  for (const [name, v] of Object.entries(config.ci.rules)) rules[name as keyof typeof rules] = v!.value;
-  return { origin: config.file.path, rules, ...(config.ci.ignore ? { ignore: config.ci.ignore.value } : {}) };
 }
 
 export function configRows(config: EffectiveConfig, rules: CiRules, ciFormat: Sourced<string>): Array<[string, string, string]> {

@@ -4,7 +4,7 @@
 // Pure: reads the merged tree and the byte account, nothing else. A `COPY --from` is not waste
 // (it is the point of a multi-stage build), and nothing here counts it as such.
 import type { Analysis } from './analysis.js';
-import { displayPath, type ImagePath } from './model.js';
+import { displayPath, sourceText, type ImagePath } from './model.js';
 import { visibleCopies } from './waste.js';
 import { Op, TYPE_FILE } from './changes.js';
 
@@ -181,7 +181,11 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   const minBytes = options.minBytes ?? 1;
   const baseLayers = options.baseLayers ?? 0;
   const { tree, image } = analysis;
-  const command = (layer: number) => image.layers[layer]?.command ?? '';
+  // A layer we built names its Dockerfile line; any other, its history command.
+  const command = (layer: number) => {
+    const info = image.layers[layer];
+    return info?.source ? sourceText(info.source) : (info?.command ?? '');
+  };
   const items: AdviceItem[] = [];
 
   // Leftovers still visible, grouped by (rule, layer that wrote them).

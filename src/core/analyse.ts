@@ -1,6 +1,6 @@
 // Reads every layer of an image source into LayerSummaries (bounded parallelism), checks each
 // against the diffID the config promises, and hands back plain data for the merge.
-import type { AnalysedImage, ImageSource, LayerSummary } from './model.js';
+import type { AnalysedImage, ConfigStore, ImageSource, LayerSummary, StreamedImage, SummaryCache } from './model.js';
 import { InputError } from './errors.js';
 import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from './walk.js';
 import { WalkPool } from './walkPool.js';
@@ -20,14 +20,13 @@ export interface AnalyseOptions {
   onProgress?: (progress: LayerProgress) => void;
   /** A cache of summaries by diffID; consulted before reading a blob. */
   cache?: SummaryCache;
+  /** Image configs by image ID: with `cache`, lets a sequential source (an engine) skip its pass. */
+  configs?: ConfigStore;
   /** `--max-files` / `--max-bytes`; default: walk.ts DEFAULT_LIMITS. */
   limits?: Partial<WalkLimits>;
 }
 
-export interface SummaryCache {
-  get(diffId: string): Promise<LayerSummary | undefined>;
-  put(summary: LayerSummary): Promise<void>;
-}
+export type { SummaryCache } from './model.js';
 
 export async function analyseImage(source: ImageSource, options: AnalyseOptions = {}): Promise<AnalysedImage> {
   if (source.readAll) return analyseStream(source, source.readAll.bind(source), options);
@@ -112,11 +111,27 @@ async function analyseStream(
   readAll: NonNullable<ImageSource['readAll']>,
   options: AnalyseOptions,
 ): Promise<AnalysedImage> {
+  const { cache, configs } = options;
+  const cached = cache && configs && source.readCached ? await source.readCached({ summaries: cache, configs }) : undefined;
+  if (cached) {
+    // Summaries read before, under other limits, still have to pass these.
+    cached.summaries.forEach((summary, index) => {
+      const over = limitExceeded(summary, options.limits);
+      if (over) throw new InputError(layerMessage(index, cached.layers[index]?.diffId ?? summary.diffId, over));
+      options.onProgress?.({ layer: index, blobBytesRead: summary.blobBytes, blobBytesTotal: summary.blobBytes, done: true });
+    });
+    return streamedImage(source, cached);
+  }
   const read = await readAll({
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
-  for (const summary of read.summaries) await options.cache?.put(summary);
+  for (const summary of read.summaries) await cache?.put(summary);
+  if (read.configBytes) await configs?.putConfig(read.id, read.configBytes);
+  return streamedImage(source, read);
+}
+
+function streamedImage(source: ImageSource, read: StreamedImage): AnalysedImage {
   return {
     ref: source.ref,
     id: read.id,

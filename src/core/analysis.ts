@@ -4,6 +4,8 @@ import { MergedTree } from './merge.js';
 import { accountBytes, type ByteAccount } from './waste.js';
 import { diveMetrics, type DiveMetrics } from './dive.js';
 import { symlinkWarnings } from './links.js';
+import { accountPackages, type PackageAccount } from './packages/attribute.js';
+import { accountSecrets, type SecretFinding } from './secrets.js';
 
 export interface Analysis {
   image: AnalysedImage;
@@ -11,6 +13,10 @@ export interface Analysis {
   account: ByteAccount;
   /** dive-compatible metrics, computed on first read. */
   readonly dive: DiveMetrics;
+  /** Packages that own the bytes (dpkg, apk, rpm, npm, pip), computed on first read. */
+  readonly packages: PackageAccount;
+  /** Leaked secrets in every layer, hidden copies included, computed on first read. */
+  readonly secrets: SecretFinding[];
   /** Source, walk and merge warnings together, for display. */
   warnings: string[];
 }
@@ -19,6 +25,8 @@ export function analyse(image: AnalysedImage): Analysis {
   const tree = new MergedTree(image.summaries);
   const layerWarnings = image.summaries.flatMap((s, i) => s.warnings.map((w) => `layer ${i}: ${w}`));
   let dive: DiveMetrics | undefined;
+  let packages: PackageAccount | undefined;
+  let secrets: SecretFinding[] | undefined;
   return {
     image,
     tree,
@@ -28,6 +36,14 @@ export function analyse(image: AnalysedImage): Analysis {
     get dive() {
       dive ??= diveMetrics(image.summaries, tree);
       return dive;
+    },
+    get packages() {
+      packages ??= accountPackages(tree);
+      return packages;
+    },
+    get secrets() {
+      secrets ??= accountSecrets(tree);
+      return secrets;
     },
     warnings: [...image.warnings, ...layerWarnings, ...tree.warnings, ...symlinkWarnings(tree)],
   };

@@ -15,6 +15,7 @@
 import type { ImagePath, LayerSummary } from './model.js';
 import type { LayerChanges } from './changes.js';
 import { digestObserver } from './digest.js';
+import { contentsObserver } from './contents.js';
 
 export interface ContentObserver {
   /** Regular-file entry `index` of the layer's changes, `size` content bytes: true to see its bytes. */
@@ -31,7 +32,7 @@ export interface ContentObserver {
 export type ContentObserverFactory = (changes: LayerChanges) => ContentObserver | Promise<ContentObserver>;
 
 /** The observers every layer walk runs, in order. */
-export const CONTENT_OBSERVERS: readonly ContentObserverFactory[] = [digestObserver];
+export const CONTENT_OBSERVERS: readonly ContentObserverFactory[] = [digestObserver, contentsObserver];
 
 /** Fans one content stream out to several observers, each seeing only the files it asked for. */
 export class ObserverSet {

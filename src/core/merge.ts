@@ -499,7 +499,17 @@ class Merger {
     let lastParentPath = '';
     let lastParent = 0;
     for (let i = 0; i < changes.length; i++) {
-      if (changes.op(i) !== Op.Entry) continue;
+      if (changes.op(i) !== Op.Entry) {
+        // The engine creates the directories a whiteout or an opaque marker sits in (MkdirAll
+        // of the entry's parent), whether or not a lower layer has them.
+        const target = changes.path(i);
+        const dir = changes.op(i) === Op.Opaque ? target : target.slice(0, Math.max(0, target.lastIndexOf('/')));
+        if (dir !== '') {
+          const id = this.node(dir);
+          if (!(this.present(id) && this.curIsDir[id])) this.ensureDirectories(id);
+        }
+        continue;
+      }
       if ((i & 0xffff) === 0xffff) this.checkHeap();
       const path = changes.path(i);
       const slash = path.lastIndexOf('/');

@@ -2,6 +2,7 @@
 // Plain serialisable data: a LayerSummary is what the cache stores, keyed by diffID.
 import type { LayerChanges } from './changes.js';
 import type { WalkLimits } from './walk.js';
+import type { LayerContents } from './contents.js';
 
 /** Kinds of filesystem entry, as named in `ls --json`. */
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
@@ -59,6 +60,9 @@ export interface LayerSummary {
   changes: LayerChanges;
   /** Things that were read but are suspicious or malformed (path escapes, broken hard links…). */
   warnings: string[];
+  /** Package databases and leaked secrets read from the layer's file contents in the same pass
+   *  (absent for summaries made without reading contents). */
+  contents?: LayerContents;
 }
 
 /** A layer as the image describes it (manifest + config), before or after reading. */
@@ -77,6 +81,8 @@ export interface LayerInfo {
   compressedBytes?: number | null;
   /** The history `created_by` of the step that made this layer (empty_layer entries skipped). */
   command: string;
+  /** The Dockerfile instruction that made it, as written (layers of stages we built). */
+  source?: { file: string; line: number; instruction: string };
   created?: string;
   comment?: string;
 }
@@ -94,6 +100,24 @@ export interface ImageConfigInfo {
   workingDir?: string;
   user?: string;
   labels?: Record<string, string>;
+  /** `EXPOSE`: "80/tcp"… */
+  exposedPorts?: string[];
+  /** `VOLUME`: paths. */
+  volumes?: string[];
+  healthcheck?: HealthcheckInfo;
+  stopSignal?: string;
+  shell?: string[];
+  onBuild?: string[];
+}
+
+/** `HEALTHCHECK`: the test command and its timings (nanoseconds in the config; kept as written). */
+export interface HealthcheckInfo {
+  test: string[];
+  intervalNs?: number;
+  timeoutNs?: number;
+  startPeriodNs?: number;
+  startIntervalNs?: number;
+  retries?: number;
 }
 
 /** What every source yields: metadata now, layer streams on demand. */
@@ -124,6 +148,29 @@ export interface ImageSource {
    * inspect before the pass). Progress `layer` numbers count layers in arrival order.
    */
   readAll?(options: { onProgress?: (progress: StreamProgress) => void; limits?: Partial<WalkLimits> }): Promise<StreamedImage>;
+  /**
+   * Optional, next to readAll: the image from the caches alone (its config by image ID and every
+   * layer's summary by diffID), or undefined when anything is missing. Spares the sequential pass
+   * when the image was read before.
+   */
+  readCached?(caches: ImageCaches): Promise<StreamedImage | undefined>;
+}
+
+/** A layer summary cache by diffID (see sources/cache.ts). */
+export interface SummaryCache {
+  get(diffId: string): Promise<LayerSummary | undefined>;
+  put(summary: LayerSummary): Promise<void>;
+}
+
+/** Image configs by image ID, checked against it on read (see sources/configCache.ts). */
+export interface ConfigStore {
+  getConfig(imageId: string): Promise<Uint8Array | undefined>;
+  putConfig(imageId: string, bytes: Uint8Array): Promise<void>;
+}
+
+export interface ImageCaches {
+  summaries: SummaryCache;
+  configs: ConfigStore;
 }
 
 /** A layer blob's bytes inside a local file. */
@@ -148,6 +195,8 @@ export interface StreamedImage {
   layers: LayerInfo[];
   summaries: LayerSummary[];
   warnings: string[];
+  /** The config's bytes as the stream held them (they hash to `id`), for the config cache. */
+  configBytes?: Uint8Array;
 }
 
 /** An image after every layer has been read: what the merge and the reports consume. */
@@ -158,6 +207,11 @@ export interface AnalysedImage {
   layers: LayerInfo[];
   summaries: LayerSummary[];
   warnings: string[];
+}
+
+/** `Dockerfile:7 RUN make`: a layer's Dockerfile line, the file by its base name. */
+export function sourceText(source: { file: string; line: number; instruction: string }): string {
+  return `${source.file.split(/[\\/]/).pop()}:${source.line} ${source.instruction}`;
 }
 
 export function displayPath(path: ImagePath): string {

@@ -2,7 +2,7 @@
 // content. Nothing is extracted and no entry's content is held in memory.
 import { createHash } from 'node:crypto';
 import { TarFormatError, TarHeaderReader, type TarHeader } from './tarHeaders.js';
-import type { Compression, EntryType, LayerEntry, LayerSummary } from './model.js';
+import type { Compression, EntryType, ImagePath, LayerEntry, LayerSummary } from './model.js';
 import { LayerChanges, Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { decompress } from './decompress.js';
 import { InputError } from './errors.js';
@@ -149,7 +149,28 @@ function quote(name: string): string {
   return JSON.stringify(name.length > QUOTED_NAME_CHARS ? `${name.slice(0, QUOTED_NAME_CHARS)}…` : name);
 }
 
-/** Turns tar headers into LayerChanges, applying the name and whiteout rules. */
+/** A layer the engine's applier refuses to unpack: `docker load` / `docker pull` fail on it,
+ *  so no container can ever see it. */
+export class LayerRefusedError extends InputError {
+  override name = 'LayerRefusedError';
+}
+
+/** Symlinks the kernel follows while resolving one path before ELOOP. */
+const MAX_SYMLINK_HOPS = 40;
+const TYPE_NAMES: Record<string, string> = {
+  S: 'old GNU sparse file',
+  D: 'GNU dump directory',
+  M: 'GNU multi-volume continuation',
+  V: 'GNU volume label',
+  N: 'GNU long file name (old)',
+  '7': 'contiguous file',
+};
+
+/** Turns tar headers into LayerChanges, applying the name and whiteout rules of the engine's
+ *  layer applier (moby pkg/archive Unpack, run chrooted in the layer's own directory):
+ *  names are cleaned onto the root; an entry below a symlink that this layer made earlier is
+ *  written through that link (the path recorded is where it lands); a hard link must name an
+ *  earlier entry of the layer; tar types the applier does not handle refuse the layer. */
 export class LayerReader {
   readonly changes = new LayerChanges();
   sizeBytes = 0;
@@ -161,6 +182,14 @@ export class LayerReader {
   /** Latest change index of each path in this layer, for hard-link resolution. Built at the
    *  first hard link only: most layers have none, and the map costs a lot on big layers. */
   private latest: Map<string, number> | undefined;
+  /** Symlinks this layer made (path → target), while they stand: entries below them are
+   *  written through them. Empty for most layers, and then nothing is resolved. */
+  private readonly symlinks = new Map<string, string>();
+  /** Directories of this layer (listed or implied), built at the first entry that goes through
+   *  a symlink: a link must lead to one. */
+  private dirs: Set<string> | undefined;
+  private lastParent = '';
+  private lastResolved = '';
   /** Offered each regular file this layer records (see contentObservers.ts). */
   observers: ObserverSet | undefined;
 
@@ -183,10 +212,6 @@ export class LayerReader {
       }
     }
     const type = entryType(header.typeflag);
-    if (type === 'unknown') {
-      this.warn(`skipped entry of unsupported tar type '${header.typeflag}': ${quote(nameOf(header))}`);
-      return false;
-    }
     const size = type === 'file' ? (header.size ?? 0) : 0;
     // Stored bytes count whatever the name: a whiteout or a refused entry still ships its content.
     this.sizeBytes += size;
@@ -202,31 +227,137 @@ export class LayerReader {
       return false;
     }
     if (name.path === '') return false; // the root directory itself: nothing to record
+    if (name.climbed)
+      this.warn(`entry ${quote(rawName)} climbs above the layer root; the engine unpacks it at /${name.path}, and so does this`);
     // Top-level `.wh..wh.*` trees are aufs bookkeeping (e.g. the hard-link dir .wh..wh.plnk),
     // never part of the filesystem; the engine's extractor skips them too.
     if (name.path.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && name.path !== OPAQUE_MARKER) return false;
-    const base = baseName(name.path);
+    const path = this.symlinks.size > 0 ? this.throughSymlinks(name.path, rawName) : name.path;
+    const base = baseName(path);
     if (base.startsWith(WHITEOUT_PREFIX)) {
-      this.readWhiteout(name.path, base, type);
+      this.dirs && this.addDirs(path, false);
+      this.readWhiteout(path, base, type);
       return false;
     }
-    const path = name.path;
+    if (type === 'unknown') {
+      const what = TYPE_NAMES[header.typeflag] ?? 'unknown type';
+      const flag = header.typeflag.charCodeAt(0);
+      throw new LayerRefusedError(
+        `the engine refuses this layer: entry ${quote(rawName)} has tar type '${escapeFlag(header.typeflag)}' (${what}), which its layer applier does not handle ("unhandled tar header type ${flag}")`,
+      );
+    }
     const mode = header.mode & 0o7777;
+    let extra: Parameters<LayerChanges['setExtra']>[1] | undefined;
+    if (type === 'hardlink') extra = this.resolveHardLink(path, header);
     const index = this.changes.pushEntry(path, type, size, mode, header.uid, header.gid, header.mtime);
     this.latest?.set(path, index);
-    if (type === 'symlink') this.changes.setExtra(index, { linkTarget: linkOf(header) });
-    else if (type === 'other') this.changes.setExtra(index, { device: deviceKind(header.typeflag) });
-    else if (type === 'hardlink') this.changes.setExtra(index, this.resolveHardLink(path, header));
-    return type === 'file' && this.observers !== undefined && this.observers.begin(index, path, size);
+    this.dirs && this.addDirs(path, type === 'dir');
+    if (type === 'symlink') {
+      const target = linkOf(header);
+      this.symlinks.set(path, target);
+      this.lastResolved = '';
+      this.changes.setExtra(index, { linkTarget: target });
+    } else {
+      if (this.symlinks.size > 0 && this.symlinks.delete(path)) this.lastResolved = '';
+      if (type === 'other') this.changes.setExtra(index, { device: deviceKind(header.typeflag) });
+      else if (extra) this.changes.setExtra(index, extra);
+    }
+    return type === 'file' && !header.sparse && this.observers !== undefined && this.observers.begin(index, path, size);
   }
 
-  private readWhiteout(path: string, base: string, type: EntryType): void {
+  /** Where `path` lands when its parent directories are resolved as the kernel does inside the
+   *  layer's root, following this layer's symlinks (the final component is never followed). */
+  private throughSymlinks(path: ImagePath, rawName: string): ImagePath {
+    const slash = path.lastIndexOf('/');
+    if (slash < 0) return path;
+    const parent = path.slice(0, slash);
+    if (parent !== this.lastParent || this.lastResolved === '') {
+      this.lastResolved = this.resolveDir(parent, rawName) || '\0root';
+      this.lastParent = parent;
+    }
+    const dir = this.lastResolved === '\0root' ? '' : this.lastResolved;
+    return joinPath(dir, path.slice(slash + 1));
+  }
+
+  private resolveDir(dir: ImagePath, rawName: string): ImagePath {
+    // Fast check: no ancestor is one of this layer's symlinks.
+    let any = false;
+    for (let at = dir.indexOf('/'); ; at = dir.indexOf('/', at + 1)) {
+      if (this.symlinks.has(at < 0 ? dir : dir.slice(0, at))) {
+        any = true;
+        break;
+      }
+      if (at < 0) break;
+    }
+    if (!any) return dir;
+    if (!this.dirs) this.buildDirs();
+    const parts: Array<string | { check: string }> = dir.split('/').reverse();
+    const at: string[] = [];
+    let hops = 0;
+    while (parts.length > 0) {
+      const part = parts.pop()!;
+      if (typeof part !== 'string') {
+        const reached = at.join('/');
+        if (reached !== '' && !this.dirs!.has(reached)) {
+          throw new LayerRefusedError(
+            `the engine refuses this layer: entry ${quote(rawName)} goes through the symlink ${part.check}, which does not lead to a directory of this layer (the engine's unpack fails: no such file or directory)`,
+          );
+        }
+        continue;
+      }
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        at.pop();
+        continue;
+      }
+      at.push(part);
+      const here = at.join('/');
+      const target = this.symlinks.get(here);
+      if (target === undefined) continue;
+      if (++hops > MAX_SYMLINK_HOPS) {
+        throw new LayerRefusedError(
+          `the engine refuses this layer: entry ${quote(rawName)} goes through symlinks that loop (too many levels of symbolic links)`,
+        );
+      }
+      at.pop();
+      if (target.startsWith('/')) at.length = 0;
+      parts.push({ check: `/${here} → ${target}` });
+      const pieces = target.split('/');
+      for (let k = pieces.length - 1; k >= 0; k--) parts.push(pieces[k]!);
+    }
+    const resolved = at.join('/');
+    if (resolved !== dir)
+      this.warn(
+        `entry ${quote(rawName)} is written through a symlink of the same layer, as the engine does: it lands at /${joinPath(resolved, baseName(rawName))}`,
+      );
+    return resolved;
+  }
+
+  private buildDirs(): void {
+    this.dirs = new Set();
+    for (let i = 0; i < this.changes.length; i++) {
+      this.addDirs(this.changes.path(i), this.changes.op(i) === Op.Entry && this.changes.typeCode(i) === 1);
+    }
+  }
+
+  /** Records `path`'s ancestors (created by the engine's MkdirAll) and `path` itself if a directory. */
+  private addDirs(path: ImagePath, isDir: boolean): void {
+    const dirs = this.dirs!;
+    if (isDir) dirs.add(path);
+    else dirs.delete(path);
+    for (let at = path.lastIndexOf('/'); at > 0; at = path.lastIndexOf('/', at - 1)) {
+      const a = path.slice(0, at);
+      if (dirs.has(a)) break;
+      dirs.add(a);
+    }
+  }
+
+  private readWhiteout(path: string, base: string, type: EntryType | 'unknown'): void {
     const dir = parentOf(path);
     // Whiteouts are empty regular files; the engine applies any other kind all the same.
     if (type !== 'file' && !base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && base !== WHITEOUT_PREFIX) {
-      this.warn(
-        `whiteout /${path} is a ${type === 'dir' ? 'directory' : type} entry, not an empty file; applied as a whiteout all the same`,
-      );
+      const kind = type === 'dir' ? 'directory' : type === 'unknown' ? 'unusual' : type;
+      this.warn(`whiteout /${path} is a ${kind} entry, not an empty file; applied as a whiteout all the same`);
     }
     if (base === OPAQUE_MARKER) {
       this.changes.push({ op: 'opaque', path: dir });
@@ -243,23 +374,23 @@ export class LayerReader {
   }
 
   /** A hard link shares the bytes of an earlier file of the same layer (the inode the tar
-   *  writer saw): find that file's change index. */
+   *  writer saw): find that file's change index. The engine's link(2) fails, and the layer with
+   *  it, when the target is not an earlier entry of this layer, or is a directory. */
   private resolveHardLink(path: string, header: Readonly<TarHeader>): { linkTarget?: string; linkedContent?: number } {
     const rawTarget = linkOf(header);
     const target = normaliseName(rawTarget);
-    if (!target.ok) {
-      this.warn(`hard link /${path} → ${quote(rawTarget)}: ${target.reason}`);
-      return {};
-    }
-    const at = this.latestIndex().get(target.path);
+    const refuse = (why: string) =>
+      new LayerRefusedError(`the engine refuses this layer: hard link /${path} → ${quote(rawTarget)}: ${why}`);
+    if (!target.ok) throw refuse(target.reason);
+    const targetPath = this.symlinks.size > 0 ? this.throughSymlinks(target.path, rawTarget) : target.path;
+    const at = this.latestIndex().get(targetPath);
     const changes = this.changes;
-    // The link itself is already recorded under `path`; a link to itself has no content.
-    const isEntry = at !== undefined && changes.op(at) === Op.Entry && changes.path(at) !== path;
-    if (isEntry && changes.typeCode(at) === TYPE_FILE) return { linkTarget: target.path, linkedContent: at };
-    const chained = isEntry && changes.typeCode(at) === TYPE_HARDLINK ? changes.linkedContent(at) : undefined;
-    if (chained !== undefined) return { linkTarget: target.path, linkedContent: chained };
-    this.warn(`hard link /${path} → /${target.path}: target is not an earlier file of the same layer`);
-    return { linkTarget: target.path };
+    if (at === undefined || changes.op(at) !== Op.Entry) throw refuse('the target is not an earlier entry of the same layer');
+    if (changes.typeCode(at) === 1) throw refuse('the target is a directory');
+    if (changes.typeCode(at) === TYPE_FILE) return { linkTarget: targetPath, linkedContent: at };
+    const chained = changes.typeCode(at) === TYPE_HARDLINK ? changes.linkedContent(at) : undefined;
+    if (chained !== undefined) return { linkTarget: targetPath, linkedContent: chained };
+    return { linkTarget: targetPath };
   }
 
   private latestIndex(): Map<string, number> {
@@ -280,18 +411,22 @@ export class LayerReader {
   }
 }
 
+function escapeFlag(flag: string): string {
+  const c = flag.charCodeAt(0);
+  return c < 0x21 || c > 0x7e ? `\\x${c.toString(16).padStart(2, '0')}` : flag;
+}
+
 function nameOf(header: Readonly<TarHeader>): string {
-  return header.paxName ? header.name : decodeNameBytes(header.name);
+  return decodeNameBytes(header.name);
 }
 
 function linkOf(header: Readonly<TarHeader>): string {
-  return header.paxLinkname ? header.linkname : decodeNameBytes(header.linkname);
+  return decodeNameBytes(header.linkname);
 }
 
 function entryType(typeflag: string): EntryType | 'unknown' {
   switch (typeflag) {
     case '0':
-    case '7':
       return 'file';
     case '5':
       return 'dir';

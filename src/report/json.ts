@@ -2,6 +2,8 @@
 import type { Analysis } from '../core/analysis.js';
 import { displayPath, type ImagePath, type LayerInfo } from '../core/model.js';
 import type { MergedTree } from '../core/merge.js';
+import type { HealthcheckInfo, ImageConfigInfo } from '../core/model.js';
+import { describeFinding } from '../core/secrets.js';
 
 export interface JsonReport {
   image: {
@@ -19,6 +21,8 @@ export interface JsonReport {
     index: number;
     diffId: string;
     command: string;
+    /** The Dockerfile line that made the layer (stages built by `layerscope build`). */
+    source?: { file: string; line: number; instruction: string };
     sizeBytes: number;
     /** The layer blob as stored and shipped; null when the source cannot say (an engine). */
     compressedBytes: number | null;
@@ -33,6 +37,58 @@ export interface JsonReport {
     userWastedPercent: number;
     entries: Array<{ path: string; bytes: number; count: number; layers: number[] }>;
   };
+  packages: JsonPackages;
+  secrets: JsonSecret[];
+  config: JsonConfig;
+}
+
+export interface JsonPackages {
+  packagedBytes: number;
+  unpackagedBytes: number;
+  unpackagedFiles: number;
+  items: Array<{
+    manager: string;
+    name: string;
+    version: string;
+    arch?: string;
+    bytes: number;
+    files: number;
+    layer: number;
+    command: string;
+    /** Layer that removed it: "removed later but still stored". */
+    removedIn?: number;
+    dev?: boolean;
+  }>;
+  warnings: string[];
+}
+
+export interface JsonSecret {
+  path: string;
+  layer: number;
+  rule: string;
+  preview: string;
+  line?: number;
+  count: number;
+  visible: boolean;
+  hiddenBy?: { layer: number; how: 'deleted' | 'overwritten' };
+  note: string;
+}
+
+export interface JsonConfig {
+  env: string[];
+  entrypoint: string[] | null;
+  cmd: string[] | null;
+  user: string;
+  workingDir: string;
+  exposedPorts: string[];
+  volumes: string[];
+  labels: Record<string, string>;
+  healthcheck: HealthcheckInfo | null;
+  stopSignal: string | null;
+  shell: string[] | null;
+  onBuild: string[];
+  /** Every build step, including those that made no layer (ENV, USER, CMD…); `layer` when it made one. */
+  history: Array<{ created?: string; createdBy: string; emptyLayer: boolean; comment?: string; layer?: number }>;
 }
 
 /** JSON.stringify, with the C1 control characters (U+0080–U+009F, which JSON leaves as they
@@ -70,6 +126,7 @@ export function jsonReport(analysis: Analysis): JsonReport {
       index,
       diffId: image.summaries[index]!.diffId,
       command: layer.command,
+      ...(layer.source ? { source: layer.source } : {}),
       sizeBytes: image.summaries[index]!.sizeBytes,
       compressedBytes: layer.compressedBytes ?? null,
       mediaType: layer.mediaType || null,
@@ -83,6 +140,70 @@ export function jsonReport(analysis: Analysis): JsonReport {
       userWastedPercent: dive.userWastedPercent,
       entries: account.entries.map((e) => ({ path: displayPath(e.path), bytes: e.bytes, count: e.count, layers: e.layers })),
     },
+    packages: jsonPackages(analysis),
+    secrets: jsonSecrets(analysis),
+    config: jsonConfig(image.config),
+  };
+}
+
+export function jsonPackages(analysis: Analysis): JsonPackages {
+  const { packages, image } = analysis;
+  return {
+    packagedBytes: packages.packagedBytes,
+    unpackagedBytes: packages.unpackagedBytes,
+    unpackagedFiles: packages.unpackagedFiles,
+    items: packages.packages.map((p) => ({
+      manager: p.manager,
+      name: p.name,
+      version: p.version,
+      ...(p.arch ? { arch: p.arch } : {}),
+      bytes: p.bytes,
+      files: p.files,
+      layer: p.layer,
+      command: image.layers[p.layer]?.command ?? '',
+      ...(p.removedIn !== undefined ? { removedIn: p.removedIn } : {}),
+      ...(p.dev ? { dev: true } : {}),
+    })),
+    warnings: packages.warnings,
+  };
+}
+
+export function jsonSecrets(analysis: Analysis): JsonSecret[] {
+  return analysis.secrets.map((f) => ({
+    path: displayPath(f.path),
+    layer: f.layer,
+    rule: f.rule,
+    preview: f.preview,
+    ...(f.line !== undefined ? { line: f.line } : {}),
+    count: f.count,
+    visible: f.visible,
+    ...(f.hiddenBy ? { hiddenBy: f.hiddenBy } : {}),
+    note: describeFinding(f),
+  }));
+}
+
+export function jsonConfig(config: ImageConfigInfo): JsonConfig {
+  let layer = 0;
+  return {
+    env: config.env ?? [],
+    entrypoint: config.entrypoint ?? null,
+    cmd: config.cmd ?? null,
+    user: config.user ?? '',
+    workingDir: config.workingDir ?? '',
+    exposedPorts: config.exposedPorts ?? [],
+    volumes: config.volumes ?? [],
+    labels: config.labels ?? {},
+    healthcheck: config.healthcheck ?? null,
+    stopSignal: config.stopSignal ?? null,
+    shell: config.shell ?? null,
+    onBuild: config.onBuild ?? [],
+    history: config.history.map((h) => ({
+      ...(h.created ? { created: h.created } : {}),
+      createdBy: h.createdBy,
+      emptyLayer: h.emptyLayer,
+      ...(h.comment ? { comment: h.comment } : {}),
+      ...(h.emptyLayer ? {} : { layer: layer++ }),
+    })),
   };
 }
 

@@ -1,32 +1,11 @@
 // Reports of a multi-stage build and of a two-image comparison: the JSON of `layerscope build
 // --json` / `layerscope compare --json`, and the text printed when stdout is not a terminal.
-import type { Analysis } from '../core/analysis.js';
 import type { AdviceItem } from '../core/advice.js';
 import type { Comparison } from '../core/compare.js';
+import type { BuildResult } from '../core/buildResult.js';
 import { stageLabel, type Stage, type StageEdge, type StageGraph } from '../core/stages.js';
 import { jsonReport, type JsonReport } from './json.js';
 import { bytes, clip, padLeft, padRight, shortCommand, terminalText } from './format.js';
-
-/** One built stage with its analysis. */
-export interface BuiltStageResult {
-  stage: Stage;
-  tag: string;
-  imageId: string;
-  analysis: Analysis;
-}
-
-export interface BuildResult {
-  context: string;
-  dockerfile: string;
-  graph: StageGraph;
-  /** The stage the build was for: --target, else the last. */
-  finalStage: number;
-  stages: BuiltStageResult[];
-  /** The final stage against each stage it copies from. */
-  comparisons: Comparison[];
-  /** Advice for the final stage. */
-  advice: AdviceItem[];
-}
 
 export interface BuildJsonStage {
   index: number;

@@ -1,6 +1,7 @@
 // The human-readable summary printed when stdout is not a terminal (or with --text).
 import type { Analysis } from '../core/analysis.js';
-import { displayPath } from '../core/model.js';
+import { displayPath, sourceText } from '../core/model.js';
+import { describeFinding } from '../core/secrets.js';
 import { imageCompressedBytes } from './json.js';
 import { bytes, clip, padLeft, padRight, percent, shortCommand, terminalText } from './format.js';
 
@@ -8,6 +9,36 @@ export interface TextOptions {
   width?: number;
   /** How many waste entries to list. */
   top?: number;
+}
+
+function packageLines(analysis: Analysis, lines: string[], width: number, top: number): void {
+  const { packages } = analysis.packages;
+  const installed = packages.filter((p) => p.removedIn === undefined);
+  const removed = packages.filter((p) => p.removedIn !== undefined);
+  const account = analysis.packages;
+  lines.push(
+    `Packages: ${installed.length} installed, ${bytes(account.packagedBytes)}; unpackaged ${bytes(account.unpackagedBytes)} in ${account.unpackagedFiles} files`,
+  );
+  for (const p of installed.slice(0, top)) {
+    const left = `  ${padLeft(bytes(p.bytes), 9)}  ${padRight(`L${p.layer}`, 4)}  ${padRight(p.manager, 4)}  `;
+    lines.push(left + clip(`${p.name} ${p.version}${p.dev ? ' (dev)' : ''}`, width - left.length));
+  }
+  if (installed.length > top) lines.push(`  … ${installed.length - top} more (see --json)`);
+  for (const p of removed.slice(0, top)) {
+    const left = `  ${padLeft(bytes(p.bytes), 9)}  ${padRight(`L${p.layer}`, 4)}  ${padRight(p.manager, 4)}  `;
+    lines.push(left + clip(`${p.name} ${p.version}: removed in L${p.removedIn} but still stored`, width - left.length));
+  }
+  if (removed.length > top) lines.push(`  … ${removed.length - top} more removed (see --json)`);
+}
+
+function secretLines(analysis: Analysis, lines: string[], width: number): void {
+  const secrets = analysis.secrets;
+  lines.push(`Leaked secrets: ${secrets.length === 0 ? 'none found' : secrets.length}`);
+  for (const f of secrets.slice(0, 20)) {
+    lines.push(`  ${clip(`${displayPath(f.path)}  L${f.layer}  ${f.rule}  ${f.preview}`, width - 2)}`);
+    lines.push(`    ${clip(describeFinding(f), width - 4)}`);
+  }
+  if (secrets.length > 20) lines.push(`  … ${secrets.length - 20} more (see --json)`);
 }
 
 /** A layer blob's stored size, or `n/a` when the source cannot say. */
@@ -32,7 +63,8 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
     const left =
       `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(compressed(layer.compressedBytes), 10)}  ` +
       `${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
-    lines.push(left + clip(shortCommand(layer.command) || '(no command recorded)', width - left.length));
+    const what = layer.source ? sourceText(layer.source) : shortCommand(layer.command) || '(no command recorded)';
+    lines.push(left + clip(what, width - left.length));
   });
   lines.push('');
   lines.push(`Hidden bytes (stored in a layer, unreachable in the final image): ${account.entries.length} paths`);
@@ -42,6 +74,10 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
     lines.push(left + clip(displayPath(entry.path), width - left.length));
   }
   if (account.entries.length > top) lines.push(`  … ${account.entries.length - top} more (see --json)`);
+  lines.push('');
+  packageLines(analysis, lines, width, top);
+  lines.push('');
+  secretLines(analysis, lines, width);
   lines.push('');
   lines.push('Totals');
   lines.push(`  stored   ${padLeft(bytes(account.storedBytes), 9)}  (sum of every layer's files)`);

@@ -178,6 +178,9 @@ export interface PackOptions {
   ignoreText?: string;
   /** The context's own .dockerignore text, if it has one (kept, with the generated name added). */
   contextIgnoreText?: string;
+  /** For BuildKit, which applies no .dockerignore to a context sent in the request body: the
+   *  context's own .dockerignore goes as it is, and the generated Dockerfile beside it. */
+  buildkit?: boolean;
 }
 
 /** Packs the context for one build. Call again for each build (a stream is read once). */
@@ -195,7 +198,7 @@ export function packContext(root: string, entries: ContextEntry[], options: Pack
   const bytes = sent.reduce((n, e) => n + e.size, 0);
   const done = (async () => {
     for (const e of entries) {
-      if (e.path === '.dockerignore' && asIs === undefined) continue;
+      if (e.path === '.dockerignore' && asIs === undefined && !options.buildkit) continue;
       const header = { name: e.path, mode: e.mode, mtime: e.mtime, uid: 0, gid: 0 };
       if (e.type === 'directory') {
         // `src/`, as the docker CLI writes it: the classic builder's cache key (tarsum) hashes
@@ -212,8 +215,10 @@ export function packContext(root: string, entries: ContextEntry[], options: Pack
         }
       }
     }
-    if (asIs === undefined) {
+    if (asIs === undefined && !options.buildkit) {
       await entry(pack, { name: '.dockerignore', type: 'file', mode: 0o644, mtime: now, uid: 0, gid: 0 }, ignore);
+      await entry(pack, { name: dockerfileName, type: 'file', mode: 0o644, mtime: now, uid: 0, gid: 0 }, options.dockerfile);
+    } else if (asIs === undefined) {
       await entry(pack, { name: dockerfileName, type: 'file', mode: 0o644, mtime: now, uid: 0, gid: 0 }, options.dockerfile);
     }
     pack.finalize();

@@ -3,8 +3,9 @@
 //
 // Where: `$LAYERSCOPE_CACHE_DIR` if set (tests point it at a temp dir), else
 // `$XDG_CACHE_HOME/layerscope`, else `~/.cache/layerscope`. Inside, one directory per format
-// version (`v3/`: changes stored by column, with a content digest per regular file), so a future format never misreads an old entry.
-// Entries: `v3/<hex of the diffID>.json.gz`, the LayerSummary as gzip-compressed JSON. A diffID
+// version (`v4/`: changes stored by column, a content digest per regular file, the package
+// databases and secrets read from contents), so a future format never misreads an old entry.
+// Entries: `v4/<hex of the diffID>.json.gz`, the LayerSummary as gzip-compressed JSON. A diffID
 // is the sha256 of the layer's uncompressed tar, so an entry is valid for that content wherever
 // it comes from; analyseImage only stores a summary after checking it against the image config.
 // Writes go to a temp file in the same directory and are renamed into place (atomic on POSIX:
@@ -22,11 +23,12 @@ import type { SummaryCache } from '../core/analyse.js';
 import type { LayerSummary } from '../core/model.js';
 import { LayerChanges, type LayerChangesJson } from '../core/changes.js';
 import { tempNameFor, writeFileAtomic } from './tempFiles.js';
+import { DEFAULT_SCAN_MAX_BYTES } from '../core/secrets.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export const CACHE_FORMAT = 'v3';
+export const CACHE_FORMAT = 'v4';
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const ENTRY = /^([a-f0-9]{64})\.json\.gz$/;
 const TEMP_PREFIX = '.tmp-';
@@ -34,7 +36,7 @@ const TEMP_PREFIX = '.tmp-';
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export interface SummaryCacheOptions {
-  /** The cache root (the `v3/` directory goes inside). Default: see cacheRoot(). */
+  /** The cache root (the `v4/` directory goes inside). Default: see cacheRoot(). */
   dir?: string;
   /** Size cap for all entries together. */
   maxBytes?: number;
@@ -185,7 +187,22 @@ function isSummary(value: unknown, diffId: string): value is StoredSummary {
     Number.isSafeInteger(s.sizeBytes) &&
     isChanges(s.changes) &&
     Array.isArray(s.warnings) &&
-    s.warnings.every((w) => typeof w === 'string')
+    s.warnings.every((w) => typeof w === 'string') &&
+    isContents(s.contents)
+  );
+}
+
+/** Package databases and secrets read with the contents (absent: a summary made without reading them). */
+function isContents(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const c = value as Record<string, unknown>;
+  return (
+    c.scanMaxBytes === DEFAULT_SCAN_MAX_BYTES &&
+    Array.isArray(c.packages) &&
+    c.packages.every((p) => typeof p === 'object' && p !== null && typeof (p as { kind?: unknown }).kind === 'string') &&
+    Array.isArray(c.secrets) &&
+    c.secrets.every((s) => typeof s === 'object' && s !== null && typeof (s as { path?: unknown }).path === 'string')
   );
 }
 

@@ -1,6 +1,6 @@
 // The image config (OCI image-spec config.md, Docker's image JSON): platform, run settings,
 // history and rootfs.diff_ids; and the pairing of history steps with layers.
-import type { ImageConfigInfo, LayerInfo } from '../core/model.js';
+import type { HealthcheckInfo, ImageConfigInfo, LayerInfo } from '../core/model.js';
 import { InputError } from '../core/errors.js';
 import { parseDigest } from './digest.js';
 import { expectArray, expectObject, isObject, optionalString, optionalStringArray, stringRecord, type JsonObject } from './json.js';
@@ -45,9 +45,32 @@ export function parseImageConfig(raw: unknown, what: string): ParsedImageConfig 
       workingDir: optionalString(run.WorkingDir) || undefined,
       user: optionalString(run.User) || undefined,
       labels: stringRecord(run.Labels),
+      exposedPorts: isObject(run.ExposedPorts) ? Object.keys(run.ExposedPorts) : undefined,
+      volumes: isObject(run.Volumes) ? Object.keys(run.Volumes) : undefined,
+      healthcheck: parseHealthcheck(run.Healthcheck),
+      stopSignal: optionalString(run.StopSignal) || undefined,
+      shell: optionalStringArray(run.Shell),
+      onBuild: optionalStringArray(run.OnBuild),
     }),
   };
   return { info, diffIds: parseDiffIds(json, what), warnings };
+}
+
+function parseHealthcheck(raw: unknown): HealthcheckInfo | undefined {
+  if (!isObject(raw)) return undefined;
+  const test = optionalStringArray(raw.Test);
+  if (!test || test.length === 0) return undefined;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+  return {
+    test,
+    ...defined({
+      intervalNs: num(raw.Interval),
+      timeoutNs: num(raw.Timeout),
+      startPeriodNs: num(raw.StartPeriod),
+      startIntervalNs: num(raw.StartInterval),
+      retries: num(raw.Retries),
+    }),
+  };
 }
 
 function parseDiffIds(json: JsonObject, what: string): string[] {

@@ -345,3 +345,109 @@ function expandBraced(inner: string, vars: ReadonlyMap<string, string>, escapeCh
       return value ?? '';
   }
 }
+
+// --- instructions as written, and the layers they made ------------------------------------
+
+/** One instruction of a stage, as written in the Dockerfile. */
+export interface DockerfileInstruction {
+  /** Upper-case keyword: RUN, COPY… */
+  keyword: string;
+  /** 1-based line where it starts. */
+  line: number;
+  endLine: number;
+  /** Its text on one line (continuations joined), flags and all. */
+  text: string;
+}
+
+/** Per stage (by index): its FROM and the instructions after it, in order. */
+export interface StageInstructions {
+  from: DockerfileInstruction;
+  instructions: DockerfileInstruction[];
+}
+
+/** The Dockerfile's stages and their instructions as written. */
+export function dockerfileInstructions(text: string): StageInstructions[] {
+  const dockerfile = DockerfileParser.parse(text);
+  const escapeChar = dockerfile.getEscapeCharacter();
+  const lines = text.split(/\r?\n/);
+  const out: StageInstructions[] = [];
+  for (const instruction of dockerfile.getInstructions()) {
+    const range = instruction.getRange();
+    const raw = lines.slice(range.start.line, range.end.line + 1);
+    raw[raw.length - 1] = raw[raw.length - 1]!.slice(0, range.end.character);
+    raw[0] = raw[0]!.slice(range.start.character);
+    const joined = raw
+      .filter((l) => !/^\s*#/.test(l))
+      .map((l) => (l.trimEnd().endsWith(escapeChar) ? l.trimEnd().slice(0, -1) : l))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    const item: DockerfileInstruction = {
+      keyword: instruction.getKeyword().toUpperCase(),
+      line: range.start.line + 1,
+      endLine: range.end.line + 1,
+      text: joined,
+    };
+    if (item.keyword === 'FROM') out.push({ from: item, instructions: [] });
+    else out[out.length - 1]?.instructions.push(item);
+  }
+  return out;
+}
+
+/** Where a layer came from in the Dockerfile. */
+export interface LayerSourceRef {
+  file: string;
+  line: number;
+  instruction: string;
+}
+
+/** The keyword a history `created_by` names: BuildKit writes `RUN /bin/sh -c …`, `COPY a b`,
+ *  `WORKDIR /x`; the classic builder `/bin/sh -c #(nop) COPY …` or, for RUN, the command itself. */
+export function historyKeyword(createdBy: string): string {
+  const nop = /#\(nop\)\s+([A-Za-z]+)/.exec(createdBy);
+  if (nop) return nop[1]!.toUpperCase();
+  const first = /^([A-Z]+)\b/.exec(createdBy.trim());
+  if (first && first[1] !== 'RUN' && /^[A-Z]+$/.test(first[1]!)) return first[1]!;
+  return 'RUN';
+}
+
+/**
+ * The Dockerfile instruction that made each layer of stage `index`, from the image's history:
+ * every instruction after FROM adds one history entry (both builders; a stage FROM an earlier
+ * stage starts with that stage's entries), so the entries above the base image's pair with the
+ * stage chain's instructions in order; each layer is a history entry that is not empty_layer.
+ * An entry whose keyword does not match its instruction (ONBUILD triggers of a base image, say)
+ * leaves that layer without a source rather than guess. Returns one entry per layer.
+ */
+export function layerSources(
+  stages: StageInstructions[],
+  graph: StageGraph,
+  index: number,
+  history: Array<{ createdBy: string; emptyLayer: boolean }>,
+  file: string,
+): Array<LayerSourceRef | undefined> {
+  const chain: DockerfileInstruction[] = [];
+  for (let at: number | undefined = index; at !== undefined; ) {
+    chain.unshift(...(stages[at]?.instructions ?? []));
+    const base: StageGraph['stages'][number]['base'] | undefined = graph.stages[at]?.base;
+    at = base?.kind === 'stage' ? base.index : undefined;
+  }
+  const baseEntries = history.length - chain.length;
+  const out: Array<LayerSourceRef | undefined> = [];
+  history.forEach((entry, i) => {
+    const instruction = i >= baseEntries ? chain[i - baseEntries] : undefined;
+    const matches = instruction !== undefined && historyKeyword(entry.createdBy) === instruction.keyword;
+    if (!entry.emptyLayer) out.push(matches ? { file, line: instruction.line, instruction: instruction.text } : undefined);
+  });
+  return out;
+}
+
+/** The Dockerfile up to the end of stage `index` (the lines after it dropped, line numbers
+ *  kept): building it without a target builds that stage, named or not. */
+export function truncateToStage(text: string, index: number): string {
+  const stages = dockerfileInstructions(text);
+  const stage = stages[index];
+  if (!stage) return text;
+  const end = stage.instructions.length > 0 ? stage.instructions[stage.instructions.length - 1]!.endLine : stage.from.endLine;
+  return `${text.split('\n').slice(0, end).join('\n')}\n`;
+}

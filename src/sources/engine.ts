@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import type { ImageConfigInfo, ImageSource, LayerInfo, LayerSummary, StreamProgress, StreamedImage } from '../core/model.js';
+import type { ImageCaches, ImageConfigInfo, ImageSource, LayerInfo, LayerSummary, StreamProgress, StreamedImage } from '../core/model.js';
 import { InputError } from '../core/errors.js';
 import { diffIdMismatch } from '../core/analyse.js';
 import { isLayerLimit, layerMessage, walkLayer, type WalkLimits } from '../core/walk.js';
@@ -304,6 +304,7 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
     openLayer() {
       return Promise.reject(new Error(`${where}: layers of an engine image are read in one pass (readAll), not one by one`));
     },
+    readCached: (caches) => readCachedImage(info, caches, opts.platform, where),
     async readAll({ onProgress, limits }) {
       reading = new AbortController();
       return readSaveStream(docker, info, {
@@ -320,6 +321,51 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
     async close() {
       reading?.abort();
     },
+  };
+}
+
+/**
+ * The image from the caches alone, no `docker save`: the config by the image ID the engine's
+ * inspect gives (the cache checks the bytes hash to it), the summaries by the diffIDs that config
+ * lists, which must be the inspect's too. Undefined when anything is missing or does not agree.
+ */
+export async function readCachedImage(
+  info: EngineImageInfo,
+  caches: ImageCaches,
+  platform: PlatformRequest,
+  where: string,
+): Promise<StreamedImage | undefined> {
+  const bytes = await caches.configs.getConfig(info.id);
+  if (!bytes) return undefined;
+  const what = `${where}: cached config ${info.id}`;
+  let parsed: ReturnType<typeof parseImageConfig>;
+  try {
+    parsed = parseImageConfig(parseJson(Buffer.from(bytes).toString('utf8'), what), what);
+  } catch {
+    return undefined;
+  }
+  if (parsed.diffIds.length !== info.diffIds.length || parsed.diffIds.some((d, i) => d !== info.diffIds[i])) return undefined;
+  const summaries: LayerSummary[] = [];
+  for (const diffId of parsed.diffIds) {
+    const summary = await caches.summaries.get(diffId);
+    if (!summary) return undefined;
+    // The engine hands out uncompressed tars: the blob is the tar.
+    summaries.push({ ...summary, blobBytes: summary.tarBytes, compression: 'none' });
+  }
+  const blobs = summaries.map((s) => ({ blobSize: s.tarBytes, compressedBytes: null }));
+  const { layers, warnings } = describeLayers(parsed, blobs, what);
+  const mismatch = platformMismatch(
+    platform,
+    { os: parsed.info.os, architecture: parsed.info.architecture, ...(parsed.info.variant ? { variant: parsed.info.variant } : {}) },
+    where,
+  );
+  return {
+    id: info.id,
+    config: parsed.info,
+    layers,
+    summaries,
+    warnings: [...parsed.warnings, ...warnings, ...(mismatch ? [mismatch] : [])],
+    configBytes: bytes,
   };
 }
 
@@ -516,6 +562,7 @@ async function assembleStreamed(info: EngineImageInfo, members: Members, opts: S
     layers,
     summaries,
     warnings: [...warnings, ...parsed.warnings, ...layerWarnings, ...(mismatch ? [mismatch] : [])],
+    configBytes: configBytes,
   };
 }
 

@@ -1,19 +1,32 @@
-// Builds a Dockerfile's stages through the engine (`POST /build`, the classic builder), one
-// build per stage with `target`, each tagged so it can be reopened like any engine image.
-// The engine's JSON progress stream is turned into plain events (stage, step, output line);
-// a failing step ends in a BuildFailure that names the stage, the step and the last output.
+// Builds a Dockerfile's stages through the engine and tags each so it can be reopened like any
+// engine image. BuildKit by default (`POST /build?version=2`, the engine's built-in BuildKit):
+// one build per wanted stage with `target`, the last stage first, so the others come from the
+// cache it filled. The classic builder (`--builder classic`, Podman, or an engine without
+// BuildKit) builds every stage up to its target in one build. Both progress streams become the
+// same plain events (stage, step, output line); a failing step ends in a BuildFailure that names
+// the stage, the step's Dockerfile line and its last output.
 import type Docker from 'dockerode';
 import { InputError } from '../core/errors.js';
 import { errorText } from './engine.js';
 import { packContext, type ContextEntry } from './buildContext.js';
+import { dockerfileInstructions, truncateToStage, type StageInstructions } from './dockerfile.js';
+import { runBuildkit } from './buildkit/build.js';
+import { openSession, type BuildSession, type EngineAddress } from './buildkit/session.js';
+import { parseVertexName, type StepStatus, type TraceStep } from './buildkit/trace.js';
+
+export type BuilderKind = 'buildkit' | 'classic';
 
 export type BuildEvent =
   /** The build reached stage `stage` (its FROM step); tag is '' for a stage that is built
    *  only because the classic builder builds every stage before its target. */
   | { type: 'stage'; stage: number; label: string; tag: string; position: number; total: number }
-  | { type: 'step'; stage: number; text: string }
-  | { type: 'output'; stage: number; text: string }
-  | { type: 'built'; stage: number; tag: string; imageId: string };
+  /** A step started or changed. BuildKit steps carry a key (the vertex), their status and,
+   *  once finished, their duration; a step with a known key updates that step. */
+  | { type: 'step'; stage: number; text: string; key?: string; status?: StepStatus; durationMs?: number }
+  | { type: 'output'; stage: number; text: string; key?: string }
+  | { type: 'built'; stage: number; tag: string; imageId: string }
+  /** Which builder runs, and why when it is not the default. */
+  | { type: 'builder'; builder: BuilderKind; reason?: string };
 
 export interface StageBuild {
   index: number;
@@ -50,7 +63,7 @@ export interface BuiltStage {
 }
 
 /** How many output lines a failure keeps to show. */
-export const FAILURE_LINES = 12;
+export const FAILURE_LINES = 20;
 
 export class BuildFailure extends InputError {
   override name = 'BuildFailure';
@@ -58,7 +71,7 @@ export class BuildFailure extends InputError {
     message: string,
     /** Label of the stage whose step failed, when known. */
     readonly stage: string | undefined,
-    /** `Step 3/9 : RUN make`, when the failing step is known. */
+    /** `Dockerfile:7 RUN make` (BuildKit) or `Step 3/9 : RUN make` (classic), when known. */
     readonly step: string | undefined,
     /** The failing step's last output lines (at most FAILURE_LINES), oldest first. */
     readonly lastLines: string[],
@@ -97,14 +110,230 @@ export function planBuild(stages: StageBuild[], allStages: Array<{ name?: string
 export interface BuildStagesOptions {
   /** Build without the engine's build cache (`docker build --no-cache`). */
   noCache?: boolean;
+  /** `auto` (default): BuildKit, the classic builder when the engine has no BuildKit. */
+  builder?: 'auto' | BuilderKind;
+  /** Always pull a newer base image (`--pull`). */
+  pull?: boolean;
+  platform?: string;
+  /** `--secret` values by id, served to BuildKit through the build session (memory only). */
+  secrets?: Map<string, Buffer>;
+  /** Where the engine listens (the build session is a connection of its own). */
+  engine?: EngineAddress;
+  /** Podman builds with Buildah behind the classic build API. */
+  engineKind?: 'docker' | 'podman';
 }
+
+export interface BuildOutcome {
+  builder: BuilderKind;
+  stages: BuiltStage[];
+  /** Each engine build: its target and wall time. */
+  builds: Array<{ target: string; ms: number }>;
+}
+
+/** An engine without BuildKit answers a version 2 build with one of these. */
+const NO_BUILDKIT = /buildkit (?:is )?not supported|not supported by (?:the )?daemon|unsupported builder version|invalid builder version/i;
 
 export async function buildStages(
   docker: Docker,
   plan: BuildPlan,
   onEvent: (event: BuildEvent) => void = () => undefined,
   options: BuildStagesOptions = {},
-): Promise<BuiltStage[]> {
+): Promise<BuildOutcome> {
+  const wanted = options.builder ?? 'auto';
+  if (wanted === 'classic' || options.engineKind === 'podman') {
+    if (options.secrets && options.secrets.size > 0)
+      throw new InputError('--secret needs BuildKit: the classic builder cannot pass secrets (drop --builder classic)');
+    onEvent({
+      type: 'builder',
+      builder: 'classic',
+      ...(wanted !== 'classic' ? { reason: 'Podman builds with Buildah through the classic build API' } : {}),
+    });
+    return classicBuild(docker, plan, onEvent, options);
+  }
+  try {
+    return await buildkitStages(docker, plan, onEvent, options);
+  } catch (e) {
+    if (wanted === 'auto' && e instanceof NoBuildkit) {
+      onEvent({ type: 'builder', builder: 'classic', reason: `the engine has no BuildKit (${e.message})` });
+      if (options.secrets && options.secrets.size > 0)
+        throw new InputError(`--secret needs BuildKit, and the engine has none: ${e.message}`);
+      return classicBuild(docker, plan, onEvent, options);
+    }
+    throw e;
+  }
+}
+
+class NoBuildkit extends Error {}
+
+async function buildkitStages(
+  docker: Docker,
+  plan: BuildPlan,
+  onEvent: (event: BuildEvent) => void,
+  options: BuildStagesOptions,
+): Promise<BuildOutcome> {
+  const instructions = dockerfileInstructions(plan.dockerfile);
+  const vertexStage = new Map<string, number>();
+  plan.allStages.forEach((s, i) => {
+    vertexStage.set(s.name ?? `stage-${i}`, i);
+  });
+  const sorted = [...plan.stages].sort((a, b) => a.index - b.index);
+  // The last stage first: it needs most of the others, whose builds then come from the cache.
+  const order = [sorted[sorted.length - 1]!, ...sorted.slice(0, -1)];
+  let session: BuildSession | undefined;
+  if (options.secrets && options.secrets.size > 0) {
+    try {
+      session = await openSession(options.engine ?? { socketPath: '/var/run/docker.sock' }, {
+        secrets: options.secrets,
+        sharedKey: plan.contextDir,
+      });
+    } catch (e) {
+      throw new InputError(`cannot open a build session on the engine (needed for --secret): ${errorText(e)}`, { cause: e });
+    }
+  }
+  onEvent({ type: 'builder', builder: 'buildkit' });
+  const built: BuiltStage[] = [];
+  const builds: BuildOutcome['builds'] = [];
+  try {
+    for (const [position, stage] of order.entries()) {
+      onEvent({ type: 'stage', stage: stage.index, label: stage.label, tag: stage.tag, position, total: order.length });
+      // BuildKit takes only stage names as targets and reads the Dockerfile from the context
+      // (applying no .dockerignore to a context in the request body): a named stage is built
+      // from the user's file as it is; an unnamed one from the file cut after that stage, with
+      // no target, sent beside the context's files (visible to that build's COPY . only).
+      const asIs = stage.name !== undefined ? plan.dockerfileInContext : undefined;
+      const context = packContext(plan.contextDir, plan.entries, {
+        dockerfile: stage.name !== undefined ? plan.dockerfile : truncateToStage(plan.dockerfile, stage.index),
+        ...(asIs !== undefined ? { dockerfileInContext: asIs } : {}),
+        buildkit: true,
+      });
+      const started = Date.now();
+      let result: Awaited<ReturnType<typeof runBuildkit>>;
+      try {
+        result = await runBuildkit(
+          docker,
+          {
+            context: context.stream,
+            dockerfile: context.dockerfileName,
+            ...(stage.name !== undefined ? { target: stage.name } : {}),
+            buildArgs: plan.buildArgs,
+            // A fresh build is the first one; the others take what it just built.
+            ...(options.noCache && position === 0 ? { noCache: true } : {}),
+            ...(options.pull && position === 0 ? { pull: true } : {}),
+            ...(options.platform ? { platform: options.platform } : {}),
+            ...(session ? { session: session.id } : {}),
+          },
+          (change) => {
+            const parsed = parseVertexName(change.step.name);
+            if (!parsed) return;
+            const index = parsed.stage === '' ? 0 : (vertexStage.get(parsed.stage) ?? stage.index);
+            const text = change.step.name;
+            if (change.type === 'step')
+              onEvent({
+                type: 'step',
+                stage: index,
+                text,
+                key: change.step.digest,
+                status: change.step.status,
+                ...(change.step.durationMs !== undefined ? { durationMs: change.step.durationMs } : {}),
+              });
+            else onEvent({ type: 'output', stage: index, text: change.text, key: change.step.digest });
+          },
+        );
+      } catch (e) {
+        await context.done.catch(() => undefined);
+        const text = errorText(e);
+        if (NO_BUILDKIT.test(text)) throw new NoBuildkit(text);
+        throw new InputError(`the engine refused the build of stage ${stage.label} (${plan.dockerfileLabel}): ${text}`, { cause: e });
+      }
+      await context.done.catch((e: unknown) => {
+        result.error ??= e instanceof Error ? e.message : String(e);
+      });
+      builds.push({ target: stage.label, ms: Date.now() - started });
+      if (result.error !== undefined) {
+        if (NO_BUILDKIT.test(result.error)) throw new NoBuildkit(result.error);
+        throw buildkitFailure(result.error, result.trace.failed(), plan, instructions, vertexStage, stage);
+      }
+      if (!result.imageId) throw new InputError(`the build of ${plan.dockerfileLabel} did not report an image for stage ${stage.label}`);
+      const imageId = await tagImage(docker, result.imageId, stage.tag);
+      onEvent({ type: 'built', stage: stage.index, tag: stage.tag, imageId });
+      built.push({ index: stage.index, label: stage.label, tag: stage.tag, imageId });
+    }
+  } finally {
+    await session?.close();
+  }
+  return { builder: 'buildkit', stages: built.sort((a, b) => a.index - b.index), builds };
+}
+
+/** Instructions that are BuildKit steps (`[stage k/n]`): FROM is step 1, then these in order. */
+const STEP_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
+
+/** The Dockerfile instruction of a step `[stage k/n] …`. */
+export function stepInstruction(
+  instructions: StageInstructions[],
+  stageIndex: number,
+  name: string,
+): { line: number; text: string } | undefined {
+  const parsed = parseVertexName(name);
+  const stage = instructions[stageIndex];
+  if (!parsed || !stage) return undefined;
+  if (parsed.step === 1) return stage.from;
+  const steps = stage.instructions.filter((i) => STEP_KEYWORDS.has(i.keyword));
+  const byNumber = steps[parsed.step - 2];
+  const keyword = parsed.instruction.split(/\s/)[0]!.toUpperCase();
+  if (byNumber && byNumber.keyword === keyword) return byNumber;
+  return stage.instructions.find((i) => i.text === parsed.instruction.trim());
+}
+
+/** The BuildKit error as a BuildFailure (a failing step) or a one-line InputError (the
+ *  Dockerfile frontend refused the file: its line and message). */
+function buildkitFailure(
+  error: string,
+  step: TraceStep | undefined,
+  plan: BuildPlan,
+  instructions: StageInstructions[],
+  vertexStage: Map<string, number>,
+  building: StageBuild,
+): Error {
+  const message = cleanOutputLine(error).replace(/\s+/g, ' ').trim();
+  const parse = /dockerfile parse error (?:on )?line (\d+): (.*)$/i.exec(message);
+  if (parse) {
+    const line = Number(parse[1]);
+    const text = plan.dockerfile.split(/\r?\n/)[line - 1]?.trim() ?? '';
+    const hint = /unknown flag|unknown instruction/i.test(parse[2]!)
+      ? " (this engine's Dockerfile frontend is older than that syntax: heredocs and COPY --link need a newer BuildKit)"
+      : '';
+    return new InputError(`${plan.dockerfileLabel}:${line} ${text}: ${parse[2]}${hint}`);
+  }
+  const llb = /failed to create LLB definition: (.*)$/i.exec(message);
+  if (llb) return new InputError(`${plan.dockerfileLabel}: ${llb[1]}`);
+  if (step) {
+    const parsed = parseVertexName(step.name);
+    const index = parsed ? (parsed.stage === '' ? 0 : (vertexStage.get(parsed.stage) ?? building.index)) : building.index;
+    const label = plan.allStages[index]?.label ?? building.label;
+    const at = stepInstruction(instructions, index, step.name);
+    const where = at ? `${plan.dockerfileLabel}:${at.line} ${at.text}` : step.name;
+    const hint =
+      at && parsed?.step === 1 ? ' (the base image is not in the engine and could not be pulled: pull, load or build it first)' : '';
+    return new BuildFailure(
+      `build of stage ${label} failed at ${where}: ${message}${hint}`,
+      label,
+      where,
+      step.lines
+        .map(cleanOutputLine)
+        .filter((l) => l !== '')
+        .slice(-FAILURE_LINES),
+    );
+  }
+  return new BuildFailure(`build of stage ${building.label} failed: ${message}`, building.label, undefined, []);
+}
+
+async function classicBuild(
+  docker: Docker,
+  plan: BuildPlan,
+  onEvent: (event: BuildEvent) => void,
+  options: BuildStagesOptions,
+): Promise<BuildOutcome> {
+  const started = Date.now();
   const unit = planBuild(plan.stages, plan.allStages);
   const ids = await buildOne(docker, plan, unit, onEvent, options);
   const built: BuiltStage[] = [];
@@ -115,7 +344,7 @@ export async function buildStages(
     onEvent({ type: 'built', stage: stage.index, tag: stage.tag, imageId });
     built.push({ index: stage.index, label: stage.label, tag: stage.tag, imageId });
   }
-  return built;
+  return { builder: 'classic', stages: built, builds: [{ target: unit.target ?? 'the whole file', ms: Date.now() - started }] };
 }
 
 /** Tags image `id` as `repo:tag`; resolves to its full ID. */
@@ -171,6 +400,8 @@ async function buildOne(
       rm: true,
       forcerm: true,
       ...(options.noCache ? { nocache: true } : {}),
+      ...(options.pull ? { pull: true } : {}),
+      ...(options.platform ? { platform: options.platform } : {}),
       version: '1',
     });
   } catch (e) {

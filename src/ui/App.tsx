@@ -1,5 +1,5 @@
 // The whole program on screen: the loading progress, then the browser; a failed load is shown
-// as one line and ends the app (run.ts prints it to stderr and exits with code 2).
+// as one line and ends the app (run.ts reports the error as src/app/failure.ts says).
 import type React from 'react';
 import { useCallback, useEffect, useRef } from 'react';
 import { Text, useApp, useInput, type Key } from 'ink';
@@ -14,8 +14,8 @@ import { escapeForTerminal } from '../core/paths.js';
 
 export interface AppProps {
   load: Loader;
-  /** Called once when loading fails, with the one-line message. */
-  onError?: (message: string) => void;
+  /** Called once when loading fails, with the error and its one-line message. */
+  onError?: (error: unknown, message: string) => void;
   /** Called when Ctrl-C ends the app before the image is loaded (it then exits). */
   onInterrupt?: () => void;
   /** Fixed size (tests); otherwise the terminal's. */
@@ -56,7 +56,7 @@ export function App({ load, onError, onInterrupt, size }: AppProps): React.JSX.E
   }, []);
   useEffect(() => {
     if (state.phase !== 'failed') return;
-    onError?.(state.message);
+    onError?.(state.error, state.message);
     exit();
   }, [state, onError, exit]);
   if (state.phase === 'ready') return <Browser analysis={state.analysis} takeEarlyKeys={takeEarlyKeys} {...(size ? { size } : {})} />;

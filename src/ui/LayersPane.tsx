@@ -3,6 +3,7 @@
 import type React from 'react';
 import { Box } from 'ink';
 import { bytes, shortCommand } from '../report/format.js';
+import { sourceText } from '../core/model.js';
 import type { PaneBox } from './layout.js';
 import type { UiModel } from './model.js';
 import { Pane } from './Pane.js';
@@ -31,8 +32,9 @@ export function layerLine(model: UiModel, index: number, innerWidth: number, sel
   const cols = layerColumns(innerWidth);
   const size = image.summaries[index]!.sizeBytes;
   const hidden = account.hiddenByLayer[index] ?? 0;
-  const compressed = image.layers[index]?.compressedBytes ?? null;
-  const command = shortCommand(image.layers[index]?.command ?? '') || '(no command recorded)';
+  const info = image.layers[index];
+  const compressed = info?.compressedBytes ?? null;
+  const command = info?.source ? sourceText(info.source) : shortCommand(info?.command ?? '') || '(no command recorded)';
   return [
     { text: `${selected ? theme.symbols.cursor : theme.symbols.noCursor} `, tone: 'accent' },
     { text: `${cell(String(index), 3, 'right')}  `, tone: 'label' },

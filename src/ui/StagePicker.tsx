@@ -5,7 +5,8 @@ import { Box, Text, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
 import { stageTitle } from '../core/stages.js';
 import { bytes, clip, padLeft, padRight } from '../report/format.js';
-import { reductionLine, type BuildResult } from '../report/stages.js';
+import type { BuildResult } from '../core/buildResult.js';
+import { reductionLine } from '../report/stages.js';
 import { commandFor, hintText, keyName } from './keymap.js';
 import { theme } from './theme.js';
 

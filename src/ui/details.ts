@@ -1,6 +1,6 @@
 // The details pane's text for what is selected: a layer, a path in the tree, or a hidden-bytes
 // entry. Pure: the reducer uses the line count to scroll, the pane draws a window of it.
-import { displayPath, type LayerEntry } from '../core/model.js';
+import { displayPath, sourceText, type LayerEntry } from '../core/model.js';
 import { modeString } from '../core/view.js';
 import { pathHistory } from '../core/inspect.js';
 import { bytes, clip, percent, shortCommand } from '../report/format.js';
@@ -44,8 +44,11 @@ function layerLines(model: UiModel, layer: number, width: number): Line[] {
   if (!info || !summary) return [];
   const stats = model.layerStats(layer);
   const lines: Line[] = [];
-  lines.push([{ text: clip(shortCommand(info.command) || '(no command recorded)', width), tone: 'title' }]);
+  lines.push([
+    { text: clip(info.source ? sourceText(info.source) : shortCommand(info.command) || '(no command recorded)', width), tone: 'title' },
+  ]);
   lines.push([]);
+  if (info.source) lines.push(...field('source', `${info.source.file}:${info.source.line} ${info.source.instruction}`, width));
   lines.push(...field('command', info.command || '(none)', width));
   lines.push(...field('diffID', summary.diffId, width));
   if (info.blobDigest) lines.push(...field('blob', info.blobDigest, width));

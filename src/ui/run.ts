@@ -2,26 +2,23 @@
 // was — after q or Ctrl-C, a failed load, SIGINT/SIGTERM/SIGHUP, or an uncaught error: the
 // alternate screen is left, raw mode is off and the cursor is shown.
 import React from 'react';
-import { loadAnalysis, type ImageOptions } from '../cli/load.js';
-import { oneLine } from '../core/errors.js';
+import { EXIT } from '../app/exitCodes.js';
+import { reportFailure } from '../app/failure.js';
+import { loadAnalysis, type ImageOptions } from '../app/open.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
-
-const EXIT_OK = 0;
-const EXIT_BAD_INPUT = 2;
-/** Ctrl-C while loading: what a shell reports for a run ended by SIGINT. */
-const EXIT_INTERRUPTED = 130;
 
 export async function runBrowser(image: string | undefined, options: ImageOptions): Promise<number> {
   const stdin = openInput();
   if (!stdin) {
     process.stderr.write('layerscope: the browser needs a terminal to read keys from; use --text or --json\n');
-    return EXIT_BAD_INPUT;
+    return EXIT.badInput;
   }
   const ink = await importInk();
   const { App } = await import('./App.js');
   const stdout = process.stdout;
 
-  let failure: string | undefined;
+  let failed = false;
+  let failure: unknown;
   let loaded = false;
   let interrupted = false;
   let instance: ReturnType<typeof ink.render> | undefined;
@@ -32,9 +29,9 @@ export async function runBrowser(image: string | undefined, options: ImageOption
       // already unmounted
     }
   };
-  // Last-resort handlers, in place before the screen changes: leave the terminal usable
+  // The last-resort restore, in place before the screen changes: leave the terminal usable
   // whatever happens.
-  const session = startSession(stdin, { beforeExit: unmount, catchFatal: true });
+  const session = startSession(stdin, { beforeExit: unmount });
 
   // Ctrl-C is a key here (raw mode), handled by the app: it quits like q while browsing, and
   // interrupts (exit 130) while the image is still loading.
@@ -45,8 +42,9 @@ export async function runBrowser(image: string | undefined, options: ImageOption
           loaded = true;
           return analysis;
         }),
-      onError: (message: string) => {
-        failure = message;
+      onError: (error: unknown) => {
+        failed = true;
+        failure = error;
       },
       onInterrupt: () => {
         interrupted = true;
@@ -58,18 +56,18 @@ export async function runBrowser(image: string | undefined, options: ImageOption
   try {
     await instance.waitUntilExit();
   } catch (err) {
-    failure ??= oneLine(err);
+    if (!failed) {
+      failed = true;
+      failure = err;
+    }
   } finally {
     session.end();
   }
 
-  if (failure !== undefined) {
-    process.stderr.write(`layerscope: ${failure}\n`);
-    return EXIT_BAD_INPUT;
-  }
+  if (failed) return reportFailure(failure);
   // Quit while layers were still being read: nothing more to wait for (process.exit, so the
   // reads in flight stop now; the 'exit' hooks remove any temp file they had open).
-  if (interrupted) process.exit(EXIT_INTERRUPTED);
-  if (!loaded) process.exit(EXIT_OK);
-  return EXIT_OK;
+  if (interrupted) process.exit(EXIT.interrupted);
+  if (!loaded) process.exit(EXIT.ok);
+  return EXIT.ok;
 }

@@ -6,14 +6,12 @@
 import React from 'react';
 import type { AdviceItem } from '../core/advice.js';
 import type { Comparison } from '../core/compare.js';
-import { oneLine } from '../core/errors.js';
-import { plainBuildProgress, type BuildProgressView } from '../cli/buildProgress.js';
-import type { BuildResult } from '../report/stages.js';
+import { plainBuildProgress, type BuildProgressView } from '../app/buildProgress.js';
+import { EXIT } from '../app/exitCodes.js';
+import { reportFailure } from '../app/failure.js';
+import type { BuildResult } from '../core/buildResult.js';
 import type { StageChoice } from './StagePicker.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
-
-const EXIT_OK = 0;
-const EXIT_BAD_INPUT = 2;
 
 type Ink = typeof import('ink');
 
@@ -55,12 +53,13 @@ async function inTerminal(
   const stdin = openInput();
   if (!stdin) {
     process.stderr.write('layerscope: the stage picker needs a terminal to read keys from; use --text or --json\n');
-    return EXIT_BAD_INPUT;
+    return EXIT.badInput;
   }
   const ink = await importInk();
   const stdout = process.stdout;
   const session = startSession(stdin);
-  let failure: string | undefined;
+  let failed = false;
+  let failure: unknown;
   try {
     await body(async <T>(make: (done: (value: T) => void) => React.ReactElement) => {
       let result: T | undefined;
@@ -85,15 +84,12 @@ async function inTerminal(
       return result;
     });
   } catch (e) {
-    failure = oneLine(e);
+    failed = true;
+    failure = e;
   } finally {
     session.end();
   }
-  if (failure !== undefined) {
-    process.stderr.write(`layerscope: ${failure}\n`);
-    return EXIT_BAD_INPUT;
-  }
-  return EXIT_OK;
+  return failed ? reportFailure(failure) : EXIT.ok;
 }
 
 /** The stage picker loop: a stage opens in the browser, a comparison in the compare view. */

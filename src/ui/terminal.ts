@@ -1,17 +1,14 @@
 // Owning the terminal for an Ink screen: keys from a TTY, and a last-resort restore (raw mode
 // off, cursor shown, main screen back) that runs whatever ends the program — a signal, an
-// uncaught error or a plain exit. Ink itself enters and leaves the alternate screen
+// uncaught error (both through src/app/failure.ts) or a plain exit. Ink itself enters and leaves the alternate screen
 // (`alternateScreen`) on a normal unmount; this covers the exits Ink does not see through.
 // Shared by the browser and the build/compare screens.
 import { openSync, writeSync } from 'node:fs';
 import tty from 'node:tty';
-import { oneLine } from '../core/errors.js';
+import { onTerminate } from '../app/failure.js';
 
 export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 export const SHOW_CURSOR = '\u001B[?25h';
-const EXIT_BAD_INPUT = 2;
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Options every full-screen Ink render takes: Ink would treat a run with CI set as
  *  non-interactive (last frame only), but we only get here with a terminal on stdout, so a person
@@ -53,12 +50,10 @@ export interface TerminalSession {
 export interface SessionOptions {
   /** Runs before the restore when a signal or a fatal error ends the program (e.g. unmount). */
   beforeExit?: () => void;
-  /** Also turn uncaught errors into one line and exit 2, with the terminal restored. */
-  catchFatal?: boolean;
 }
 
-/** Puts the last-resort handlers in place before Ink takes the screen. They come first in line
- *  (the CLI's own ones, which just exit, come after). */
+/** Registers the last-resort restore before Ink takes the screen: the program's one signal and
+ *  fatal-error handler (src/app/failure.ts) runs it before it exits, and so does any exit. */
 export function startSession(stdin: NodeJS.ReadStream, options: SessionOptions = {}): TerminalSession {
   const stdout = process.stdout;
   let restored = false;
@@ -76,31 +71,16 @@ export function startSession(stdin: NodeJS.ReadStream, options: SessionOptions =
       // same
     }
   };
-  const onSignal = (signal: NodeJS.Signals) => {
+  const unregister = onTerminate(() => {
     options.beforeExit?.();
     restore();
-    process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 1));
-  };
-  const onFatal = (err: unknown) => {
-    options.beforeExit?.();
-    restore();
-    process.stderr.write(`layerscope: ${oneLine(err)}\n`);
-    if (process.env.LAYERSCOPE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exit(EXIT_BAD_INPUT);
-  };
-  for (const s of SIGNALS) process.prependListener(s, onSignal);
-  if (options.catchFatal) {
-    process.prependListener('uncaughtException', onFatal);
-    process.prependListener('unhandledRejection', onFatal);
-  }
+  });
   process.on('exit', restore);
   return {
     restore,
     end() {
       restore();
-      for (const s of SIGNALS) process.off(s, onSignal);
-      process.off('uncaughtException', onFatal);
-      process.off('unhandledRejection', onFatal);
+      unregister();
       process.off('exit', restore);
       if (stdin !== process.stdin) stdin.destroy();
       else stdin.pause();

@@ -29,10 +29,31 @@ async function workDir(): Promise<string> {
 }
 
 /** The JSON report without `image.ref` (how the image was named is the one thing that differs). */
+type Report = { image: Record<string, unknown>; layers: Array<Record<string, unknown>> };
+
+/** The report without what differs by source on purpose: `image.ref`, and the blob sizes as
+ *  stored (an archive knows its layer files; the engine cannot say, and reports null). */
 function reportOf(stdout: string): unknown {
-  const report = JSON.parse(stdout) as { image: Record<string, unknown> };
+  const report = JSON.parse(stdout) as Report;
   delete report.image.ref;
+  delete report.image.compressedBytes;
+  for (const layer of report.layers) {
+    delete layer.compressedBytes;
+    delete layer.mediaType;
+  }
   return report;
+}
+
+/** The engine streams `docker save`, which holds no compressed blob: every blob size is null. */
+async function assertEngineSaysNoBlobSizes(args: string[], env?: NodeJS.ProcessEnv): Promise<void> {
+  const r = await runLayerscope([...args, '--json', '--no-cache'], env ? { env } : {});
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.equal(report.image.compressedBytes, null);
+  assert.deepEqual(
+    report.layers.map((l) => [l.compressedBytes, l.mediaType]),
+    report.layers.map(() => [null, null]),
+  );
 }
 
 async function jsonReport(t: TestContext, args: string[], env?: NodeJS.ProcessEnv): Promise<unknown> {
@@ -59,6 +80,7 @@ test('docker://REF and a bare REF give the same report as the saved archive', as
   await saveImage(image, tarPath);
   const fromArchive = await jsonReport(t, [tarPath]);
   assert.deepEqual(await jsonReport(t, [`docker://${image}`]), fromArchive);
+  await assertEngineSaysNoBlobSizes([`docker://${image}`]);
   assert.deepEqual(await jsonReport(t, [image]), fromArchive);
   assert.deepEqual(await jsonReport(t, [image, '--source', 'docker']), fromArchive);
   // ls too: the merged view, path by path.
@@ -207,5 +229,6 @@ test('podman://REF through the Podman service socket gives the same report as th
   );
   const env = { ...process.env, CONTAINER_HOST: `unix://${socket}` };
   assert.deepEqual(await jsonReport(t, [`podman://${image}`], env), await jsonReport(t, [tarPath]));
+  await assertEngineSaysNoBlobSizes([`podman://${image}`], env);
   assert.deepEqual(await jsonReport(t, [image, '--source', 'podman'], env), await jsonReport(t, [tarPath]));
 });

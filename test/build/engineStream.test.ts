@@ -4,10 +4,15 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { analyseImage } from '../../src/core/analyse.js';
 import type { StreamProgress } from '../../src/core/model.js';
 import { openImage } from '../../src/sources/open.js';
-import { readSaveArchive, type EngineImageInfo } from '../../src/sources/engine.js';
+import { readCachedImage, readSaveArchive, type EngineImageInfo } from '../../src/sources/engine.js';
+import { openSummaryCache } from '../../src/sources/cache.js';
+import { openConfigCache } from '../../src/sources/configCache.js';
 import { requestPlatform } from '../../src/sources/platform.js';
 import { buildImage, ImageWorkspace, legacyDockerArchiveFiles, type SyntheticImage } from '../helpers/image.js';
 import { packTar, packTarGz } from '../helpers/tar.js';
@@ -177,4 +182,38 @@ test('where the engine is looked for: DOCKER_HOST, else the first socket that ex
   const podmanTcp = engineEndpoint('podman', { CONTAINER_HOST: 'tcp://127.0.0.1:8888' }, none);
   assert.deepEqual(podmanTcp.options, { host: '127.0.0.1', port: 8888, protocol: 'http' });
   assert.throws(() => engineEndpoint('podman', { CONTAINER_HOST: 'ssh://core@host/run/podman.sock' }, none), { name: 'InputError' });
+});
+
+test('from the caches alone (no save stream): the same image as the stream gave, or nothing when a piece is missing or forged', async () => {
+  const img = await sample();
+  const path = await ws.docker25Archive([img], {}, 'docker25-cached.tar');
+  const where = 'docker://stream/test:1';
+  const platform = requestPlatform('linux/amd64');
+  const streamed = await readSaveArchive(createReadStream(path), infoOf(img), { where, address: 'unix:///test.sock', platform });
+  const root = await mkdtemp(join(tmpdir(), 'layerscope-engine-cache-'));
+  try {
+    const caches = { summaries: openSummaryCache({ dir: root }), configs: openConfigCache(root) };
+    assert.equal(await readCachedImage(infoOf(img), caches, platform, where), undefined);
+    for (const s of streamed.summaries) await caches.summaries.put(s);
+    // Summaries alone are not enough: the config (history, commands) came with the stream.
+    assert.equal(await readCachedImage(infoOf(img), caches, platform, where), undefined);
+    await caches.configs.putConfig(streamed.id, streamed.configBytes!);
+    const cached = await readCachedImage(infoOf(img), caches, platform, where);
+    assert.ok(cached);
+    assert.equal(cached.id, img.configDigest);
+    assert.deepEqual(cached.config, streamed.config);
+    assert.deepEqual(cached.layers, streamed.layers);
+    assert.deepEqual(cached.summaries, streamed.summaries);
+    assert.deepEqual(cached.warnings, []);
+    // The inspect's diffIDs must be the config's.
+    const other = { ...infoOf(img), diffIds: [...img.diffIds].reverse() };
+    assert.equal(await readCachedImage(other, caches, platform, where), undefined);
+    // A config entry whose bytes do not hash to the image ID is a miss, and is removed.
+    const file = join(root, 'configs', `${img.configDigest.slice(7)}.json`);
+    await writeFile(file, Buffer.concat([streamed.configBytes!, Buffer.from(' ')]));
+    assert.equal(await readCachedImage(infoOf(img), caches, platform, where), undefined);
+    await assert.rejects(stat(file), { code: 'ENOENT' });
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });

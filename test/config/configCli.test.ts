@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLED_EXAMPLE } from '../../src/cli/load.js';
+import { BUNDLED_EXAMPLE } from '../../src/app/open.js';
 import { repoRoot, runLayerscope } from '../helpers/cli.js';
 
 const h = mkdtempSync(join(tmpdir(), 'layerscope-cfgcli-'));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { diveMetrics } from '../../src/core/dive.js';
 import { referenceDiveMetrics } from '../helpers/diveReference.js';
-import { summariseLayers } from '../helpers/core.js';
+import { loadableLayer, summariseLayers } from '../helpers/core.js';
 import type { TarSpec } from '../helpers/tar.js';
 
 const names = ['a', 'b', '-c', 'é'];
@@ -25,7 +25,7 @@ const specArb: fc.Arbitrary<TarSpec> = fc.oneof(
 test('optimised dive metrics equal the reference implementation exactly', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(fc.array(specArb, { maxLength: 10 }), { minLength: 1, maxLength: 5 }), async (layers) => {
-      const summaries = await summariseLayers(layers);
+      const summaries = await summariseLayers(layers.map(loadableLayer));
       const fast = diveMetrics(summaries);
       const reference = referenceDiveMetrics(summaries);
       assert.deepEqual(fast, reference);
@@ -43,7 +43,7 @@ test('layers that delete and re-add under one path, deep trees: still equal to t
   );
   await fc.assert(
     fc.asyncProperty(fc.array(fc.array(spec, { minLength: 3, maxLength: 14 }), { minLength: 2, maxLength: 4 }), async (layers) => {
-      const summaries = await summariseLayers(layers);
+      const summaries = await summariseLayers(layers.map(loadableLayer));
       assert.deepEqual(diveMetrics(summaries), referenceDiveMetrics(summaries));
     }),
     { numRuns: 1500, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MergedTree } from '../../src/core/merge.js';
 import { accountBytes } from '../../src/core/waste.js';
-import { summariseLayers } from '../helpers/core.js';
+import { loadableLayer, summariseLayers } from '../helpers/core.js';
 import { referenceMerge } from '../helpers/reference.js';
 import type { TarSpec } from '../helpers/tar.js';
 
@@ -32,7 +32,7 @@ test('merged view at every layer equals the reference merge; bytes add up', asyn
     fc.asyncProperty(layersArb, async (layers) => {
       // Hard links must point at an earlier file of the same layer; others are refused with a
       // warning by the walker, which the reference also sees (no linkedContent → size 0).
-      const summaries = await summariseLayers(layers);
+      const summaries = await summariseLayers(layers.map(loadableLayer));
       const tree = new MergedTree(summaries);
       const reference = referenceMerge(summaries);
       for (let layer = 0; layer < summaries.length; layer++) {

@@ -24,8 +24,8 @@ const TYPEFLAG: Record<string, string> = {
 function readOurs(archive: Buffer, cuts: number[]): Seen[] {
   const out: Seen[] = [];
   const reader = new TarHeaderReader((h) => {
-    const name = h.paxName ? h.name : Buffer.from(h.name, 'latin1').toString('utf8');
-    const linkname = h.paxLinkname ? h.linkname : Buffer.from(h.linkname, 'latin1').toString('utf8');
+    const name = Buffer.from(h.name, 'latin1').toString('utf8');
+    const linkname = Buffer.from(h.linkname, 'latin1').toString('utf8');
     out.push({ name, linkname, typeflag: h.typeflag, size: h.size, mode: h.mode, uid: h.uid, gid: h.gid, mtime: h.mtime });
   });
   let at = 0;
@@ -99,7 +99,9 @@ test('GNU long names, base-256 sizes, v7 trailing-slash directories, signed chec
   big.writeUIntBE(8 * 1024 ** 3, 130, 6);
   fixChecksum(big);
   const seen: number[] = [];
-  const r = new TarHeaderReader((h) => seen.push(h.size));
+  const r = new TarHeaderReader((h) => {
+    seen.push(h.size);
+  });
   r.push(big);
   assert.deepEqual(seen, [8 * 1024 ** 3]);
 

@@ -103,7 +103,7 @@ class Terminal {
 
 function gate(t: TestContext): boolean {
   if (!need(t, 'tmux', hasTmux)) return false;
-  assert.ok(spawnSync('test', ['-f', join(repoRoot, 'dist/src/cli/main.js')]).status === 0, 'build first (npm run build)');
+  assert.ok(spawnSync('test', ['-f', join(repoRoot, 'dist/src/main.js')]).status === 0, 'build first (npm run build)');
   return true;
 }
 

@@ -26,7 +26,7 @@ test('npm pack → npm install -g into a temp prefix: --version, version and --t
     }>;
     const files = packed[0]!.files.map((f) => f.path);
     assert.ok(files.includes('bin/layerscope.js'));
-    assert.ok(files.includes('dist/src/cli/main.js'));
+    assert.ok(files.includes('dist/src/main.js'));
     assert.ok(files.includes('examples/multistage-final.tar'));
     assert.ok(!files.some((f) => f.startsWith('dist/test/') || f.startsWith('src/')), 'tests and sources stay out of the package');
     const prefix = join(work, 'prefix');

@@ -94,7 +94,7 @@ async function assertRestored(term: Terminal): Promise<void> {
 function gate(t: TestContext): boolean {
   if (!need(t, 'tmux', hasTmux)) return false;
   assert.ok(existsSync(`${ROOT}/${EXAMPLE}`), `${EXAMPLE} is missing (scripts/make-example.sh makes it)`);
-  assert.ok(existsSync(`${ROOT}/dist/src/cli/main.js`), 'build first (npm run build)');
+  assert.ok(existsSync(`${ROOT}/dist/src/main.js`), 'build first (npm run build)');
   return true;
 }
 

@@ -24,7 +24,19 @@ export function referenceMerge(summaries: LayerSummary[]): Array<Map<string, Ref
       if (c.op === 'opaque' && state.get(c.path)?.type === 'dir') dropBelow(c.path);
     }
     [...summary.changes].forEach((c) => {
-      if (c.op !== 'entry') return;
+      if (c.op !== 'entry') {
+        // The engine makes the directories a whiteout or an opaque marker sits in.
+        const dir = c.op === 'opaque' ? c.path : c.path.split('/').slice(0, -1).join('/');
+        const parts = dir === '' ? [] : dir.split('/');
+        for (let i = 1; i <= parts.length; i++) {
+          const anc = parts.slice(0, i).join('/');
+          if (state.get(anc)?.type !== 'dir') {
+            if (state.has(anc)) dropBelow(anc);
+            state.set(anc, { type: 'dir', size: 0, layer });
+          }
+        }
+        return;
+      }
       const parts = c.entry.path.split('/');
       for (let i = 1; i < parts.length; i++) {
         const anc = parts.slice(0, i).join('/');

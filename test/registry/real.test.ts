@@ -100,10 +100,16 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
   });
 }
 
-/** The report text with `image.ref` removed and nothing else touched. */
+/** The report text with `image.ref` and the blob sizes as stored removed (the registry serves
+ *  gzip blobs, the archive holds plain tars), nothing else touched. */
 function withoutRef(text: string): string {
   const report = JSON.parse(text);
   delete report.image.ref;
+  delete report.image.compressedBytes;
+  for (const layer of report.layers) {
+    delete layer.compressedBytes;
+    delete layer.mediaType;
+  }
   return JSON.stringify(report, null, 2);
 }
 
@@ -118,6 +124,24 @@ test('a pushed image reads exactly as its docker save archive: the JSON report a
   assert.equal(fromArchive.code, 0, fromArchive.stderr);
   assert.equal(JSON.parse(fromRegistry.stdout).image.ref, `registry://${REMOTE}`);
   assert.equal(withoutRef(fromRegistry.stdout), withoutRef(fromArchive.stdout));
+  // What a pull costs: the blob sizes and media types the registry's manifest gives.
+  const manifest = (await (
+    await fetch(`http://${REGISTRY}/v2/layerscope-test/registry-fixture/manifests/v1`, {
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+    })
+  ).json()) as { layers: Array<{ size: number; mediaType: string }> };
+  const pulled = JSON.parse(fromRegistry.stdout) as {
+    image: { compressedBytes: number };
+    layers: Array<{ compressedBytes: number; mediaType: string }>;
+  };
+  assert.deepEqual(
+    pulled.layers.map((l) => [l.compressedBytes, l.mediaType]),
+    manifest.layers.map((l) => [l.size, l.mediaType]),
+  );
+  assert.equal(
+    pulled.image.compressedBytes,
+    manifest.layers.reduce((sum, l) => sum + l.size, 0),
+  );
   const report = JSON.parse(fromArchive.stdout);
   assert.equal(report.layers.length, 5); // busybox's two layers + COPY + two RUNs
   assert.equal(report.image.hiddenBytes, 350_000); // big.bin and the junk blob, deleted later

@@ -31,9 +31,9 @@ import { analyseImage } from '../../src/core/analyse.js';
 import { analyse, type Analysis } from '../../src/core/analysis.js';
 import { App } from '../../src/ui/App.js';
 import { parseDockerfile } from '../../src/sources/dockerfile.js';
-import { assembleBuild } from '../../src/cli/buildRun.js';
+import { assembleBuild } from '../../src/core/buildResult.js';
 import { buildTextReport } from '../../src/report/stages.js';
-import { plainBuildProgress } from '../../src/cli/buildProgress.js';
+import { plainBuildProgress } from '../../src/app/buildProgress.js';
 
 const ws = new ImageWorkspace();
 const cacheDir = mkdtempSync(join(tmpdir(), 'layerscope-corpus-cache-'));
@@ -111,7 +111,6 @@ const BASE_SPECS: TarSpec[] = [
   { name: 'bin/sh', content: 100 },
 ];
 const BASE_BYTES = 104;
-const BASE_LISTING = ['/bin dir 0 L0', '/bin/sh file 100 L0', '/etc dir 0 L0', '/etc/passwd file 4 L0'];
 const base = await packTar(BASE_SPECS);
 
 let serial = 0;
@@ -227,7 +226,7 @@ test('an archive member that declares more bytes than the file holds', async () 
 
 // --- names: correct analysis, warnings for what is refused --------------------------------
 
-test('path traversal: ../../etc/passwd and a/../../b are refused with a warning; /abs is taken as abs', async () => {
+test('path traversal: ../../etc/passwd and a/../../b land where the engine puts them (on the root), with a warning; /abs is taken as abs', async () => {
   const layer = await packTar([
     { name: '../../etc/passwd', content: 'x' },
     { name: '/abs/file', content: 'yy' },
@@ -236,16 +235,26 @@ test('path traversal: ../../etc/passwd and a/../../b are refused with a warning;
   ]);
   const { path } = await write({ layers: [base, layer] });
   const warnings = [
-    'layer 1: ignored suspicious entry "../../etc/passwd": name climbs above the image root',
-    'layer 1: ignored suspicious entry "a/../../b": name climbs above the image root',
+    'layer 1: entry "../../etc/passwd" climbs above the layer root; the engine unpacks it at /etc/passwd, and so does this',
+    'layer 1: entry "a/../../b" climbs above the layer root; the engine unpacks it at /b, and so does this',
   ];
   const r = cli([path, '--json']);
   warns(r, warnings);
-  // Refused entries still ship their bytes: stored, never visible.
-  assert.deepEqual(numbers(r), { stored: BASE_BYTES + 7, visible: BASE_BYTES + 3, hidden: 4, entries: [4, 2] });
+  // The climbing /etc/passwd (1 B) replaces the base's (4 B), which becomes hidden.
+  assert.deepEqual(numbers(r), { stored: BASE_BYTES + 7, visible: BASE_BYTES - 4 + 7, hidden: 4, entries: [4, 4] });
   const ls = cli(['ls', path, '--json']);
   warns({ ...ls, stdout: '' }, warnings);
-  assert.deepEqual(listing(ls), ['/abs dir 0 L1', '/abs/file file 2 L1', ...BASE_LISTING, '/ok dir 0 L1', '/ok/file file 1 L1']);
+  assert.deepEqual(listing(ls), [
+    '/abs dir 0 L1',
+    '/abs/file file 2 L1',
+    '/b file 3 L1',
+    '/bin dir 0 L0',
+    '/bin/sh file 100 L0',
+    '/etc dir 0 L0',
+    '/etc/passwd file 1 L1',
+    '/ok dir 0 L1',
+    '/ok/file file 1 L1',
+  ]);
 });
 
 test('symlink loops and links climbing above the root: listed as they are, with a warning', async () => {
@@ -276,26 +285,51 @@ test('symlink loops and links climbing above the root: listed as they are, with 
   assert.ok(rows.includes('/l1 symlink 0 L1') && rows.includes('/out symlink 0 L1') && rows.includes('/abs symlink 0 L1'));
 });
 
-test('hard links to a missing entry, a later entry, or outside the root: warnings; a good one shares its bytes', async () => {
+test('hard links to a missing entry, a later entry, or outside the root: the engine refuses the layer, so do we; a good one shares its bytes', async () => {
+  const cases: Array<[TarSpec[], string]> = [
+    [
+      [{ name: 'h1', type: 'link', linkname: 'missing' }],
+      'hard link /h1 → "missing": the target is not an earlier entry of the same layer',
+    ],
+    [
+      [
+        { name: 'h2', type: 'link', linkname: 'later' },
+        { name: 'later', content: 'abc' },
+      ],
+      'hard link /h2 → "later": the target is not an earlier entry of the same layer',
+    ],
+    [
+      [
+        { name: 'later', content: 'abc' },
+        { name: 'h3', type: 'link', linkname: '../../etc/passwd' },
+      ],
+      'hard link /h3 → "../../etc/passwd": the target is not an earlier entry of the same layer',
+    ],
+    [
+      [
+        { name: 'd/', type: 'directory' },
+        { name: 'h5', type: 'link', linkname: 'd' },
+      ],
+      'hard link /h5 → "d": the target is a directory',
+    ],
+  ];
+  for (const [specs, why] of cases) {
+    const { path, img } = await write({ layers: [base, await packTar(specs)] });
+    fails(cli([path, '--json']), `layer 1 (${img.diffIds[1]}): the engine refuses this layer: ${why}`);
+  }
   const layer = await packTar([
-    { name: 'h1', type: 'link', linkname: 'missing' },
-    { name: 'h2', type: 'link', linkname: 'later' },
     { name: 'later', content: 'abc' },
-    { name: 'h3', type: 'link', linkname: '../../etc/passwd' },
     { name: 'h4', type: 'link', linkname: 'later' },
+    { name: 'h6', type: 'link', linkname: '/./later' },
   ]);
   const { path } = await write({ layers: [base, layer] });
   const r = cli([path, '--json']);
-  warns(r, [
-    'layer 1: hard link /h1 → /missing: target is not an earlier file of the same layer',
-    'layer 1: hard link /h2 → /later: target is not an earlier file of the same layer',
-    'layer 1: hard link /h3 → "../../etc/passwd": name climbs above the image root',
-  ]);
-  assert.deepEqual(numbers(r), { stored: BASE_BYTES + 3, visible: BASE_BYTES + 3, hidden: 0, entries: [4, 5] });
+  warns(r, []);
+  assert.deepEqual(numbers(r), { stored: BASE_BYTES + 3, visible: BASE_BYTES + 3, hidden: 0, entries: [4, 3] });
   const rows = listing(cli(['ls', path, '--json']));
   assert.deepEqual(
     rows.filter((row) => row.startsWith('/h') || row.startsWith('/later')),
-    ['/h1 hardlink 0 L1', '/h2 hardlink 0 L1', '/h3 hardlink 0 L1', '/h4 hardlink 3 L1', '/later file 3 L1'],
+    ['/h4 hardlink 3 L1', '/h6 hardlink 3 L1', '/later file 3 L1'],
   );
 });
 
@@ -339,16 +373,22 @@ test('whiteouts in odd forms: a bare .wh., a whiteout written as a directory, an
   assert.deepEqual(listing(cli(['ls', path, '--json'])), ['/etc dir 0 L0', '/etc/new file 1 L1']);
 });
 
-test('NUL bytes: a name cut at NUL in the header is the part before it; a NUL inside a PAX name is refused', async () => {
+test('NUL bytes: a name cut at NUL in the header is the part before it; a NUL inside a PAX path refuses the layer (Go: invalid header)', async () => {
+  const cut = rawTar([{ name: 'cut\0tail', content: Buffer.from('12') }]);
+  const ok = await write({ layers: [base, cut] });
+  const r = cli([ok.path, '--json']);
+  warns(r, []);
+  assert.deepEqual(numbers(r), { stored: BASE_BYTES + 2, visible: BASE_BYTES + 2, hidden: 0, entries: [4, 1] });
+  assert.ok(listing(cli(['ls', ok.path, '--json'])).includes('/cut file 2 L1'));
   const layer = Buffer.concat([
-    rawTar([{ name: 'cut\0tail', content: Buffer.from('12') }]).subarray(0, 1024),
+    cut.subarray(0, 1024),
     await packTar([{ name: 'placeholder', content: 'abc', pax: { path: 'nul\0name' } }]),
   ]);
-  const { path } = await write({ layers: [base, layer] });
-  const r = cli([path, '--json']);
-  warns(r, ['layer 1: ignored suspicious entry "nul\\u0000name": name contains a NUL byte']);
-  assert.deepEqual(numbers(r), { stored: BASE_BYTES + 5, visible: BASE_BYTES + 2, hidden: 3, entries: [4, 1] });
-  assert.ok(listing(cli(['ls', path, '--json'])).includes('/cut file 2 L1'));
+  const { path, img } = await write({ layers: [base, layer] });
+  fails(
+    cli([path, '--json']),
+    `layer 1 (${img.diffIds[1]}): not a valid tar layer (invalid PAX header at offset 1024: the "path" record holds a NUL byte)`,
+  );
 });
 
 // Names that carry terminal escape sequences (OSC title, clear screen, blink, C1 CSI), bytes that
@@ -377,7 +417,7 @@ async function hostileImage(): Promise<string> {
     { name: HOSTILE.c1, content: Buffer.from('f') },
     { name: HOSTILE.latin1, content: Buffer.from('g') },
     { name: HOSTILE.newline, content: Buffer.from('h') },
-    { name: 'link\x1b[5m', typeflag: '1', linkname: 'nowhere\x1b[2J' },
+    { name: 'link\x1b[5m', typeflag: '1', linkname: HOSTILE.newline },
   ]);
   const layer2 = rawTar([{ name: `.wh.${HOSTILE.osc}` }, { name: '.wh.gone\x1b]2;x\x07' }]);
   return (
@@ -390,10 +430,7 @@ async function hostileImage(): Promise<string> {
 
 test('control characters and non-UTF-8 names are escaped in the text report, ls, warnings and JSON', async () => {
   const path = await hostileImage();
-  const warnings = [
-    'layer 1: hard link /link\\x1b[5m → /nowhere\\x1b[2J: target is not an earlier file of the same layer',
-    'layer 2: whiteout of /gone\\x1b]2;x\\x07, which no lower layer has',
-  ];
+  const warnings = ['layer 2: whiteout of /gone\\x1b]2;x\\x07, which no lower layer has'];
   const text = cli([path, '--text']);
   warns(text, warnings);
   assert.doesNotMatch(text.stdout, RAW_CONTROL);
@@ -416,7 +453,7 @@ test('control characters and non-UTF-8 names are escaped in the text report, ls,
   assert.match(json.stdout, /"\/c1\\u009b2J"/);
   assert.deepEqual(
     listing(json).map((row) => row.split(' ')[0]),
-    ['/bin', '/bin/sh', '/c1\u009b2J', '/caf\\xe9', '/clear\x1b[2J', '/etc', '/etc/passwd', '/link\x1b[5m', '/nl\nname'],
+    ['/bin', '/bin/sh', '/c1\u009b2J', '/caf\udce9', '/clear\x1b[2J', '/etc', '/etc/passwd', '/link\x1b[5m', '/nl\nname'],
   );
   const report = cli([path, '--json']);
   assert.doesNotMatch(report.stdout, RAW_CONTROL);
@@ -474,7 +511,7 @@ test('control characters in names are escaped in compare and build output', asyn
   const warned = cli(['compare', hostile, plain, '--text']);
   assert.equal(warned.code, 0, warned.stderr);
   assert.doesNotMatch(warned.stdout + warned.stderr, RAW_CONTROL);
-  assert.match(warned.stderr, /hard link \/link\\x1b\[5m/);
+  assert.match(warned.stderr, /whiteout of \/gone\\x1b\]2;x\\x07/);
 
   // The build's text report and progress lines, on the same analyses (no engine needed).
   const graph = parseDockerfile('FROM scratch AS build\nCOPY . /\nFROM scratch\nCOPY --from=build / /\n', { file: 'Dockerfile' });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { BUNDLED_EXAMPLE } from '../../src/cli/load.js';
+import { BUNDLED_EXAMPLE } from '../../src/app/open.js';
 import { runLayerscope } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerscope-cicli-'));

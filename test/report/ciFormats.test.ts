@@ -17,7 +17,7 @@ import { ciMarkdown, mdText } from '../../src/report/ci/markdown.js';
 import { type CiReport, ciReport } from '../../src/report/ci/report.js';
 import { ciText } from '../../src/report/ci/text.js';
 import { ciView } from '../../src/report/ciMeasures.js';
-import { loadAnalysis, BUNDLED_EXAMPLE } from '../../src/cli/load.js';
+import { loadAnalysis, BUNDLED_EXAMPLE } from '../../src/app/open.js';
 import { analysisOf } from '../helpers/analysis.js';
 import { repoRoot } from '../helpers/cli.js';
 

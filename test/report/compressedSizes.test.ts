@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAnalysis } from '../../src/cli/load.js';
+import { loadAnalysis } from '../../src/app/open.js';
 import { jsonReport } from '../../src/report/json.js';
 import { textReport } from '../../src/report/text.js';
 import { buildImage, hexOf, ImageWorkspace, MT } from '../helpers/image.js';

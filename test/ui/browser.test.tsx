@@ -195,7 +195,7 @@ test('App: loading progress, then the browser; a failed load is one line and rep
   r.unmount();
 
   let reported = '';
-  const failed = render(<App load={() => Promise.reject(new Error('no such image:\n  nope'))} onError={(m) => (reported = m)} />);
+  const failed = render(<App load={() => Promise.reject(new Error('no such image:\n  nope'))} onError={(_e, m) => (reported = m)} />);
   await eventually(
     () => reported,
     (m) => m !== '',

@@ -6,7 +6,7 @@ import { render } from 'ink-testing-library';
 import { compareAnalyses } from '../../src/core/compare.js';
 import { adviseImage } from '../../src/core/advice.js';
 import { parseDockerfile } from '../../src/sources/dockerfile.js';
-import { assembleBuild } from '../../src/cli/buildRun.js';
+import { assembleBuild } from '../../src/core/buildResult.js';
 import { compareContent, compareReducer, initialCompareState, settleCompare } from '../../src/ui/compareModel.js';
 import { CompareView } from '../../src/ui/CompareView.js';
 import { pickerItems, StagePicker, type StageChoice } from '../../src/ui/StagePicker.js';

@@ -2,7 +2,7 @@
 // Progress callbacks arrive for every chunk; the screen is refreshed at most every 100 ms.
 import { useEffect, useRef, useState } from 'react';
 import type { Analysis } from '../../core/analysis.js';
-import type { LoadHooks } from '../../cli/load.js';
+import type { LoadHooks } from '../../app/open.js';
 import { oneLine } from '../../core/errors.js';
 
 export interface LayerLoad {
@@ -28,7 +28,8 @@ export type LoadState =
   | { phase: 'opening'; pull?: { ref: string; lines: PullLine[] } }
   | { phase: 'reading'; ref: string; layers: LayerLoad[] }
   | { phase: 'ready'; analysis: Analysis }
-  | { phase: 'failed'; message: string };
+  /** `error` as thrown (src/app/failure.ts decides how it is reported), `message` its one line. */
+  | { phase: 'failed'; message: string; error: unknown };
 
 export type Loader = (hooks: LoadHooks) => Promise<Analysis>;
 
@@ -97,7 +98,7 @@ export function useLoader(load: Loader): LoadState {
           if (live) setState({ phase: 'ready', analysis });
         },
         (err: unknown) => {
-          if (live) setState({ phase: 'failed', message: oneLine(err) });
+          if (live) setState({ phase: 'failed', message: oneLine(err), error: err });
         },
       )
       .finally(() => clearInterval(timer));

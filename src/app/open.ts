@@ -5,7 +5,8 @@ import { analyse, type Analysis } from '../core/analysis.js';
 import { InputError } from '../core/errors.js';
 import type { WalkLimits } from '../core/walk.js';
 import { parseByteSize } from '../report/ci.js';
-import { openSummaryCache } from '../sources/cache.js';
+import { cacheRoot, openSummaryCache } from '../sources/cache.js';
+import { openConfigCache } from '../sources/configCache.js';
 import { openImage } from '../sources/open.js';
 import { withEngineHooks, type PullProgress } from '../sources/engineHooks.js';
 
@@ -69,7 +70,7 @@ export async function loadAnalysis(spec: string | undefined, options: ImageOptio
     hooks.onOpen?.({ ref: source.ref, layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })) });
     const image = await analyseImage(source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-      ...(options.cache === false ? {} : { cache: openSummaryCache() }),
+      ...(options.cache === false ? {} : { cache: openSummaryCache(), configs: openConfigCache(cacheRoot()) }),
       limits,
     });
     return analyse(image);

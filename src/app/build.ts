@@ -1,42 +1,36 @@
-// What `layerscope build` and `layerscope compare` do (registered in build.ts, loaded when one
-// of them runs): build every stage of a Dockerfile through the engine, tag each one, analyse
-// them, compare the final stage with the stages it copies from, and show it — the stage picker
-// on a terminal, else text, or JSON with --json.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+// Building stages and comparing images, for `layerscope build` and `layerscope compare` (and
+// whatever else asks): build every stage of a Dockerfile through the engine, tag each one,
+// analyse them, compare the final stage with the stages it copies from. What is shown, and
+// where, is the caller's (src/cli/stages.ts: the output table or a screen).
+import { readFile, stat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { adviseImage } from '../core/advice.js';
+import { type AdviceItem, adviseImage } from '../core/advice.js';
 import type { Analysis } from '../core/analysis.js';
+import { assembleBuild, type BuildResult, type BuiltStageResult } from '../core/buildResult.js';
 import { compareAnalyses, type Comparison } from '../core/compare.js';
 import { InputError } from '../core/errors.js';
 import { copiedFromStages, findStage, stageClosure, stageLabel, type StageGraph } from '../core/stages.js';
-import { buildJsonReport, buildTextReport, compareTextReport, type BuildResult, type BuiltStageResult } from '../report/stages.js';
 import { listContext, readIgnore } from '../sources/buildContext.js';
-import { parseDockerfile } from '../sources/dockerfile.js';
-import { pullPrinter } from './progress.js';
-import { loadAnalysis, type ImageOptions } from './load.js';
-import { printWarnings, writeOut } from './output.js';
-import { jsonText } from '../report/json.js';
+import { dockerfileInstructions, layerSources, parseDockerfile } from '../sources/dockerfile.js';
+import type { EngineAddress } from '../sources/buildkit/session.js';
+import { type LoadHooks, loadAnalysis, type ImageOptions } from './open.js';
+import { printWarnings } from './write.js';
 import { escapeForTerminal } from '../core/paths.js';
-import { plainBuildProgress, type BuildProgressView } from './buildProgress.js';
+import type { BuildProgressView } from './buildProgress.js';
+import { readSecrets, type BuildFlagValues } from './buildFlags.js';
 
-export interface BuildOptions {
-  file?: string;
-  buildArg?: string[];
-  target?: string;
+export interface BuildOptions extends BuildFlagValues {
   json?: string | boolean;
   text?: boolean;
-  cache?: boolean;
 }
 
-export interface CompareCliOptions extends ImageOptions {
+export interface CompareOptions extends ImageOptions {
   json?: string | boolean;
   text?: boolean;
   file?: string;
   stages?: string;
 }
-
-const EXIT_OK = 0;
 
 /** `--build-arg NAME=VALUE`, or `NAME` alone for the environment's value (docker's rule: unset
  *  in the environment means the arg is not passed). */
@@ -52,6 +46,23 @@ export function parseBuildArgs(list: string[], env: NodeJS.ProcessEnv = process.
   return out;
 }
 
+/** `-t NAME[:TAG]` as docker takes it (TAG defaults to latest). */
+function checkTag(tag: string): string {
+  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/.test(tag))
+    throw new InputError(`-t ${tag}: invalid tag: use name[:tag], lower-case`);
+  return /:[\w][\w.-]*$/.test(tag.replace(/^[^/]*:\d+\//, '')) ? tag : `${tag}:latest`;
+}
+
+async function tagAs(docker: Docker, id: string, tag: string): Promise<void> {
+  const colon = tag.lastIndexOf(':');
+  await docker
+    .getImage(id)
+    .tag({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) })
+    .catch((e: unknown) => {
+      throw new InputError(`cannot tag the built image as ${tag}: ${(e as Error).message}`);
+    });
+}
+
 /** `layerscope-build/<context dir name>`, made a valid repository name. */
 export function buildRepository(contextDir: string): string {
   const name = basename(resolve(contextDir))
@@ -62,17 +73,13 @@ export function buildRepository(contextDir: string): string {
   return `layerscope-build/${name || 'context'}`;
 }
 
-async function writeJson(target: string | boolean, value: unknown): Promise<void> {
-  const text = `${jsonText(value, 2)}\n`;
-  if (target === true || target === '-') await writeOut(text);
-  else await writeFile(target as string, text);
-}
-
-function interactive(options: { json?: string | boolean; text?: boolean }): boolean {
-  return process.stdout.isTTY === true && !options.json && !options.text;
-}
-
-export async function runBuild(context: string, options: BuildOptions): Promise<number> {
+/** Builds the stages `options` ask for and analyses each. `progress` gives the view the build's
+ *  events go to (a screen, or plain lines), once the build is ready to start. */
+export async function buildAndAnalyse(
+  context: string,
+  options: BuildOptions,
+  progress: (title: string) => Promise<BuildProgressView> | BuildProgressView,
+): Promise<BuildResult> {
   const contextDir = resolve(context);
   const contextStats = await stat(contextDir).catch(() => undefined);
   if (!contextStats?.isDirectory()) throw new InputError(`build context ${context} is not a directory`);
@@ -85,6 +92,8 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
     throw new InputError(`no Dockerfile at ${dockerfileLabel}${options.file === undefined ? '; name one with -f' : ''}`);
   }
   const buildArgs = parseBuildArgs(options.buildArg ?? []);
+  const secrets = readSecrets(options.secret ?? []);
+  const extraTags = (options.tag ?? []).map(checkTag);
   const graph = parseDockerfile(text, { buildArgs, file: dockerfileLabel });
   const target = options.target !== undefined ? findStage(graph, options.target) : graph.stages[graph.stages.length - 1];
   if (!target) {
@@ -99,18 +108,20 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
   const relDockerfile = relative(contextDir, dockerfilePath).split(sep).join('/');
   const inContext = !relDockerfile.startsWith('..') && !isAbsolute(relDockerfile);
   const ignore = await readIgnore(contextDir, dockerfilePath);
+  if (!inContext && options.builder !== 'classic')
+    printWarnings([
+      `${dockerfileLabel} is outside the build context: BuildKit reads it from the context, so it is sent there under a generated name (a COPY of the whole context sees it)`,
+    ]);
   const entries = await listContext(contextDir, ignore.matcher);
   const repository = buildRepository(contextDir);
 
   const { connectEngine } = await import('../sources/engine.js');
   const { buildStages, BuildFailure } = await import('../sources/engineBuild.js');
-  const { docker } = await connectEngine('docker');
-  const view: BuildProgressView = interactive(options)
-    ? await (await import('../ui/runStages.js')).buildProgressView(`Building ${dockerfileLabel}`)
-    : plainBuildProgress();
-  let built: Awaited<ReturnType<typeof buildStages>>;
+  const { docker, endpoint } = await connectEngine('docker');
+  const view = await progress(`Building ${dockerfileLabel}`);
+  let outcome: Awaited<ReturnType<typeof buildStages>>;
   try {
-    built = await buildStages(
+    outcome = await buildStages(
       docker,
       {
         contextDir,
@@ -132,7 +143,14 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
         }),
       },
       (event) => view.event(event),
-      { noCache: options.cache === false },
+      {
+        noCache: options.cache === false,
+        builder: options.builder ?? 'auto',
+        ...(options.pull ? { pull: true } : {}),
+        ...(options.platform !== undefined ? { platform: options.platform } : {}),
+        secrets,
+        engine: endpoint.options as EngineAddress,
+      },
     );
   } catch (e) {
     if (e instanceof BuildFailure) await view.fail(e.step, e.lastLines);
@@ -140,14 +158,29 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
     throw e;
   }
   await view.close();
+  const built = outcome.stages;
+  const targetImage = built.find((b) => b.index === target.index);
+  for (const tag of extraTags) if (targetImage) await tagAs(docker, targetImage.imageId, tag);
+  const total = outcome.builds.reduce((n, b) => n + b.ms, 0);
+  process.stderr.write(
+    `layerscope: built ${built.length} stage${built.length === 1 ? '' : 's'} with ${outcome.builder === 'buildkit' ? 'BuildKit' : 'the classic builder'} ` +
+      `in ${(total / 1000).toFixed(1)} s (${outcome.builds.map((b) => `${escapeForTerminal(b.target)} ${(b.ms / 1000).toFixed(1)} s`).join(', ')})` +
+      `${extraTags.length > 0 && targetImage ? `; tagged ${extraTags.join(', ')}` : ''}\n`,
+  );
+  const instructions = dockerfileInstructions(text);
 
   const analyses = new Map<number, BuiltStageResult>();
   for (const b of built) {
     process.stderr.write(`layerscope: reading stage ${escapeForTerminal(b.label)} (${b.tag})\n`);
     const analysis = await loadAnalysis(`docker://${b.tag}`, { ...(options.cache === false ? { cache: false } : {}) });
+    const sources = layerSources(instructions, graph, b.index, analysis.image.config.history, dockerfileLabel);
+    analysis.image.layers.forEach((layer, i) => {
+      const source = sources[i];
+      if (source) layer.source = source;
+    });
     analyses.set(b.index, { stage: graph.stages[b.index]!, tag: b.tag, imageId: b.imageId, analysis });
   }
-  const result = assembleBuild(
+  return assembleBuild(
     contextDir,
     dockerfileLabel,
     graph,
@@ -155,10 +188,6 @@ export async function runBuild(context: string, options: BuildOptions): Promise<
     [...analyses.values()],
     await baseLayerCount(docker, graph, target.index, analyses),
   );
-  if (options.json) await writeJson(options.json, buildJsonReport(result));
-  if (interactive(options)) return (await import('../ui/runStages.js')).runStagePicker(result);
-  if (options.text || !options.json) await writeOut(buildTextReport(result, process.stdout.columns ?? 100));
-  return EXIT_OK;
 }
 
 /** How many bottom layers of stage `index` its FROM brought: the base image's (asked of the
@@ -174,29 +203,14 @@ async function baseLayerCount(docker: Docker, graph: StageGraph, index: number, 
   }
 }
 
-/** Comparisons (final stage vs each stage it copies from) and advice, from built stages.
- *  `baseLayers`: layers of the final stage that its FROM brought (advice marks them). */
-export function assembleBuild(
-  context: string,
-  dockerfile: string,
-  graph: StageGraph,
-  finalStage: number,
-  stages: BuiltStageResult[],
-  baseLayers = 0,
-): BuildResult {
-  const byIndex = new Map(stages.map((s) => [s.stage.index, s]));
-  const final = byIndex.get(finalStage);
-  const comparisons: Comparison[] = [];
-  if (final) {
-    for (const from of copiedFromStages(graph, finalStage)) {
-      const source = byIndex.get(from);
-      if (source) comparisons.push(compareAnalyses(source.analysis, final.analysis, { graph, aStage: from, bStage: finalStage }));
-    }
-  }
-  return { context, dockerfile, graph, finalStage, stages, comparisons, advice: final ? adviseImage(final.analysis, { baseLayers }) : [] };
-}
-
-export async function runCompare(a: string, b: string, options: CompareCliOptions): Promise<number> {
+/** Opens A and B and compares them (A = builder, B = final); with `options.file` the Dockerfile's
+ *  COPY --from lines trace what crossed. Advice is for B, above the base the two share. */
+export async function compareImages(
+  a: string,
+  b: string,
+  options: CompareOptions,
+  hooks: LoadHooks = {},
+): Promise<{ comparison: Comparison; advice: AdviceItem[] }> {
   let graph: StageGraph | undefined;
   let stages: { a: number; b: number } | undefined;
   if (options.file !== undefined) {
@@ -211,7 +225,6 @@ export async function runCompare(a: string, b: string, options: CompareCliOption
   } else if (options.stages !== undefined) {
     throw new InputError('--stages needs the Dockerfile: add -f Dockerfile');
   }
-  const hooks = interactive(options) ? {} : { onPull: pullPrinter() };
   const [analysisA, analysisB] = [await loadAnalysis(a, options, hooks), await loadAnalysis(b, options, hooks)] as [Analysis, Analysis];
   printWarnings([...analysisA.warnings, ...analysisB.warnings]);
   const comparison = compareAnalyses(analysisA, analysisB, {
@@ -219,10 +232,7 @@ export async function runCompare(a: string, b: string, options: CompareCliOption
   });
   // The layers both start with are, in practice, the base image they share.
   const advice = adviseImage(analysisB, { baseLayers: comparison.sharedBase.layers });
-  if (options.json) await writeJson(options.json, { ...comparison, advice });
-  if (interactive(options)) return (await import('../ui/runStages.js')).runCompareView(comparison, advice);
-  if (options.text || !options.json) await writeOut(compareTextReport(comparison, advice, process.stdout.columns ?? 100));
-  return EXIT_OK;
+  return { comparison, advice };
 }
 
 function pickStages(graph: StageGraph, spec: string | undefined, file: string): { a: number; b: number } {

@@ -20,8 +20,17 @@ export function plainBuildProgress(out: (text: string) => void = (t) => process.
         case 'stage':
           write(`layerscope: building stage ${event.label} (${event.position + 1}/${event.total})${event.tag ? ` as ${event.tag}` : ''}\n`);
           break;
+        case 'builder':
+          write(
+            `layerscope: building with ${event.builder === 'buildkit' ? 'BuildKit' : 'the classic builder'}${event.reason ? ` (${event.reason})` : ''}\n`,
+          );
+          break;
         case 'step':
-          write(`  ${event.text}\n`);
+          if (event.status === undefined) write(`  ${event.text}\n`);
+          else if (event.status === 'cached') write(`  CACHED ${event.text}\n`);
+          else if (event.status === 'running') write(`  ${event.text}\n`);
+          else if (event.status === 'done') write(`  done ${((event.durationMs ?? 0) / 1000).toFixed(1)}s ${event.text}\n`);
+          else write(`  FAILED ${event.text}\n`);
           break;
         case 'output':
           write(`    ${event.text}\n`);

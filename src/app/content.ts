@@ -6,9 +6,9 @@ import { openSummaryCache } from '../sources/cache.js';
 import { ImageContent } from '../sources/content.js';
 import { withEngineHooks } from '../sources/engineHooks.js';
 import { openImage } from '../sources/open.js';
-import { pullPrinter } from './progress.js';
-import { BUNDLED_EXAMPLE, limitsOf, type ImageOptions } from './load.js';
-import { printWarnings } from './output.js';
+import { BUNDLED_EXAMPLE, limitsOf, type ImageOptions } from './open.js';
+import { printWarnings } from './write.js';
+import type { PullProgress } from '../sources/engineHooks.js';
 
 export interface OpenedImage {
   analysis: Analysis;
@@ -19,9 +19,10 @@ export async function withImageContent<T>(
   spec: string | undefined,
   options: ImageOptions,
   use: (image: OpenedImage) => Promise<T>,
+  hooks: { onPull?: (progress: PullProgress) => void } = {},
 ): Promise<T> {
   const limits = limitsOf(options);
-  const source = await withEngineHooks({ onPull: pullPrinter() }, () =>
+  const source = await withEngineHooks(hooks.onPull ? { onPull: hooks.onPull } : {}, () =>
     openImage(spec ?? BUNDLED_EXAMPLE, { platform: options.platform, source: options.source, insecureRegistry: options.insecureRegistry }),
   );
   let content: ImageContent | undefined;

@@ -1,0 +1,21 @@
+// What the application asks of a terminal user interface, so the command line can open screens
+// without knowing them: src/ui/screens.ts implements it, src/main.ts hands it to the CLI.
+import type { AdviceItem } from '../core/advice.js';
+import type { BuildResult } from '../core/buildResult.js';
+import type { Comparison } from '../core/compare.js';
+import type { BuildProgressView } from './buildProgress.js';
+import type { ImageOptions } from './open.js';
+
+export interface Screens {
+  /** The browser on IMAGE (the bundled example when undefined); resolves to the exit code. */
+  browse(image: string | undefined, options: ImageOptions): Promise<number>;
+  /** Live build progress. */
+  buildProgress(title: string): Promise<BuildProgressView>;
+  /** The stage picker after a build, opening stages and comparisons. */
+  pickStage(result: BuildResult): Promise<number>;
+  /** Two images side by side. */
+  compare(comparison: Comparison, advice: AdviceItem[]): Promise<number>;
+}
+
+/** Loads the screens when one is needed (Ink and React are not loaded otherwise). */
+export type ScreensLoader = () => Promise<Screens>;

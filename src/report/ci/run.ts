@@ -1,0 +1,96 @@
+// `--ci`: the rules (files, environment, flags), the measures, and the verdict in the format
+// asked for (and, under GitHub Actions, the step summary). Fail-level rules that fail make the
+// run exit 1; warn-level rules print and pass. Written by the output table (src/report/outputs.ts).
+import type { Analysis } from '../../core/analysis.js';
+import { type CiBase, type CiFlags, type CiRuleName, type CiRules, evaluateCi, LAYERSCOPE_RULE_NAMES, loadCiRules } from '../ci.js';
+import { ciView } from '../ciMeasures.js';
+import { CI_FORMATTERS } from './index.js';
+import { ciGitlab, readRulesFileText } from './gitlab.js';
+import { ciMarkdown } from './markdown.js';
+import { type CiFormat, ciReport } from './report.js';
+import { currentConfig } from '../../config/current.js';
+import { ciBaseOf } from '../../config/ciBase.js';
+
+export interface CiOptions {
+  ci?: boolean;
+  ciConfig?: string;
+  ciFormat?: string;
+  lowestEfficiency?: string;
+  highestWastedBytes?: string;
+  highestUserWastedPercent?: string;
+  maxLayers?: string;
+  maxSizeBytes?: string;
+  maxCompressedBytes?: string;
+  maxHiddenBytes?: string;
+  maxHiddenPercent?: string;
+  secrets?: string | boolean;
+  ignore?: string[];
+  warn?: string[];
+}
+
+export function wantsCi(options: CiOptions): boolean {
+  return options.ci === true || options.ciFormat !== undefined;
+}
+
+export interface SourcedFormat {
+  value: CiFormat;
+  source: 'default' | 'dive' | 'file' | 'env' | 'flag';
+  origin: string;
+}
+
+/** The format and where it came from: --ci-format, else LAYERSCOPE_CI_FORMAT or the
+ *  configuration's ci.format (`configured`), else github under GitHub Actions, else dive's text. */
+export function ciFormatSourced(
+  options: CiOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  configured?: { value: string; source: SourcedFormat['source']; origin: string },
+): SourcedFormat {
+  if (options.ciFormat !== undefined) return { value: options.ciFormat as CiFormat, source: 'flag', origin: '--ci-format' };
+  if (configured) return configured as SourcedFormat;
+  if (env.GITHUB_ACTIONS === 'true') return { value: 'github', source: 'env', origin: 'GITHUB_ACTIONS=true' };
+  return { value: 'text', source: 'default', origin: 'the default' };
+}
+
+/** The format: --ci-format, else the configuration's, else github under GitHub Actions, else dive's text. */
+export function ciFormatOf(options: CiOptions, env: NodeJS.ProcessEnv = process.env): CiFormat {
+  return ciFormatSourced(options, env, currentConfig()?.ci.format).value;
+}
+
+export function ciRulesOf(options: CiOptions, base?: CiBase, env: NodeJS.ProcessEnv = process.env): CiRules {
+  const flags: CiFlags = {
+    lowestEfficiency: options.lowestEfficiency,
+    highestWastedBytes: options.highestWastedBytes,
+    highestUserWastedPercent: options.highestUserWastedPercent,
+    ...(options.ignore ? { ignore: options.ignore } : {}),
+    ...(options.warn ? { warn: options.warn } : {}),
+  };
+  for (const name of LAYERSCOPE_RULE_NAMES) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value === true) flags[name as CiRuleName] = 'true';
+    else if (typeof value === 'string') flags[name as CiRuleName] = value;
+  }
+  // Under the rules files: the configuration's ci section, when one was loaded.
+  const config = currentConfig();
+  const under = base ?? (config ? ciBaseOf(config) : undefined);
+  return loadCiRules({ configFile: options.ciConfig, flags, env, ...(under ? { base: under } : {}) });
+}
+
+/** The report in `format`, whether a fail-level rule failed, and the Markdown summary GitHub
+ *  Actions shows for the step (format github with GITHUB_STEP_SUMMARY set). */
+export function ciOutput(
+  analysis: Analysis,
+  rules: CiRules,
+  format: CiFormat,
+  env: NodeJS.ProcessEnv = process.env,
+): { text: string; failed: boolean; stepSummary?: { file: string; text: string } } {
+  const view = ciView(analysis, rules.ignore);
+  const verdict = evaluateCi(rules, view.measures);
+  const report = ciReport(analysis, rules, view, verdict);
+  const text = format === 'gitlab' ? ciGitlab(report, readRulesFileText) : CI_FORMATTERS[format](report);
+  const summary = env.GITHUB_STEP_SUMMARY;
+  return {
+    text,
+    failed: !verdict.passed,
+    ...(format === 'github' && summary ? { stepSummary: { file: summary, text: `${ciMarkdown(report)}\n` } } : {}),
+  };
+}

@@ -1,0 +1,132 @@
+// Every report format, as one table: the option that asks for it, what it can render (an image,
+// a build, a comparison) and how. The command line's options and the choice of what to write
+// come from this table (src/cli/options.ts, src/app/outputs.ts), so a new format — junit,
+// github, markdown — is one entry here and its renderer.
+import type { AdviceItem } from '../core/advice.js';
+import type { Analysis } from '../core/analysis.js';
+import type { BuildResult } from '../core/buildResult.js';
+import type { Comparison } from '../core/compare.js';
+import type { CiRules } from './ci.js';
+import { ciFormatOf, ciOutput, ciRulesOf, wantsCi } from './ci/run.js';
+import { jsonReport, jsonText } from './json.js';
+import { buildJsonReport, buildTextReport, compareTextReport } from './stages.js';
+import { textReport } from './text.js';
+
+/** What a command reports on. */
+export type Subject =
+  | { kind: 'image'; analysis: Analysis }
+  | { kind: 'build'; result: BuildResult }
+  | { kind: 'compare'; comparison: Comparison; advice: AdviceItem[] };
+
+export type SubjectKind = Subject['kind'];
+
+/** The parsed command-line options (commander's camel-cased attributes). */
+export type OutputOptions = object;
+
+/** The value of the option whose attribute is `id`. */
+export function optionValue(options: OutputOptions, id: string): unknown {
+  return (options as Record<string, unknown>)[id];
+}
+
+export interface Rendered {
+  text: string;
+  /** Where: a file the option named, else stdout. */
+  file?: string;
+  /** A check failed (--ci): the run exits 1. */
+  failed?: boolean;
+  /** Text to append to a file as well (`what` names it in an error): GitHub's step summary. */
+  append?: { file: string; text: string; what: string };
+}
+
+export interface OutputFormat {
+  /** The option's attribute (`--json` → json) that asks for this format. */
+  id: string;
+  /** The option as the command line spells it, commander's syntax. */
+  flags: string;
+  /** Per subject it can render, the option's help. */
+  help: Partial<Record<SubjectKind, string>>;
+  /** Whether the options ask for it; default: its option is given. */
+  isChosen?(options: OutputOptions): boolean;
+  /** The format written when none is asked for and there is no screen. */
+  isDefault?: boolean;
+  /** Runs before the image is read, so bad settings (a rules file) fail before the slow part;
+   *  what it returns reaches render. */
+  prepare?(options: OutputOptions): unknown;
+  render(subject: Subject, context: { options: OutputOptions; prepared: unknown; width: number }): Rendered;
+}
+
+/** `--json [file]`: FILE, or stdout when it is omitted or `-`. */
+function fileOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '-' ? value : undefined;
+}
+
+const json: OutputFormat = {
+  id: 'json',
+  flags: '--json [file]',
+  help: {
+    image: 'write the JSON report to FILE, or stdout when FILE is omitted or -',
+    build: 'per-stage reports, the comparison and the advice as JSON, to FILE or stdout',
+    compare: 'the comparison as JSON, to FILE or stdout',
+  },
+  render(subject, { options }) {
+    const value =
+      subject.kind === 'image'
+        ? jsonReport(subject.analysis)
+        : subject.kind === 'build'
+          ? buildJsonReport(subject.result)
+          : { ...subject.comparison, advice: subject.advice };
+    const file = fileOf(optionValue(options, 'json'));
+    return { text: `${jsonText(value, 2)}\n`, ...(file !== undefined ? { file } : {}) };
+  },
+};
+
+const text: OutputFormat = {
+  id: 'text',
+  flags: '--text',
+  isDefault: true,
+  help: {
+    image: 'print the text summary (the default when stdout is not a terminal)',
+    build: 'print the text summary (the default when stdout is not a terminal)',
+    compare: 'print the text comparison (the default when stdout is not a terminal)',
+  },
+  render(subject, { width }) {
+    if (subject.kind === 'image') return { text: textReport(subject.analysis, { width }) };
+    if (subject.kind === 'build') return { text: buildTextReport(subject.result, width) };
+    return { text: compareTextReport(subject.comparison, subject.advice, width) };
+  },
+};
+
+const ci: OutputFormat = {
+  id: 'ci',
+  flags: '--ci',
+  help: { image: 'check the image against the CI rules (.dive-ci, .layerscope-ci); exit 1 when a rule fails' },
+  // The options that refine it (--ci-format, --ci-config, a flag per rule): src/cli/ci.ts.
+  isChosen: (options) => wantsCi(options),
+  prepare: (options) => ciRulesOf(options),
+  render(subject, { options, prepared }) {
+    if (subject.kind !== 'image') throw new Error(`--ci reports on an image, not a ${subject.kind}`);
+    const out = ciOutput(subject.analysis, prepared as CiRules, ciFormatOf(options));
+    return {
+      text: out.text,
+      failed: out.failed,
+      ...(out.stepSummary ? { append: { ...out.stepSummary, what: 'GITHUB_STEP_SUMMARY' } } : {}),
+    };
+  },
+};
+
+/** In the order they are written: the JSON report first, the CI verdict last. */
+export const OUTPUT_FORMATS: readonly OutputFormat[] = [json, text, ci];
+
+/** The formats `kind` offers. */
+export function formatsFor(kind: SubjectKind): OutputFormat[] {
+  return OUTPUT_FORMATS.filter((f) => f.help[kind] !== undefined);
+}
+
+/** The formats the options ask for ([] when none is: a screen, or the default format). */
+export function chosenFormats(kind: SubjectKind, options: OutputOptions): OutputFormat[] {
+  return formatsFor(kind).filter((f) => {
+    if (f.isChosen) return f.isChosen(options);
+    const value = optionValue(options, f.id);
+    return value !== undefined && value !== false;
+  });
+}

@@ -210,7 +210,7 @@ export async function compareImages(
   b: string,
   options: CompareOptions,
   hooks: LoadHooks = {},
-): Promise<{ comparison: Comparison; advice: AdviceItem[] }> {
+): Promise<{ comparison: Comparison; advice: AdviceItem[]; a: Analysis; b: Analysis }> {
   let graph: StageGraph | undefined;
   let stages: { a: number; b: number } | undefined;
   if (options.file !== undefined) {
@@ -232,7 +232,7 @@ export async function compareImages(
   });
   // The layers both start with are, in practice, the base image they share.
   const advice = adviseImage(analysisB, { baseLayers: comparison.sharedBase.layers });
-  return { comparison, advice };
+  return { comparison, advice, a: analysisA, b: analysisB };
 }
 
 function pickStages(graph: StageGraph, spec: string | undefined, file: string): { a: number; b: number } {

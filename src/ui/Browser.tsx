@@ -5,13 +5,13 @@ import { useEffect, useMemo, useReducer } from 'react';
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, initialState } from './state.js';
+import { createReducer, initialState, revealPath } from './state.js';
 import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { LayersPane } from './LayersPane.js';
 import { TreePane } from './TreePane.js';
-import { WastePane } from './WastePane.js';
+import { HiddenBytesPane } from './HiddenBytesPane.js';
 import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
@@ -25,14 +25,18 @@ export interface BrowserProps {
   /** Keys pressed after the image loaded but before this screen was listening (App keeps them):
    *  taken once, when it starts listening, and handled in order. */
   takeEarlyKeys?: () => Array<[string, Key]>;
+  /** Open at this path (the compare browser's "open this side here"). */
+  initialPath?: string;
 }
 
-export function Browser({ analysis, size: fixedSize, takeEarlyKeys }: BrowserProps): React.JSX.Element {
+export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
   const terminal = useTerminalSize();
   const size = fixedSize ?? terminal;
-  const [state, dispatch] = useReducer(reducer, size, (s: TerminalSize) => initialState(model, s));
+  const [state, dispatch] = useReducer(reducer, size, (s: TerminalSize) =>
+    initialPath === undefined ? initialState(model, s) : revealPath(model, initialState(model, s), initialPath),
+  );
   const { exit } = useApp();
   const handleKey = useKeymap(dispatch);
   // After the key handler above is subscribed (effects run in order): nothing typed is lost.
@@ -77,10 +81,10 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys }: BrowserPro
             {state.mainView === 'tree' ? (
               <TreePane model={model} state={state} focused={state.focus === 'main'} box={layout.main} />
             ) : (
-              <WastePane
+              <HiddenBytesPane
                 model={model}
-                cursor={state.wasteCursor}
-                scroll={state.wasteScroll}
+                cursor={state.hiddenCursor}
+                scroll={state.hiddenScroll}
                 focused={state.focus === 'main'}
                 layout={layout}
               />

@@ -344,3 +344,23 @@ test('--builder classic refuses --secret (one line, exit 2)', async (t) => {
     'layerscope: --secret needs BuildKit: the classic builder cannot pass secrets (drop --builder classic)',
   );
 });
+
+test('the progress view: each step CACHED / running / done with its duration, in the order they started', async () => {
+  const { applyBuildEvent, stepMark } = await import('../../src/ui/BuildView.js');
+  let s = { title: 'Building x', stages: [], steps: [], lines: [] } as Parameters<typeof applyBuildEvent>[0];
+  s = applyBuildEvent(s, { type: 'builder', builder: 'buildkit' });
+  s = applyBuildEvent(s, { type: 'step', stage: 0, text: '[a 1/2] FROM base', key: 'v1', status: 'cached', durationMs: 0 });
+  s = applyBuildEvent(s, { type: 'step', stage: 0, text: '[a 2/2] RUN make', key: 'v2', status: 'running' });
+  s = applyBuildEvent(s, { type: 'output', stage: 0, text: 'cc -o app', key: 'v2' });
+  s = applyBuildEvent(s, { type: 'step', stage: 0, text: '[a 2/2] RUN make', key: 'v2', status: 'done', durationMs: 1234 });
+  assert.equal(s.builder, 'BuildKit');
+  assert.deepEqual(
+    s.steps!.map((x) => [x.text, stepMark(x.status, x.durationMs)]),
+    [
+      ['[a 1/2] FROM base', 'CACHED'],
+      ['[a 2/2] RUN make', '1.2s'],
+    ],
+  );
+  assert.equal(s.step, '[a 2/2] RUN make');
+  assert.deepEqual(s.lines, ['cc -o app']);
+});

@@ -51,7 +51,6 @@ test('extract writes nothing outside DIR from a hostile image', async () => {
         { name: 'etc/', type: 'directory' },
         { name: 'etc/a.txt', content: 'alpha\n', mode: 0o640 },
         { name: 'abs', type: 'symlink', linkname: outside },
-        { name: 'abs/pwned.txt', content: 'through an absolute link\n' },
         { name: 'rel', type: 'symlink', linkname: '../../../../../../outside' },
         { name: '/absolute-name.txt', content: 'leading slash\n' },
         { name: 'dev-null', type: 'character-device' },
@@ -63,7 +62,10 @@ test('extract writes nothing outside DIR from a hostile image', async () => {
       TAR_END,
     ]);
     // Layer 1: a file below the relative link (the link becomes a directory in the image).
-    const layer1 = await packTarGz([{ name: 'rel/file.txt', content: 'below rel\n' }]);
+    const layer1 = await packTarGz([
+      { name: 'rel/file.txt', content: 'below rel\n' },
+      { name: 'abs/pwned.txt', content: 'through an absolute link\n' },
+    ]);
     const image = buildImage({ layers: [layer0, layer1] });
     const archive = await ws.docker25Archive([image]);
     const parent = join(ws.dir, 'parent');
@@ -78,6 +80,9 @@ test('extract writes nothing outside DIR from a hostile image', async () => {
       'abs/',
       'abs/pwned.txt 25 644',
       'absolute-name.txt 14 644',
+      // `..` climbing above the root stops at the root, as the engine's applier does: inside DIR.
+      'climb.txt 6 644',
+      'climb2.txt 7 644',
       'etc/',
       'etc/a.txt 6 640',
       'rel/',
@@ -89,11 +94,10 @@ test('extract writes nothing outside DIR from a hostile image', async () => {
     symlinkSync(join(outside, 'victim.txt'), join(dir, 'etc', 'a.txt'));
     const refused = await cli(['extract', archive, '/etc/a.txt', '-o', dir]);
     assert.equal(refused.code, 2);
-    const warned = [
-      'layerscope: warning: layer 0: ignored suspicious entry "../climb.txt": name climbs above the image root\n',
-      'layerscope: warning: layer 0: ignored suspicious entry "etc/../../climb2.txt": name climbs above the image root\n',
-    ].join('');
-    assert.equal(refused.stderr, `${warned}layerscope: ${join(dir, 'etc/a.txt')} exists; use --force to overwrite it\n`);
+    // The analysis warns about the climbing names (its wording is the walk's); the errors are ours.
+    const errors = (stderr: string) =>
+      stderr.replace(/^layerscope: warning: layer 0: entry "[^\n]*climbs above the layer root[^\n]*\n/gm, '');
+    assert.equal(errors(refused.stderr), `layerscope: ${join(dir, 'etc/a.txt')} exists; use --force to overwrite it\n`);
     const forced = await cli(['extract', archive, '/etc/a.txt', '-o', dir, '--force']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.deepEqual(readdirSync(outside), []);
@@ -105,15 +109,15 @@ test('extract writes nothing outside DIR from a hostile image', async () => {
     const through = await cli(['extract', archive, '/etc/a.txt', '-o', dir, '--force']);
     assert.equal(through.code, 2);
     assert.equal(
-      through.stderr,
-      `${warned}layerscope: refused to write through the symlink ${join(dir, 'etc')} (symlinks are never followed)\n`,
+      errors(through.stderr),
+      `layerscope: refused to write through the symlink ${join(dir, 'etc')} (symlinks are never followed)\n`,
     );
     assert.deepEqual(readdirSync(outside), []);
     // An output directory that cannot be made.
     writeFileSync(join(ws.dir, 'plain'), 'x');
     const bad = await cli(['extract', archive, '/etc', '-o', join(ws.dir, 'plain', 'sub')]);
     assert.equal(bad.code, 2);
-    assert.equal(bad.stderr, `${warned}layerscope: -o ${join(ws.dir, 'plain', 'sub')} is not writable (ENOTDIR)\n`);
+    assert.equal(errors(bad.stderr), `layerscope: -o ${join(ws.dir, 'plain', 'sub')} is not writable (ENOTDIR)\n`);
   } finally {
     ws.cleanup();
   }

@@ -444,7 +444,10 @@ function jumpToPackage(model: UiModel, s: UiState): UiState {
   if (best === undefined) return note(s, `${p.name} owns no file in the image`, 'error');
   const { state, cleared } = showInTree(model, s, layer, best);
   const where = p.removedIn !== undefined ? `L${p.layer}, removed in L${p.removedIn}` : `L${p.layer}`;
-  return note(state, `${p.name} ${p.version}: ${p.bytes} bytes in ${p.files} files (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`);
+  return note(
+    state,
+    `${p.name} ${p.version}: ${p.bytes} bytes in ${p.files} files (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`,
+  );
 }
 
 function jumpToSecret(model: UiModel, s: UiState): UiState {

@@ -9,7 +9,7 @@ import { LayerChanges, Op } from '../core/changes.js';
 import { diveMetrics, type DiveMetrics } from '../core/dive.js';
 import { MergedTree } from '../core/merge.js';
 import { displayPath, type ImagePath, type LayerSummary } from '../core/model.js';
-import { accountBytes, type ByteAccount } from '../core/waste.js';
+import { accountBytes, type ByteAccount } from '../core/hiddenBytes.js';
 import type { CiMeasures, SecretFinding } from './ci.js';
 import { imageCompressedBytes } from './json.js';
 

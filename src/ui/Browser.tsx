@@ -11,7 +11,7 @@ import { useKeymap } from './hooks/useKeymap.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { LayersPane } from './LayersPane.js';
 import { TreePane } from './TreePane.js';
-import { WastePane } from './WastePane.js';
+import { HiddenBytesPane } from './HiddenBytesPane.js';
 import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
@@ -81,10 +81,10 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath 
             {state.mainView === 'tree' ? (
               <TreePane model={model} state={state} focused={state.focus === 'main'} box={layout.main} />
             ) : (
-              <WastePane
+              <HiddenBytesPane
                 model={model}
-                cursor={state.wasteCursor}
-                scroll={state.wasteScroll}
+                cursor={state.hiddenCursor}
+                scroll={state.hiddenScroll}
                 focused={state.focus === 'main'}
                 layout={layout}
               />

@@ -33,7 +33,7 @@ export interface Layout {
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 12;
 /** Header lines inside each pane (title, column headings). */
-export const HEADER_LINES = { layers: 1, tree: 1, waste: 3, details: 1 } as const;
+export const HEADER_LINES = { layers: 1, tree: 1, hiddenBytes: 3, details: 1 } as const;
 
 function box(width: number, height: number, headerLines: number): PaneBox {
   return { width, height, innerWidth: Math.max(0, width - 2), bodyRows: Math.max(1, height - 2 - headerLines) };
@@ -61,8 +61,8 @@ export function layoutFor(size: TerminalSize, layerCount: number): Layout {
 }
 
 /** Body rows of the hidden-bytes list (it has more header lines than the tree in the same box). */
-export function wasteBodyRows(layout: Layout): number {
-  return Math.max(1, layout.main.height - 2 - HEADER_LINES.waste);
+export function hiddenBytesBodyRows(layout: Layout): number {
+  return Math.max(1, layout.main.height - 2 - HEADER_LINES.hiddenBytes);
 }
 
 /** Keeps `cursor` inside the window [scroll, scroll + rows). */

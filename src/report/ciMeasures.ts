@@ -3,7 +3,7 @@
 // every measure is computed again on what is left, dive's metrics included, so "ignore /var/cache"
 // means the rules see the image as if it did not hold /var/cache at all. No glob: the analysis'
 // own numbers, unchanged (a `.dive-ci` gives dive's verdict exactly).
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
 import type { Analysis } from '../core/analysis.js';
 import { LayerChanges, Op } from '../core/changes.js';
 import { diveMetrics, type DiveMetrics } from '../core/dive.js';
@@ -24,6 +24,10 @@ export interface CiView {
 
 /** A matcher for image paths (normalised, no leading '/'): a pattern matches a path, or a
  *  directory above it. Patterns may be written with or without the leading '/'. */
+const require = createRequire(import.meta.url);
+type Picomatch = typeof import('picomatch');
+let picomatch: Picomatch | undefined;
+
 export function ignoreMatcher(globs: readonly string[]): ((path: ImagePath) => boolean) | undefined {
   if (globs.length === 0) return undefined;
   const patterns = globs.flatMap((g) => {
@@ -33,6 +37,8 @@ export function ignoreMatcher(globs: readonly string[]): ((path: ImagePath) => b
       .replace(/\/+$/, '');
     return [p, `${p}/**`];
   });
+  // Loaded on first use, as only --ci with ignore globs needs it.
+  picomatch ??= require('picomatch') as Picomatch;
   const match = picomatch(patterns, { dot: true });
   return (path) => match(path);
 }

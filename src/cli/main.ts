@@ -17,6 +17,7 @@ import { writeFile } from 'node:fs/promises';
 import { addStageCommands, pullPrinter } from './build.js';
 import { addContentCommands } from './content.js';
 import { addOutputOptions } from './options.js';
+import { addConfigCommand, addConfigOptions, loadConfigFirst } from './config.js';
 import { VERSION } from './version.js';
 
 type MainOptions = ImageOptions & Record<string, unknown>;
@@ -47,6 +48,8 @@ function buildProgram(setExit: (code: number) => void, screens: ScreensLoader): 
     );
   addOutputOptions(program, 'image');
   addImageOptions(program);
+  addConfigOptions(program);
+  loadConfigFirst(program);
 
   const ls = program
     .command('ls')
@@ -65,6 +68,7 @@ function buildProgram(setExit: (code: number) => void, screens: ScreensLoader): 
     .action(() => {
       process.stdout.write(`${VERSION}\n`);
     });
+  addConfigCommand(program, setExit);
   addStageCommands(program, setExit, addImageOptions, screens);
   addContentCommands(program, setExit, addImageOptions);
   return program;

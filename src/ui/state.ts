@@ -2,6 +2,7 @@
 // The reducer reads the image through the UiModel (rows, matches, hidden-bytes targets) and the
 // terminal size through layoutFor(), so paging and scrolling use the same numbers the panes
 // are drawn with.
+import { preferences } from './preferences.js';
 import { ancestorIds, parseFilter, SHOW_ALL, type SortOrder, type StatusFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
 import { displayPath, type ImagePath } from '../core/model.js';
 import { commandFor, keyName, primaryKey, type Command, type KeyContext } from './keymap.js';
@@ -67,9 +68,9 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
     cursorId: undefined,
     cursorIndex: 0,
     treeScroll: 0,
-    changesOnly: false,
-    show: { ...SHOW_ALL },
-    sort: 'size',
+    changesOnly: preferences().changesOnly,
+    show: { ...SHOW_ALL, ...Object.fromEntries(preferences().hide.map((status) => [status, false])) },
+    sort: preferences().sort,
     filterText: '',
     prompt: undefined,
     matchIndex: 0,

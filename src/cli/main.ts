@@ -3,7 +3,7 @@
 // failure a user can cause ends here as one line on stderr and exit 2; a bug as exit 70.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../app/exitCodes.js';
-import { installProcessHandlers, reportFailure } from '../app/failure.js';
+import { reportFailure } from '../app/failure.js';
 import { loadAnalysis, type ImageOptions } from '../app/open.js';
 import { prepareOutputs, wantsScreen, writeOutputs } from '../app/outputs.js';
 import type { ScreensLoader } from '../app/screens.js';
@@ -17,6 +17,7 @@ import { writeFile } from 'node:fs/promises';
 import { addStageCommands, pullPrinter } from './build.js';
 import { addContentCommands } from './content.js';
 import { addOutputOptions } from './options.js';
+import { addConfigCommand, addConfigOptions, loadConfigFirst } from './config.js';
 import { VERSION } from './version.js';
 
 type MainOptions = ImageOptions & Record<string, unknown>;
@@ -47,6 +48,8 @@ function buildProgram(setExit: (code: number) => void, screens: ScreensLoader): 
     );
   addOutputOptions(program, 'image');
   addImageOptions(program);
+  addConfigOptions(program);
+  loadConfigFirst(program);
 
   const ls = program
     .command('ls')
@@ -65,6 +68,7 @@ function buildProgram(setExit: (code: number) => void, screens: ScreensLoader): 
     .action(() => {
       process.stdout.write(`${VERSION}\n`);
     });
+  addConfigCommand(program, setExit);
   addStageCommands(program, setExit, addImageOptions, screens);
   addContentCommands(program, setExit, addImageOptions);
   return program;
@@ -130,14 +134,10 @@ async function runLs(image: string, path: string | undefined, options: ImageOpti
 }
 
 /** Runs the CLI; resolves to the process exit code. Never throws. `screens`: the terminal
- *  screens (src/main.ts gives src/ui's), loaded when a command opens one. */
+ *  screens (src/main.ts gives src/ui's), loaded when a command opens one. The process
+ *  handlers are src/main.ts's. */
 export async function main(argv: string[], screens: ScreensLoader): Promise<number> {
-  const uninstall = installProcessHandlers();
-  try {
-    return await run(argv, screens);
-  } finally {
-    uninstall();
-  }
+  return run(argv, screens);
 }
 
 async function run(argv: string[], screens: ScreensLoader): Promise<number> {

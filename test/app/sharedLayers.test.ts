@@ -27,8 +27,11 @@ async function twoImagesSharingABase() {
     layers: [base, await packTar([{ name: 'app/b.txt', content: 700 }, { name: 'usr/lib/.wh.libc.so' }])],
     tags: ['shared/b:1'],
   });
-  return { a: ws.ociLayoutDir([a], 'a'), b: ws.ociLayoutDir([b], 'b') };
+  // One layout holding both: their base is the same blob file. Two layouts: two files.
+  const both = ws.ociLayoutDir([a, b], `both${++made}`);
+  return { a: `${both}:@0`, b: `${both}:@1`, apartA: ws.ociLayoutDir([a], `a${made}`), apartB: ws.ociLayoutDir([b], `b${made}`) };
 }
+let made = 0;
 
 async function analyse(path: string, cache?: ReturnType<SharedLayers['behind']>) {
   const progress: LayerProgress[] = [];
@@ -43,8 +46,8 @@ async function analyse(path: string, cache?: ReturnType<SharedLayers['behind']>)
   }
 }
 
-test('the second image walks only the layer it does not share with the first', async () => {
-  const { a, b } = await twoImagesSharingABase();
+test('the second image walks only the layer it does not share with the first (same blob file), not a copy elsewhere', async () => {
+  const { a, b, apartA, apartB } = await twoImagesSharingABase();
   const shared = new SharedLayers();
   const first = await analyse(a, shared.behind(undefined));
   const second = await analyse(b, shared.behind(undefined));
@@ -54,6 +57,10 @@ test('the second image walks only the layer it does not share with the first', a
   const alone = await analyse(b);
   assert.deepEqual(alone.walked, [0, 1]);
   assert.deepEqual(second.image.summaries, alone.image.summaries);
+  // The same diffID in another file is not proven to be the same bytes: walked again.
+  const apart = new SharedLayers();
+  await analyse(apartA, apart.behind(undefined));
+  assert.deepEqual((await analyse(apartB, apart.behind(undefined))).walked, [0, 1]);
 });
 
 test('layerscope A B --json: an array of the reports each image gets alone, in the order given; --text one summary each', async () => {

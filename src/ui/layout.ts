@@ -4,6 +4,8 @@
 //   ┌ Layers ───────────────────────────────┐   (full width, up to 40% of the height)
 //   ┌ Files / Hidden bytes ──┐┌ Details ────┐
 //   status bar (one line)
+import { preferences } from './preferences.js';
+
 export interface TerminalSize {
   columns: number;
   rows: number;
@@ -48,7 +50,8 @@ export function layoutFor(size: TerminalSize, layerCount: number): Layout {
   const layersCap = Math.max(4, Math.floor(mainHeight * 0.4));
   const layersHeight = Math.min(layersCap, Math.max(4, layerCount + 2 + HEADER_LINES.layers));
   const middle = Math.max(4, mainHeight - layersHeight);
-  const detailsWidth = Math.max(24, Math.min(64, Math.floor(columns * 0.4)));
+  // The file tree's share of the width (configurable, dive's filetree.pane-width); 0.6 by default.
+  const detailsWidth = Math.max(24, Math.min(64, Math.floor(columns * (1 - preferences().treeWidth))));
   const mainWidth = Math.max(16, columns - detailsWidth);
   return {
     size: { columns, rows },

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { openImage } from '../../src/sources/open.js';
 import { analyseImage } from '../../src/core/analyse.js';
 import { MergedTree } from '../../src/core/merge.js';
-import { accountBytes } from '../../src/core/waste.js';
+import { accountBytes } from '../../src/core/hiddenBytes.js';
 import { diveMetrics } from '../../src/core/dive.js';
 
 const image = process.argv[2]!;

@@ -8,6 +8,7 @@ import type { WalkLimits } from '../core/walk.js';
 import { parseByteSize } from '../report/ci.js';
 import { cacheRoot, openSummaryCache } from '../sources/cache.js';
 import { openConfigCache } from '../sources/configCache.js';
+import type { ConfigStore, SummaryCache } from '../core/model.js';
 import { openImage } from '../sources/open.js';
 import { withEngineHooks, type PullProgress } from '../sources/engineHooks.js';
 
@@ -56,6 +57,18 @@ export interface LoadHooks {
   onProgress?: (progress: LayerProgress) => void;
   /** Progress of a pull, when an engine source has to pull the image first. */
   onPull?: (progress: PullProgress) => void;
+  /** Summaries shared with the other images of this run (see sharedLayers.ts); it stands in front
+   *  of the disk cache, which it is given when the cache is on. */
+  shared?: (disk: SummaryCache | undefined) => SummaryCache;
+}
+
+function cachesOf(options: ImageOptions, hooks: LoadHooks): { cache?: SummaryCache; configs?: ConfigStore } {
+  const disk = options.cache === false ? undefined : openSummaryCache();
+  const cache = hooks.shared ? hooks.shared(disk) : disk;
+  return {
+    ...(cache ? { cache } : {}),
+    ...(options.cache === false ? {} : { configs: openConfigCache(cacheRoot()) }),
+  };
 }
 
 /** What a caller that reads file contents keeps after the analysis: the source stays open. */
@@ -86,7 +99,7 @@ export async function loadAnalysis(
     hooks.onOpen?.({ ref: source.ref, layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })) });
     const image = await analyseImage(source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-      ...(options.cache === false ? {} : { cache: openSummaryCache(), configs: openConfigCache(cacheRoot()) }),
+      ...cachesOf(options, hooks),
       limits,
     });
     const analysis = analyse(image);

@@ -1,6 +1,6 @@
 // What the application asks of a terminal user interface, so the command line can open screens
 // without knowing them: src/ui/screens.ts implements it, src/main.ts hands it to the CLI.
-import type { AdviceItem } from '../core/advice.js';
+import type { Analysis } from '../core/analysis.js';
 import type { BuildResult } from '../core/buildResult.js';
 import type { Comparison } from '../core/compare.js';
 import type { BuildProgressView } from './buildProgress.js';
@@ -13,8 +13,8 @@ export interface Screens {
   buildProgress(title: string): Promise<BuildProgressView>;
   /** The stage picker after a build, opening stages and comparisons. */
   pickStage(result: BuildResult): Promise<number>;
-  /** Two images side by side. */
-  compare(comparison: Comparison, advice: AdviceItem[]): Promise<number>;
+  /** Two images side by side (A = builder, B = final): the compare browser. */
+  compare(comparison: Comparison, a: Analysis, b: Analysis): Promise<number>;
 }
 
 /** Loads the screens when one is needed (Ink and React are not loaded otherwise). */

@@ -3,18 +3,21 @@
 // failure a user can cause ends here as one line on stderr and exit 2; a bug as exit 70.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../app/exitCodes.js';
-import { installProcessHandlers, reportFailure } from '../app/failure.js';
+import { reportFailure } from '../app/failure.js';
 import { loadAnalysis, type ImageOptions } from '../app/open.js';
 import { prepareOutputs, wantsScreen, writeOutputs } from '../app/outputs.js';
 import type { ScreensLoader } from '../app/screens.js';
-import { printWarnings, writeLines } from '../app/write.js';
+import { printWarnings, writeLines, writeOut } from '../app/write.js';
 import { InputError, oneLine } from '../core/errors.js';
 import { escapeForTerminal, normaliseName } from '../core/paths.js';
 import { DEFAULT_LIMITS } from '../core/walk.js';
-import { jsonText, lsRows } from '../report/json.js';
+import { jsonReport, jsonText, lsRows } from '../report/json.js';
+import { SharedLayers } from '../app/sharedLayers.js';
+import { writeFile } from 'node:fs/promises';
 import { addStageCommands, pullPrinter } from './build.js';
 import { addContentCommands } from './content.js';
 import { addOutputOptions } from './options.js';
+import { addConfigCommand, addConfigOptions, loadConfigFirst } from './config.js';
 import { VERSION } from './version.js';
 
 type MainOptions = ImageOptions & Record<string, unknown>;
@@ -32,14 +35,21 @@ function addImageOptions(cmd: Command): Command {
 function buildProgram(setExit: (code: number) => void, screens: ScreensLoader): Command {
   const program = new Command('layerscope')
     .description('Explore a container image layer by layer: merged filesystem, who added what, and the bytes hidden in its layers.')
-    .argument('[image]', 'engine reference, docker-save tar, OCI layout (dir or tar), or SOURCE://REF; default: the bundled example')
+    .argument(
+      '[images...]',
+      'engine reference, docker-save tar, OCI layout (dir or tar), or SOURCE://REF; default: the bundled example. Several: one report each (--json: an array), layers they share read once',
+    )
     .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError(false)
     // `ls IMAGE --json` must reach the subcommand, not the main command's --json [file].
     .enablePositionalOptions()
-    .action(async (image: string | undefined, options: MainOptions) => setExit(await runMain(image, options, screens)));
+    .action(async (images: string[], options: MainOptions) =>
+      setExit(images.length > 1 ? await runMany(images, options) : await runMain(images[0], options, screens)),
+    );
   addOutputOptions(program, 'image');
   addImageOptions(program);
+  addConfigOptions(program);
+  loadConfigFirst(program);
 
   const ls = program
     .command('ls')
@@ -58,6 +68,7 @@ function buildProgram(setExit: (code: number) => void, screens: ScreensLoader): 
     .action(() => {
       process.stdout.write(`${VERSION}\n`);
     });
+  addConfigCommand(program, setExit);
   addStageCommands(program, setExit, addImageOptions, screens);
   addContentCommands(program, setExit, addImageOptions);
   return program;
@@ -70,6 +81,33 @@ async function runMain(image: string | undefined, options: MainOptions, screens:
   const analysis = await loadAnalysis(image, options, { onPull: pullPrinter() });
   printWarnings(analysis.warnings);
   return writeOutputs({ kind: 'image', analysis }, options, outputs);
+}
+
+/** Several images in one run: a report each, in the order given (`--json`: one array of them);
+ *  a layer two images share is read once (sharedLayers). The exit code is the worst one. */
+async function runMany(images: string[], options: MainOptions): Promise<number> {
+  if (wantsScreen('image', options)) {
+    throw new InputError('the browser opens one image at a time: add --json or --text to report on several, or use compare A B');
+  }
+  const outputs = prepareOutputs('image', options);
+  const json = outputs.formats.find((f) => f.id === 'json');
+  const others = { ...outputs, formats: outputs.formats.filter((f) => f !== json) };
+  const shared = new SharedLayers();
+  const reports: unknown[] = [];
+  let code: number = EXIT.ok;
+  for (const image of images) {
+    const analysis = await loadAnalysis(image, options, { onPull: pullPrinter(), shared: (disk) => shared.behind(disk) });
+    printWarnings(analysis.warnings);
+    if (json) reports.push(jsonReport(analysis));
+    code = Math.max(code, await writeOutputs({ kind: 'image', analysis }, options, others));
+  }
+  if (json) {
+    const file = typeof options.json === 'string' && options.json !== '-' ? options.json : undefined;
+    const text = `${jsonText(reports, 2)}\n`;
+    if (file !== undefined) await writeFile(file, text);
+    else await writeOut(text);
+  }
+  return code;
 }
 
 async function runLs(image: string, path: string | undefined, options: ImageOptions & { json?: boolean }): Promise<number> {
@@ -96,14 +134,10 @@ async function runLs(image: string, path: string | undefined, options: ImageOpti
 }
 
 /** Runs the CLI; resolves to the process exit code. Never throws. `screens`: the terminal
- *  screens (src/main.ts gives src/ui's), loaded when a command opens one. */
+ *  screens (src/main.ts gives src/ui's), loaded when a command opens one. The process
+ *  handlers are src/main.ts's. */
 export async function main(argv: string[], screens: ScreensLoader): Promise<number> {
-  const uninstall = installProcessHandlers();
-  try {
-    return await run(argv, screens);
-  } finally {
-    uninstall();
-  }
+  return run(argv, screens);
 }
 
 async function run(argv: string[], screens: ScreensLoader): Promise<number> {

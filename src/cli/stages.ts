@@ -6,6 +6,7 @@ import { plainBuildProgress } from '../app/buildProgress.js';
 import { prepareOutputs, wantsScreen, writeOutputs } from '../app/outputs.js';
 import type { ScreensLoader } from '../app/screens.js';
 import { pullPrinter } from './progress.js';
+import { compareRowsJson, compareTree } from '../core/compareTree.js';
 
 export async function runBuild(context: string, options: BuildOptions, screens: ScreensLoader): Promise<number> {
   const screen = wantsScreen('build', options);
@@ -20,7 +21,10 @@ export async function runBuild(context: string, options: BuildOptions, screens: 
 export async function runCompare(a: string, b: string, options: CompareOptions, screens: ScreensLoader): Promise<number> {
   const screen = wantsScreen('compare', options);
   const outputs = prepareOutputs('compare', options);
-  const { comparison, advice } = await compareImages(a, b, options, screen ? {} : { onPull: pullPrinter() });
-  if (screen) return (await screens()).compare(comparison, advice);
-  return writeOutputs({ kind: 'compare', comparison, advice }, options, outputs);
+  const compared = await compareImages(a, b, options, screen ? {} : { onPull: pullPrinter() });
+  const { comparison, advice } = compared;
+  if (screen) return (await screens()).compare(comparison, compared.a, compared.b);
+  // Per-path rows of both sides (the JSON's `rows`).
+  const rows = compareRowsJson(compareTree(compared.a, compared.b, comparison));
+  return writeOutputs({ kind: 'compare', comparison, advice, rows }, options, outputs);
 }

@@ -5,7 +5,7 @@
 // (it is the point of a multi-stage build), and nothing here counts it as such.
 import type { Analysis } from './analysis.js';
 import { displayPath, sourceText, type ImagePath } from './model.js';
-import { visibleCopies } from './waste.js';
+import { visibleCopies } from './hiddenBytes.js';
 import { Op, TYPE_FILE } from './changes.js';
 
 export type PathCategory = 'package-cache' | 'cache' | 'vcs' | 'sources' | 'tests' | 'toolchain' | 'docs' | 'other';
@@ -222,7 +222,7 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   }
 
   // Written in one layer, deleted or replaced in a later one: the bytes stay in the first.
-  // Hidden copies are exactly those the byte account counts (waste.ts visibleCopies).
+  // Hidden copies are exactly those the byte account counts (hiddenBytes.ts visibleCopies).
   const visible = visibleCopies(tree);
   const hidden = new Map<
     string,

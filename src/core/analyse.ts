@@ -1,6 +1,7 @@
 // Reads every layer of an image source into LayerSummaries (bounded parallelism), checks each
 // against the diffID the config promises, and hands back plain data for the merge.
-import type { AnalysedImage, ConfigStore, ImageSource, LayerSummary, StreamedImage, SummaryCache } from './model.js';
+import { createHash, type Hash } from 'node:crypto';
+import type { AnalysedImage, ConfigStore, ImageSource, LayerOrigin, LayerSummary, StreamedImage, SummaryCache } from './model.js';
 import { InputError } from './errors.js';
 import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from './walk.js';
 import { WalkPool } from './walkPool.js';
@@ -50,6 +51,8 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
     }
   };
   await Promise.all(Array.from({ length: workers }, work));
+  // The walkers' heaps go back to the system before the merge, the analysis's memory peak.
+  pool?.stopIdle();
   if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
   return {
     ref: source.ref,
@@ -74,7 +77,11 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   const total = info.blobSize;
   const report = (blobBytesRead: number, done: boolean) =>
     options.onProgress?.({ layer: index, blobBytesRead, ...(total !== undefined ? { blobBytesTotal: total } : {}), done });
-  const cached = info.diffId ? await options.cache?.get(info.diffId) : undefined;
+  // A hit must be proven to be these bytes: the same unchanged local file, or a blob digest a
+  // read has checked. A config claiming another image's diffID proves nothing (cache poisoning).
+  const file = source.blobFile?.(index);
+  const origin: LayerOrigin = file ? { file } : info.blobDigest ? { blobDigest: info.blobDigest } : {};
+  const cached = info.diffId ? await options.cache?.get(info.diffId, origin) : undefined;
   if (cached) {
     // A summary read before, under other limits, still has to pass these.
     const over = limitExceeded(cached, options.limits);
@@ -85,8 +92,10 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
     return { ...cached, blobBytes: total ?? cached.blobBytes, compression: compressionOf(info.mediaType) ?? cached.compression };
   }
   let summary: LayerSummary;
+  const blobHash = createHash('sha256');
   try {
-    summary = await walk(await source.openLayer(index), {
+    const blob = await source.openLayer(index);
+    summary = await walk(file || !info.blobDigest?.startsWith('sha256:') ? blob : digesting(blob, blobHash), {
       onProgress: (n) => report(n, false),
       ...(options.limits ? { limits: options.limits } : {}),
     });
@@ -101,8 +110,20 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
     );
   }
   report(summary.blobBytes, true);
-  await options.cache?.put(summary);
+  if (file) await options.cache?.put(summary, { file });
+  else {
+    const read = info.blobDigest?.startsWith('sha256:') ? `sha256:${blobHash.digest('hex')}` : undefined;
+    await options.cache?.put(summary, read === info.blobDigest ? { blobDigest: read } : {});
+  }
   return summary;
+}
+
+/** The blob's bytes as they pass, hashed on the way (the digest a cache hit can later rely on). */
+async function* digesting(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of blob as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    yield chunk;
+  }
 }
 
 /** A source read in one sequential pass (see ImageSource.readAll): it checks diffIDs itself. */
@@ -126,7 +147,8 @@ async function analyseStream(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
-  for (const summary of read.summaries) await cache?.put(summary);
+  // The sequential source checked each layer against the config's diffIDs itself.
+  for (const summary of read.summaries) await cache?.put(summary, { engine: true });
   if (read.configBytes) await configs?.putConfig(read.id, read.configBytes);
   return streamedImage(source, read);
 }

@@ -1,7 +1,7 @@
 // Everything the reports and the UI read about one image, computed once from plain data.
 import type { AnalysedImage } from './model.js';
 import { MergedTree } from './merge.js';
-import { accountBytes, type ByteAccount } from './waste.js';
+import { accountBytes, type ByteAccount } from './hiddenBytes.js';
 import { diveMetrics, type DiveMetrics } from './dive.js';
 import { symlinkWarnings } from './links.js';
 import { accountPackages, type PackageAccount } from './packages/attribute.js';
@@ -31,7 +31,7 @@ export function analyse(image: AnalysedImage): Analysis {
     image,
     tree,
     account: accountBytes(tree),
-    // Only --ci, the JSON report and the waste pane read these: computed on first use, so the
+    // Only --ci, the JSON report and the hidden-bytes pane read these: computed on first use, so the
     // browser's first frame does not wait for them.
     get dive() {
       dive ??= diveMetrics(image.summaries, tree);

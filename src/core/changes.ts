@@ -196,9 +196,11 @@ export class LayerChanges implements Iterable<LayerChange> {
    *  transferred rather than copied (see transferList). */
   toTransfer(): LayerChangesTransfer {
     this.trim();
+    const { bytes, ends } = packPaths(this.paths, this.length);
     return {
       length: this.length,
-      paths: this.paths,
+      pathBytes: bytes,
+      pathEnds: ends,
       ops: this.ops,
       types: this.types,
       sizes: this.sizes,
@@ -212,13 +214,13 @@ export class LayerChanges implements Iterable<LayerChange> {
   }
 
   static transferList(t: LayerChangesTransfer): ArrayBuffer[] {
-    return [t.ops, t.types, t.sizes, t.modes, t.uids, t.gids, t.mtimes, t.digests].map((a) => a.buffer);
+    return [t.pathBytes, t.pathEnds, t.ops, t.types, t.sizes, t.modes, t.uids, t.gids, t.mtimes, t.digests].map((a) => a.buffer);
   }
 
   static fromTransfer(t: LayerChangesTransfer): LayerChanges {
     const out = new LayerChanges();
     out.length = t.length;
-    out.paths = t.paths;
+    out.paths = unpackPaths(t.pathBytes, t.pathEnds, t.length);
     out.ops = t.ops;
     out.types = t.types;
     out.sizes = t.sizes;
@@ -279,9 +281,45 @@ export class LayerChanges implements Iterable<LayerChange> {
   }
 }
 
+/** Paths as one UTF-8 buffer and the end offset of each: posted as two transferable buffers
+ *  rather than a million cloned strings (the worker's strings die with its walk). Paths are
+ *  well-formed strings (decodeNameBytes escapes what is not UTF-8), so the round trip is exact. */
+function packPaths(paths: readonly string[], n: number): { bytes: Uint8Array<ArrayBuffer>; ends: Uint32Array<ArrayBuffer> } {
+  const ends = new Uint32Array(n);
+  let bytes = Buffer.allocUnsafeSlow(Math.max(1024, n * 48));
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const p = paths[i]!;
+    // A UTF-16 unit takes at most 3 bytes in UTF-8.
+    if (at + p.length * 3 > bytes.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(bytes.length * 2, at + p.length * 3));
+      bytes.copy(bigger, 0, 0, at);
+      bytes = bigger;
+    }
+    at += bytes.write(p, at, 'utf8');
+    ends[i] = at;
+  }
+  const exact = new Uint8Array(at);
+  exact.set(bytes.subarray(0, at));
+  return { bytes: exact, ends };
+}
+
+function unpackPaths(bytes: Uint8Array, ends: Uint32Array, n: number): string[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Array<string>(n);
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const end = ends[i]!;
+    out[i] = buf.toString('utf8', start, end);
+    start = end;
+  }
+  return out;
+}
+
 export interface LayerChangesTransfer {
   length: number;
-  paths: string[];
+  pathBytes: Uint8Array<ArrayBuffer>;
+  pathEnds: Uint32Array<ArrayBuffer>;
   ops: Uint8Array<ArrayBuffer>;
   types: Uint8Array<ArrayBuffer>;
   sizes: Float64Array<ArrayBuffer>;

@@ -3,9 +3,12 @@
 // sources: what the multi-stage split left behind), what only B has, and the files that crossed
 // from A to B with `COPY --from`.
 //
-// Identity of a copied file is decided by size, permission bits and modification time (COPY
-// --from keeps all three): layer summaries hold tar headers, not content hashes, so equal
-// metadata is the evidence available. It is reported as `identity: "size+mode+mtime"`.
+// Identity is content identity: two files are identical when their content digests (xxh128,
+// computed in the layer walk, see digest.ts) are equal — never by size, mode and mtime, which
+// two different files can share and a chmod-ed copy does not keep. Without a Dockerfile, a
+// file of B's own layers (above the shared base) whose digest is one of A's files is a copy,
+// whatever its name, mode or mtime; with one, `COPY --from` edges say which files crossed and
+// the digests say whether they arrived intact.
 //
 // Every visible regular file (and hard link) of A and B lands in exactly one bucket: copied
 // (source in A, destination in B), in both (same path, not a copy), only in A, only in B.
@@ -50,17 +53,19 @@ export interface CopiedFile {
   destination: string;
   /** Content bytes of the file in A. */
   bytes: number;
-  /** identical: same size, mode and mtime in B; differs: B has something else there now (a
-   *  later layer replaced it); missing: B's final view has nothing at the destination. */
+  /** Content digest (xxh128, hex) of the file in A. */
+  digest?: string;
+  /** identical: B has the same content at the destination (equal digests, whatever its mode or
+   *  mtime); differs: B has other content there now (a later layer replaced it); missing: B's
+   *  final view has nothing at the destination. */
   status: CopyStatus;
-  /** For differs: which of size, mode, mtime differ (only mtime: likely the same bytes from a
-   *  cached COPY --from of an earlier build of A). */
-  differences?: Array<'size' | 'mode' | 'mtime'>;
+  /** What differs between source and destination: content, and the metadata (a chmod after
+   *  the copy shows as `mode` on an identical file). */
+  differences?: Array<'content' | 'size' | 'mode' | 'mtime'>;
   /** B's layer whose entry is visible at the destination. */
   layer?: number;
-  /** How the crossing is known: from the Dockerfile's COPY --from, or by matching metadata
-   *  (no Dockerfile given: a file of B's own layers whose size, mode and mtime match exactly
-   *  one file of A). */
+  /** How the crossing is known: from the Dockerfile's COPY --from, or by content (no Dockerfile
+   *  given: a file of B's own layers whose digest is one of A's files). */
   how: 'copy-from' | 'matched';
   /** The COPY --from instruction (how = copy-from). */
   line?: number;
@@ -80,11 +85,11 @@ export interface Comparison {
   userReduction: { bytes: number; ratio: number };
   onlyInA: FileBucket;
   onlyInB: FileBucket;
-  /** Same path on both sides (not a copy): files, B's bytes, and how many differ in size, mode or mtime. */
+  /** Same path on both sides (not a copy): files, B's bytes, and how many have other content. */
   inBoth: { files: number; bytes: number; differing: number };
   copied: CopiedFile[];
   copiedSummary: { files: number; bytes: number; identical: number };
-  identity: 'size+mode+mtime';
+  identity: 'xxh128';
 }
 
 export interface CompareOptions {
@@ -98,8 +103,10 @@ export interface CompareOptions {
   maxGroups?: number;
 }
 
-interface FileInfo {
+export interface FileInfo {
   path: ImagePath;
+  /** Content digest (hex): of the file, or of the content a hard link shares. */
+  digest: string | undefined;
   entry: LayerEntry;
   layer: number;
   /** Content size the path shows (a hard link: its content's). */
@@ -110,7 +117,7 @@ interface FileInfo {
 }
 
 /** Visible regular files and hard links, by path (walk order: paths sorted). */
-function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
+export function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
   const out = new Map<ImagePath, FileInfo>();
   const seen = new Set<string>();
   const { tree } = analysis;
@@ -122,21 +129,24 @@ function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
     const bytes = tree.contentSize(entry, state.layer);
     const first = content !== undefined && !seen.has(copy);
     if (content !== undefined) seen.add(copy);
-    out.set(tree.pathOf(id), { path: tree.pathOf(id), entry, layer: state.layer, bytes, countedBytes: first ? bytes : 0 });
+    const digest = content === undefined ? undefined : analysis.image.summaries[state.layer]!.changes.digest(content);
+    out.set(tree.pathOf(id), { path: tree.pathOf(id), digest, entry, layer: state.layer, bytes, countedBytes: first ? bytes : 0 });
   }
   return out;
 }
 
-function metadataDifferences(a: FileInfo, b: FileInfo): Array<'size' | 'mode' | 'mtime'> {
-  const out: Array<'size' | 'mode' | 'mtime'> = [];
+/** Equal content: equal digests (two files without a digest are never called identical). */
+export function sameContent(a: { digest?: string | undefined }, b: { digest?: string | undefined }): boolean {
+  return a.digest !== undefined && a.digest === b.digest;
+}
+
+function metadataDifferences(a: FileInfo, b: FileInfo): Array<'content' | 'size' | 'mode' | 'mtime'> {
+  const out: Array<'content' | 'size' | 'mode' | 'mtime'> = [];
+  if (!sameContent(a, b)) out.push('content');
   if (a.bytes !== b.bytes) out.push('size');
   if (a.entry.mode !== b.entry.mode) out.push('mode');
   if (a.entry.mtime !== b.entry.mtime) out.push('mtime');
   return out;
-}
-
-function sameMetadata(a: FileInfo, b: FileInfo): boolean {
-  return metadataDifferences(a, b).length === 0;
 }
 
 export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOptions = {}): Comparison {
@@ -188,7 +198,7 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
     if (fb && !copiedDestinations.has(path)) {
       inBoth.files += 1;
       inBoth.bytes += fb.countedBytes;
-      if (!sameMetadata(fa, fb)) inBoth.differing += 1;
+      if (!sameContent(fa, fb)) inBoth.differing += 1;
     } else if (!fb) onlyA.push(fa);
   }
   for (const [path, fb] of filesB) {
@@ -209,7 +219,7 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
     inBoth,
     copied,
     copiedSummary: { files: copied.length, bytes: copied.reduce((n, c) => n + c.bytes, 0), identical: identical.length },
-    identity: 'size+mode+mtime',
+    identity: 'xxh128',
   };
 }
 
@@ -294,7 +304,8 @@ function traceCopies(
             source: displayPath(from),
             destination: displayPath(to),
             bytes: fa.bytes,
-            status: !fb ? 'missing' : differences.length === 0 ? 'identical' : 'differs',
+            ...(fa.digest !== undefined ? { digest: fa.digest } : {}),
+            status: !fb ? 'missing' : sameContent(fa, fb) ? 'identical' : 'differs',
             ...(differences.length > 0 ? { differences } : {}),
             ...(fb ? { layer: fb.layer } : {}),
             how: 'copy-from',
@@ -347,27 +358,35 @@ function escapeRegex(c: string): string {
   return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
 }
 
-/** Without a Dockerfile: files of B's own layers (above the shared base) that are not at the same
- *  path in A but match exactly one file of A by size, mode and mtime (non-empty files only). */
+/** Without a Dockerfile: non-empty files of B's own layers (above the shared base) whose content
+ *  is one of A's files, whatever their name, mode or mtime. A file at the same path in A with
+ *  other content is a change, not a copy. When several files of A have that content, the source
+ *  is the one at the same path, else one with the same name, else the first by path. */
 function matchCopies(filesA: Map<ImagePath, FileInfo>, filesB: Map<ImagePath, FileInfo>, sharedLayers: number): CopiedFile[] {
-  const byKey = new Map<string, FileInfo[]>();
-  const key = (f: FileInfo) => `${f.bytes}:${f.entry.mode}:${f.entry.mtime}`;
+  const byDigest = new Map<string, FileInfo[]>();
   for (const f of filesA.values()) {
-    if (f.bytes === 0) continue;
-    const list = byKey.get(key(f)) ?? [];
-    list.push(f);
-    byKey.set(key(f), list);
+    if (f.bytes === 0 || f.digest === undefined) continue;
+    const list = byDigest.get(f.digest);
+    if (list) list.push(f);
+    else byDigest.set(f.digest, [f]);
   }
   const out: CopiedFile[] = [];
   for (const fb of filesB.values()) {
-    if (fb.layer < sharedLayers || fb.bytes === 0 || filesA.has(fb.path)) continue;
-    const candidates = byKey.get(key(fb));
-    if (candidates?.length !== 1) continue;
+    if (fb.layer < sharedLayers || fb.bytes === 0 || fb.digest === undefined) continue;
+    const samePath = filesA.get(fb.path);
+    if (samePath && !sameContent(samePath, fb)) continue;
+    const candidates = byDigest.get(fb.digest);
+    if (!candidates) continue;
+    const name = baseName(fb.path);
+    const source = samePath ?? candidates.find((c) => baseName(c.path) === name) ?? candidates[0]!;
+    const differences = metadataDifferences(source, fb);
     out.push({
-      source: displayPath(candidates[0]!.path),
+      source: displayPath(source.path),
       destination: displayPath(fb.path),
       bytes: fb.bytes,
+      digest: fb.digest,
       status: 'identical',
+      ...(differences.length > 0 ? { differences } : {}),
       layer: fb.layer,
       how: 'matched',
     });

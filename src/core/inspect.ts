@@ -1,8 +1,8 @@
-// Answers about one path or one hidden-bytes entry, for the details and waste panes.
+// Answers about one path or one hidden-bytes entry, for the details and hidden-bytes panes.
 // Pure functions over the MergedTree and the byte account.
 import type { EntryType } from './model.js';
 import type { ChangeKind, MergedTree, RemovalCause } from './merge.js';
-import type { WasteEntry } from './waste.js';
+import type { HiddenEntry } from './hiddenBytes.js';
 
 export interface HistoryItem {
   layer: number;
@@ -20,8 +20,8 @@ export interface HistoryItem {
 
 /** Everything every layer did to a path, base first, with the bytes each copy stores and
  *  whether the byte account counts that copy as hidden. */
-export function pathHistory(tree: MergedTree, id: number, waste?: WasteEntry): HistoryItem[] {
-  const hiddenLayers = new Set(waste?.layers ?? []);
+export function pathHistory(tree: MergedTree, id: number, hidden?: HiddenEntry): HistoryItem[] {
+  const hiddenLayers = new Set(hidden?.layers ?? []);
   return tree.historyOf(id).map((event) => {
     if (event.change === 'removed') {
       const before = event.layer > 0 ? tree.stateAt(id, event.layer - 1) : undefined;
@@ -48,7 +48,7 @@ export function pathHistory(tree: MergedTree, id: number, waste?: WasteEntry): H
   });
 }
 
-export interface WasteTarget {
+export interface HiddenTarget {
   /** Node of the path, if the merged tree knows it. */
   id: number | undefined;
   /** Layer that stores the largest hidden copy. */
@@ -60,10 +60,10 @@ export interface WasteTarget {
   hiddenBy?: { layer: number; change: ChangeKind; cause?: RemovalCause };
 }
 
-/** Where the largest hidden copy of a waste entry lives, and which layer hid it. */
-export function wasteTarget(tree: MergedTree, waste: WasteEntry): WasteTarget {
-  const id = tree.idOf(waste.path);
-  const layers = new Set(waste.layers);
+/** Where the largest hidden copy of a hidden entry lives, and which layer hid it. */
+export function hiddenTarget(tree: MergedTree, hidden: HiddenEntry): HiddenTarget {
+  const id = tree.idOf(hidden.path);
+  const layers = new Set(hidden.layers);
   let best: { layer: number; bytes: number } | undefined;
   const history = id === undefined ? [] : tree.historyOf(id);
   for (const event of history) {
@@ -73,7 +73,7 @@ export function wasteTarget(tree: MergedTree, waste: WasteEntry): WasteTarget {
     if (!best || bytes > best.bytes) best = { layer: event.layer, bytes };
   }
   // Copies that a later duplicate in the same tar superseded have no event of their own.
-  best ??= { layer: waste.layers[waste.layers.length - 1] ?? 0, bytes: Math.round(waste.bytes / Math.max(1, waste.count)) };
+  best ??= { layer: hidden.layers[hidden.layers.length - 1] ?? 0, bytes: Math.round(hidden.bytes / Math.max(1, hidden.count)) };
   const next = history.find((e) => e.layer > best.layer);
   return {
     id,

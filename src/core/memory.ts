@@ -11,11 +11,19 @@ export const HEAP_SHARE = 0.8;
  *  and aborts is the rest. */
 const YOUNG_GENERATION = 48 * 1024 * 1024;
 
+/** The limit messages name, when this thread's own is not the one a user sets (a walk worker's
+ *  young generation is smaller than the main thread's: the process's limit is what to raise). */
+let reportedLimitMb: number | undefined;
+
+export function reportHeapLimitAs(mb: number): void {
+  reportedLimitMb = mb;
+}
+
 /** The heap limit in MiB when more than `share` of it is in use, else undefined. */
 export function heapExhausted(share = HEAP_SHARE): number | undefined {
   const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
   const old = limit - Math.min(limit / 2, YOUNG_GENERATION);
-  return used > old * share ? Math.round(limit / 1024 / 1024) : undefined;
+  return used > old * share ? (reportedLimitMb ?? Math.round(limit / 1024 / 1024)) : undefined;
 }
 
 /** The process's heap limit in MiB, as `--max-old-space-size` and V8's defaults make it. */

@@ -156,10 +156,21 @@ export interface ImageSource {
   readCached?(caches: ImageCaches): Promise<StreamedImage | undefined>;
 }
 
+/** Where a layer's bytes come from: what lets the cache prove that a hit belongs to these very
+ *  bytes, not merely to the diffID an image config claims (see sources/cache.ts). */
+export interface LayerOrigin {
+  /** The local file range holding the blob: a hit needs the same file, unchanged since read. */
+  file?: BlobFile;
+  /** The blob's digest (no local file): on put, only once a read has checked the bytes against it. */
+  blobDigest?: string;
+  /** An engine's own store: the engine checked each layer against its diffID when it took it in. */
+  engine?: true;
+}
+
 /** A layer summary cache by diffID (see sources/cache.ts). */
 export interface SummaryCache {
-  get(diffId: string): Promise<LayerSummary | undefined>;
-  put(summary: LayerSummary): Promise<void>;
+  get(diffId: string, origin: LayerOrigin): Promise<LayerSummary | undefined>;
+  put(summary: LayerSummary, origin: LayerOrigin): Promise<void>;
 }
 
 /** Image configs by image ID, checked against it on read (see sources/configCache.ts). */

@@ -349,7 +349,8 @@ export class TarHeaderReader {
     if (typeflag === 'S') next = this.oldSparse(buf, at, offset, physical);
     else if (pax) next = this.paxSparse(pax, offset, physical) ?? next;
     this.state = next;
-    const wantsContent = this.onEntry(h) === true && this.content !== undefined && physical === size && !h.sparse && !HEADER_ONLY.has(typeflag);
+    const wantsContent =
+      this.onEntry(h) === true && this.content !== undefined && physical === size && !h.sparse && !HEADER_ONLY.has(typeflag);
     this.contentLeft = physical;
     this.streaming = wantsContent;
     if (wantsContent && physical === 0) this.stream(buf, 0, 0);

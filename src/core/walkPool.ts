@@ -10,7 +10,7 @@ import { LayerLimitError, type WalkLimits, type WalkOptions } from './walk.js';
 import { heapLimitMb, moreHeapHint } from './memory.js';
 
 export type ToWorker =
-  | { type: 'start'; limits?: Partial<WalkLimits> }
+  | { type: 'start'; limits?: Partial<WalkLimits>; heapLimitMb: number }
   | { type: 'chunk'; data: Uint8Array }
   | { type: 'end' }
   | { type: 'abort' };
@@ -22,11 +22,19 @@ type FromWorker =
 
 /** Chunks posted but not yet taken by the worker: enough to keep it busy, bounded in memory. */
 const IN_FLIGHT = 4;
+/** A worker's young generation (MB). V8's default on a big machine lets each walker hold tens of
+ *  MB of dead tar-header garbage between scavenges; the walk's garbage is short-lived, so a small
+ *  one costs little time and keeps the pool's memory near what the layers themselves need. */
+const WORKER_YOUNG_GENERATION_MB = 8;
+/** An idle worker is stopped after this long, so its heap goes back to the system (the merge
+ *  that follows a walk is the memory peak); the next analysis starts a fresh one (~30 ms). */
+const IDLE_MS = 100;
 
 export class WalkPool {
   private readonly idle: Worker[] = [];
   private readonly waiting: Array<(w: Worker) => void> = [];
   private readonly all: Worker[] = [];
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly size = Math.max(1, availableParallelism())) {}
 
@@ -93,7 +101,11 @@ export class WalkPool {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ type: 'start', ...(options.limits ? { limits: options.limits } : {}) } satisfies ToWorker);
+      worker.postMessage({
+        type: 'start',
+        heapLimitMb: heapLimitMb(),
+        ...(options.limits ? { limits: options.limits } : {}),
+      } satisfies ToWorker);
       void (async () => {
         let read = 0;
         try {
@@ -122,7 +134,9 @@ export class WalkPool {
     const free = this.idle.pop();
     if (free) return free;
     if (this.all.length < this.size) {
-      const worker = new Worker(new URL('./walkWorker.js', import.meta.url));
+      const worker = new Worker(new URL('./walkWorker.js', import.meta.url), {
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
       // Idle workers must not keep the process alive.
       worker.unref();
       this.all.push(worker);
@@ -134,7 +148,28 @@ export class WalkPool {
   private release(worker: Worker): void {
     const next = this.waiting.shift();
     if (next) next(worker);
-    else this.idle.push(worker);
+    else {
+      this.idle.push(worker);
+      this.scheduleIdleStop();
+    }
+  }
+
+  /** Stops the idle workers now (an analysis that has read its last layer: its merge comes next). */
+  stopIdle(): void {
+    for (const worker of this.idle.splice(0)) {
+      this.all.splice(this.all.indexOf(worker), 1);
+      void worker.terminate();
+    }
+  }
+
+  /** Stops the workers still idle IDLE_MS from now. */
+  private scheduleIdleStop(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.stopIdle();
+    }, IDLE_MS);
+    this.idleTimer.unref();
   }
 
   private async discard(worker: Worker): Promise<void> {

@@ -6,6 +6,7 @@ import { walkLayer, type WalkLimits } from './walk.js';
 import { LayerChanges } from './changes.js';
 import { InputError } from './errors.js';
 import type { ToWorker } from './walkPool.js';
+import { reportHeapLimitAs } from './memory.js';
 
 if (!parentPort) throw new Error('walkWorker.ts runs as a worker thread');
 const port = parentPort;
@@ -49,6 +50,7 @@ let queue: ChunkQueue | undefined;
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'start') {
+    reportHeapLimitAs(message.heapLimitMb);
     const q = new ChunkQueue();
     queue = q;
     void run(q, message.limits);

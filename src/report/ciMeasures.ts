@@ -3,13 +3,13 @@
 // every measure is computed again on what is left, dive's metrics included, so "ignore /var/cache"
 // means the rules see the image as if it did not hold /var/cache at all. No glob: the analysis'
 // own numbers, unchanged (a `.dive-ci` gives dive's verdict exactly).
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
 import type { Analysis } from '../core/analysis.js';
 import { LayerChanges, Op } from '../core/changes.js';
 import { diveMetrics, type DiveMetrics } from '../core/dive.js';
 import { MergedTree } from '../core/merge.js';
 import { displayPath, type ImagePath, type LayerSummary } from '../core/model.js';
-import { accountBytes, type ByteAccount } from '../core/waste.js';
+import { accountBytes, type ByteAccount } from '../core/hiddenBytes.js';
 import type { CiMeasures, SecretFinding } from './ci.js';
 import { imageCompressedBytes } from './json.js';
 
@@ -24,6 +24,10 @@ export interface CiView {
 
 /** A matcher for image paths (normalised, no leading '/'): a pattern matches a path, or a
  *  directory above it. Patterns may be written with or without the leading '/'. */
+const require = createRequire(import.meta.url);
+type Picomatch = typeof import('picomatch');
+let picomatch: Picomatch | undefined;
+
 export function ignoreMatcher(globs: readonly string[]): ((path: ImagePath) => boolean) | undefined {
   if (globs.length === 0) return undefined;
   const patterns = globs.flatMap((g) => {
@@ -33,6 +37,8 @@ export function ignoreMatcher(globs: readonly string[]): ((path: ImagePath) => b
       .replace(/\/+$/, '');
     return [p, `${p}/**`];
   });
+  // Loaded on first use, as only --ci with ignore globs needs it.
+  picomatch ??= require('picomatch') as Picomatch;
   const match = picomatch(patterns, { dot: true });
   return (path) => match(path);
 }
@@ -63,28 +69,19 @@ export function withoutPaths(summaries: readonly LayerSummary[], ignored: (path:
   });
 }
 
-/** Secret findings of the analysis (read from each layer's contents when the walk scanned them);
- *  null when no layer carries a scan. */
-export function secretFindings(summaries: readonly LayerSummary[]): SecretFinding[] | null {
-  let scanned = false;
-  const out: SecretFinding[] = [];
-  summaries.forEach((summary, layer) => {
-    const contents = (
-      summary as { contents?: { secrets?: ReadonlyArray<{ path: string; rule: string; preview?: string; line?: number }> } }
-    ).contents;
-    if (!contents?.secrets) return;
-    scanned = true;
-    for (const hit of contents.secrets) {
-      out.push({
-        path: displayPath(hit.path.replace(/^\/+/, '')),
-        layer,
-        kind: hit.rule,
-        ...(hit.preview !== undefined ? { preview: hit.preview } : {}),
-        ...(hit.line !== undefined ? { line: hit.line } : {}),
-      });
-    }
-  });
-  return scanned ? out : null;
+/** The analysis' secret findings (src/core/secrets.ts: every layer, hidden copies included) as
+ *  the secrets rule counts them; null when no layer was scanned (summaries read without contents). */
+export function secretFindings(analysis: Analysis): SecretFinding[] | null {
+  if (!analysis.image.summaries.some((s) => s.contents !== undefined)) return null;
+  return analysis.secrets.map((f) => ({
+    path: displayPath(f.path),
+    layer: f.layer,
+    kind: f.rule,
+    preview: f.preview,
+    ...(f.line !== undefined ? { line: f.line } : {}),
+    visible: f.visible,
+    ...(f.hiddenBy ? { hiddenBy: f.hiddenBy } : {}),
+  }));
 }
 
 export function ciView(analysis: Analysis, ignore: readonly string[] = []): CiView {
@@ -92,7 +89,7 @@ export function ciView(analysis: Analysis, ignore: readonly string[] = []): CiVi
   const summaries = ignored ? withoutPaths(analysis.image.summaries, ignored) : analysis.image.summaries;
   const account = ignored ? accountBytes(new MergedTree(summaries)) : analysis.account;
   const dive = ignored ? diveMetrics(summaries) : analysis.dive;
-  const secrets = secretFindings(analysis.image.summaries);
+  const secrets = secretFindings(analysis);
   return {
     measures: {
       efficiency: dive.efficiency,

@@ -6,6 +6,7 @@ import type { AdviceItem } from '../core/advice.js';
 import type { Analysis } from '../core/analysis.js';
 import type { BuildResult } from '../core/buildResult.js';
 import type { Comparison } from '../core/compare.js';
+import type { CompareRowJson } from '../core/compareTree.js';
 import type { CiRules } from './ci.js';
 import { ciFormatOf, ciOutput, ciRulesOf, wantsCi } from './ci/run.js';
 import { jsonReport, jsonText } from './json.js';
@@ -16,7 +17,7 @@ import { textReport } from './text.js';
 export type Subject =
   | { kind: 'image'; analysis: Analysis }
   | { kind: 'build'; result: BuildResult }
-  | { kind: 'compare'; comparison: Comparison; advice: AdviceItem[] };
+  | { kind: 'compare'; comparison: Comparison; advice: AdviceItem[]; rows?: CompareRowJson[] };
 
 export type SubjectKind = Subject['kind'];
 
@@ -74,7 +75,7 @@ const json: OutputFormat = {
         ? jsonReport(subject.analysis)
         : subject.kind === 'build'
           ? buildJsonReport(subject.result)
-          : { ...subject.comparison, advice: subject.advice };
+          : { ...subject.comparison, advice: subject.advice, ...(subject.rows ? { rows: subject.rows } : {}) };
     const file = fileOf(optionValue(options, 'json'));
     return { text: `${jsonText(value, 2)}\n`, ...(file !== undefined ? { file } : {}) };
   },

@@ -95,9 +95,9 @@ export function comparisonText(c: Comparison, width = 100): string[] {
   };
   group(`only in ${c.a.label} (left behind)`, c.onlyInA);
   const identical = c.copiedSummary.identical;
-  const how = c.copied.some((x) => x.how === 'matched') ? 'matched by size+mode+mtime' : 'COPY --from';
+  const how = c.copied.some((x) => x.how === 'matched') ? 'found by content digest' : 'COPY --from';
   lines.push(
-    `  copied ${c.a.label} → ${c.b.label} (${how}): ${files(c.copiedSummary.files)}, ${bytes(c.copiedSummary.bytes)}, ${identical} identical (size+mode+mtime)`,
+    `  copied ${c.a.label} → ${c.b.label} (${how}): ${files(c.copiedSummary.files)}, ${bytes(c.copiedSummary.bytes)}, ${identical} identical (equal content digests)`,
   );
   for (const f of c.copied.slice(0, 20)) {
     const left = `    ${padLeft(bytes(f.bytes), 9)}  ${padRight(f.status, 9)} ${f.layer !== undefined ? padRight(`L${f.layer}`, 4) : '    '} `;

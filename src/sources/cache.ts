@@ -14,13 +14,23 @@
 // the entries pass the size cap (default 1 GiB) the least recently used go first. An entry that
 // cannot be read back (truncated, corrupt, wrong shape) is deleted and treated as a miss.
 // The cache never fails an analysis: any error reading or writing it is a miss or a skipped write.
+//
+// A hit must be proven to belong to the bytes at hand, not only to the diffID a config claims:
+// otherwise image B, whose config claims the diffID of a layer of image A, would show A's files
+// once A is cached (cache poisoning). So a lookup names the layer's origin (LayerOrigin) and
+// goes through a proof, `v4/proofs/<sha256 of the proof>` holding the diffID it was verified
+// to have: for a local file, its identity (path, device, inode, size, mtime and ctime in ns, the
+// range in it) taken before the read that computed the diffID and unchanged after it; for a blob
+// with no local file (a registry's), its digest, recorded only once a read has hashed the bytes
+// to it. An engine's own store needs no proof: the engine checked its layers' diffIDs itself.
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { SummaryCache } from '../core/analyse.js';
-import type { LayerSummary } from '../core/model.js';
+import type { LayerOrigin, LayerSummary } from '../core/model.js';
 import { LayerChanges, type LayerChangesJson } from '../core/changes.js';
 import { tempNameFor, writeFileAtomic } from './tempFiles.js';
 import { DEFAULT_SCAN_MAX_BYTES } from '../core/secrets.js';
@@ -31,6 +41,7 @@ const gunzipAsync = promisify(gunzip);
 export const CACHE_FORMAT = 'v4';
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const ENTRY = /^([a-f0-9]{64})\.json\.gz$/;
+const PROOFS = 'proofs';
 const TEMP_PREFIX = '.tmp-';
 /** A temp file this old was left by a process that died mid-write. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -70,12 +81,27 @@ class FileSummaryCache implements OpenedSummaryCache {
   /** Bytes of entries, once known (scanned at the first write), kept current by our own writes. */
   private total: number | undefined;
 
+  /** Identities of local files taken at a miss, before their read: put records them only if the
+   *  file is still the same after it. */
+  private readonly before = new Map<string, string>();
+
   constructor(
     readonly dir: string,
     private readonly maxBytes: number,
   ) {}
 
-  async get(diffId: string): Promise<LayerSummary | undefined> {
+  async get(diffId: string, origin: LayerOrigin): Promise<LayerSummary | undefined> {
+    if (!origin.engine) {
+      const proof = await proofOf(origin);
+      if (origin.file && proof) this.before.set(fileKey(origin), proof);
+      if (!proof) return undefined;
+      const proven = await readFile(this.proofFile(proof), 'utf8').catch(() => undefined);
+      if (proven !== diffId) return undefined;
+    }
+    return this.read(diffId);
+  }
+
+  private async read(diffId: string): Promise<LayerSummary | undefined> {
     const file = this.fileOf(diffId);
     if (!file) return undefined;
     let bytes: Buffer;
@@ -101,9 +127,33 @@ class FileSummaryCache implements OpenedSummaryCache {
     return summary;
   }
 
-  async put(summary: LayerSummary): Promise<void> {
+  async put(summary: LayerSummary, origin: LayerOrigin): Promise<void> {
     const file = this.fileOf(summary.diffId);
     if (!file || this.maxBytes <= 0) return;
+    await this.store(file, summary);
+    if (origin.engine) return;
+    let proof = await proofOf(origin).catch(() => undefined);
+    if (origin.file) {
+      // The file must be the one the read started on: changed meanwhile, it proves nothing.
+      const key = fileKey(origin);
+      if (this.before.get(key) !== proof) proof = undefined;
+      this.before.delete(key);
+    }
+    if (!proof) return;
+    try {
+      const target = this.proofFile(proof);
+      await mkdir(join(this.dir, PROOFS), { recursive: true });
+      await writeFileAtomic(target, summary.diffId, { mode: 0o644, temp: tempNameFor(target, TEMP_PREFIX) });
+    } catch {
+      // only costs speed
+    }
+  }
+
+  private proofFile(proof: string): string {
+    return join(this.dir, PROOFS, createHash('sha256').update(proof).digest('hex'));
+  }
+
+  private async store(file: string, summary: LayerSummary): Promise<void> {
     try {
       const bytes = await gzipAsync(Buffer.from(JSON.stringify(summary)));
       if (bytes.length > this.maxBytes) return;
@@ -217,4 +267,21 @@ function isChanges(value: unknown): value is LayerChangesJson {
     columns.every((k) => typeof c[k] === 'string') &&
     Array.isArray(c.extras)
   );
+}
+
+function fileKey(origin: LayerOrigin): string {
+  const f = origin.file!;
+  return `${f.path}\0${f.offset}\0${f.size}`;
+}
+
+/** The proof string of an origin: a local file's identity now, or a blob digest. */
+async function proofOf(origin: LayerOrigin): Promise<string | undefined> {
+  if (origin.file) {
+    const f = origin.file;
+    const s = await stat(f.path, { bigint: true }).catch(() => undefined);
+    if (!s?.isFile()) return undefined;
+    return ['file', f.path, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs, f.offset, f.size].join('\0');
+  }
+  if (origin.blobDigest && /^sha256:[a-f0-9]{64}$/.test(origin.blobDigest)) return `blob\0${origin.blobDigest}`;
+  return undefined;
 }

@@ -347,7 +347,7 @@ export async function readCachedImage(
   if (parsed.diffIds.length !== info.diffIds.length || parsed.diffIds.some((d, i) => d !== info.diffIds[i])) return undefined;
   const summaries: LayerSummary[] = [];
   for (const diffId of parsed.diffIds) {
-    const summary = await caches.summaries.get(diffId);
+    const summary = await caches.summaries.get(diffId, { engine: true });
     if (!summary) return undefined;
     // The engine hands out uncompressed tars: the blob is the tar.
     summaries.push({ ...summary, blobBytes: summary.tarBytes, compression: 'none' });

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, cursorNode, initialState, keyContext, type Action } from './state.js';
+import { createReducer, cursorNode, initialState, keyContext, revealPath, type Action } from './state.js';
 import { commandFor } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
@@ -15,7 +15,7 @@ import { useKeymap } from './hooks/useKeymap.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { LayersPane } from './LayersPane.js';
 import { TreePane } from './TreePane.js';
-import { WastePane } from './WastePane.js';
+import { HiddenBytesPane } from './HiddenBytesPane.js';
 import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
@@ -29,16 +29,20 @@ export interface BrowserProps {
   /** Keys pressed after the image loaded but before this screen was listening (App keeps them):
    *  taken once, when it starts listening, and handled in order. */
   takeEarlyKeys?: () => Array<[string, Key]>;
+  /** Open at this path (the compare browser's "open this side here"). */
+  initialPath?: string;
   /** The image's bytes, for the file viewer (`v`); without it the viewer is not offered. */
   content?: ContentAccess;
 }
 
-export function Browser({ analysis, size: fixedSize, takeEarlyKeys, content }: BrowserProps): React.JSX.Element {
+export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath, content }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
   const terminal = useTerminalSize();
   const size = fixedSize ?? terminal;
-  const [state, dispatch] = useReducer(reducer, size, (s: TerminalSize) => initialState(model, s));
+  const [state, dispatch] = useReducer(reducer, size, (s: TerminalSize) =>
+    initialPath === undefined ? initialState(model, s) : revealPath(model, initialState(model, s), initialPath),
+  );
   const { exit } = useApp();
   // The file viewer, over the browser; Esc comes back to the browser as it was.
   const [viewing, setViewing] = useState<{ target: ViewerTarget; diff: boolean; onFollow?: () => void } | undefined>(undefined);
@@ -55,7 +59,7 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, content }: B
         const id = cursorNode(model, s);
         copy = id === undefined ? undefined : copyAt(tree, id, s.layer);
       } else if (context === 'hiddenBytes') {
-        const t = model.wasteTarget(s.wasteCursor);
+        const t = model.hiddenTarget(s.hiddenCursor);
         copy = t?.id === undefined ? undefined : copyAt(tree, t.id, t.layer);
       }
       const show = (c: StoredCopy, withDiff: boolean): void => {
@@ -137,10 +141,10 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, content }: B
             {state.mainView === 'tree' ? (
               <TreePane model={model} state={state} focused={state.focus === 'main'} box={layout.main} />
             ) : (
-              <WastePane
+              <HiddenBytesPane
                 model={model}
-                cursor={state.wasteCursor}
-                scroll={state.wasteScroll}
+                cursor={state.hiddenCursor}
+                scroll={state.hiddenScroll}
                 focused={state.focus === 'main'}
                 layout={layout}
               />

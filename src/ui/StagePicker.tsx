@@ -1,6 +1,7 @@
 // After `layerscope build`: every stage with its size and layer count, then the comparisons of
 // the final stage with the stages it copies from. Keys from the key map's picker rows.
 import type React from 'react';
+import { useRef } from 'react';
 import { Box, Text, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
 import { stageTitle } from '../core/stages.js';
@@ -10,7 +11,12 @@ import { reductionLine } from '../report/stages.js';
 import { commandFor, hintText, keyName } from './keymap.js';
 import { theme } from './theme.js';
 
-export type StageChoice = { kind: 'stage'; index: number } | { kind: 'compare'; index: number } | { kind: 'quit' };
+export type StageChoice =
+  | { kind: 'stage'; index: number }
+  | { kind: 'compare'; index: number }
+  /** Stage `index` against the final stage (`c` on a stage row). */
+  | { kind: 'compareStage'; index: number }
+  | { kind: 'quit' };
 
 export interface PickerItem {
   key: string;
@@ -42,18 +48,40 @@ export interface StagePickerProps {
   width?: number;
 }
 
+/** What `c` opens with `item` highlighted: a stage other than the final one against the final
+ *  one; otherwise the highlighted comparison, or the first. */
+export function compareChoice(result: BuildResult, item: StageChoice | undefined): StageChoice | undefined {
+  if (item?.kind === 'stage' && item.index !== result.finalStage && result.stages.some((s) => s.stage.index === result.finalStage))
+    return { kind: 'compareStage', index: item.index };
+  if (item?.kind === 'compare') return item;
+  return result.comparisons.length > 0 ? { kind: 'compare', index: 0 } : undefined;
+}
+
 export function StagePicker({ result, onChoose, initialIndex = 0, width = 100 }: StagePickerProps): React.JSX.Element {
+  const items = pickerItems(result, width);
+  const highlighted = useRef<StageChoice | undefined>(items[Math.min(initialIndex, items.length - 1)]?.value);
   useInput((input, key) => {
     const name = keyName(input, key);
-    if (name !== undefined && commandFor(name, 'picker') === 'quit') onChoose({ kind: 'quit' });
+    const command = name === undefined ? undefined : commandFor(name, 'picker');
+    if (command === 'quit') onChoose({ kind: 'quit' });
+    else if (command === 'compare') {
+      const choice = compareChoice(result, highlighted.current);
+      if (choice) onChoose(choice);
+    }
   });
-  const items = pickerItems(result, width);
   return (
     <Box flexDirection="column">
       <Text {...theme.tones.title}>{clip(`Built ${result.stages.length} stages of ${result.dockerfile}`, width)}</Text>
       <Text {...theme.tones.dim}>{clip(`${hintText('picker')} · * the stage the build is for`, width)}</Text>
       <Text> </Text>
-      <SelectInput items={items} initialIndex={Math.min(initialIndex, items.length - 1)} onSelect={(item) => onChoose(item.value)} />
+      <SelectInput
+        items={items}
+        initialIndex={Math.min(initialIndex, items.length - 1)}
+        onSelect={(item) => onChoose(item.value)}
+        onHighlight={(item) => {
+          highlighted.current = item.value;
+        }}
+      />
       {result.advice.length > 0 ? (
         <Box flexDirection="column" marginTop={1}>
           <Text {...theme.tones.title}>{clip(`Advice for the final stage (${result.advice.length})`, width)}</Text>

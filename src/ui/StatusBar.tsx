@@ -1,6 +1,6 @@
 // The bottom line: the filter prompt while it is open, else the last message, else the key map's
 // hints for the focused pane — the first pointing at the hidden-bytes list, the shortest way to
-// what an image wastes.
+// what an image hides.
 import type React from 'react';
 import { bytes } from '../report/format.js';
 import type { UiModel } from './model.js';

@@ -24,14 +24,14 @@ function text(value: string, width: number, tone?: Line[number]['tone'], indent 
 
 export function detailTitle(model: UiModel, state: UiState): string {
   if (state.subject === 'layer') return `Layer ${state.layer} (${state.layer + 1} of ${model.layerCount})`;
-  if (state.subject === 'waste') return 'Hidden copy';
+  if (state.subject === 'hiddenBytes') return 'Hidden copy';
   return 'Path';
 }
 
 export function detailLines(model: UiModel, state: UiState, width: number): Line[] {
   const w = Math.max(10, width);
   if (state.subject === 'layer') return layerLines(model, state.layer, w);
-  if (state.subject === 'waste') return wasteLines(model, state.wasteCursor, w);
+  if (state.subject === 'hiddenBytes') return hiddenLines(model, state.hiddenCursor, w);
   const id = cursorNode(model, state);
   if (id === undefined) return [[{ text: 'Nothing to show at this layer.', tone: 'dim' }]];
   return pathLines(model, id, state.layer, w);
@@ -130,19 +130,19 @@ function pathLines(model: UiModel, id: number, layer: number, width: number): Li
     lines.push(...field('added in', `L${status.state.addedIn}`, width));
     lines.push(...field('stored in', `L${status.state.layer}`, width));
   }
-  const waste = model.wasteFor(path);
-  if (waste)
+  const hidden = model.hiddenEntryFor(path);
+  if (hidden)
     lines.push(
       ...field(
         'hidden',
-        `${bytes(waste.bytes)} in ${plural(waste.count, 'copy', 'copies')} (L${waste.layers.join(', L')})`,
+        `${bytes(hidden.bytes)} in ${plural(hidden.count, 'copy', 'copies')} (L${hidden.layers.join(', L')})`,
         width,
         'hidden',
       ),
     );
   lines.push([]);
   lines.push([{ text: 'History', tone: 'title' }]);
-  for (const item of pathHistory(tree, id, waste)) {
+  for (const item of pathHistory(tree, id, hidden)) {
     const marker = item.layer === layer ? '▸' : ' ';
     const cmd = shortCommand(image.layers[item.layer]?.command ?? '');
     let what: string;
@@ -161,11 +161,11 @@ function pathLines(model: UiModel, id: number, layer: number, width: number): Li
   return lines;
 }
 
-function wasteLines(model: UiModel, index: number, width: number): Line[] {
+function hiddenLines(model: UiModel, index: number, width: number): Line[] {
   const { account, image, tree } = model.analysis;
   const entry = account.entries[index];
   if (!entry) return [[{ text: 'No hidden bytes: every stored file is reachable.', tone: 'dim' }]];
-  const target = model.wasteTarget(index)!;
+  const target = model.hiddenTarget(index)!;
   const lines: Line[] = [];
   const command = (layer: number): Line[] => {
     const cmd = shortCommand(image.layers[layer]?.command ?? '');

@@ -45,6 +45,10 @@ export type Command =
   | 'toggleHex'
   | 'followLink'
   | 'diff'
+  | 'toggleDifferences'
+  | 'openA'
+  | 'openB'
+  | 'compare'
   | 'view';
 
 /** Where a binding applies. `browser` holds what every browser pane shares; `layers`, `files`,
@@ -246,10 +250,46 @@ export const KEYMAP: Keymap = [
   { key: ['q', 'ctrl-c'], action: 'quit', help: 'quit', short: 'quit', onScreen: 'always', context: 'help' },
 
   ...MOVES('compare', 'move'),
-  { key: ['tab', 'right', 'l'], action: 'nextPane', help: 'next pane', short: 'pane', onScreen: true, context: 'compare' },
-  { key: ['shift-tab', 'left', 'h'], action: 'prevPane', help: 'previous pane', short: 'pane', context: 'compare' },
+  { key: ['right', 'l'], action: 'expand', help: 'expand a directory (again: go into it)', short: 'expand', context: 'compare' },
+  { key: ['left', 'h'], action: 'collapse', help: 'collapse a directory, or go to its parent', short: 'collapse', context: 'compare' },
+  {
+    key: ['enter', 'space'],
+    action: 'activate',
+    help: 'expand/collapse; a copied file: go to its other end; a file: diff; a group: show its files',
+    short: 'open',
+    onScreen: true,
+    context: 'compare',
+  },
+  { key: ['tab'], action: 'nextPane', help: 'the left-behind groups / the trees', short: 'groups', onScreen: true, context: 'compare' },
+  { key: ['shift-tab'], action: 'prevPane', help: 'the left-behind groups / the trees', short: 'groups', context: 'compare' },
+  { key: ['d'], action: 'toggleDifferences', help: 'differences only / every path', short: 'diffs', onScreen: true, context: 'compare' },
+  {
+    key: ['s'],
+    action: 'toggleSort',
+    help: 'sort by difference, size on the left, size on the right, name',
+    short: 'sort',
+    onScreen: true,
+    context: 'compare',
+  },
+  { key: ['/'], action: 'filter', help: 'filter paths (text)', short: 'filter', onScreen: true, context: 'compare' },
+  {
+    key: ['a'],
+    action: 'openA',
+    help: 'open the left image in the browser at this path',
+    short: 'browse',
+    onScreen: true,
+    context: 'compare',
+  },
+  {
+    key: ['b'],
+    action: 'openB',
+    help: 'open the right image in the browser at this path',
+    short: 'browse',
+    onScreen: true,
+    context: 'compare',
+  },
   { key: ['?'], action: 'toggleHelp', help: 'show/hide the keys', short: 'help', onScreen: 'always', context: 'compare' },
-  { key: ['esc'], action: 'back', help: 'close the keys, else go back', short: 'back', onScreen: 'always', context: 'compare' },
+  { key: ['esc'], action: 'back', help: 'close the keys, clear the filter, else go back', short: 'back', context: 'compare' },
   {
     key: ['q', 'ctrl-c'],
     action: 'quit',
@@ -269,6 +309,7 @@ export const KEYMAP: Keymap = [
   },
   { key: ['up', 'k'], action: 'up', help: 'move up', short: 'move', onScreen: true, context: 'picker' },
   { key: ['down', 'j'], action: 'down', help: 'move down', short: 'move', onScreen: true, context: 'picker' },
+  { key: ['c'], action: 'compare', help: 'compare builder and final side by side', short: 'compare', onScreen: true, context: 'picker' },
   { key: ['q', 'esc', 'ctrl-c'], action: 'quit', help: 'quit', short: 'quit', onScreen: 'always', context: 'picker' },
 
   { key: ['ctrl-c'], action: 'quit', help: 'stop the build and quit', short: 'stop', onScreen: 'always', context: 'build' },

@@ -4,6 +4,8 @@
 //   ┌ Layers ───────────────────────────────┐   (full width, up to 40% of the height)
 //   ┌ Files / Hidden bytes ──┐┌ Details ────┐
 //   status bar (one line)
+import { preferences } from './preferences.js';
+
 export interface TerminalSize {
   columns: number;
   rows: number;
@@ -33,7 +35,7 @@ export interface Layout {
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 12;
 /** Header lines inside each pane (title, column headings). */
-export const HEADER_LINES = { layers: 1, tree: 1, waste: 3, details: 1 } as const;
+export const HEADER_LINES = { layers: 1, tree: 1, hiddenBytes: 3, details: 1 } as const;
 
 function box(width: number, height: number, headerLines: number): PaneBox {
   return { width, height, innerWidth: Math.max(0, width - 2), bodyRows: Math.max(1, height - 2 - headerLines) };
@@ -48,7 +50,8 @@ export function layoutFor(size: TerminalSize, layerCount: number): Layout {
   const layersCap = Math.max(4, Math.floor(mainHeight * 0.4));
   const layersHeight = Math.min(layersCap, Math.max(4, layerCount + 2 + HEADER_LINES.layers));
   const middle = Math.max(4, mainHeight - layersHeight);
-  const detailsWidth = Math.max(24, Math.min(64, Math.floor(columns * 0.4)));
+  // The file tree's share of the width (configurable, dive's filetree.pane-width); 0.6 by default.
+  const detailsWidth = Math.max(24, Math.min(64, Math.floor(columns * (1 - preferences().treeWidth))));
   const mainWidth = Math.max(16, columns - detailsWidth);
   return {
     size: { columns, rows },
@@ -61,8 +64,8 @@ export function layoutFor(size: TerminalSize, layerCount: number): Layout {
 }
 
 /** Body rows of the hidden-bytes list (it has more header lines than the tree in the same box). */
-export function wasteBodyRows(layout: Layout): number {
-  return Math.max(1, layout.main.height - 2 - HEADER_LINES.waste);
+export function hiddenBytesBodyRows(layout: Layout): number {
+  return Math.max(1, layout.main.height - 2 - HEADER_LINES.hiddenBytes);
 }
 
 /** Keeps `cursor` inside the window [scroll, scroll + rows). */

@@ -1,9 +1,9 @@
 // What the screens read: the analysis plus memoised views of it. Built once per image.
 import type { Analysis } from '../core/analysis.js';
 import { parseFilter, TreeView, type PathFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
-import { wasteTarget, type WasteTarget } from '../core/inspect.js';
-import type { WasteEntry } from '../core/waste.js';
-import { layerDiffStats, type LayerDiffStats } from '../core/waste.js';
+import { hiddenTarget, type HiddenTarget } from '../core/inspect.js';
+import type { HiddenEntry } from '../core/hiddenBytes.js';
+import { layerDiffStats, type LayerDiffStats } from '../core/hiddenBytes.js';
 
 export interface UiModel {
   analysis: Analysis;
@@ -14,8 +14,8 @@ export interface UiModel {
   /** The flattened tree rows, memoised on the options and the expanded set's identity. */
   rows(options: ViewOptions, expanded: ReadonlySet<number>): VisibleRows;
   filter(text: string): PathFilter | undefined;
-  wasteFor(path: string): WasteEntry | undefined;
-  wasteTarget(index: number): WasteTarget | undefined;
+  hiddenEntryFor(path: string): HiddenEntry | undefined;
+  hiddenTarget(index: number): HiddenTarget | undefined;
   layerStats(layer: number): LayerDiffStats;
 }
 
@@ -23,8 +23,8 @@ export function createModel(analysis: Analysis): UiModel {
   const view = new TreeView(analysis.tree);
   let last: { key: ViewOptions; expanded: ReadonlySet<number>; rows: VisibleRows } | undefined;
   const filters = new Map<string, PathFilter | undefined>();
-  let wasteByPath: Map<string, WasteEntry> | undefined;
-  const targets = new Map<number, WasteTarget>();
+  let hiddenByPath: Map<string, HiddenEntry> | undefined;
+  const targets = new Map<number, HiddenTarget>();
   const stats = new Map<number, LayerDiffStats>();
   const sameOptions = (a: ViewOptions, b: ViewOptions) =>
     a.layer === b.layer &&
@@ -53,16 +53,16 @@ export function createModel(analysis: Analysis): UiModel {
       }
       return filters.get(text);
     },
-    wasteFor(path) {
-      wasteByPath ??= new Map(analysis.account.entries.map((e) => [e.path, e]));
-      return wasteByPath.get(path);
+    hiddenEntryFor(path) {
+      hiddenByPath ??= new Map(analysis.account.entries.map((e) => [e.path, e]));
+      return hiddenByPath.get(path);
     },
-    wasteTarget(index) {
+    hiddenTarget(index) {
       const entry = analysis.account.entries[index];
       if (!entry) return undefined;
       let target = targets.get(index);
       if (!target) {
-        target = wasteTarget(analysis.tree, entry);
+        target = hiddenTarget(analysis.tree, entry);
         targets.set(index, target);
       }
       return target;

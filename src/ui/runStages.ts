@@ -4,8 +4,9 @@
 // picker, q there quits. The terminal is restored whatever happens (as src/ui/run.ts does for
 // the browser): alternate screen left, raw mode off, cursor shown.
 import React from 'react';
-import type { AdviceItem } from '../core/advice.js';
-import type { Comparison } from '../core/compare.js';
+import type { Analysis } from '../core/analysis.js';
+import { compareAnalyses, type Comparison } from '../core/compare.js';
+import { compareTree } from '../core/compareTree.js';
 import { plainBuildProgress, type BuildProgressView } from '../app/buildProgress.js';
 import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
@@ -14,6 +15,7 @@ import type { StageChoice } from './StagePicker.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 
 type Ink = typeof import('ink');
+type Show = <T>(make: (done: (value: T) => void) => React.ReactElement) => Promise<T | undefined>;
 
 /** Live build progress on stdout (a terminal); falls back to plain stderr lines. */
 export async function buildProgressView(title = 'Building'): Promise<BuildProgressView> {
@@ -47,9 +49,7 @@ export async function buildProgressView(title = 'Building'): Promise<BuildProgre
 }
 
 /** Runs `screens` one after the other in the alternate screen, restoring the terminal at the end. */
-async function inTerminal(
-  body: (show: <T>(make: (done: (value: T) => void) => React.ReactElement) => Promise<T | undefined>) => Promise<void>,
-): Promise<number> {
+async function inTerminal(body: (show: Show) => Promise<void>): Promise<number> {
   const stdin = openInput();
   if (!stdin) {
     process.stderr.write('layerscope: the stage picker needs a terminal to read keys from; use --text or --json\n');
@@ -92,11 +92,37 @@ async function inTerminal(
   return failed ? reportFailure(failure) : EXIT.ok;
 }
 
-/** The stage picker loop: a stage opens in the browser, a comparison in the compare view. */
+/** The side-by-side compare browser, until the user leaves it; `a` / `b` there open that side in
+ *  the main browser at the path under the cursor, and q there comes back to the comparison. */
+async function compareLoop(show: Show, comparison: Comparison, a: Analysis, b: Analysis): Promise<void> {
+  const { CompareBrowser } = await import('./CompareBrowser.js');
+  const { Browser } = await import('./Browser.js');
+  type Outcome = { open?: { side: 'a' | 'b'; path: string }; state: import('./compareBrowserModel.js').CompareBrowserState };
+  const data = { comparison, tree: compareTree(a, b, comparison) };
+  let saved: Outcome['state'] | undefined;
+  for (;;) {
+    const outcome = await show<Outcome>((done) =>
+      React.createElement(CompareBrowser, {
+        data,
+        ...(saved ? { initialState: saved } : {}),
+        onDone: (state) => done({ state }),
+        onRequest: (request, state) => {
+          if (request.kind === 'open') done({ open: { side: request.side, path: request.path }, state });
+        },
+      }),
+    );
+    if (!outcome?.open) return;
+    saved = outcome.state;
+    const { side, path } = outcome.open;
+    await show<void>(() => React.createElement(Browser, { analysis: side === 'a' ? a : b, initialPath: path }));
+  }
+}
+
+/** The stage picker loop: a stage opens in the browser, a comparison in the compare browser. */
 export async function runStagePicker(result: BuildResult): Promise<number> {
   const { StagePicker, pickerItems } = await import('./StagePicker.js');
   const { Browser } = await import('./Browser.js');
-  const { CompareView } = await import('./CompareView.js');
+  const stageOf = (index: number | undefined) => result.stages.find((s) => s.stage.index === index);
   return inTerminal(async (show) => {
     let at = 0;
     for (;;) {
@@ -104,23 +130,38 @@ export async function runStagePicker(result: BuildResult): Promise<number> {
         React.createElement(StagePicker, { result, onChoose: done, initialIndex: at, width: process.stdout.columns ?? 100 }),
       );
       if (!choice || choice.kind === 'quit') return;
-      at = pickerItems(result).findIndex((i) => i.value.kind === choice.kind && 'index' in i.value && i.value.index === choice.index);
+      at = pickerItems(result).findIndex(
+        (i) =>
+          (i.value.kind === choice.kind || (choice.kind === 'compareStage' && i.value.kind === 'stage')) &&
+          'index' in i.value &&
+          i.value.index === choice.index,
+      );
       if (choice.kind === 'stage') {
-        const stage = result.stages.find((s) => s.stage.index === choice.index)!;
+        const stage = stageOf(choice.index)!;
         // The browser quits its Ink app on q: that brings us back here.
         await show<void>(() => React.createElement(Browser, { analysis: stage.analysis }));
+      } else if (choice.kind === 'compareStage') {
+        // A stage against the final one.
+        const a = stageOf(choice.index);
+        const b = stageOf(result.finalStage);
+        if (!a || !b) continue;
+        const comparison = compareAnalyses(a.analysis, b.analysis, {
+          graph: result.graph,
+          aStage: choice.index,
+          bStage: result.finalStage,
+        });
+        await compareLoop(show, comparison, a.analysis, b.analysis);
       } else {
         const comparison = result.comparisons[choice.index]!;
-        await show<void>((done) => React.createElement(CompareView, { comparison, advice: result.advice, onDone: () => done(undefined) }));
+        const a = stageOf(comparison.a.stage);
+        const b = stageOf(comparison.b.stage);
+        if (a && b) await compareLoop(show, comparison, a.analysis, b.analysis);
       }
     }
   });
 }
 
 /** `layerscope compare A B` on a terminal. */
-export async function runCompareView(comparison: Comparison, advice: AdviceItem[]): Promise<number> {
-  const { CompareView } = await import('./CompareView.js');
-  return inTerminal(async (show) => {
-    await show<void>((done) => React.createElement(CompareView, { comparison, advice, onDone: () => done(undefined) }));
-  });
+export async function runCompareBrowser(comparison: Comparison, a: Analysis, b: Analysis): Promise<number> {
+  return inTerminal(async (show) => compareLoop(show, comparison, a, b));
 }

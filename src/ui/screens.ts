@@ -1,11 +1,11 @@
 // The terminal screens the application opens (src/app/screens.ts says what they are).
 import type { Screens } from '../app/screens.js';
 import { runBrowser } from './run.js';
-import { buildProgressView, runCompareView, runStagePicker } from './runStages.js';
+import { buildProgressView, runCompareBrowser, runStagePicker } from './runStages.js';
 
 export const screens: Screens = {
   browse: runBrowser,
   buildProgress: buildProgressView,
   pickStage: runStagePicker,
-  compare: runCompareView,
+  compare: runCompareBrowser,
 };

@@ -1,11 +1,12 @@
 // The browser's state and its reducer: `(state, action) => state`, no rendering involved.
-// The reducer reads the image through the UiModel (rows, matches, waste targets) and the
+// The reducer reads the image through the UiModel (rows, matches, hidden-bytes targets) and the
 // terminal size through layoutFor(), so paging and scrolling use the same numbers the panes
 // are drawn with.
+import { preferences } from './preferences.js';
 import { ancestorIds, parseFilter, SHOW_ALL, type SortOrder, type StatusFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
-import { displayPath } from '../core/model.js';
+import { displayPath, type ImagePath } from '../core/model.js';
 import { commandFor, keyName, primaryKey, type Command, type KeyContext } from './keymap.js';
-import { helpBox, layoutFor, scrollToShow, wasteBodyRows, type Layout, type TerminalSize } from './layout.js';
+import { helpBox, layoutFor, scrollToShow, hiddenBytesBodyRows, type Layout, type TerminalSize } from './layout.js';
 import type { UiModel } from './model.js';
 import { detailLines } from './details.js';
 import { helpLines } from './help.js';
@@ -17,9 +18,9 @@ export const PANES: readonly PaneId[] = ['layers', 'main', 'details'];
 export interface UiState {
   size: TerminalSize;
   focus: PaneId;
-  mainView: 'tree' | 'waste';
-  /** What the details pane describes: the selected layer, the tree's cursor, or the waste entry. */
-  subject: 'layer' | 'file' | 'waste';
+  mainView: 'tree' | 'hiddenBytes';
+  /** What the details pane describes: the selected layer, the tree's cursor, or the hidden-bytes entry. */
+  subject: 'layer' | 'file' | 'hiddenBytes';
   /** The selected layer: the tree shows the filesystem after it. */
   layer: number;
   layerScroll: number;
@@ -39,8 +40,8 @@ export interface UiState {
   prompt: string | undefined;
   matchIndex: number;
   detailsScroll: number;
-  wasteCursor: number;
-  wasteScroll: number;
+  hiddenCursor: number;
+  hiddenScroll: number;
   help: boolean;
   helpScroll: number;
   message: { text: string; tone: 'info' | 'error' } | undefined;
@@ -67,15 +68,15 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
     cursorId: undefined,
     cursorIndex: 0,
     treeScroll: 0,
-    changesOnly: false,
-    show: { ...SHOW_ALL },
-    sort: 'size',
+    changesOnly: preferences().changesOnly,
+    show: { ...SHOW_ALL, ...Object.fromEntries(preferences().hide.map((status) => [status, false])) },
+    sort: preferences().sort,
     filterText: '',
     prompt: undefined,
     matchIndex: 0,
     detailsScroll: 0,
-    wasteCursor: 0,
-    wasteScroll: 0,
+    hiddenCursor: 0,
+    hiddenScroll: 0,
     help: false,
     helpScroll: 0,
     message: undefined,
@@ -129,16 +130,16 @@ function settle(model: UiModel, s: UiState): UiState {
   const layer = Math.max(0, Math.min(s.layer, layerCount - 1));
   const rows = model.rows(viewOptions(model, { ...s, layer }), s.expanded);
   const at = cursorRow(model, { ...s, layer }, rows);
-  const wasteCount = model.analysis.account.entries.length;
-  const wasteCursor = Math.max(0, Math.min(s.wasteCursor, wasteCount - 1));
+  const hiddenCount = model.analysis.account.entries.length;
+  const hiddenCursor = Math.max(0, Math.min(s.hiddenCursor, hiddenCount - 1));
   return {
     ...s,
     layer,
     layerScroll: scrollToShow(s.layerScroll, layer, layout.layers.bodyRows, layerCount),
     cursorIndex: Math.max(0, at),
     treeScroll: scrollToShow(s.treeScroll, Math.max(0, at), layout.main.bodyRows, rows.length),
-    wasteCursor,
-    wasteScroll: scrollToShow(s.wasteScroll, wasteCursor, wasteBodyRows(layout), wasteCount),
+    hiddenCursor,
+    hiddenScroll: scrollToShow(s.hiddenScroll, hiddenCursor, hiddenBytesBodyRows(layout), hiddenCount),
   };
 }
 
@@ -209,9 +210,9 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
     case 'prevLayer':
       return selectLayer(s, s.layer - 1);
     case 'toggleHiddenBytes':
-      return s.mainView === 'waste'
+      return s.mainView === 'hiddenBytes'
         ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }
-        : { ...s, mainView: 'waste', focus: 'main', subject: 'waste', detailsScroll: 0 };
+        : { ...s, mainView: 'hiddenBytes', focus: 'main', subject: 'hiddenBytes', detailsScroll: 0 };
     case 'filter':
       return { ...s, prompt: s.filterText };
     case 'nextMatch':
@@ -238,7 +239,7 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
     case 'toggleHelp':
       return { ...s, help: true, helpScroll: 0 };
     case 'back':
-      if (s.mainView === 'waste') return { ...s, mainView: 'tree', subject: s.focus === 'main' ? 'file' : s.subject };
+      if (s.mainView === 'hiddenBytes') return { ...s, mainView: 'tree', subject: s.focus === 'main' ? 'file' : s.subject };
       if (s.filterText !== '') return note({ ...s, filterText: '', matchIndex: 0 }, 'filter cleared');
       return s;
     default:
@@ -251,7 +252,7 @@ function note(s: UiState, text: string, tone: 'info' | 'error' = 'info'): UiStat
 }
 
 function focusPane(s: UiState, focus: PaneId): UiState {
-  const subject = focus === 'layers' ? 'layer' : focus === 'main' ? (s.mainView === 'tree' ? 'file' : 'waste') : s.subject;
+  const subject = focus === 'layers' ? 'layer' : focus === 'main' ? (s.mainView === 'tree' ? 'file' : 'hiddenBytes') : s.subject;
   return { ...s, focus, subject, detailsScroll: subject === s.subject ? s.detailsScroll : 0 };
 }
 
@@ -263,7 +264,7 @@ function page(model: UiModel, s: UiState): number {
   const layout = layoutOf(model, s);
   if (s.focus === 'layers') return Math.max(1, layout.layers.bodyRows - 1);
   if (s.focus === 'details') return Math.max(1, layout.details.bodyRows - 1);
-  return Math.max(1, (s.mainView === 'waste' ? wasteBodyRows(layout) : layout.main.bodyRows) - 1);
+  return Math.max(1, (s.mainView === 'hiddenBytes' ? hiddenBytesBodyRows(layout) : layout.main.bodyRows) - 1);
 }
 
 function clampMove(current: number, delta: number, count: number): number {
@@ -284,9 +285,9 @@ function move(model: UiModel, s: UiState, delta: number): UiState {
       return { ...s, detailsScroll: clampMove(Math.min(s.detailsScroll, max), delta, max + 1) };
     }
     case 'main': {
-      if (s.mainView === 'waste') {
+      if (s.mainView === 'hiddenBytes') {
         const count = model.analysis.account.entries.length;
-        return { ...s, wasteCursor: clampMove(s.wasteCursor, delta, count), detailsScroll: 0 };
+        return { ...s, hiddenCursor: clampMove(s.hiddenCursor, delta, count), detailsScroll: 0 };
       }
       const rows = treeRows(model, s);
       if (rows.length === 0) return s;
@@ -336,13 +337,20 @@ function collapse(model: UiModel, s: UiState): UiState {
 function activate(model: UiModel, s: UiState): UiState {
   if (s.focus === 'layers') return focusPane({ ...s, mainView: 'tree' }, 'main');
   if (s.focus !== 'main') return s;
-  if (s.mainView === 'waste') return jumpToWaste(model, s);
+  if (s.mainView === 'hiddenBytes') return jumpToHidden(model, s);
   const rows = treeRows(model, s);
   const at = cursorRow(model, s, rows);
   if (at < 0) return s;
   const id = rows.ids[at]!;
   if (!isDirAt(model, s, id)) return s;
   return s.expanded.has(id) ? withExpanded({ ...s, cursorId: id }, [], [id]) : withExpanded({ ...s, cursorId: id }, [id]);
+}
+
+/** The browser opened at `path` (its ancestors expanded, the cursor on it); unchanged when the
+ *  merged view has no such path. */
+export function revealPath(model: UiModel, s: UiState, path: ImagePath): UiState {
+  const id = model.analysis.tree.idOf(path);
+  return id === undefined ? s : settle(model, reveal(model, s, id));
 }
 
 /** Puts the tree cursor on `id`, expanding its ancestors. */
@@ -353,9 +361,9 @@ function reveal(model: UiModel, s: UiState, id: number): UiState {
   );
 }
 
-function jumpToWaste(model: UiModel, s: UiState): UiState {
-  const entry = model.analysis.account.entries[s.wasteCursor];
-  const target = model.wasteTarget(s.wasteCursor);
+function jumpToHidden(model: UiModel, s: UiState): UiState {
+  const entry = model.analysis.account.entries[s.hiddenCursor];
+  const target = model.hiddenTarget(s.hiddenCursor);
   if (!entry || !target) return s;
   if (target.id === undefined) return note(s, `${displayPath(entry.path)} is not in the merged tree`, 'error');
   let next = reveal(model, selectLayer(s, target.layer), target.id);

@@ -1,6 +1,8 @@
-// Colours and symbols, in one place. NO_COLOR (https://no-color.org: set and not empty) turns
-// every colour off; the symbols and text attributes (bold, inverse, strikethrough) carry the
-// meaning on their own, so nothing is lost without colour.
+// Colours and symbols, in one place, in three palettes: `default` (for dark terminals), `light`
+// (for light backgrounds: no yellow or bright colours that vanish on white) and `high-contrast`
+// (bright colours and bold, nothing dimmed). NO_COLOR (https://no-color.org: set and not empty)
+// wins over any palette: every colour goes; the symbols and text attributes (bold, inverse,
+// strikethrough) carry the meaning on their own, so nothing is lost without colour.
 import type { RowStatus } from '../core/view.js';
 
 /** A role a piece of text plays; the theme says how it looks. */
@@ -54,8 +56,61 @@ export function colourWanted(env: NodeJS.ProcessEnv = process.env): boolean {
   return !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
 }
 
-export function makeTheme(color: boolean): Theme {
-  const c = (name: string): { color?: string } => (color ? { color: name } : {});
+export const THEME_NAMES = ['default', 'light', 'high-contrast'] as const;
+export type ThemeName = (typeof THEME_NAMES)[number];
+
+export function makeTheme(color: boolean, name: ThemeName = 'default'): Theme {
+  const c = (colour: string): { color?: string } => (color ? { color: colour } : {});
+  const base = defaultTheme(color, c);
+  if (name === 'light') {
+    return {
+      ...base,
+      tones: {
+        plain: {},
+        dim: { dimColor: true },
+        title: { bold: true },
+        label: { ...c('blue') },
+        accent: { bold: true, ...c('magenta') },
+        added: { ...c('green') },
+        modified: { ...c('#875f00') },
+        removed: { ...c('red'), strikethrough: true },
+        hidden: { ...c('red'), bold: true },
+        warning: { ...c('#875f00'), bold: true },
+        error: { ...c('red'), bold: true },
+        match: { underline: true, ...c('blue') },
+      },
+      focusBorder: { ...c('blue') },
+      border: { ...c('gray') },
+    };
+  }
+  if (name === 'high-contrast') {
+    return {
+      ...base,
+      tones: {
+        plain: {},
+        // Nothing dimmed: secondary text stays full strength.
+        dim: {},
+        title: { bold: true, underline: true },
+        label: { bold: true, ...c('cyanBright') },
+        accent: { bold: true, ...c('magentaBright') },
+        added: { bold: true, ...c('greenBright') },
+        modified: { bold: true, ...c('yellowBright') },
+        removed: { bold: true, strikethrough: true, ...c('redBright') },
+        hidden: { bold: true, inverse: true, ...c('redBright') },
+        warning: { bold: true, ...c('yellowBright') },
+        error: { bold: true, inverse: true, ...c('redBright') },
+        match: { bold: true, underline: true, inverse: true },
+      },
+      focusBorder: { bold: true, ...c('whiteBright') },
+      border: { ...c('white') },
+      focusBorderStyle: 'double',
+      borderStyle: 'bold',
+    };
+  }
+  return base;
+}
+
+function defaultTheme(color: boolean, c: (colour: string) => { color?: string }): Theme {
   return {
     color,
     tones: {
@@ -91,7 +146,15 @@ export function makeTheme(color: boolean): Theme {
   };
 }
 
+/** The theme every component reads. One object, changed in place by applyTheme, so a palette
+ *  chosen by the configuration reaches every importer. */
 export const theme: Theme = makeTheme(colourWanted());
+
+/** Switches `theme` to a palette; NO_COLOR (in `env`) still turns every colour off. */
+export function applyTheme(name: ThemeName, env: NodeJS.ProcessEnv = process.env): Theme {
+  Object.assign(theme, makeTheme(colourWanted(env), name));
+  return theme;
+}
 
 export function statusTone(status: RowStatus): Tone {
   return status === 'unchanged' ? 'plain' : status;

@@ -4,11 +4,13 @@
 // docker export; every layer of every stage names its Dockerfile line. Plus the BuildKit status
 // decoder on recorded engine messages, frontend refusals, flags, and the classic fallback flag.
 import { after, before, test } from 'node:test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dockerAvailable, need } from '../helpers/env.js';
+import { commandAvailable, dockerAvailable, need } from '../helpers/env.js';
 import {
   exportFileList,
   initLayerPaths,
@@ -343,4 +345,87 @@ test('--builder classic refuses --secret (one line, exit 2)', async (t) => {
     r.stderr.trimEnd().split('\n').at(-1),
     'layerscope: --secret needs BuildKit: the classic builder cannot pass secrets (drop --builder classic)',
   );
+});
+
+test('the progress view: each step CACHED / running / done with its duration, in the order they started', async () => {
+  const { applyBuildEvent, stepMark } = await import('../../src/ui/BuildView.js');
+  let s = { title: 'Building x', stages: [], steps: [], lines: [] } as Parameters<typeof applyBuildEvent>[0];
+  s = applyBuildEvent(s, { type: 'builder', builder: 'buildkit' });
+  s = applyBuildEvent(s, { type: 'step', stage: 0, text: '[a 1/2] FROM base', key: 'v1', status: 'cached', durationMs: 0 });
+  s = applyBuildEvent(s, { type: 'step', stage: 0, text: '[a 2/2] RUN make', key: 'v2', status: 'running' });
+  s = applyBuildEvent(s, { type: 'output', stage: 0, text: 'cc -o app', key: 'v2' });
+  s = applyBuildEvent(s, { type: 'step', stage: 0, text: '[a 2/2] RUN make', key: 'v2', status: 'done', durationMs: 1234 });
+  assert.equal(s.builder, 'BuildKit');
+  assert.deepEqual(
+    s.steps!.map((x) => [x.text, stepMark(x.status, x.durationMs)]),
+    [
+      ['[a 1/2] FROM base', 'CACHED'],
+      ['[a 2/2] RUN make', '1.2s'],
+    ],
+  );
+  assert.equal(s.step, '[a 2/2] RUN make');
+  assert.deepEqual(s.lines, ['cc -o app']);
+});
+
+/** Each stage's layers as Dockerfile line numbers (null: a base image layer). */
+function sourceLines(b: BuildJson): Record<string, Array<number | null>> {
+  return Object.fromEntries(b.stages.map((s) => [s.label, s.report.layers.map((l) => l.source?.line ?? null)]));
+}
+
+test('examples/multistage: the Dockerfile line of every layer of both stages (BuildKit)', async (t) => {
+  if (!need(t, 'docker', dockerAvailable())) return;
+  const r = await runLayerscope(['build', 'examples/multistage', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const b = JSON.parse(r.stdout) as BuildJson;
+  assert.deepEqual(sourceLines(b), { builder: [null, null, 15, 21, 22, 23], final: [null, null, 26, 28, 30, 35, 37] });
+  const layer = b.stages[1]!.report.layers[5]!;
+  assert.deepEqual(layer.source, { file: 'examples/multistage/Dockerfile', line: 35, instruction: 'RUN rm /tmp/assets.tar' });
+});
+
+test('--source podman: Buildah builds every stage through the Podman API; the same Dockerfile lines', async (t) => {
+  if (!need(t, 'docker', dockerAvailable()) || !need(t, 'podman', commandAvailable('podman'))) return;
+  const dir = await makeTemp('layerscope-podman-build-');
+  const socket = join(dir, 'podman.sock');
+  const service: ChildProcess = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(existsSync(socket), 'podman system service did not create its socket');
+    await run('docker', ['save', '-o', join(dir, 'base.tar'), 'layerscope-test/busybox:latest']);
+    await run('podman', ['load', '-q', '-i', join(dir, 'base.tar')]);
+    const env = { ...process.env, CONTAINER_HOST: `unix://${socket}` };
+    const r = await runLayerscope(['build', '--source', 'podman', 'examples/multistage', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stderr.split('\n')[0],
+      'layerscope: building with the classic builder (Podman builds with Buildah through the classic build API)',
+    );
+    const b = JSON.parse(r.stdout) as BuildJson;
+    // Buildah's WORKDIR makes no layer; the rest as BuildKit's.
+    assert.deepEqual(sourceLines(b), { builder: [null, null, 15, 22, 23], final: [null, null, 26, 28, 30, 35, 37] });
+    const ids = await run('podman', [
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}}',
+      'layerscope-build/multistage:builder',
+      'layerscope-build/multistage:final',
+    ]);
+    assert.deepEqual(
+      ids.stdout
+        .trim()
+        .split('\n')
+        .map((id) => `sha256:${id}`),
+      b.stages.map((s) => s.imageId),
+    );
+    const secret = await runLayerscope(['build', '--source', 'podman', '--secret', 'id=HOME', 'examples/multistage'], { env });
+    assert.equal(secret.code, 2);
+    assert.equal(
+      secret.stderr.trimEnd().split('\n').at(-1),
+      'layerscope: --secret needs BuildKit: building with Podman takes no secrets here (use --source docker)',
+    );
+  } finally {
+    await run('podman', ['rmi', '-f', 'layerscope-build/multistage:builder', 'layerscope-build/multistage:final']).catch(() => undefined);
+    if (service.exitCode === null) service.kill('SIGTERM');
+    await removeTemp(dir);
+  }
 });

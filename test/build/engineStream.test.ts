@@ -15,6 +15,9 @@ import { openSummaryCache } from '../../src/sources/cache.js';
 import { openConfigCache } from '../../src/sources/configCache.js';
 import { requestPlatform } from '../../src/sources/platform.js';
 import { buildImage, ImageWorkspace, legacyDockerArchiveFiles, type SyntheticImage } from '../helpers/image.js';
+
+/** Store-level tests: the origin is one that needs no proof (an engine's store). */
+const ENGINE = { engine: true } as const;
 import { packTar, packTarGz } from '../helpers/tar.js';
 
 const ws = new ImageWorkspace();
@@ -194,7 +197,7 @@ test('from the caches alone (no save stream): the same image as the stream gave,
   try {
     const caches = { summaries: openSummaryCache({ dir: root }), configs: openConfigCache(root) };
     assert.equal(await readCachedImage(infoOf(img), caches, platform, where), undefined);
-    for (const s of streamed.summaries) await caches.summaries.put(s);
+    for (const s of streamed.summaries) await caches.summaries.put(s, ENGINE);
     // Summaries alone are not enough: the config (history, commands) came with the stream.
     assert.equal(await readCachedImage(infoOf(img), caches, platform, where), undefined);
     await caches.configs.putConfig(streamed.id, streamed.configBytes!);

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Analysis } from '../../src/core/analysis.js';
 import { compareAnalyses, globRegex, groupOf } from '../../src/core/compare.js';
+import { compareRowsJson, compareTree } from '../../src/core/compareTree.js';
+import { digestOf } from '../../src/core/digest.js';
 import { parseDockerfile } from '../../src/sources/dockerfile.js';
 import { analysisOf } from '../helpers/analysis.js';
 import type { TarSpec } from '../helpers/tar.js';
@@ -61,16 +63,19 @@ test('sizes, reduction and the shared base', async () => {
   assert.deepEqual(c.sharedBase, { layers: 1, bytes: 1100 });
   assert.deepEqual(c.unique, { a: { layers: 2, bytes: 12000 }, b: { layers: 2, bytes: 3050 } });
   assert.deepEqual(c.userReduction, { bytes: 8950, ratio: 8950 / 12000 });
-  assert.equal(c.identity, 'size+mode+mtime');
+  assert.equal(c.identity, 'xxh128');
 });
 
-test('COPY --from traces each copied file: identical, differs (which fields), missing', async () => {
+const x = (n: number) => digestOf(Buffer.alloc(n, 'x'));
+
+test('COPY --from traces each copied file: identical by content (whatever the mtime), missing', async () => {
   const c = compareAnalyses(await builder(), await final(), { graph: parseDockerfile(DOCKERFILE), aStage: 0, bStage: 1 });
   assert.deepEqual(c.copied, [
     {
       source: '/src/out/app',
       destination: '/usr/local/bin/app',
       bytes: 2000,
+      digest: await x(2000),
       status: 'identical',
       layer: 1,
       how: 'copy-from',
@@ -81,6 +86,7 @@ test('COPY --from traces each copied file: identical, differs (which fields), mi
       source: '/src/out/lib/a.so',
       destination: '/app/lib/a.so',
       bytes: 400,
+      digest: await x(400),
       status: 'missing',
       how: 'copy-from',
       line: 5,
@@ -90,7 +96,8 @@ test('COPY --from traces each copied file: identical, differs (which fields), mi
       source: '/src/out/lib/b.so',
       destination: '/app/lib/b.so',
       bytes: 600,
-      status: 'differs',
+      digest: await x(600),
+      status: 'identical',
       differences: ['mtime'],
       layer: 1,
       how: 'copy-from',
@@ -98,7 +105,7 @@ test('COPY --from traces each copied file: identical, differs (which fields), mi
       instruction: 'COPY --from=builder /src/out/lib /app/lib',
     },
   ]);
-  assert.deepEqual(c.copiedSummary, { files: 3, bytes: 3000, identical: 1 });
+  assert.deepEqual(c.copiedSummary, { files: 3, bytes: 3000, identical: 2 });
 });
 
 test('every visible file lands in one bucket: only in A (grouped, hard links once), only in B, in both', async () => {
@@ -117,22 +124,84 @@ test('every visible file lands in one bucket: only in A (grouped, hard links onc
   assert.deepEqual(c.inBoth, { files: 2, bytes: 1100, differing: 0 });
 });
 
-test('without a Dockerfile, copies are matched by size, mode and mtime (one candidate only)', async () => {
+test('without a Dockerfile, copies are found by content digest, whatever their mtime', async () => {
   const c = compareAnalyses(await builder(), await final());
   assert.equal(c.a.label, 'builder');
   assert.deepEqual(c.copied, [
-    { source: '/src/out/app', destination: '/usr/local/bin/app', bytes: 2000, status: 'identical', layer: 1, how: 'matched' },
+    {
+      source: '/src/out/lib/b.so',
+      destination: '/app/lib/b.so',
+      bytes: 600,
+      digest: await x(600),
+      status: 'identical',
+      differences: ['mtime'],
+      layer: 1,
+      how: 'matched',
+    },
+    {
+      source: '/src/out/app',
+      destination: '/usr/local/bin/app',
+      bytes: 2000,
+      digest: await x(2000),
+      status: 'identical',
+      layer: 1,
+      how: 'matched',
+    },
   ]);
-  // Unmatched sources stay "only in A": b.so (other mtime) and a.so both.
-  assert.equal(c.onlyInA.files, 7);
-  assert.equal(c.onlyInA.bytes, 10000);
+  // a.so was deleted in B: it stays "only in A".
+  assert.equal(c.onlyInA.files, 6);
+  assert.equal(c.onlyInA.bytes, 9400);
   assert.deepEqual(
     c.onlyInB.groups.map((g) => [g.path, g.files, g.bytes]),
+    [['/etc', 1, 50]],
+  );
+});
+
+// The two misattributions of size+mode+mtime identity, without a Dockerfile.
+test('a binary chmod-ed after the copy is a copy (not "left behind" plus "only in B"); equal size, mode and mtime with other bytes is not', async () => {
+  const a = await analysisOf('builder', [
+    BASE,
     [
-      ['/app/lib', 1, 600],
-      ['/etc', 1, 50],
+      { name: 'build/app', content: 'the real binary', mode: 0o644, mtime: T },
+      { name: 'usr/share/doc/libssl3/changelog.gz', content: 'AAAAAAAA', mode: 0o644, mtime: T },
+    ],
+  ]);
+  const b = await analysisOf('final', [
+    BASE,
+    [{ name: 'usr/local/bin/app', content: 'the real binary', mode: 0o644, mtime: T }],
+    // RUN chmod 755: the whole file is stored again, with another mode.
+    [{ name: 'usr/local/bin/app', content: 'the real binary', mode: 0o755, mtime: T }],
+    [{ name: 'usr/share/doc/openssl/changelog.gz', content: 'BBBBBBBB', mode: 0o644, mtime: T }],
+  ]);
+  const c = compareAnalyses(a, b);
+  assert.deepEqual(
+    c.copied.map((f) => [f.source, f.destination, f.status, f.differences, f.layer]),
+    [['/build/app', '/usr/local/bin/app', 'identical', ['mode'], 2]],
+  );
+  assert.deepEqual(
+    c.onlyInA.groups.map((g) => [g.path, g.files, g.bytes]),
+    [['/usr/share/doc', 1, 8]],
+  );
+  assert.deepEqual(
+    c.onlyInB.groups.map((g) => [g.path, g.files, g.bytes]),
+    [['/usr/share/doc', 1, 8]],
+  );
+  const rows = compareRowsJson(compareTree(a, b, c));
+  assert.deepEqual(
+    rows.filter((r) => r.type === 'file').map((r) => [r.path, r.status, r.copiedFrom ?? r.copiedTo?.join(',') ?? '']),
+    [
+      ['/bin/sh', 'identical', ''],
+      ['/build/app', 'copied', '/usr/local/bin/app'],
+      ['/etc/os-release', 'identical', ''],
+      ['/usr/local/bin/app', 'copied', '/build/app'],
+      ['/usr/share/doc/libssl3/changelog.gz', 'onlyA', ''],
+      ['/usr/share/doc/openssl/changelog.gz', 'onlyB', ''],
     ],
   );
+  const dirs = Object.fromEntries(rows.filter((r) => r.type === 'dir').map((r) => [r.path, [r.status, r.sumA, r.sumB]]));
+  assert.deepEqual(dirs['/usr'], ['changed', 8, 23]);
+  assert.deepEqual(dirs['/usr/share/doc/libssl3'], ['onlyA', 8, 0]);
+  assert.deepEqual(dirs['/bin'], ['identical', 1000, 1000]);
 });
 
 test('a wildcard source, a file into an existing directory, and a stage index', async () => {

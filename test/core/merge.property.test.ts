@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MergedTree } from '../../src/core/merge.js';
-import { accountBytes } from '../../src/core/waste.js';
+import { accountBytes } from '../../src/core/hiddenBytes.js';
 import { loadableLayer, summariseLayers } from '../helpers/core.js';
 import { referenceMerge } from '../helpers/reference.js';
 import type { TarSpec } from '../helpers/tar.js';

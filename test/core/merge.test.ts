@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeLayers, listing } from '../helpers/core.js';
-import { layerDiffStats } from '../../src/core/waste.js';
+import { layerDiffStats } from '../../src/core/hiddenBytes.js';
 
 const dir = (name: string) => ({ name, type: 'directory' as const });
 const file = (name: string, content: number | string) => ({ name, content });

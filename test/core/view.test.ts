@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mergeLayers } from '../helpers/core.js';
 import { SAMPLE_LAYERS } from '../helpers/ui.js';
 import { ancestorIds, modeString, parseFilter, SHOW_ALL, TreeView, type ViewOptions } from '../../src/core/view.js';
-import { pathHistory, wasteTarget } from '../../src/core/inspect.js';
+import { pathHistory, hiddenTarget } from '../../src/core/inspect.js';
 import type { MergedTree } from '../../src/core/merge.js';
 import type { LayerEntry } from '../../src/core/model.js';
 
@@ -273,14 +273,14 @@ test('path history and where the largest hidden copy lives (and which layer hid 
     { layer: 0, change: 'added', type: 'file', storedBytes: 5000, sharedBytes: 0, hidden: true },
     { layer: 1, change: 'removed', cause: 'whiteout', type: 'file', storedBytes: 0, sharedBytes: 0, hidden: false },
   ]);
-  assert.deepEqual(wasteTarget(tree, big), {
+  assert.deepEqual(hiddenTarget(tree, big), {
     id: tree.idOf('big'),
     layer: 0,
     bytes: 5000,
     hiddenBy: { layer: 1, change: 'removed', cause: 'whiteout' },
   });
   const passwd = account.entries.find((w) => w.path === 'etc/passwd')!;
-  assert.deepEqual(wasteTarget(tree, passwd), {
+  assert.deepEqual(hiddenTarget(tree, passwd), {
     id: tree.idOf('etc/passwd'),
     layer: 0,
     bytes: 100,
@@ -291,5 +291,5 @@ test('path history and where the largest hidden copy lives (and which layer hid 
     ['0:added:100:true', '1:modified:120:false'],
   );
   const d = account.entries.find((w) => w.path === 'usr/bin/d')!;
-  assert.deepEqual(wasteTarget(tree, d).hiddenBy, { layer: 2, change: 'removed', cause: 'opaque' });
+  assert.deepEqual(hiddenTarget(tree, d).hiddenBy, { layer: 2, change: 'removed', cause: 'opaque' });
 });

@@ -81,3 +81,15 @@ test('a source failing with an InputError mid-layer does not leak its abort into
     await single.close();
   }
 });
+
+test('names cross from the worker byte for byte: UTF-8, escaped non-UTF-8 bytes, newlines, long names', async () => {
+  const names = ['café/naïve.txt', 'emoji/😀.png', 'bad/\u00ff\u00fe', 'line\nbreak', `deep/${'x'.repeat(300)}`, '日本/語'];
+  const tar = await packTar(names.map((name) => ({ name, content: 7 })));
+  const direct = await walkLayer(Readable.from([tar]));
+  const pooled = await pool.walk(chunked(tar, 512));
+  const paths = (s: typeof direct) => Array.from({ length: s.changes.length }, (_, i) => s.changes.path(i));
+  assert.deepEqual(paths(pooled), paths(direct));
+  assert.equal(pooled.changes.length, names.length);
+  assert.equal(pooled.changes.path(1), 'emoji/😀.png');
+  assert.equal(pooled.changes.path(3), 'line\nbreak');
+});

@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import { walkLayer } from '../../src/core/walk.js';
 import { MergedTree } from '../../src/core/merge.js';
-import { accountBytes } from '../../src/core/waste.js';
+import { accountBytes } from '../../src/core/hiddenBytes.js';
 import type { LayerSummary } from '../../src/core/model.js';
 import { packTar, type TarSpec } from './tar.js';
 import { normaliseName } from '../../src/core/paths.js';

@@ -368,3 +368,55 @@ export async function writeDockerArchive(outTar: string, tag: string, layers: Ar
 export async function loadImage(archive: string): Promise<void> {
   await run('docker', ['load', '-q', '-i', archive]);
 }
+
+/** A regular file of `docker export` with the sha256 of its bytes (a hard link: its target's). */
+export interface ExportedFile {
+  path: string;
+  size: number;
+  mode: number;
+  mtime: number;
+  sha256: string;
+}
+
+/** The regular files (and hard links) of `image`'s merged view as the engine exports it, each
+ *  with the sha256 of its content: an oracle for content identity independent of the walk. */
+export async function exportFileDigests(image: string): Promise<Map<string, ExportedFile>> {
+  const { stdout } = await run('docker', ['create', image, '/bin/true']);
+  const id = stdout.trim();
+  try {
+    const child = spawn('docker', ['export', id], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const files = new Map<string, ExportedFile>();
+    const links: Array<{ path: string; target: string; mode: number; mtime: number }> = [];
+    await new Promise<void>((resolve, reject) => {
+      const extract = tar.extract();
+      extract.on('entry', (header, body, next) => {
+        const path = normalise(header.name);
+        const mode = (header.mode ?? 0) & 0o7777;
+        const mtime = Math.floor((header.mtime?.getTime() ?? 0) / 1000);
+        if (header.type === 'file' || header.type === 'contiguous-file') {
+          const hash = createHash('sha256');
+          body.on('data', (c: unknown) => hash.update(c as Buffer));
+          body.on('end', () => {
+            files.set(path, { path, size: header.size ?? 0, mode, mtime, sha256: hash.digest('hex') });
+            next();
+          });
+          return;
+        }
+        if (header.type === 'link') links.push({ path, target: normalise(header.linkname ?? ''), mode, mtime });
+        body.on('end', () => next());
+        body.resume();
+      });
+      extract.on('finish', () => resolve());
+      extract.on('error', reject);
+      child.on('error', reject);
+      child.stdout.pipe(extract);
+    });
+    for (const l of links) {
+      const t = files.get(l.target);
+      if (t) files.set(l.path, { ...t, path: l.path, mode: l.mode, mtime: l.mtime });
+    }
+    return files;
+  } finally {
+    await run('docker', ['rm', '-f', id]).catch(() => undefined);
+  }
+}

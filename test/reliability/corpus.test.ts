@@ -825,8 +825,13 @@ test('the summary cache: entries written whole, no temp file left after success 
   const names = readdirSync(join(cacheDir, CACHE_FORMAT));
   assert.ok(names.length >= 2);
   assert.deepEqual(
-    names.filter((n) => !/^[0-9a-f]{64}\.json\.gz$/.test(n)),
+    names.filter((n) => !/^[0-9a-f]{64}\.json\.gz$/.test(n) && n !== 'proofs'),
     [],
     'only whole entries',
+  );
+  assert.deepEqual(
+    readdirSync(join(cacheDir, CACHE_FORMAT, 'proofs')).filter((n) => !/^[0-9a-f]{64}$/.test(n)),
+    [],
+    'only whole proofs',
   );
 });

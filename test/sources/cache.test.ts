@@ -13,6 +13,9 @@ import { LayerChanges } from '../../src/core/changes.js';
 import { cacheRoot, openSummaryCache } from '../../src/sources/cache.js';
 import { openImage } from '../../src/sources/open.js';
 import { buildImage, hexOf, ImageWorkspace } from '../helpers/image.js';
+
+/** Store-level tests: the origin is one that needs no proof (an engine's store). */
+const ENGINE = { engine: true } as const;
 import { packTar, packTarGz } from '../helpers/tar.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'layerscope-cache-test-'));
@@ -73,15 +76,15 @@ test('put then get: the same summary back, stored as v4/<hex>.json.gz with no te
   const root = freshDir();
   const cache = openSummaryCache({ dir: root });
   const s = summary(1);
-  assert.equal(await cache.get(s.diffId), undefined);
-  await cache.put(s);
+  assert.equal(await cache.get(s.diffId, ENGINE), undefined);
+  await cache.put(s, ENGINE);
   assert.deepEqual(readdirSync(join(root, 'v4')), [`${hexOf(s.diffId)}.json.gz`]);
-  assert.deepEqual(await cache.get(s.diffId), s);
+  assert.deepEqual(await cache.get(s.diffId, ENGINE), s);
   // Another process (a new cache object) reads it too.
-  assert.deepEqual(await openSummaryCache({ dir: root }).get(s.diffId), s);
+  assert.deepEqual(await openSummaryCache({ dir: root }).get(s.diffId, ENGINE), s);
   // Not a sha256 diffID: never stored, never found.
-  await cache.put({ ...s, diffId: 'sha512:abc' });
-  assert.equal(await cache.get('sha512:abc'), undefined);
+  await cache.put({ ...s, diffId: 'sha512:abc' }, ENGINE);
+  assert.equal(await cache.get('sha512:abc', ENGINE), undefined);
   assert.equal(readdirSync(join(root, 'v4')).length, 1);
 });
 
@@ -98,7 +101,7 @@ test('corrupt entries (bad gzip, bad JSON, wrong shape, another diffID) are miss
     [6, gzipSync(Buffer.from(JSON.stringify(summary(6)))).subarray(0, 30)],
   ];
   for (const [i, bytes] of bad) writeFileSync(join(dir, `${hexOf(summary(i).diffId)}.json.gz`), bytes);
-  for (const [i] of bad) assert.equal(await cache.get(summary(i).diffId), undefined, `entry ${i}`);
+  for (const [i] of bad) assert.equal(await cache.get(summary(i).diffId, ENGINE), undefined, `entry ${i}`);
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -108,7 +111,7 @@ test('size cap: least recently used entries go first; a read counts as a use', a
   const file = (i: number) => join(dir, `${hexOf(summary(i).diffId)}.json.gz`);
   const sizeOf = (i: number) => statSync(file(i)).size;
   const roomy = openSummaryCache({ dir: root });
-  for (let i = 1; i <= 4; i++) await roomy.put(summary(i, 100));
+  for (let i = 1; i <= 4; i++) await roomy.put(summary(i, 100), ENGINE);
   const [a1, a2, a3, a4] = [sizeOf(1), sizeOf(2), sizeOf(3), sizeOf(4)];
   rmSync(file(4));
   const past = (seconds: number) => new Date(Date.now() - seconds * 1000);
@@ -120,8 +123,8 @@ test('size cap: least recently used entries go first; a read counts as a use', a
   const maxBytes = Math.ceil(target / 0.9);
   assert.ok(a1 + a2 + a3 + a4 > maxBytes);
   const capped = openSummaryCache({ dir: root, maxBytes });
-  assert.ok(await capped.get(summary(1).diffId)); // 1 is now the most recently used
-  await capped.put(summary(4, 100));
+  assert.ok(await capped.get(summary(1).diffId, ENGINE)); // 1 is now the most recently used
+  await capped.put(summary(4, 100), ENGINE);
   // 2 (least recently used) goes, then 3; 1 (just read) and 4 (just written) stay.
   assert.deepEqual(readdirSync(dir).sort(), [file(1), file(4)].map((f) => f.slice(dir.length + 1)).sort());
 });
@@ -134,7 +137,7 @@ test('stale temp files from a crashed writer are cleaned up; fresh ones are left
   writeFileSync(join(dir, '.tmp-2-new'), 'x');
   const old = new Date(Date.now() - 2 * 3600_000);
   utimesSync(join(dir, '.tmp-1-old'), old, old);
-  await openSummaryCache({ dir: root }).put(summary(1));
+  await openSummaryCache({ dir: root }).put(summary(1), ENGINE);
   assert.deepEqual(readdirSync(dir).sort(), ['.tmp-2-new', `${hexOf(summary(1).diffId)}.json.gz`].sort());
 });
 
@@ -142,8 +145,8 @@ test('a cache path that is a file: puts are skipped, gets miss', async () => {
   const root = freshDir();
   writeFileSync(root, 'I am a file');
   const cache = openSummaryCache({ dir: root });
-  await cache.put(summary(1));
-  assert.equal(await cache.get(summary(1).diffId), undefined);
+  await cache.put(summary(1), ENGINE);
+  assert.equal(await cache.get(summary(1).diffId, ENGINE), undefined);
 });
 
 test('with analyseImage: the second analysis opens no layer, and gives the same summaries', async () => {

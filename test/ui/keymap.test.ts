@@ -57,13 +57,16 @@ test('the key map: no key means two actions in a context, and no command needs C
   assert.equal(commandFor('l', 'files'), 'expand');
   assert.equal(commandFor('l', 'layers'), undefined);
   assert.equal(commandFor('esc', 'help'), 'closeHelp');
-  assert.equal(commandFor('l', 'compare'), 'nextPane');
+  assert.equal(commandFor('l', 'compare'), 'expand');
+  assert.equal(commandFor('tab', 'compare'), 'nextPane');
+  assert.equal(commandFor('d', 'compare'), 'toggleDifferences');
+  assert.equal(commandFor('c', 'picker'), 'compare');
   assert.equal(commandFor('esc', 'picker'), 'quit');
 });
 
 test('hints come from the rows shown on screen, neighbours with one label merged', () => {
-  assert.equal(hintText('compare'), 'Tab pane · ? help · Esc q back');
-  assert.equal(hintText('picker'), 'Enter open · ↑ ↓ move · q quit');
+  assert.equal(hintText('compare', { separator: '  ' }), 'Enter open  Tab groups  d diffs  s sort  / filter  a b browse  ? help  q back');
+  assert.equal(hintText('picker'), 'Enter open · ↑ ↓ move · c compare · q quit');
   assert.equal(hintText('prompt'), 'Enter apply · Esc cancel');
   assert.deepEqual(
     hintsOf('files').map((h) => `${h.keys} ${h.label}${h.always ? ' (always)' : ''}`),

@@ -13,7 +13,7 @@ import { BROWSER_HELP_CONTEXTS } from '../../src/ui/help.js';
 import { LayersPane } from '../../src/ui/LayersPane.js';
 import { TreePane } from '../../src/ui/TreePane.js';
 import { DetailsPane } from '../../src/ui/DetailsPane.js';
-import { WastePane } from '../../src/ui/WastePane.js';
+import { HiddenBytesPane } from '../../src/ui/HiddenBytesPane.js';
 import { StatusBar } from '../../src/ui/StatusBar.js';
 import { HelpOverlay } from '../../src/ui/HelpOverlay.js';
 import { LoadingView } from '../../src/ui/LoadingView.js';
@@ -113,9 +113,9 @@ test('DetailsPane: a layer with diffID, full command, sizes and what it changed'
   }
 });
 
-test('WastePane: entries by hidden bytes with where they are stored and what hid them; totals', async () => {
+test('HiddenBytesPane: entries by hidden bytes with where they are stored and what hid them; totals', async () => {
   const { model, layout } = await setup();
-  const frame = frameOf(<WastePane model={model} cursor={0} scroll={0} focused={true} layout={layout} />);
+  const frame = frameOf(<HiddenBytesPane model={model} cursor={0} scroll={0} focused={true} layout={layout} />);
   assert.ok(frame.includes('6.65 kB hidden in 5 paths (98.0% of 6.79 kB stored) · eff'), frame);
   const rows = frame.split('\n').map((l) => l.replace(/[│║]/g, '').replace(/\s+/g, ' ').trim());
   const at = rows.findIndex((r) => r.includes('/big'));

@@ -131,11 +131,11 @@ test('filter prompt: typed text, Enter jumps to the first match, n/N cycle, bad 
   assert.equal(run(state, 'nextMatch').message?.tone, 'error');
 });
 
-test('waste: w opens the hidden-bytes list, Enter jumps to the largest hidden copy at its layer', async () => {
+test('hidden bytes: w opens the list, Enter jumps to the largest hidden copy at its layer', async () => {
   const { state, run, path, model } = await setup();
   let s = run(state, 'toggleHiddenBytes');
-  assert.deepEqual([s.mainView, s.focus, s.subject], ['waste', 'main', 'waste']);
-  assert.equal(model.analysis.account.entries[s.wasteCursor]!.path, 'big');
+  assert.deepEqual([s.mainView, s.focus, s.subject], ['hiddenBytes', 'main', 'hiddenBytes']);
+  assert.equal(model.analysis.account.entries[s.hiddenCursor]!.path, 'big');
   s = run(s, 'activate');
   assert.deepEqual([s.mainView, s.focus, s.subject, s.layer], ['tree', 'main', 'file', 0]);
   assert.equal(path(s), 'big');

@@ -3,7 +3,7 @@
 // passing test whose <system-out> says why it warned. Built with xmlbuilder2, which escapes text
 // and attributes; characters XML 1.0 cannot hold at all (control characters an image name may
 // carry) are written as \xNN first.
-import { create } from 'xmlbuilder2';
+import { createRequire } from 'node:module';
 import { escapeForTerminal } from '../../core/paths.js';
 import type { CiReport } from './report.js';
 import { statusCounts } from './report.js';
@@ -15,7 +15,13 @@ function xmlSafe(text: string): string {
   return escapeForTerminal(text).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+// Loaded on first use: the builder is sizeable, and every command's start-up would pay for it.
+const require = createRequire(import.meta.url);
+type Create = typeof import('xmlbuilder2').create;
+let create: Create | undefined;
+
 export function ciJunit(report: CiReport): string {
+  create ??= (require('xmlbuilder2') as { create: Create }).create;
   const counts = statusCounts(report.verdict);
   const suiteName = xmlSafe(`layerscope CI: ${report.image.ref}`);
   const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {

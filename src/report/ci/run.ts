@@ -8,6 +8,8 @@ import { CI_FORMATTERS } from './index.js';
 import { ciGitlab, readRulesFileText } from './gitlab.js';
 import { ciMarkdown } from './markdown.js';
 import { type CiFormat, ciReport } from './report.js';
+import { currentConfig } from '../../config/current.js';
+import { ciBaseOf } from '../../config/ciBase.js';
 
 export interface CiOptions {
   ci?: boolean;
@@ -30,10 +32,28 @@ export function wantsCi(options: CiOptions): boolean {
   return options.ci === true || options.ciFormat !== undefined;
 }
 
-/** The format: --ci-format, else github under GitHub Actions, else dive's text. */
+export interface SourcedFormat {
+  value: CiFormat;
+  source: 'default' | 'dive' | 'file' | 'env' | 'flag';
+  origin: string;
+}
+
+/** The format and where it came from: --ci-format, else LAYERSCOPE_CI_FORMAT or the
+ *  configuration's ci.format (`configured`), else github under GitHub Actions, else dive's text. */
+export function ciFormatSourced(
+  options: CiOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  configured?: { value: string; source: SourcedFormat['source']; origin: string },
+): SourcedFormat {
+  if (options.ciFormat !== undefined) return { value: options.ciFormat as CiFormat, source: 'flag', origin: '--ci-format' };
+  if (configured) return configured as SourcedFormat;
+  if (env.GITHUB_ACTIONS === 'true') return { value: 'github', source: 'env', origin: 'GITHUB_ACTIONS=true' };
+  return { value: 'text', source: 'default', origin: 'the default' };
+}
+
+/** The format: --ci-format, else the configuration's, else github under GitHub Actions, else dive's text. */
 export function ciFormatOf(options: CiOptions, env: NodeJS.ProcessEnv = process.env): CiFormat {
-  if (options.ciFormat !== undefined) return options.ciFormat as CiFormat;
-  return env.GITHUB_ACTIONS === 'true' ? 'github' : 'text';
+  return ciFormatSourced(options, env, currentConfig()?.ci.format).value;
 }
 
 export function ciRulesOf(options: CiOptions, base?: CiBase, env: NodeJS.ProcessEnv = process.env): CiRules {
@@ -49,7 +69,10 @@ export function ciRulesOf(options: CiOptions, base?: CiBase, env: NodeJS.Process
     if (value === true) flags[name as CiRuleName] = 'true';
     else if (typeof value === 'string') flags[name as CiRuleName] = value;
   }
-  return loadCiRules({ configFile: options.ciConfig, flags, env, ...(base ? { base } : {}) });
+  // Under the rules files: the configuration's ci section, when one was loaded.
+  const config = currentConfig();
+  const under = base ?? (config ? ciBaseOf(config) : undefined);
+  return loadCiRules({ configFile: options.ciConfig, flags, env, ...(under ? { base: under } : {}) });
 }
 
 /** The report in `format`, whether a fail-level rule failed, and the Markdown summary GitHub

@@ -1,4 +1,4 @@
-// The compare view, the stage picker and the build progress view: their content and state as
+// The stage picker and the build progress view: their content and state as
 // plain data, and the screens driven by keys (ink-testing-library).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,8 +7,6 @@ import { compareAnalyses } from '../../src/core/compare.js';
 import { adviseImage } from '../../src/core/advice.js';
 import { parseDockerfile } from '../../src/sources/dockerfile.js';
 import { assembleBuild } from '../../src/core/buildResult.js';
-import { compareContent, compareReducer, initialCompareState, settleCompare } from '../../src/ui/compareModel.js';
-import { CompareView } from '../../src/ui/CompareView.js';
 import { pickerItems, StagePicker, type StageChoice } from '../../src/ui/StagePicker.js';
 import { applyBuildEvent, BuildView, createBuildStore } from '../../src/ui/BuildView.js';
 import { analysisOf } from '../helpers/analysis.js';
@@ -46,85 +44,6 @@ async function pair() {
   const graph = parseDockerfile(DOCKERFILE);
   return { a, b, graph, comparison: compareAnalyses(a, b, { graph, aStage: 0, bStage: 1 }), advice: adviseImage(b) };
 }
-
-test('compare content: the headline, the three lists and a details line per row', async () => {
-  const { comparison, advice } = await pair();
-  const content = compareContent(comparison, advice);
-  const text = (line: Array<{ text: string }>) => line.map((s) => s.text).join('');
-  assert.equal(text(content.title), 'builder 8.7 kB → final 3.3 kB, −62.1%');
-  assert.deepEqual(
-    content.panes.onlyA.rows.map((r) => text(r.line).replace(/\s+/g, ' ').trim()),
-    ['5 kB 1 file toolchain /opt/toolchain', '700 B 1 file cache /root/.cache'],
-  );
-  assert.deepEqual(
-    content.panes.toB.rows.map((r) => text(r.line).replace(/\s+/g, ' ').trim()),
-    [
-      'copied builder → final: 1 file, 2 kB, 1 identical',
-      '2 kB identical /src/out/app → /usr/local/bin/app',
-      'only in final: 0 files, 0 B',
-    ],
-  );
-  assert.equal(
-    content.panes.toB.rows[1]!.detail,
-    '/src/out/app (builder) → /usr/local/bin/app (final, layer 1): identical — line 4: COPY --from=builder /src/out/app /usr/local/bin/app',
-  );
-  assert.equal(content.panes.advice.rows.length, 1);
-  assert.match(
-    content.panes.advice.rows[0]!.detail,
-    /^deleted in layer 2, but still stored in layer 1 \(1 file, 300 B\) — by layer 1: COPY --from=builder; then layer 2: RUN rm \/tmp\/x — fix: /,
-  );
-});
-
-test('compare state: cursor moves and clamps per pane, Tab cycles panes, Esc closes help then quits', async () => {
-  const { comparison, advice } = await pair();
-  const content = compareContent(comparison, advice);
-  const reduce = compareReducer(content);
-  let s = settleCompare(content, initialCompareState({ columns: 100, rows: 30 }));
-  s = reduce(s, { type: 'down' });
-  s = reduce(s, { type: 'down' });
-  assert.equal(s.cursor.onlyA, 1);
-  s = reduce(s, { type: 'nextPane' });
-  assert.equal(s.focus, 'toB');
-  s = reduce(s, { type: 'bottom' });
-  assert.equal(s.cursor.toB, 2);
-  s = reduce(s, { type: 'top' });
-  assert.equal(s.cursor.toB, 0);
-  s = reduce(s, { type: 'prevPane' });
-  s = reduce(s, { type: 'prevPane' });
-  assert.equal(s.focus, 'advice');
-  s = reduce(s, { type: 'toggleHelp' });
-  s = reduce(s, { type: 'back' });
-  assert.deepEqual([s.help, s.quit], [false, false]);
-  s = reduce(s, { type: 'back' });
-  assert.equal(s.quit, true);
-});
-
-test('the compare screen follows keys: Tab, j, and q leaves', async () => {
-  const { comparison, advice } = await pair();
-  let left = 0;
-  const r = render(<CompareView comparison={comparison} advice={advice} size={{ columns: 100, rows: 30 }} onDone={() => left++} />);
-  await eventually(
-    () => r.frames.length,
-    (n) => n > 0,
-  );
-  let frame = plain(r.lastFrame());
-  assert.match(frame, /builder 8\.7 kB → final 3\.3 kB, −62\.1%/);
-  assert.match(frame, /▶ only in builder: 2 files, 5\.7 kB/);
-  assert.match(frame, /\/opt\/toolchain: 1 file, 5 kB only in builder \(toolchain\)/, 'details line of the first row');
-  r.stdin.write('\t');
-  await tick(50);
-  r.stdin.write('j');
-  await tick(50);
-  frame = plain(r.lastFrame());
-  assert.match(frame, /▶ final: what crossed, what is new/);
-  assert.match(frame, /\/src\/out\/app \(builder\) → \/usr\/local\/bin\/app \(final, layer 1\): identical/);
-  r.stdin.write('q');
-  await eventually(
-    () => left,
-    (n) => n === 1,
-  );
-  r.unmount();
-});
 
 test('stage picker: stages with size and layer count, comparisons, quit; Enter and q choose', async () => {
   const { a, b, graph } = await pair();

@@ -8,7 +8,7 @@ import type { ImagePath } from './model.js';
 import type { MergedTree } from './merge.js';
 import { Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 
-export interface WasteEntry {
+export interface HiddenEntry {
   path: ImagePath;
   /** Hidden bytes stored under this path, over all its hidden copies. */
   bytes: number;
@@ -23,7 +23,7 @@ export interface ByteAccount {
   visibleBytes: number;
   hiddenBytes: number;
   /** Paths whose stored bytes are hidden, most bytes first. */
-  entries: WasteEntry[];
+  entries: HiddenEntry[];
   /** Hidden bytes each layer carries (stored in it, unreachable at the end). */
   hiddenByLayer: number[];
 }
@@ -52,7 +52,7 @@ export function visibleCopies(tree: MergedTree): Uint8Array[] {
 
 export function accountBytes(tree: MergedTree): ByteAccount {
   const visible = visibleCopies(tree);
-  const byPath = new Map<ImagePath, WasteEntry>();
+  const byPath = new Map<ImagePath, HiddenEntry>();
   const hiddenByLayer = tree.summaries.map(() => 0);
   let storedBytes = 0;
   let visibleBytes = 0;
@@ -72,11 +72,11 @@ export function accountBytes(tree: MergedTree): ByteAccount {
       }
       if (size === 0) continue;
       const path = changes.path(index);
-      const waste = byPath.get(path) ?? { path, bytes: 0, count: 0, layers: [] };
-      waste.bytes += size;
-      waste.count += 1;
-      if (waste.layers[waste.layers.length - 1] !== layer) waste.layers.push(layer);
-      byPath.set(path, waste);
+      const entry = byPath.get(path) ?? { path, bytes: 0, count: 0, layers: [] };
+      entry.bytes += size;
+      entry.count += 1;
+      if (entry.layers[entry.layers.length - 1] !== layer) entry.layers.push(layer);
+      byPath.set(path, entry);
     }
     hiddenByLayer[layer] = hidden;
   });

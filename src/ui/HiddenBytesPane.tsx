@@ -4,7 +4,7 @@ import type React from 'react';
 import { Box, Text } from 'ink';
 import { displayPath } from '../core/model.js';
 import { bytes, percent } from '../report/format.js';
-import { wasteBodyRows, type Layout } from './layout.js';
+import { hiddenBytesBodyRows, type Layout } from './layout.js';
 import type { UiModel } from './model.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
@@ -12,7 +12,7 @@ import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
 import { cell, type Line } from './text.js';
 
-export interface WastePaneProps {
+export interface HiddenBytesPaneProps {
   model: UiModel;
   cursor: number;
   scroll: number;
@@ -24,9 +24,9 @@ const BYTES = 9;
 const COUNT = 4;
 const WHERE = 11;
 
-export function wasteLine(model: UiModel, index: number, innerWidth: number, atCursor: boolean): Line {
+export function hiddenLine(model: UiModel, index: number, innerWidth: number, atCursor: boolean): Line {
   const entry = model.analysis.account.entries[index]!;
-  const target = model.wasteTarget(index)!;
+  const target = model.hiddenTarget(index)!;
   const where = `L${target.layer}→${target.hiddenBy ? `L${target.hiddenBy.layer}` : 'same'}`;
   return [
     { text: `${atCursor ? theme.symbols.cursor : theme.symbols.noCursor} `, tone: 'accent' },
@@ -37,7 +37,7 @@ export function wasteLine(model: UiModel, index: number, innerWidth: number, atC
   ];
 }
 
-export function wasteSummary(model: UiModel): Line[] {
+export function hiddenBytesSummary(model: UiModel): Line[] {
   const { account, dive } = model.analysis;
   const share = account.storedBytes > 0 ? account.hiddenBytes / account.storedBytes : 0;
   return [
@@ -55,17 +55,17 @@ export function wasteSummary(model: UiModel): Line[] {
   ];
 }
 
-export function WastePane({ model, cursor, scroll, focused, layout }: WastePaneProps): React.JSX.Element {
+export function HiddenBytesPane({ model, cursor, scroll, focused, layout }: HiddenBytesPaneProps): React.JSX.Element {
   const box = layout.main;
   const entries = model.analysis.account.entries;
-  const rows = wasteBodyRows(layout);
+  const rows = hiddenBytesBodyRows(layout);
   const end = Math.min(entries.length, scroll + rows);
   const lines: React.JSX.Element[] = [];
   for (let i = scroll; i < end; i++) {
     lines.push(
       <StyledLine
         key={i}
-        line={wasteLine(model, i, box.innerWidth, i === cursor)}
+        line={hiddenLine(model, i, box.innerWidth, i === cursor)}
         style={i === cursor && focused ? { inverse: true } : {}}
       />,
     );
@@ -77,7 +77,7 @@ export function WastePane({ model, cursor, scroll, focused, layout }: WastePaneP
       focused={focused}
       box={box}
     >
-      {wasteSummary(model).map((line, i) => (
+      {hiddenBytesSummary(model).map((line, i) => (
         <StyledLine key={`h${i}`} line={line} />
       ))}
       <Box flexDirection="column">

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, cursorNode, initialState, keyContext, revealPath, type Action } from './state.js';
+import { createReducer, cursorNode, initialState, isList, keyContext, revealPath, type Action } from './state.js';
 import { commandFor } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
@@ -16,6 +16,7 @@ import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { LayersPane } from './LayersPane.js';
 import { TreePane } from './TreePane.js';
 import { HiddenBytesPane } from './HiddenBytesPane.js';
+import { ListPane } from './ListPane.js';
 import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
@@ -140,6 +141,15 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
           <Box flexDirection="row" height={layout.main.height}>
             {state.mainView === 'tree' ? (
               <TreePane model={model} state={state} focused={state.focus === 'main'} box={layout.main} />
+            ) : isList(state.mainView) ? (
+              <ListPane
+                model={model}
+                view={state.mainView}
+                cursor={state.listCursor}
+                scroll={state.listScroll}
+                focused={state.focus === 'main'}
+                layout={layout}
+              />
             ) : (
               <HiddenBytesPane
                 model={model}

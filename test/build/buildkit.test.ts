@@ -1,5 +1,6 @@
 // `layerscope build` with BuildKit against the real engine, on test/fixtures/dockerfiles/buildkit:
-// a cache mount (its contents in no layer), a bind mount from another stage, COPY --chmod, a
+// a cache mount (its contents in no layer), a bind mount from another stage, a tmpfs mount,
+// COPY --chmod and --chown, a
 // secret (its value in no layer and in no output), a build arg; each stage's merged view equals
 // docker export; every layer of every stage names its Dockerfile line. Plus the BuildKit status
 // decoder on recorded engine messages, frontend refusals, flags, and the classic fallback flag.
@@ -111,6 +112,8 @@ test('the mounts, COPY --chmod, the secret and the build arg did what they say',
   assert.equal(await fileText(final, '/from-deps.txt'), 'dep-one\n'); // bind mount from deps
   assert.equal(await fileText(final, '/token-length.txt'), `${SECRET.length}\n`); // the secret was there
   assert.equal(await fileText(final, '/flavour.txt'), 'spicy\n'); // --build-arg
+  assert.equal(await fileText(final, '/tmpfs-list.txt'), 'x\n'); // the tmpfs mount held the file while RUN ran
+  assert.equal((await run('docker', ['run', '--rm', final, 'stat', '-c', '%u:%g %a', '/owned.sh'])).stdout, '1234:5678 644\n'); // --chown
   assert.equal((await run('docker', ['run', '--rm', final, 'stat', '-c', '%a', '/usr/local/bin/app.sh'])).stdout, '751\n');
   const r = await runLayerscope(['ls', `docker://${final}`, '/usr/local/bin/app.sh', '--json', '--no-cache']);
   assert.equal(r.code, 0, r.stderr);
@@ -131,7 +134,7 @@ test('neither the cache mount nor the secret is in any layer of any stage, nor i
       .split('\n')
       .map((l) => (JSON.parse(l) as { path: string }).path);
     assert.deepEqual(
-      paths.filter((p) => /^\/(cache|run\/secrets|mnt\/deps)\//.test(p)),
+      paths.filter((p) => /^\/(cache|run\/secrets|mnt\/deps|scratch)\//.test(p)),
       [],
       s.tag,
     );
@@ -185,6 +188,8 @@ test('every layer of every stage names the Dockerfile line that made it (base la
     `${DOCKERFILE}:12 RUN --mount=type=bind,from=deps,source=/deps,target=/mnt/deps cat /mnt/deps/one.txt > /from-deps.txt`,
     `${DOCKERFILE}:13 RUN --mount=type=secret,id=token cat /run/secrets/token | wc -c | tr -d ' ' > /token-length.txt`,
     `${DOCKERFILE}:14 COPY --from=deps /flavour.txt /flavour.txt`,
+    `${DOCKERFILE}:15 RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/x && ls /scratch > /tmpfs-list.txt`,
+    `${DOCKERFILE}:16 COPY --chown=1234:5678 app.sh /owned.sh`,
   ]);
 });
 
@@ -428,4 +433,13 @@ test('--source podman: Buildah builds every stage through the Podman API; the sa
     if (service.exitCode === null) service.kill('SIGTERM');
     await removeTemp(dir);
   }
+});
+
+test('the schema the program loads is the vendored .proto files, as protobufjs reads them', async () => {
+  const { loadProtoFiles } = await import('../../src/sources/buildkit/proto.js');
+  const { SCHEMA } = await import('../../src/sources/buildkit/schema.js');
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(loadProtoFiles(join(repoRoot, 'src', 'sources', 'buildkit', 'proto')).toJSON())),
+    JSON.parse(JSON.stringify(SCHEMA)),
+  );
 });

@@ -20,10 +20,10 @@ import type { LayerSummary } from '../../src/core/model.js';
 const dir = process.argv[2]!;
 const runs = Number(process.argv[3] ?? 3);
 const blobsDir = join(dir, 'blobs', 'sha256');
-const index = JSON.parse((await import('node:fs')).readFileSync(join(dir, 'index.json'), 'utf8')) as {
+const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
   manifests: Array<{ digest: string }>;
 };
-const manifest = JSON.parse((await import('node:fs')).readFileSync(join(blobsDir, index.manifests[0]!.digest.slice(7)), 'utf8')) as {
+const manifest = JSON.parse(readFileSync(join(blobsDir, index.manifests[0]!.digest.slice(7)), 'utf8')) as {
   layers: Array<{ digest: string }>;
 };
 const blobs = manifest.layers.map((l) => join(blobsDir, l.digest.slice(7)));

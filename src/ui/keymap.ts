@@ -33,6 +33,9 @@ export type Command =
   | 'toggleUnchanged'
   | 'toggleSort'
   | 'toggleHiddenBytes'
+  | 'togglePackages'
+  | 'toggleSecrets'
+  | 'toggleConfig'
   | 'toggleHelp'
   | 'closeHelp'
   | 'back'
@@ -48,7 +51,8 @@ export type Command =
   | 'toggleDifferences'
   | 'openA'
   | 'openB'
-  | 'compare';
+  | 'compare'
+  | 'view';
 
 /** Where a binding applies. `browser` holds what every browser pane shares; `layers`, `files`,
  *  `details` and `hiddenBytes` are its panes; `prompt` is the filter prompt (it takes typed text);
@@ -59,6 +63,7 @@ export type KeyContext =
   | 'files'
   | 'details'
   | 'hiddenBytes'
+  | 'lists'
   | 'prompt'
   | 'help'
   | 'compare'
@@ -72,6 +77,7 @@ export const KEY_CONTEXTS: readonly KeyContext[] = [
   'files',
   'details',
   'hiddenBytes',
+  'lists',
   'prompt',
   'help',
   'compare',
@@ -86,6 +92,7 @@ export const CONTEXT_PARENT: Partial<Record<KeyContext, KeyContext>> = {
   files: 'browser',
   details: 'browser',
   hiddenBytes: 'browser',
+  lists: 'browser',
 };
 
 /** Section titles (help overlay, README). */
@@ -95,6 +102,7 @@ export const CONTEXT_TITLES: Record<KeyContext, string> = {
   files: 'Files pane',
   details: 'Details pane',
   hiddenBytes: 'Hidden bytes',
+  lists: 'Packages, Secrets and Config panes',
   prompt: 'At the filter prompt (/)',
   help: 'In this help',
   compare: 'Compare (layerscope compare, or a comparison from the stage picker)',
@@ -198,6 +206,15 @@ export const KEYMAP: Keymap = [
   },
 
   { key: ['right', 'l'], action: 'expand', help: 'expand a directory (again: go into it)', short: 'expand', context: 'files' },
+  {
+    key: ['v'],
+    action: 'view',
+    help: 'view the file: the copy the selected layer stores (or shows), hidden copies too',
+    short: 'view',
+    onScreen: true,
+    context: 'files',
+  },
+  { key: ['d'], action: 'diff', help: "diff the file with the path's previous stored copy", short: 'diff', context: 'files' },
   { key: ['left', 'h'], action: 'collapse', help: 'collapse a directory, or go to its parent', short: 'collapse', context: 'files' },
 
   { key: ['down', 'j'], action: 'down', help: 'scroll the details down', short: 'scroll', context: 'details' },
@@ -219,7 +236,35 @@ export const KEYMAP: Keymap = [
     onScreen: true,
     context: 'hiddenBytes',
   },
+  {
+    key: ['v'],
+    action: 'view',
+    help: 'view its largest hidden copy (Enter keeps jumping to the tree)',
+    short: 'view',
+    onScreen: true,
+    context: 'hiddenBytes',
+  },
+  { key: ['d'], action: 'diff', help: 'diff its largest hidden copy with the copy before it', short: 'diff', context: 'hiddenBytes' },
   { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', context: 'hiddenBytes' },
+
+  { key: ['p'], action: 'togglePackages', help: 'packages: who owns the bytes, largest first', short: 'packages', context: 'browser' },
+  {
+    key: ['t'],
+    action: 'toggleSecrets',
+    help: 'leaked secrets (keys, tokens) in every layer, hidden copies included',
+    short: 'secrets',
+    context: 'browser',
+  },
+  { key: ['i'], action: 'toggleConfig', help: 'image config: ENV, CMD, USER, ports, history…', short: 'config', context: 'browser' },
+  {
+    key: ['enter', 'space'],
+    action: 'activate',
+    help: "packages: show the package's largest file in the tree; secrets: show the stored copy",
+    short: 'show in tree',
+    onScreen: true,
+    context: 'lists',
+  },
+  { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', onScreen: true, context: 'lists' },
 
   { key: ['enter'], action: 'filterApply', help: 'apply the filter (empty: clear it)', short: 'apply', onScreen: true, context: 'prompt' },
   { key: ['esc'], action: 'filterCancel', help: 'cancel, keep the previous filter', short: 'cancel', onScreen: true, context: 'prompt' },

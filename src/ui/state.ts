@@ -10,15 +10,19 @@ import { helpBox, layoutFor, scrollToShow, hiddenBytesBodyRows, type Layout, typ
 import type { UiModel } from './model.js';
 import { detailLines } from './details.js';
 import { helpLines } from './help.js';
+import { configRows } from './ListPane.js';
 
 /** The three panes Tab cycles through. `main` holds the file tree or the hidden-bytes list. */
 export type PaneId = 'layers' | 'main' | 'details';
 export const PANES: readonly PaneId[] = ['layers', 'main', 'details'];
 
+/** The list panes that take the main pane's place: packages, secrets, image config. */
+export type ListView = 'packages' | 'secrets' | 'config';
+
 export interface UiState {
   size: TerminalSize;
   focus: PaneId;
-  mainView: 'tree' | 'hiddenBytes';
+  mainView: 'tree' | 'hiddenBytes' | ListView;
   /** What the details pane describes: the selected layer, the tree's cursor, or the hidden-bytes entry. */
   subject: 'layer' | 'file' | 'hiddenBytes';
   /** The selected layer: the tree shows the filesystem after it. */
@@ -42,6 +46,9 @@ export interface UiState {
   detailsScroll: number;
   hiddenCursor: number;
   hiddenScroll: number;
+  /** Cursor and scroll of the list pane shown (reset when another is opened). */
+  listCursor: number;
+  listScroll: number;
   help: boolean;
   helpScroll: number;
   message: { text: string; tone: 'info' | 'error' } | undefined;
@@ -77,6 +84,8 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
     detailsScroll: 0,
     hiddenCursor: 0,
     hiddenScroll: 0,
+    listCursor: 0,
+    listScroll: 0,
     help: false,
     helpScroll: 0,
     message: undefined,
@@ -132,6 +141,8 @@ function settle(model: UiModel, s: UiState): UiState {
   const at = cursorRow(model, { ...s, layer }, rows);
   const hiddenCount = model.analysis.account.entries.length;
   const hiddenCursor = Math.max(0, Math.min(s.hiddenCursor, hiddenCount - 1));
+  const listCount = isList(s.mainView) ? listLength(model, s.mainView) : 0;
+  const listCursor = Math.max(0, Math.min(s.listCursor, listCount - 1));
   return {
     ...s,
     layer,
@@ -140,6 +151,8 @@ function settle(model: UiModel, s: UiState): UiState {
     treeScroll: scrollToShow(s.treeScroll, Math.max(0, at), layout.main.bodyRows, rows.length),
     hiddenCursor,
     hiddenScroll: scrollToShow(s.hiddenScroll, hiddenCursor, hiddenBytesBodyRows(layout), hiddenCount),
+    listCursor,
+    listScroll: scrollToShow(s.listScroll, listCursor, hiddenBytesBodyRows(layout), listCount),
   };
 }
 
@@ -154,7 +167,7 @@ export function keyContext(state: UiState): KeyContext {
   if (state.help) return 'help';
   if (state.focus === 'layers') return 'layers';
   if (state.focus === 'details') return 'details';
-  return state.mainView === 'tree' ? 'files' : 'hiddenBytes';
+  return state.mainView === 'tree' ? 'files' : state.mainView === 'hiddenBytes' ? 'hiddenBytes' : 'lists';
 }
 
 /** Looks the key up in the key map for the current context. Several keys read at once ("jj",
@@ -213,6 +226,14 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
       return s.mainView === 'hiddenBytes'
         ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }
         : { ...s, mainView: 'hiddenBytes', focus: 'main', subject: 'hiddenBytes', detailsScroll: 0 };
+    case 'togglePackages':
+    case 'toggleSecrets':
+    case 'toggleConfig': {
+      const view = ({ togglePackages: 'packages', toggleSecrets: 'secrets', toggleConfig: 'config' } as const)[action.type];
+      return s.mainView === view
+        ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }
+        : { ...s, mainView: view, focus: 'main', subject: 'layer', listCursor: 0, listScroll: 0, detailsScroll: 0 };
+    }
     case 'filter':
       return { ...s, prompt: s.filterText };
     case 'nextMatch':
@@ -239,7 +260,7 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
     case 'toggleHelp':
       return { ...s, help: true, helpScroll: 0 };
     case 'back':
-      if (s.mainView === 'hiddenBytes') return { ...s, mainView: 'tree', subject: s.focus === 'main' ? 'file' : s.subject };
+      if (s.mainView !== 'tree') return { ...s, mainView: 'tree', subject: s.focus === 'main' ? 'file' : s.subject };
       if (s.filterText !== '') return note({ ...s, filterText: '', matchIndex: 0 }, 'filter cleared');
       return s;
     default:
@@ -252,7 +273,8 @@ function note(s: UiState, text: string, tone: 'info' | 'error' = 'info'): UiStat
 }
 
 function focusPane(s: UiState, focus: PaneId): UiState {
-  const subject = focus === 'layers' ? 'layer' : focus === 'main' ? (s.mainView === 'tree' ? 'file' : 'hiddenBytes') : s.subject;
+  const main = s.mainView === 'tree' ? 'file' : s.mainView === 'hiddenBytes' ? 'hiddenBytes' : 'layer';
+  const subject = focus === 'layers' ? 'layer' : focus === 'main' ? main : s.subject;
   return { ...s, focus, subject, detailsScroll: subject === s.subject ? s.detailsScroll : 0 };
 }
 
@@ -264,7 +286,7 @@ function page(model: UiModel, s: UiState): number {
   const layout = layoutOf(model, s);
   if (s.focus === 'layers') return Math.max(1, layout.layers.bodyRows - 1);
   if (s.focus === 'details') return Math.max(1, layout.details.bodyRows - 1);
-  return Math.max(1, (s.mainView === 'hiddenBytes' ? hiddenBytesBodyRows(layout) : layout.main.bodyRows) - 1);
+  return Math.max(1, (s.mainView === 'tree' ? layout.main.bodyRows : hiddenBytesBodyRows(layout)) - 1);
 }
 
 function clampMove(current: number, delta: number, count: number): number {
@@ -285,6 +307,7 @@ function move(model: UiModel, s: UiState, delta: number): UiState {
       return { ...s, detailsScroll: clampMove(Math.min(s.detailsScroll, max), delta, max + 1) };
     }
     case 'main': {
+      if (isList(s.mainView)) return { ...s, listCursor: clampMove(s.listCursor, delta, listLength(model, s.mainView)) };
       if (s.mainView === 'hiddenBytes') {
         const count = model.analysis.account.entries.length;
         return { ...s, hiddenCursor: clampMove(s.hiddenCursor, delta, count), detailsScroll: 0 };
@@ -338,6 +361,9 @@ function activate(model: UiModel, s: UiState): UiState {
   if (s.focus === 'layers') return focusPane({ ...s, mainView: 'tree' }, 'main');
   if (s.focus !== 'main') return s;
   if (s.mainView === 'hiddenBytes') return jumpToHidden(model, s);
+  if (s.mainView === 'packages') return jumpToPackage(model, s);
+  if (s.mainView === 'secrets') return jumpToSecret(model, s);
+  if (s.mainView === 'config') return s;
   const rows = treeRows(model, s);
   const at = cursorRow(model, s, rows);
   if (at < 0) return s;
@@ -375,6 +401,62 @@ function jumpToHidden(model: UiModel, s: UiState): UiState {
   }
   const by = target.hiddenBy ? `, hidden by L${target.hiddenBy.layer}` : '';
   return note(next, `${displayPath(entry.path)}: largest hidden copy in L${target.layer}${by}${cleared}`);
+}
+
+export function isList(view: UiState['mainView']): view is ListView {
+  return view === 'packages' || view === 'secrets' || view === 'config';
+}
+
+/** Rows of a list pane (see ListPane.tsx): packages, secrets, config lines. */
+export function listLength(model: UiModel, view: ListView): number {
+  if (view === 'packages') return model.analysis.packages.packages.length;
+  if (view === 'secrets') return model.analysis.secrets.length;
+  return configRows(model.analysis.image.config).length;
+}
+
+/** Shows `id` in the tree after `layer`, clearing filters that would hide it. */
+function showInTree(model: UiModel, s: UiState, layer: number, id: number): { state: UiState; cleared: string } {
+  let next = reveal(model, selectLayer(s, layer), id);
+  let cleared = '';
+  if (treeRows(model, next).indexOf(id) < 0) {
+    next = { ...next, filterText: '', changesOnly: false, show: { ...SHOW_ALL } };
+    cleared = ' (filters cleared to show it)';
+  }
+  return { state: next, cleared };
+}
+
+function jumpToPackage(model: UiModel, s: UiState): UiState {
+  const p = model.analysis.packages.packages[s.listCursor];
+  if (!p) return s;
+  const tree = model.analysis.tree;
+  const layer = p.removedIn !== undefined ? p.removedIn - 1 : model.layerCount - 1;
+  // Its largest file first: where its bytes are.
+  let best: number | undefined;
+  let bestSize = -1;
+  for (const id of p.fileIds) {
+    const st = tree.stateAt(id, layer);
+    const size = st ? tree.contentSize(st.entry, st.layer) : 0;
+    if (size > bestSize) {
+      best = id;
+      bestSize = size;
+    }
+  }
+  if (best === undefined) return note(s, `${p.name} owns no file in the image`, 'error');
+  const { state, cleared } = showInTree(model, s, layer, best);
+  const where = p.removedIn !== undefined ? `L${p.layer}, removed in L${p.removedIn}` : `L${p.layer}`;
+  return note(
+    state,
+    `${p.name} ${p.version}: ${p.bytes} bytes in ${p.files} files (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`,
+  );
+}
+
+function jumpToSecret(model: UiModel, s: UiState): UiState {
+  const f = model.analysis.secrets[s.listCursor];
+  if (!f) return s;
+  const id = model.analysis.tree.idOf(f.path);
+  if (id === undefined) return note(s, `${displayPath(f.path)} is not in the merged tree`, 'error');
+  const { state, cleared } = showInTree(model, s, f.layer, id);
+  return note(state, `${displayPath(f.path)}: the copy stored in L${f.layer}${cleared}`);
 }
 
 function nextMatch(model: UiModel, s: UiState, step: number): UiState {

@@ -43,7 +43,6 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath 
   useEffect(() => {
     for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);
     // Once, at mount.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [takeEarlyKeys, handleKey]);
   useEffect(() => {
     if (size.columns !== state.size.columns || size.rows !== state.size.rows)
@@ -66,14 +65,14 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath 
   }
   return (
     <Box flexDirection="column" width={layout.size.columns} height={layout.height}>
-      {state.help ? (
-        <HelpOverlay box={helpBox(layout)} scroll={state.helpScroll} />
+      {state.help.open ? (
+        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} />
       ) : (
         <>
           <LayersPane
             model={model}
-            selected={state.layer}
-            scroll={state.layerScroll}
+            selected={state.layers.cursor}
+            scroll={state.layers.scroll}
             focused={state.focus === 'layers'}
             box={layout.layers}
           />
@@ -83,8 +82,8 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath 
             ) : (
               <HiddenBytesPane
                 model={model}
-                cursor={state.hiddenCursor}
-                scroll={state.hiddenScroll}
+                cursor={state.hiddenBytes.cursor}
+                scroll={state.hiddenBytes.scroll}
                 focused={state.focus === 'main'}
                 layout={layout}
               />

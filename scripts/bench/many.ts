@@ -29,27 +29,25 @@ export async function makeSharedBaseImages(base: Scenario, root: string, count: 
   };
   const config = JSON.parse(readFileSync(blob(manifest.config.digest), 'utf8')) as { rootfs: { diff_ids: string[] }; history: unknown[] };
   const shared = manifest.layers.length - 1;
-  const out: string[] = [];
+  // One layout holding every image: the base blobs are the same files, as in a real store.
+  const dir = join(root, 'many', 'layout');
+  const out = Array.from({ length: count }, (_, i) => `${dir}:@${i}`);
+  if (existsSync(join(dir, 'index.json'))) return out;
+  const tmp = `${dir}.tmp`;
+  mkdirSync(join(tmp, 'blobs', 'sha256'), { recursive: true });
+  const put = (data: Buffer) => {
+    const hex = sha(data);
+    writeFileSync(join(tmp, 'blobs', 'sha256', hex), data);
+    return { digest: `sha256:${hex}`, size: data.length };
+  };
+  for (const l of manifest.layers.slice(0, shared)) {
+    const target = join(tmp, 'blobs', 'sha256', l.digest.slice(7));
+    if (!existsSync(target)) linkSync(blob(l.digest), target);
+  }
+  const manifests = [];
   for (let i = 0; i < count; i++) {
-    const dir = join(root, 'many', `image${i}`);
-    out.push(dir);
-    if (existsSync(join(dir, 'index.json'))) continue;
-    const tmp = `${dir}.tmp`;
-    mkdirSync(join(tmp, 'blobs', 'sha256'), { recursive: true });
-    const put = (data: Buffer) => {
-      const hex = sha(data);
-      writeFileSync(join(tmp, 'blobs', 'sha256', hex), data);
-      return { digest: `sha256:${hex}`, size: data.length };
-    };
-    for (const l of manifest.layers.slice(0, shared)) {
-      const target = join(tmp, 'blobs', 'sha256', l.digest.slice(7));
-      if (!existsSync(target)) linkSync(blob(l.digest), target);
-    }
     const own = await tarOf(
-      Array.from({ length: 500 }, (_, n) => ({
-        name: `app/image${i}/file${n}.txt`,
-        body: Buffer.from(`image ${i} file ${n}\n`.repeat(20)),
-      })),
+      Array.from({ length: 500 }, (_, n) => ({ name: `app/image${i}/file${n}.txt`, body: Buffer.from(`image ${i} file ${n}\n`.repeat(20)) })),
     );
     const ownBlob = put(gzipSync(own));
     const cfg = put(
@@ -71,12 +69,10 @@ export async function makeSharedBaseImages(base: Scenario, root: string, count: 
         }),
       ),
     );
-    writeFileSync(join(tmp, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    writeFileSync(
-      join(tmp, 'index.json'),
-      JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...man }] }),
-    );
-    renameSync(tmp, dir);
+    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...man });
   }
+  writeFileSync(join(tmp, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(join(tmp, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
+  renameSync(tmp, dir);
   return out;
 }

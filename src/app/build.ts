@@ -108,7 +108,7 @@ export async function buildAndAnalyse(
   const relDockerfile = relative(contextDir, dockerfilePath).split(sep).join('/');
   const inContext = !relDockerfile.startsWith('..') && !isAbsolute(relDockerfile);
   const ignore = await readIgnore(contextDir, dockerfilePath);
-  if (!inContext && options.builder !== 'classic')
+  if (!inContext && options.builder !== 'classic' && options.source !== 'podman')
     printWarnings([
       `${dockerfileLabel} is outside the build context: BuildKit reads it from the context, so it is sent there under a generated name (a COPY of the whole context sees it)`,
     ]);
@@ -117,7 +117,8 @@ export async function buildAndAnalyse(
 
   const { connectEngine } = await import('../sources/engine.js');
   const { buildStages, BuildFailure } = await import('../sources/engineBuild.js');
-  const { docker, endpoint } = await connectEngine('docker');
+  const engineKind = options.source ?? 'docker';
+  const { docker, endpoint } = await connectEngine(engineKind);
   const view = await progress(`Building ${dockerfileLabel}`);
   let outcome: Awaited<ReturnType<typeof buildStages>>;
   try {
@@ -150,6 +151,7 @@ export async function buildAndAnalyse(
         ...(options.platform !== undefined ? { platform: options.platform } : {}),
         secrets,
         engine: endpoint.options as EngineAddress,
+        engineKind,
       },
     );
   } catch (e) {
@@ -172,7 +174,7 @@ export async function buildAndAnalyse(
   const analyses = new Map<number, BuiltStageResult>();
   for (const b of built) {
     process.stderr.write(`layerscope: reading stage ${escapeForTerminal(b.label)} (${b.tag})\n`);
-    const analysis = await loadAnalysis(`docker://${b.tag}`, { ...(options.cache === false ? { cache: false } : {}) });
+    const analysis = await loadAnalysis(`${engineKind}://${b.tag}`, { ...(options.cache === false ? { cache: false } : {}) });
     const sources = layerSources(instructions, graph, b.index, analysis.image.config.history, dockerfileLabel);
     analysis.image.layers.forEach((layer, i) => {
       const source = sources[i];

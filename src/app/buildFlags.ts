@@ -12,6 +12,8 @@ export interface BuildFlagValues {
   pull?: boolean;
   secret?: string[];
   builder?: 'auto' | 'buildkit' | 'classic';
+  /** The engine that builds (default docker). */
+  source?: 'docker' | 'podman';
   cache?: boolean;
 }
 

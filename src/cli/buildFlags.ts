@@ -31,5 +31,8 @@ export function addBuildFlags(cmd: Command): Command {
         .choices(['auto', 'buildkit', 'classic'])
         .default('auto'),
     )
+    .addOption(
+      new Option('--source <engine>', 'the engine that builds: docker (default) or podman (Buildah)').choices(['docker', 'podman']),
+    )
     .option('--no-cache', "build without the engine's build cache (like docker build --no-cache); layer summaries are not cached either");
 }

@@ -9,7 +9,7 @@
 //              the destination (copiedFrom: where it came from, also when the path is the same)
 // A directory carries both sides' sums (each stored copy counted once, like visibleBytes) and the
 // status of what it holds: identical when everything under it is identical, onlyA / onlyB when
-// only one side has it, changed otherwise.
+// only one side has it (copied when all it holds crossed), changed otherwise.
 import type { Analysis } from './analysis.js';
 import { sameContent, type Comparison } from './compare.js';
 import { displayPath, type EntryType, type ImagePath } from './model.js';
@@ -48,6 +48,8 @@ export interface CompareNode {
   children: CompareNode[];
   /** Files under this node (itself when a file) whose status is not identical. */
   differences: number;
+  /** Of those, the copied ones. */
+  copiedFiles: number;
 }
 
 export interface CompareTree {
@@ -108,6 +110,7 @@ export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): C
     status: 'identical',
     children: [],
     differences: 0,
+    copiedFiles: 0,
   };
   const byPath = new Map<ImagePath, CompareNode>([['', root]]);
   const nodeOf = (path: ImagePath): CompareNode => {
@@ -126,6 +129,7 @@ export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): C
       status: 'identical',
       children: [],
       differences: 0,
+      copiedFiles: 0,
     };
     parent.children.push(node);
     byPath.set(path, node);
@@ -156,6 +160,7 @@ export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): C
     for (const child of n.children) {
       settle(child);
       n.differences += child.differences;
+      n.copiedFiles += child.copiedFiles;
       n.sumA += child.sumA;
       n.sumB += child.sumB;
     }
@@ -163,10 +168,20 @@ export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): C
     if (n === root) n.status = n.differences === 0 ? 'identical' : 'changed';
     else if (isDir) {
       const sides = fileStatus(n.a, n.b);
-      n.status = sides === 'onlyA' || sides === 'onlyB' ? sides : sides === 'identical' && n.differences === 0 ? 'identical' : 'changed';
+      // A directory one side has, everything in it copied across: a copy, not left behind.
+      const allCopied = n.differences > 0 && n.copiedFiles === n.differences;
+      n.status =
+        sides === 'onlyA' || sides === 'onlyB'
+          ? allCopied
+            ? 'copied'
+            : sides
+          : sides === 'identical' && n.differences === 0
+            ? 'identical'
+            : 'changed';
     } else {
       n.status = n.copiedFrom !== undefined && n.b ? 'copied' : n.copiedTo && !n.b ? 'copied' : fileStatus(n.a, n.b);
       n.differences = n.status === 'identical' ? 0 : 1;
+      n.copiedFiles = n.status === 'copied' ? 1 : 0;
     }
   };
   settle(root);

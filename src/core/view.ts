@@ -254,10 +254,29 @@ export class TreeView {
     const cached = this.matchCache.get(key);
     if (cached) return cached;
     const out: number[] = [];
-    for (let id = 1; id < this.tree.nodeCount; id++) if (filter.testPath(this.tree.pathOf(id))) out.push(id);
+    // Typing on at a live filter: a substring filter whose text holds an earlier one's matches a
+    // subset of its paths (case folding only narrows: an upper-case letter in the new text makes it
+    // exact, and the earlier text is inside it), so only those are tested again, not every path.
+    const narrower = filter.kind === 'substring' ? this.widerMatches(filter.source) : undefined;
+    if (narrower) {
+      for (const id of narrower) if (filter.testPath(this.tree.pathOf(id))) out.push(id);
+    } else {
+      for (let id = 1; id < this.tree.nodeCount; id++) if (filter.testPath(this.tree.pathOf(id))) out.push(id);
+    }
     this.matchCache.set(key, out);
     if (this.matchCache.size > 8) this.matchCache.delete(this.matchCache.keys().next().value!);
     return out;
+  }
+
+  /** The fewest cached matches of a substring filter whose text lies inside `source`. */
+  private widerMatches(source: string): number[] | undefined {
+    let best: number[] | undefined;
+    for (const [key, ids] of this.matchCache) {
+      if (!key.startsWith('substring:')) continue;
+      const earlier = key.slice('substring:'.length);
+      if (source.includes(earlier) && (!best || ids.length < best.length)) best = ids;
+    }
+    return best;
   }
 
   describe(id: number, depth: number, options: ViewOptions): TreeRow | undefined {

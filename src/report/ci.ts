@@ -146,6 +146,10 @@ export interface SecretFinding {
   /** Masked preview: never the secret itself. */
   preview?: string;
   line?: number;
+  /** Whether the final filesystem shows this copy (false: a hidden copy, still pulled with the image). */
+  visible?: boolean;
+  /** When hidden: the layer that deleted or overwrote it. */
+  hiddenBy?: { layer: number; how: 'deleted' | 'overwritten' };
 }
 
 export interface CiRuleResult {
@@ -360,7 +364,10 @@ function evaluateRule(rule: CiRule, m: CiMeasures): CiRuleResult {
       if (measured > threshold) {
         const listed = findings!
           .slice(0, SECRETS_LISTED)
-          .map((f) => `${f.path} (layer ${f.layer}, ${f.kind})`)
+          .map(
+            (f) =>
+              `${f.path} (layer ${f.layer}, ${f.kind}${f.hiddenBy ? `, ${f.hiddenBy.how} in layer ${f.hiddenBy.layer} but still stored` : ''})`,
+          )
           .join(', ');
         const more = findings!.length > SECRETS_LISTED ? `, … ${findings!.length - SECRETS_LISTED} more` : '';
         failure = `secrets in the image's layers (secrets=${actual} > threshold=${shown}): ${listed}${more}`;

@@ -69,28 +69,19 @@ export function withoutPaths(summaries: readonly LayerSummary[], ignored: (path:
   });
 }
 
-/** Secret findings of the analysis (read from each layer's contents when the walk scanned them);
- *  null when no layer carries a scan. */
-export function secretFindings(summaries: readonly LayerSummary[]): SecretFinding[] | null {
-  let scanned = false;
-  const out: SecretFinding[] = [];
-  summaries.forEach((summary, layer) => {
-    const contents = (
-      summary as { contents?: { secrets?: ReadonlyArray<{ path: string; rule: string; preview?: string; line?: number }> } }
-    ).contents;
-    if (!contents?.secrets) return;
-    scanned = true;
-    for (const hit of contents.secrets) {
-      out.push({
-        path: displayPath(hit.path.replace(/^\/+/, '')),
-        layer,
-        kind: hit.rule,
-        ...(hit.preview !== undefined ? { preview: hit.preview } : {}),
-        ...(hit.line !== undefined ? { line: hit.line } : {}),
-      });
-    }
-  });
-  return scanned ? out : null;
+/** The analysis' secret findings (src/core/secrets.ts: every layer, hidden copies included) as
+ *  the secrets rule counts them; null when no layer was scanned (summaries read without contents). */
+export function secretFindings(analysis: Analysis): SecretFinding[] | null {
+  if (!analysis.image.summaries.some((s) => s.contents !== undefined)) return null;
+  return analysis.secrets.map((f) => ({
+    path: displayPath(f.path),
+    layer: f.layer,
+    kind: f.rule,
+    preview: f.preview,
+    ...(f.line !== undefined ? { line: f.line } : {}),
+    visible: f.visible,
+    ...(f.hiddenBy ? { hiddenBy: f.hiddenBy } : {}),
+  }));
 }
 
 export function ciView(analysis: Analysis, ignore: readonly string[] = []): CiView {
@@ -98,7 +89,7 @@ export function ciView(analysis: Analysis, ignore: readonly string[] = []): CiVi
   const summaries = ignored ? withoutPaths(analysis.image.summaries, ignored) : analysis.image.summaries;
   const account = ignored ? accountBytes(new MergedTree(summaries)) : analysis.account;
   const dive = ignored ? diveMetrics(summaries) : analysis.dive;
-  const secrets = secretFindings(analysis.image.summaries);
+  const secrets = secretFindings(analysis);
   return {
     measures: {
       efficiency: dive.efficiency,

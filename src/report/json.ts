@@ -55,6 +55,8 @@ export interface JsonPackages {
     files: number;
     layer: number;
     command: string;
+    /** The Dockerfile line that made the layer, when the build is known. */
+    source?: { file: string; line: number; instruction: string };
     /** Layer that removed it: "removed later but still stored". */
     removedIn?: number;
     dev?: boolean;
@@ -160,6 +162,7 @@ export function jsonPackages(analysis: Analysis): JsonPackages {
       files: p.files,
       layer: p.layer,
       command: image.layers[p.layer]?.command ?? '',
+      ...(image.layers[p.layer]?.source ? { source: image.layers[p.layer]!.source! } : {}),
       ...(p.removedIn !== undefined ? { removedIn: p.removedIn } : {}),
       ...(p.dev ? { dev: true } : {}),
     })),

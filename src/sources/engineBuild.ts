@@ -142,7 +142,11 @@ export async function buildStages(
   const wanted = options.builder ?? 'auto';
   if (wanted === 'classic' || options.engineKind === 'podman') {
     if (options.secrets && options.secrets.size > 0)
-      throw new InputError('--secret needs BuildKit: the classic builder cannot pass secrets (drop --builder classic)');
+      throw new InputError(
+        wanted === 'classic'
+          ? '--secret needs BuildKit: the classic builder cannot pass secrets (drop --builder classic)'
+          : '--secret needs BuildKit: building with Podman takes no secrets here (use --source docker)',
+      );
     onEvent({
       type: 'builder',
       builder: 'classic',
@@ -417,8 +421,10 @@ async function buildOne(
     const clean = cleanOutputLine(text);
     if (clean === '') return;
     const at = Math.max(0, stage);
-    if (/^Step \d+\/\d+ : /.test(clean)) {
-      if (/^Step \d+\/\d+ : FROM\s/i.test(clean)) {
+    // The classic builder: `Step 3/9 : RUN make`, ` ---> <id>`; Buildah (Podman): `[1/2] STEP
+    // 3/5: RUN make`, `--> <id>` (each stage numbered, the FROM step 1).
+    if (STEP_LINE.test(clean)) {
+      if (FROM_STEP.test(clean)) {
         stage += 1;
         const wanted = unit.stages.find((s) => s.index === stage);
         const label = plan.allStages[stage]?.label ?? String(stage);
@@ -430,7 +436,7 @@ async function buildOne(
       return;
     } else {
       onEvent({ type: 'output', stage: at, text: clean });
-      const id = /^ ---> ([0-9a-f]{12,64})$/.exec(clean);
+      const id = /^ ?---?> ([0-9a-f]{11,64})$/.exec(clean);
       if (id && stage >= 0) ids.set(stage, id[1]!);
     }
     last.push(clean);
@@ -457,11 +463,9 @@ async function buildOne(
   });
   if (failure !== undefined) {
     const label = stage >= 0 ? plan.allStages[stage]?.label : undefined;
-    const where = step ? `${step.replace(/^Step (\d+\/\d+) : /, 'step $1 (')})` : 'before the first step';
+    const where = step ? `${step.replace(/^(?:\[\d+\/\d+\] )?(?:Step|STEP) (\d+\/\d+) ?: /, 'step $1 (')})` : 'before the first step';
     const hint =
-      step && /^Step \d+\/\d+ : FROM\s/i.test(step)
-        ? ' (the base image is not in the engine and could not be pulled: pull, load or build it first)'
-        : '';
+      step && FROM_STEP.test(step) ? ' (the base image is not in the engine and could not be pulled: pull, load or build it first)' : '';
     throw new BuildFailure(
       `build of stage ${label ?? main.label} failed at ${where}: ${cleanOutputLine(failure).replace(/\s+/g, ' ').trim()}${hint}`,
       label,
@@ -471,6 +475,9 @@ async function buildOne(
   }
   return ids;
 }
+
+const STEP_LINE = /^(?:Step \d+\/\d+ : |(?:\[\d+\/\d+\] )?STEP \d+\/\d+: )/;
+const FROM_STEP = /^(?:Step \d+\/\d+ : |(?:\[\d+\/\d+\] )?STEP 1\/\d+: )FROM\s/i;
 
 /** Newline-delimited JSON, as the engine's build and pull endpoints stream it. */
 function readJsonLines<T>(stream: NodeJS.ReadableStream, onMessage: (message: T) => void): Promise<void> {

@@ -5,13 +5,14 @@ import { useEffect, useMemo, useReducer } from 'react';
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, initialState, revealPath } from './state.js';
+import { createReducer, initialState, isList, revealPath } from './state.js';
 import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { LayersPane } from './LayersPane.js';
 import { TreePane } from './TreePane.js';
 import { HiddenBytesPane } from './HiddenBytesPane.js';
+import { ListPane } from './ListPane.js';
 import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
@@ -79,6 +80,15 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath 
           <Box flexDirection="row" height={layout.main.height}>
             {state.mainView === 'tree' ? (
               <TreePane model={model} state={state} focused={state.focus === 'main'} box={layout.main} />
+            ) : isList(state.mainView) ? (
+              <ListPane
+                model={model}
+                view={state.mainView}
+                cursor={state.list.cursor}
+                scroll={state.list.scroll}
+                focused={state.focus === 'main'}
+                layout={layout}
+              />
             ) : (
               <HiddenBytesPane
                 model={model}

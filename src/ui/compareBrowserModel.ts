@@ -396,9 +396,9 @@ export function summaryLines(c: Comparison): Line[] {
     { text: `   copied ${plural(c.copiedSummary.files, 'file')}, ${bytes(c.copiedSummary.bytes)}`, tone: 'dim' },
   ];
   const line2: Line = [
-    { text: `shared base ${bytes(c.sharedBase.bytes)} (${plural(c.sharedBase.layers, 'layer')})`, tone: 'dim' },
+    { text: `shared base ${bytes(c.sharedBase.bytes)}, ${plural(c.sharedBase.layers, 'layer')}`, tone: 'dim' },
     {
-      text: ` · own layers: ${a} ${bytes(c.unique.a.bytes)} (${c.unique.a.layers}) → ${b} ${bytes(c.unique.b.bytes)} (${c.unique.b.layers}) `,
+      text: ` · own layers: ${a} ${bytes(c.unique.a.bytes)}/${c.unique.a.layers} → ${b} ${bytes(c.unique.b.bytes)}/${c.unique.b.layers}, `,
     },
     { text: signedPercent(c.userReduction.ratio), tone: c.userReduction.ratio >= 0 ? 'added' : 'removed' },
   ];

@@ -5,7 +5,16 @@ import type { Line } from './text.js';
 import { cell } from './text.js';
 
 /** The contexts the browser's help overlay explains, in order. */
-export const BROWSER_HELP_CONTEXTS: readonly KeyContext[] = ['browser', 'layers', 'files', 'details', 'hiddenBytes', 'prompt', 'help'];
+export const BROWSER_HELP_CONTEXTS: readonly KeyContext[] = [
+  'browser',
+  'layers',
+  'files',
+  'details',
+  'hiddenBytes',
+  'lists',
+  'prompt',
+  'help',
+];
 
 const keysText = (row: KeyBinding) => row.key.map(keyLabel).join(' ');
 

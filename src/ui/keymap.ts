@@ -33,6 +33,9 @@ export type Command =
   | 'toggleUnchanged'
   | 'toggleSort'
   | 'toggleHiddenBytes'
+  | 'togglePackages'
+  | 'toggleSecrets'
+  | 'toggleConfig'
   | 'toggleHelp'
   | 'closeHelp'
   | 'back'
@@ -59,6 +62,7 @@ export type KeyContext =
   | 'files'
   | 'details'
   | 'hiddenBytes'
+  | 'lists'
   | 'prompt'
   | 'help'
   | 'compare'
@@ -72,6 +76,7 @@ export const KEY_CONTEXTS: readonly KeyContext[] = [
   'files',
   'details',
   'hiddenBytes',
+  'lists',
   'prompt',
   'help',
   'compare',
@@ -86,6 +91,7 @@ export const CONTEXT_PARENT: Partial<Record<KeyContext, KeyContext>> = {
   files: 'browser',
   details: 'browser',
   hiddenBytes: 'browser',
+  lists: 'browser',
 };
 
 /** Section titles (help overlay, README). */
@@ -95,6 +101,7 @@ export const CONTEXT_TITLES: Record<KeyContext, string> = {
   files: 'Files pane',
   details: 'Details pane',
   hiddenBytes: 'Hidden bytes',
+  lists: 'Packages, Secrets and Config panes',
   prompt: 'At the filter prompt (/)',
   help: 'In this help',
   compare: 'Compare (layerscope compare, or a comparison from the stage picker)',
@@ -220,6 +227,25 @@ export const KEYMAP: Keymap = [
     context: 'hiddenBytes',
   },
   { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', context: 'hiddenBytes' },
+
+  { key: ['p'], action: 'togglePackages', help: 'packages: who owns the bytes, largest first', short: 'packages', context: 'browser' },
+  {
+    key: ['t'],
+    action: 'toggleSecrets',
+    help: 'leaked secrets (keys, tokens) in every layer, hidden copies included',
+    short: 'secrets',
+    context: 'browser',
+  },
+  { key: ['i'], action: 'toggleConfig', help: 'image config: ENV, CMD, USER, ports, history…', short: 'config', context: 'browser' },
+  {
+    key: ['enter', 'space'],
+    action: 'activate',
+    help: "packages: show the package's largest file in the tree; secrets: show the stored copy",
+    short: 'show in tree',
+    onScreen: true,
+    context: 'lists',
+  },
+  { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', onScreen: true, context: 'lists' },
 
   { key: ['enter'], action: 'filterApply', help: 'apply the filter (empty: clear it)', short: 'apply', onScreen: true, context: 'prompt' },
   { key: ['esc'], action: 'filterCancel', help: 'cancel, keep the previous filter', short: 'cancel', onScreen: true, context: 'prompt' },

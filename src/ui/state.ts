@@ -23,10 +23,14 @@ import {
 import type { UiModel } from './model.js';
 import { detailLines } from './details.js';
 import { helpLines } from './help.js';
+import { configRows } from './ListPane.js';
 
 /** The three panes Tab cycles through. `main` holds the file tree or the hidden-bytes list. */
 export type PaneId = 'layers' | 'main' | 'details';
 export const PANES: readonly PaneId[] = ['layers', 'main', 'details'];
+
+/** The list panes that take the main pane's place: packages, secrets, image config. */
+export type ListView = 'packages' | 'secrets' | 'config';
 
 /** The file tree: what it shows (the view options) and where its cursor is. */
 export interface FilesState {
@@ -48,7 +52,7 @@ export interface FilesState {
 export interface UiState {
   size: TerminalSize;
   focus: PaneId;
-  mainView: 'tree' | 'hiddenBytes';
+  mainView: 'tree' | 'hiddenBytes' | ListView;
   /** What the details pane describes: the selected layer, the tree's cursor, or the hidden-bytes entry. */
   subject: 'layer' | 'file' | 'hiddenBytes';
   /** The filter prompt's text while it is open. */
@@ -59,6 +63,8 @@ export interface UiState {
   layers: ListState;
   files: FilesState;
   hiddenBytes: ListState;
+  /** The list pane shown (packages, secrets, config; reset when another is opened). */
+  list: ListState;
   details: { scroll: number };
   help: { open: boolean; scroll: number };
 }
@@ -93,6 +99,7 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
       matchIndex: 0,
     },
     hiddenBytes: { ...LIST_START },
+    list: { ...LIST_START },
     details: { scroll: 0 },
     help: { open: false, scroll: 0 },
   });
@@ -150,6 +157,7 @@ function settle(model: UiModel, s: UiState): UiState {
     ...next,
     files: at === s.files.cursorIndex && scroll === s.files.scroll ? s.files : { ...s.files, cursorIndex: at, scroll },
     hiddenBytes: settleList(s.hiddenBytes, model.analysis.account.entries.length, hiddenBytesBodyRows(layout)),
+    list: settleList(s.list, isList(s.mainView) ? listLength(model, s.mainView) : 0, hiddenBytesBodyRows(layout)),
   };
 }
 
@@ -164,7 +172,7 @@ export function keyContext(state: UiState): KeyContext {
   if (state.help.open) return 'help';
   if (state.focus === 'layers') return 'layers';
   if (state.focus === 'details') return 'details';
-  return state.mainView === 'tree' ? 'files' : 'hiddenBytes';
+  return state.mainView === 'tree' ? 'files' : state.mainView === 'hiddenBytes' ? 'hiddenBytes' : 'lists';
 }
 
 /** Looks the key up in the key map for the current context. Several keys read at once ("jj",
@@ -212,6 +220,14 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
       return s.mainView === 'hiddenBytes'
         ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', details: { scroll: 0 } }
         : { ...s, mainView: 'hiddenBytes', focus: 'main', subject: 'hiddenBytes', details: { scroll: 0 } };
+    case 'togglePackages':
+    case 'toggleSecrets':
+    case 'toggleConfig': {
+      const view = ({ togglePackages: 'packages', toggleSecrets: 'secrets', toggleConfig: 'config' } as const)[action.type];
+      return s.mainView === view
+        ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', details: { scroll: 0 } }
+        : { ...s, mainView: view, focus: 'main', subject: 'layer', list: { ...LIST_START }, details: { scroll: 0 } };
+    }
     case 'filter':
       return { ...s, prompt: f.filterText };
     case 'nextMatch':
@@ -238,7 +254,7 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
     case 'toggleHelp':
       return { ...s, help: { open: true, scroll: 0 } };
     case 'back':
-      if (s.mainView === 'hiddenBytes') return { ...s, mainView: 'tree', subject: s.focus === 'main' ? 'file' : s.subject };
+      if (s.mainView !== 'tree') return { ...s, mainView: 'tree', subject: s.focus === 'main' ? 'file' : s.subject };
       if (f.filterText !== '') return note(withFiles(s, { filterText: '', matchIndex: 0 }), 'filter cleared');
       return s;
     default:
@@ -255,7 +271,8 @@ function note(s: UiState, text: string, tone: 'info' | 'error' = 'info'): UiStat
 }
 
 function focusPane(s: UiState, focus: PaneId): UiState {
-  const subject = focus === 'layers' ? 'layer' : focus === 'main' ? (s.mainView === 'tree' ? 'file' : 'hiddenBytes') : s.subject;
+  const main = s.mainView === 'tree' ? 'file' : s.mainView === 'hiddenBytes' ? 'hiddenBytes' : 'layer';
+  const subject = focus === 'layers' ? 'layer' : focus === 'main' ? main : s.subject;
   return { ...s, focus, subject, details: subject === s.subject ? s.details : { scroll: 0 } };
 }
 
@@ -274,6 +291,7 @@ function move(model: UiModel, s: UiState, command: ListCommand): UiState {
       return { ...s, details: { scroll: scrollText(s.details.scroll, command, total, layout.details.bodyRows) } };
     }
     case 'main': {
+      if (isList(s.mainView)) return { ...s, list: moveList(s.list, command, listLength(model, s.mainView), hiddenBytesBodyRows(layout)) };
       if (s.mainView === 'hiddenBytes') {
         const count = model.analysis.account.entries.length;
         return { ...s, hiddenBytes: moveList(s.hiddenBytes, command, count, hiddenBytesBodyRows(layout)), details: { scroll: 0 } };
@@ -329,6 +347,9 @@ function activate(model: UiModel, s: UiState): UiState {
   if (s.focus === 'layers') return focusPane({ ...s, mainView: 'tree' }, 'main');
   if (s.focus !== 'main') return s;
   if (s.mainView === 'hiddenBytes') return jumpToHidden(model, s);
+  if (s.mainView === 'packages') return jumpToPackage(model, s);
+  if (s.mainView === 'secrets') return jumpToSecret(model, s);
+  if (s.mainView === 'config') return s;
   const rows = treeRows(model, s);
   const at = cursorRow(model, s, rows);
   if (at < 0) return s;
@@ -368,6 +389,62 @@ function jumpToHidden(model: UiModel, s: UiState): UiState {
   }
   const by = target.hiddenBy ? `, hidden by L${target.hiddenBy.layer}` : '';
   return note(next, `${displayPath(entry.path)}: largest hidden copy in L${target.layer}${by}${cleared}`);
+}
+
+export function isList(view: UiState['mainView']): view is ListView {
+  return view === 'packages' || view === 'secrets' || view === 'config';
+}
+
+/** Rows of a list pane (see ListPane.tsx): packages, secrets, config lines. */
+export function listLength(model: UiModel, view: ListView): number {
+  if (view === 'packages') return model.analysis.packages.packages.length;
+  if (view === 'secrets') return model.analysis.secrets.length;
+  return configRows(model.analysis.image.config).length;
+}
+
+/** Shows `id` in the tree after `layer`, clearing filters that would hide it. */
+function showInTree(model: UiModel, s: UiState, layer: number, id: number): { state: UiState; cleared: string } {
+  let next = reveal(model, selectLayer(s, layer), id);
+  let cleared = '';
+  if (treeRows(model, next).indexOf(id) < 0) {
+    next = withFiles(next, { filterText: '', changesOnly: false, show: { ...SHOW_ALL } });
+    cleared = ' (filters cleared to show it)';
+  }
+  return { state: next, cleared };
+}
+
+function jumpToPackage(model: UiModel, s: UiState): UiState {
+  const p = model.analysis.packages.packages[s.list.cursor];
+  if (!p) return s;
+  const tree = model.analysis.tree;
+  const layer = p.removedIn !== undefined ? p.removedIn - 1 : model.layerCount - 1;
+  // Its largest file first: where its bytes are.
+  let best: number | undefined;
+  let bestSize = -1;
+  for (const id of p.fileIds) {
+    const st = tree.stateAt(id, layer);
+    const size = st ? tree.contentSize(st.entry, st.layer) : 0;
+    if (size > bestSize) {
+      best = id;
+      bestSize = size;
+    }
+  }
+  if (best === undefined) return note(s, `${p.name} owns no file in the image`, 'error');
+  const { state, cleared } = showInTree(model, s, layer, best);
+  const where = p.removedIn !== undefined ? `L${p.layer}, removed in L${p.removedIn}` : `L${p.layer}`;
+  return note(
+    state,
+    `${p.name} ${p.version}: ${p.bytes} bytes in ${p.files} files (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`,
+  );
+}
+
+function jumpToSecret(model: UiModel, s: UiState): UiState {
+  const f = model.analysis.secrets[s.list.cursor];
+  if (!f) return s;
+  const id = model.analysis.tree.idOf(f.path);
+  if (id === undefined) return note(s, `${displayPath(f.path)} is not in the merged tree`, 'error');
+  const { state, cleared } = showInTree(model, s, f.layer, id);
+  return note(state, `${displayPath(f.path)}: the copy stored in L${f.layer}${cleared}`);
 }
 
 function nextMatch(model: UiModel, s: UiState, step: number): UiState {

@@ -1,14 +1,17 @@
 // `layerscope build` with BuildKit against the real engine, on test/fixtures/dockerfiles/buildkit:
-// a cache mount (its contents in no layer), a bind mount from another stage, COPY --chmod, a
+// a cache mount (its contents in no layer), a bind mount from another stage, a tmpfs mount,
+// COPY --chmod and --chown, a
 // secret (its value in no layer and in no output), a build arg; each stage's merged view equals
 // docker export; every layer of every stage names its Dockerfile line. Plus the BuildKit status
 // decoder on recorded engine messages, frontend refusals, flags, and the classic fallback flag.
 import { after, before, test } from 'node:test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dockerAvailable, need } from '../helpers/env.js';
+import { commandAvailable, dockerAvailable, need } from '../helpers/env.js';
 import {
   exportFileList,
   initLayerPaths,
@@ -109,6 +112,8 @@ test('the mounts, COPY --chmod, the secret and the build arg did what they say',
   assert.equal(await fileText(final, '/from-deps.txt'), 'dep-one\n'); // bind mount from deps
   assert.equal(await fileText(final, '/token-length.txt'), `${SECRET.length}\n`); // the secret was there
   assert.equal(await fileText(final, '/flavour.txt'), 'spicy\n'); // --build-arg
+  assert.equal(await fileText(final, '/tmpfs-list.txt'), 'x\n'); // the tmpfs mount held the file while RUN ran
+  assert.equal((await run('docker', ['run', '--rm', final, 'stat', '-c', '%u:%g %a', '/owned.sh'])).stdout, '1234:5678 644\n'); // --chown
   assert.equal((await run('docker', ['run', '--rm', final, 'stat', '-c', '%a', '/usr/local/bin/app.sh'])).stdout, '751\n');
   const r = await runLayerscope(['ls', `docker://${final}`, '/usr/local/bin/app.sh', '--json', '--no-cache']);
   assert.equal(r.code, 0, r.stderr);
@@ -129,7 +134,7 @@ test('neither the cache mount nor the secret is in any layer of any stage, nor i
       .split('\n')
       .map((l) => (JSON.parse(l) as { path: string }).path);
     assert.deepEqual(
-      paths.filter((p) => /^\/(cache|run\/secrets|mnt\/deps)\//.test(p)),
+      paths.filter((p) => /^\/(cache|run\/secrets|mnt\/deps|scratch)\//.test(p)),
       [],
       s.tag,
     );
@@ -183,6 +188,8 @@ test('every layer of every stage names the Dockerfile line that made it (base la
     `${DOCKERFILE}:12 RUN --mount=type=bind,from=deps,source=/deps,target=/mnt/deps cat /mnt/deps/one.txt > /from-deps.txt`,
     `${DOCKERFILE}:13 RUN --mount=type=secret,id=token cat /run/secrets/token | wc -c | tr -d ' ' > /token-length.txt`,
     `${DOCKERFILE}:14 COPY --from=deps /flavour.txt /flavour.txt`,
+    `${DOCKERFILE}:15 RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/x && ls /scratch > /tmpfs-list.txt`,
+    `${DOCKERFILE}:16 COPY --chown=1234:5678 app.sh /owned.sh`,
   ]);
 });
 
@@ -363,4 +370,67 @@ test('the progress view: each step CACHED / running / done with its duration, in
   );
   assert.equal(s.step, '[a 2/2] RUN make');
   assert.deepEqual(s.lines, ['cc -o app']);
+});
+
+/** Each stage's layers as Dockerfile line numbers (null: a base image layer). */
+function sourceLines(b: BuildJson): Record<string, Array<number | null>> {
+  return Object.fromEntries(b.stages.map((s) => [s.label, s.report.layers.map((l) => l.source?.line ?? null)]));
+}
+
+test('examples/multistage: the Dockerfile line of every layer of both stages (BuildKit)', async (t) => {
+  if (!need(t, 'docker', dockerAvailable())) return;
+  const r = await runLayerscope(['build', 'examples/multistage', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const b = JSON.parse(r.stdout) as BuildJson;
+  assert.deepEqual(sourceLines(b), { builder: [null, null, 15, 21, 22, 23], final: [null, null, 26, 28, 30, 35, 37] });
+  const layer = b.stages[1]!.report.layers[5]!;
+  assert.deepEqual(layer.source, { file: 'examples/multistage/Dockerfile', line: 35, instruction: 'RUN rm /tmp/assets.tar' });
+});
+
+test('--source podman: Buildah builds every stage through the Podman API; the same Dockerfile lines', async (t) => {
+  if (!need(t, 'docker', dockerAvailable()) || !need(t, 'podman', commandAvailable('podman'))) return;
+  const dir = await makeTemp('layerscope-podman-build-');
+  const socket = join(dir, 'podman.sock');
+  const service: ChildProcess = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(existsSync(socket), 'podman system service did not create its socket');
+    await run('docker', ['save', '-o', join(dir, 'base.tar'), 'layerscope-test/busybox:latest']);
+    await run('podman', ['load', '-q', '-i', join(dir, 'base.tar')]);
+    const env = { ...process.env, CONTAINER_HOST: `unix://${socket}` };
+    const r = await runLayerscope(['build', '--source', 'podman', 'examples/multistage', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stderr.split('\n')[0],
+      'layerscope: building with the classic builder (Podman builds with Buildah through the classic build API)',
+    );
+    const b = JSON.parse(r.stdout) as BuildJson;
+    // Buildah's WORKDIR makes no layer; the rest as BuildKit's.
+    assert.deepEqual(sourceLines(b), { builder: [null, null, 15, 22, 23], final: [null, null, 26, 28, 30, 35, 37] });
+    const ids = await run('podman', [
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}}',
+      'layerscope-build/multistage:builder',
+      'layerscope-build/multistage:final',
+    ]);
+    assert.deepEqual(
+      ids.stdout
+        .trim()
+        .split('\n')
+        .map((id) => `sha256:${id}`),
+      b.stages.map((s) => s.imageId),
+    );
+    const secret = await runLayerscope(['build', '--source', 'podman', '--secret', 'id=HOME', 'examples/multistage'], { env });
+    assert.equal(secret.code, 2);
+    assert.equal(
+      secret.stderr.trimEnd().split('\n').at(-1),
+      'layerscope: --secret needs BuildKit: building with Podman takes no secrets here (use --source docker)',
+    );
+  } finally {
+    await run('podman', ['rmi', '-f', 'layerscope-build/multistage:builder', 'layerscope-build/multistage:final']).catch(() => undefined);
+    if (service.exitCode === null) service.kill('SIGTERM');
+    await removeTemp(dir);
+  }
 });

@@ -293,3 +293,26 @@ test('path history and where the largest hidden copy lives (and which layer hid 
   const d = account.entries.find((w) => w.path === 'usr/bin/d')!;
   assert.deepEqual(hiddenTarget(tree, d).hiddenBy, { layer: 2, change: 'removed', cause: 'opaque' });
 });
+
+test('a live filter typed key by key matches what the whole text matches from scratch, case and leading / included', async () => {
+  const { mergeLayers: merge } = await import('../helpers/core.js');
+  const names = ['usr/bin/Env', 'usr/bin/env', 'usr/lib/x.so', 'srv/usr/bin/envoy', 'opt/USR/BIN/ENV', 'usrbin', 'etc/env.d/a'];
+  const { tree } = await merge([names.map((name) => ({ name, content: 1 }))]);
+  const typed = new TreeView(tree);
+  for (const text of ['usr/bin/env', '/usr/bin/E', 'USR', 'env.']) {
+    for (let n = 1; n <= text.length; n++) {
+      const parsed = parseFilter(text.slice(0, n));
+      assert.ok(parsed.ok && parsed.filter);
+      const fresh = new TreeView(tree).matchingIds(parsed.filter);
+      assert.deepEqual(typed.matchingIds(parsed.filter), fresh, text.slice(0, n));
+    }
+  }
+  const paths = (text: string) => {
+    const parsed = parseFilter(text);
+    assert.ok(parsed.ok && parsed.filter);
+    return typed.matchingIds(parsed.filter).map((id) => tree.pathOf(id));
+  };
+  assert.deepEqual(paths('/usr/bin/E'), ['usr/bin/Env']);
+  assert.deepEqual(paths('usr/bin/env'), ['usr/bin/Env', 'usr/bin/env', 'srv/usr/bin/envoy', 'opt/USR/BIN/ENV']);
+  assert.deepEqual(paths('/usr/bin/env'), ['usr/bin/Env', 'usr/bin/env', 'srv/usr/bin/envoy', 'opt/USR/BIN/ENV']);
+});

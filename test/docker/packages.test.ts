@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dockerAvailable, need } from '../helpers/env.js';
+import { spawnSync } from 'node:child_process';
+import { commandAvailable, dockerAvailable, need } from '../helpers/env.js';
+import { bytes as bytesText } from '../../src/report/format.js';
 import { buildImage, layerCount, makeTemp, removeTemp, run } from '../helpers/docker.js';
 import { repoRoot, runLayerscope } from '../helpers/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
@@ -219,4 +221,72 @@ test('no finding on the bundled example and the clean fixtures', async (t) => {
   }
   assert.deepEqual((await report('layerscope-test/packages-gcc:builder')).secrets, [], 'debian + gcc');
   assert.deepEqual((await report('layerscope-test/debian:bookworm')).secrets, [], 'debian');
+});
+
+/** The real binary in tmux: keys sent, the screen read back. */
+class Terminal {
+  private readonly socket = `layerscope-pkg-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  constructor(columns: number, rows: number) {
+    this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), '--', 'bash', '--norc', '--noprofile');
+    this.tmux('set-option', '-g', 'escape-time', '0');
+  }
+  tmux(...args: string[]): string {
+    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  }
+  keys(...names: string[]): void {
+    this.tmux('send-keys', '-t', 'main', ...names);
+  }
+  run(line: string): void {
+    this.tmux('send-keys', '-t', 'main', '-l', line);
+    this.keys('Enter');
+  }
+  async waitFor(what: RegExp, timeoutMs = 120_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let screen = '';
+    while (Date.now() < deadline) {
+      screen = this.tmux('capture-pane', '-p', '-t', 'main');
+      if (what.test(screen)) return screen;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`timed out waiting for ${what}; the screen shows:\n${screen}`);
+  }
+  close(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+  }
+}
+
+test('the Packages pane of the gcc builder stage lists gcc-12 with its exact bytes and layer; Enter shows its largest file', async (t) => {
+  if (!need(t, 'docker', dockerAvailable())) return;
+  if (!need(t, 'tmux', commandAvailable('tmux'))) return;
+  const image = 'layerscope-test/packages-gcc:builder';
+  await buildImage(join(fixtures, 'packages-gcc'), image, { target: 'builder' });
+  const layers = await layerCount(image);
+  const expected = (await dpkgBytesInside(image)).get('gcc-12')!;
+  const term = new Terminal(140, 40);
+  try {
+    term.run(`cd '${repoRoot}' && '${process.execPath}' bin/layerscope.js ${image}`);
+    await term.waitFor(/\? help {2}q quit/);
+    term.keys('p');
+    const screen = await term.waitFor(/Packages \(largest first\)/);
+    const row = screen.split('\n').find((l) => /\sgcc-12 12\./.test(l));
+    assert.ok(row, screen);
+    assert.match(row, new RegExp(`${bytesText(expected).replace('.', '\\.')}\\s+L${layers - 1}\\s+dpkg\\s+gcc-12 `));
+    // The first row is the largest package: gcc-12. Enter: its exact bytes, and the tree on its largest file.
+    term.keys('Enter');
+    const after = await term.waitFor(/gcc-12 12\.[^:]*: \d+ bytes in \d+ files/);
+    assert.match(
+      after,
+      new RegExp(`gcc-12 12\\.[^:]*: ${expected} bytes in \\d+ files \\(L${layers - 1}\\); largest /usr/lib/gcc/x86_64-linux-gnu/12/lto1`),
+    );
+    // The tree cursor is on that file.
+    assert.ok(
+      after.split('\n').some((l) => /^║›\+\s+lto1\s/.test(l)),
+      after,
+    );
+    term.keys('q');
+  } finally {
+    term.close();
+  }
 });

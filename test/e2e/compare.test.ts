@@ -48,7 +48,7 @@ test('compare A B at 80×24: every row shows its path, the height is used, a cop
   let s = await until('the compare browser', (x) => x.includes('left behind in builder'));
   const lines = s.split('\n');
   assert.match(lines[0]!, /^builder 2\.26 MB → final 2\.19 MB, −3\.5%/);
-  assert.match(lines[1]!, /^shared base 1\.98 MB \(2 layers\)/);
+  assert.match(lines[1]!, /^shared base 1\.98 MB, 2 layers · own layers: builder 282 kB\/4 → final 203 kB\/5, /);
   assert.match(lines[23]!, /^Enter open {2}Tab groups .* q back/, 'the hint line is the last of the 24');
   const rows = treeRows(s).filter((l) => l.trim() !== '');
   assert.deepEqual(
@@ -58,7 +58,7 @@ test('compare A B at 80×24: every row shows its path, the height is used, a cop
       '+ ▸ srv 80 kB',
       '▸ src 67.1 kB −',
       '▸ root 54.8 kB −',
-      '+ ▸ usr 40.8 kB',
+      '→ ▸ usr 40.8 kB',
       '+ ▸ etc 49 B',
       '▸ bin 1.98 MB = ▸ bin 1.98 MB',
       '+ ▸ tmp 0 B',

@@ -153,37 +153,48 @@ test('ignore: the ignored paths leave every measure, dive metrics included', asy
   assert.equal(evaluateCi(rules, ciView(analysis).measures).results.find((r) => r.rule === 'maxHiddenBytes')!.status, 'FAIL');
 });
 
-test('secrets: fails on findings (listed, masked), passes under the allowed count, skips without a scan; ignore drops findings', async () => {
-  const analysis = await fixture();
-  const summaries = analysis.image.summaries.map((s, i) =>
-    i === 1
-      ? ({
-          ...s,
-          contents: {
-            secrets: [
-              { path: 'root/.ssh/id_rsa', rule: 'private-key', preview: '-----BEGIN OPENSSH PRIVATE KEY----- (2610 chars)', count: 1 },
-              { path: 'app/.env', rule: 'dotenv', preview: 'API_KEY=… (32 chars)', line: 3, count: 1 },
-            ],
-          },
-        } as unknown as LayerSummary)
-      : ({ ...s, contents: { secrets: [] } } as unknown as LayerSummary),
-  );
-  const scanned = analyse({ ...analysis.image, summaries });
-  const view = ciView(scanned);
+const KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW'.repeat(3)}\n-----END OPENSSH PRIVATE KEY-----\n`;
+
+/** A key copied in and "deleted" by the next layer (still in the image), and a .env that stays. */
+function leaky() {
+  return analysisOf('fixture:secrets', [
+    [file('bin/sh', 10)],
+    [
+      { name: 'root/.ssh/id_rsa', content: KEY },
+      { name: 'app/.env', content: 'API_KEY=abcdef0123456789\n' },
+    ],
+    [wh('root/.ssh/.wh.id_rsa')],
+  ]);
+}
+
+test("secrets: the scanner's findings, hidden copies included, masked; fail, allowed count, ignore, no scan", async () => {
+  const analysis = await leaky();
+  const view = ciView(analysis);
   assert.deepEqual(view.measures.secrets, [
-    { path: '/root/.ssh/id_rsa', layer: 1, kind: 'private-key', preview: '-----BEGIN OPENSSH PRIVATE KEY----- (2610 chars)' },
-    { path: '/app/.env', layer: 1, kind: 'dotenv', preview: 'API_KEY=… (32 chars)', line: 3 },
+    {
+      path: '/root/.ssh/id_rsa',
+      layer: 1,
+      kind: 'private-key',
+      preview: '-----BEGIN OPENSSH PRIVATE KEY----- ********',
+      line: 1,
+      visible: false,
+      hiddenBy: { layer: 2, how: 'deleted' },
+    },
+    { path: '/app/.env', layer: 1, kind: 'dotenv', preview: 'API_KEY=********', line: 1, visible: true },
   ]);
   const none = evaluateCi(rulesWith({ secrets: 'true' }), view.measures).results.find((r) => r.rule === 'secrets')!;
   assert.equal(none.status, 'FAIL');
   assert.equal(
     none.message,
-    "secrets in the image's layers (secrets=2 > threshold=0): /root/.ssh/id_rsa (layer 1, private-key), /app/.env (layer 1, dotenv)",
+    "secrets in the image's layers (secrets=2 > threshold=0): /root/.ssh/id_rsa (layer 1, private-key, deleted in layer 2 but still stored), /app/.env (layer 1, dotenv)",
   );
-  assert.equal(none.findings!.length, 2);
+  assert.doesNotMatch(JSON.stringify(none), /abcdef0123456789|b3BlbnNzaC1rZXkt/, 'never the secret itself');
   assert.equal(evaluateCi(rulesWith({ secrets: '2' }), view.measures).results.find((r) => r.rule === 'secrets')!.status, 'PASS');
-  const ignored = ciView(scanned, ['/app/.env']);
-  assert.equal(ignored.measures.secrets!.length, 1);
+  const ignored = ciView(analysis, ['/app/.env']);
+  assert.deepEqual(
+    ignored.measures.secrets!.map((f) => f.path),
+    ['/root/.ssh/id_rsa'],
+  );
   assert.equal(evaluateCi(rulesWith({ secrets: '1' }), ignored.measures).passed, true);
   // The rule takes a findings list: any producer of findings can feed it.
   const direct = evaluateCi(rulesWith({ secrets: 'true' }), {
@@ -194,11 +205,9 @@ test('secrets: fails on findings (listed, masked), passes under the allowed coun
   });
   assert.equal(direct.results.at(-1)!.message, "secrets in the image's layers (secrets=1 > threshold=0): /x (layer 0, github-token)");
 
-  const bare = analyse({
-    ...analysis.image,
-    summaries: analysis.image.summaries.map((s) => ({ ...s, contents: undefined }) as unknown as LayerSummary),
-  });
-  const unscanned = evaluateCi(rulesWith({ secrets: 'true' }), ciView(bare).measures).results.at(-1)!;
+  // Summaries read without contents (no scan): the rule is skipped and says why.
+  const unscannedImage = { ...analysis.image, summaries: analysis.image.summaries.map(({ contents: _, ...s }) => s as LayerSummary) };
+  const unscanned = evaluateCi(rulesWith({ secrets: 'true' }), ciView(analyse(unscannedImage)).measures).results.at(-1)!;
   assert.deepEqual([unscanned.status, unscanned.message], ['SKIP', 'no secret scan in this analysis']);
 });
 

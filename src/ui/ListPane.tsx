@@ -1,0 +1,141 @@
+// The list panes that take the main pane's place: Packages (who owns the bytes, largest first),
+// Secrets (every layer's findings, hidden copies included, masked) and Config (the image's run
+// settings and its full history, metadata-only steps included). Windowed: only visible rows render.
+import type React from 'react';
+import { Box, Text } from 'ink';
+import type { ImageConfigInfo } from '../core/model.js';
+import { displayPath } from '../core/model.js';
+import { describeFinding } from '../core/secrets.js';
+import { bytes } from '../report/format.js';
+import { hiddenBytesBodyRows, type Layout } from './layout.js';
+import type { UiModel } from './model.js';
+import { listWindow } from './list.js';
+import { Pane } from './Pane.js';
+import { StyledLine } from './StyledLine.js';
+import { theme } from './theme.js';
+import { primaryKey } from './keymap.js';
+import { cell, type Line } from './text.js';
+import type { ListView } from './state.js';
+
+export interface ListPaneProps {
+  model: UiModel;
+  view: ListView;
+  cursor: number;
+  scroll: number;
+  focused: boolean;
+  layout: Layout;
+}
+
+const BYTES = 9;
+const LAYER = 7;
+const MANAGER = 5;
+
+/** The config pane's rows: run settings, then every history step with its time. */
+export function configRows(config: ImageConfigInfo): string[] {
+  const rows: string[] = [];
+  const json = (v: unknown) => JSON.stringify(v);
+  rows.push(`ENTRYPOINT ${config.entrypoint ? json(config.entrypoint) : '(none)'}`);
+  rows.push(`CMD        ${config.cmd ? json(config.cmd) : '(none)'}`);
+  rows.push(`USER       ${config.user || '(root)'}`);
+  rows.push(`WORKDIR    ${config.workingDir || '/'}`);
+  rows.push(`EXPOSE     ${config.exposedPorts?.join(' ') || '(none)'}`);
+  rows.push(`VOLUME     ${config.volumes?.join(' ') || '(none)'}`);
+  rows.push(`STOPSIGNAL ${config.stopSignal ?? '(default)'}`);
+  rows.push(`HEALTHCHECK ${config.healthcheck ? json(config.healthcheck.test) : '(none)'}`);
+  for (const e of config.env ?? []) rows.push(`ENV        ${e}`);
+  for (const [k, v] of Object.entries(config.labels ?? {})) rows.push(`LABEL      ${k}=${v}`);
+  rows.push('History (every step; · made no layer)');
+  let layer = 0;
+  for (const h of config.history) {
+    const where = h.emptyLayer ? '   ·' : cell(`L${layer++}`, 4, 'right');
+    rows.push(`${where}  ${h.created ? h.created.replace(/\.\d+Z$/, 'Z') : ''}  ${h.createdBy}`);
+  }
+  return rows;
+}
+
+function header(model: UiModel, view: ListView): Line[] {
+  if (view === 'packages') {
+    const a = model.analysis.packages;
+    return [
+      [
+        { text: `${a.packages.filter((p) => p.removedIn === undefined).length} packages, ` },
+        { text: bytes(a.packagedBytes), tone: 'label' },
+        { text: ` · unpackaged ${bytes(a.unpackagedBytes)} in ${a.unpackagedFiles} files` },
+      ],
+      [{ text: `  ${cell('bytes', BYTES, 'right')} ${cell('layer', LAYER)} ${cell('from', MANAGER)} package`, tone: 'dim' }],
+    ];
+  }
+  if (view === 'secrets') {
+    const n = model.analysis.secrets.length;
+    return [
+      [
+        {
+          text: n === 0 ? 'no leaked secret found' : `${n} leaked secret${n === 1 ? '' : 's'}: anyone who pulls the image can read them`,
+          tone: n ? 'hidden' : 'dim',
+        },
+      ],
+      [{ text: `  ${cell('layer', LAYER)} path · rule · masked preview`, tone: 'dim' }],
+    ];
+  }
+  return [[{ text: 'Image config and history' }], [{ text: '' }]];
+}
+
+function row(model: UiModel, view: ListView, index: number, width: number, atCursor: boolean): Line {
+  const mark = { text: `${atCursor ? theme.symbols.cursor : theme.symbols.noCursor} `, tone: 'accent' as const };
+  if (view === 'packages') {
+    const p = model.analysis.packages.packages[index]!;
+    const where = p.removedIn !== undefined ? `L${p.layer}→L${p.removedIn}` : `L${p.layer}`;
+    const name = `${p.name} ${p.version}${p.dev ? ' (dev)' : ''}${p.removedIn !== undefined ? ' · removed later, still stored' : ''}`;
+    return [
+      mark,
+      { text: `${cell(bytes(p.bytes), BYTES, 'right')} `, tone: p.removedIn !== undefined ? 'hidden' : 'label' },
+      { text: `${cell(where, LAYER)} `, tone: 'label' },
+      { text: `${cell(p.manager, MANAGER)} `, tone: 'dim' },
+      { text: cell(name, Math.max(1, width - 2 - BYTES - LAYER - MANAGER - 3)) },
+    ];
+  }
+  if (view === 'secrets') {
+    const f = model.analysis.secrets[index]!;
+    const text = `${displayPath(f.path)} · ${f.rule} · ${f.preview} · ${describeFinding(f)}`;
+    return [mark, { text: `${cell(`L${f.layer}`, LAYER)} `, tone: 'hidden' }, { text: cell(text, Math.max(1, width - 2 - LAYER - 1)) }];
+  }
+  const text = configRows(model.analysis.image.config)[index] ?? '';
+  return [mark, { text: cell(text, Math.max(1, width - 2)) }];
+}
+
+const TITLES: Record<ListView, string> = {
+  packages: 'Packages (largest first)',
+  secrets: 'Leaked secrets (every layer)',
+  config: 'Image config',
+};
+
+export function ListPane({ model, view, cursor, scroll, focused, layout }: ListPaneProps): React.JSX.Element {
+  const box = layout.main;
+  const count =
+    view === 'packages'
+      ? model.analysis.packages.packages.length
+      : view === 'secrets'
+        ? model.analysis.secrets.length
+        : configRows(model.analysis.image.config).length;
+  const rows = hiddenBytesBodyRows(layout);
+  const window = listWindow(scroll, rows, count);
+  const lines: React.JSX.Element[] = [];
+  for (let i = window.from; i < window.to; i++) {
+    lines.push(
+      <StyledLine
+        key={i}
+        line={row(model, view, i, box.innerWidth, i === cursor)}
+        style={i === cursor && focused ? { inverse: true } : {}}
+      />,
+    );
+  }
+  const hint = view === 'config' ? `${primaryKey('lists', 'back')}: back` : `${primaryKey('lists', 'activate')}: show in tree`;
+  return (
+    <Pane title={TITLES[view]} info={window.label || hint} focused={focused} box={box}>
+      {header(model, view).map((line, i) => (
+        <StyledLine key={`h${i}`} line={line} />
+      ))}
+      <Box flexDirection="column">{lines.length > 0 ? lines : <Text dimColor> </Text>}</Box>
+    </Pane>
+  );
+}

@@ -1,5 +1,6 @@
 // A layer's changes stored by column: one typed array per field instead of one object per tar
 // entry. A million-file layer costs ~40 bytes an entry plus its path string, not ~300.
+import { decodeNameBytes, nameBytes } from './paths.js';
 import type { EntryType, ImagePath, LayerChange, LayerEntry } from './model.js';
 
 export enum Op {
@@ -26,6 +27,10 @@ interface Extra {
 
 export class LayerChanges implements Iterable<LayerChange> {
   length = 0;
+  /** Some path holds a byte that is not UTF-8 (a lone surrogate, see paths.ts decodeNameBytes):
+   *  then paths cross threads as their bytes, not as UTF-8, which would turn every such byte
+   *  into U+FFFD and merge distinct names. Set by the walker. */
+  byteNames = false;
   private ops = new Uint8Array(64);
   private types = new Uint8Array(64);
   private sizes = new Float64Array(64);
@@ -196,9 +201,10 @@ export class LayerChanges implements Iterable<LayerChange> {
    *  transferred rather than copied (see transferList). */
   toTransfer(): LayerChangesTransfer {
     this.trim();
-    const { bytes, ends } = packPaths(this.paths, this.length);
+    const { bytes, ends } = packPaths(this.paths, this.length, this.byteNames);
     return {
       length: this.length,
+      byteNames: this.byteNames,
       pathBytes: bytes,
       pathEnds: ends,
       ops: this.ops,
@@ -220,7 +226,8 @@ export class LayerChanges implements Iterable<LayerChange> {
   static fromTransfer(t: LayerChangesTransfer): LayerChanges {
     const out = new LayerChanges();
     out.length = t.length;
-    out.paths = unpackPaths(t.pathBytes, t.pathEnds, t.length);
+    out.paths = unpackPaths(t.pathBytes, t.pathEnds, t.length, t.byteNames);
+    out.byteNames = t.byteNames;
     out.ops = t.ops;
     out.types = t.types;
     out.sizes = t.sizes;
@@ -284,7 +291,11 @@ export class LayerChanges implements Iterable<LayerChange> {
 /** Paths as one UTF-8 buffer and the end offset of each: posted as two transferable buffers
  *  rather than a million cloned strings (the worker's strings die with its walk). Paths are
  *  well-formed strings (decodeNameBytes escapes what is not UTF-8), so the round trip is exact. */
-function packPaths(paths: readonly string[], n: number): { bytes: Uint8Array<ArrayBuffer>; ends: Uint32Array<ArrayBuffer> } {
+function packPaths(
+  paths: readonly string[],
+  n: number,
+  byteNames: boolean,
+): { bytes: Uint8Array<ArrayBuffer>; ends: Uint32Array<ArrayBuffer> } {
   const ends = new Uint32Array(n);
   let bytes = Buffer.allocUnsafeSlow(Math.max(1024, n * 48));
   let at = 0;
@@ -296,7 +307,8 @@ function packPaths(paths: readonly string[], n: number): { bytes: Uint8Array<Arr
       bytes.copy(bigger, 0, 0, at);
       bytes = bigger;
     }
-    at += bytes.write(p, at, 'utf8');
+    if (byteNames) at += nameBytes(p).copy(bytes, at);
+    else at += bytes.write(p, at, 'utf8');
     ends[i] = at;
   }
   const exact = new Uint8Array(at);
@@ -304,13 +316,13 @@ function packPaths(paths: readonly string[], n: number): { bytes: Uint8Array<Arr
   return { bytes: exact, ends };
 }
 
-function unpackPaths(bytes: Uint8Array, ends: Uint32Array, n: number): string[] {
+function unpackPaths(bytes: Uint8Array, ends: Uint32Array, n: number, byteNames: boolean): string[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Array<string>(n);
   let start = 0;
   for (let i = 0; i < n; i++) {
     const end = ends[i]!;
-    out[i] = buf.toString('utf8', start, end);
+    out[i] = byteNames ? decodeNameBytes(buf.toString('latin1', start, end)) : buf.toString('utf8', start, end);
     start = end;
   }
   return out;
@@ -318,6 +330,8 @@ function unpackPaths(bytes: Uint8Array, ends: Uint32Array, n: number): string[] 
 
 export interface LayerChangesTransfer {
   length: number;
+  /** pathBytes holds the names' own bytes (see LayerChanges.byteNames), else UTF-8. */
+  byteNames: boolean;
   pathBytes: Uint8Array<ArrayBuffer>;
   pathEnds: Uint32Array<ArrayBuffer>;
   ops: Uint8Array<ArrayBuffer>;

@@ -100,6 +100,11 @@ function decodeLeniently(bytes: Buffer): string {
   return out;
 }
 
+/** Whether a decoded name holds a byte that is not UTF-8 (see decodeNameBytes). */
+export function hasByteEscapes(name: string): boolean {
+  return /[\udc80-\udcff]/.test(name);
+}
+
 /** The bytes of a path decoded by decodeNameBytes (the inverse). */
 export function nameBytes(path: string): Buffer {
   if (!/[\udc80-\udcff]/.test(path)) return Buffer.from(path, 'utf8');

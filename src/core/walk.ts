@@ -7,7 +7,7 @@ import { LayerChanges, Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { decompress } from './decompress.js';
 import { InputError } from './errors.js';
 import { heapExhausted, moreHeapHint } from './memory.js';
-import { baseName, decodeNameBytes, normaliseName, parentOf, joinPath } from './paths.js';
+import { baseName, decodeNameBytes, hasByteEscapes, normaliseName, parentOf, joinPath } from './paths.js';
 import { CONTENT_OBSERVERS, ObserverSet, type ContentObserverFactory } from './contentObservers.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
@@ -221,6 +221,7 @@ export class LayerReader {
       return false;
     }
     const rawName = nameOf(header);
+    if (rawName !== header.name && !this.changes.byteNames && hasByteEscapes(rawName)) this.changes.byteNames = true;
     const name = normaliseName(rawName);
     if (!name.ok) {
       this.warn(`ignored suspicious entry ${quote(rawName)}: ${name.reason}`);

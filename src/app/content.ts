@@ -1,12 +1,8 @@
 // Opening an image for its content (cat, extract, export, diff): analysed like every command,
 // but the source stays open while the bytes are read, and is closed (temp files removed) after.
-import { analyseImage } from '../core/analyse.js';
-import { analyse, type Analysis } from '../core/analysis.js';
-import { openSummaryCache } from '../sources/cache.js';
-import { ImageContent } from '../sources/content.js';
-import { withEngineHooks } from '../sources/engineHooks.js';
-import { openImage } from '../sources/open.js';
-import { BUNDLED_EXAMPLE, limitsOf, type ImageOptions } from './open.js';
+import type { Analysis } from '../core/analysis.js';
+import type { ImageContent } from '../sources/content.js';
+import { loadAnalysis, type ImageOptions, type OpenContent } from './open.js';
 import { printWarnings } from './write.js';
 import type { PullProgress } from '../sources/engineHooks.js';
 
@@ -21,19 +17,14 @@ export async function withImageContent<T>(
   use: (image: OpenedImage) => Promise<T>,
   hooks: { onPull?: (progress: PullProgress) => void } = {},
 ): Promise<T> {
-  const limits = limitsOf(options);
-  const source = await withEngineHooks(hooks.onPull ? { onPull: hooks.onPull } : {}, () =>
-    openImage(spec ?? BUNDLED_EXAMPLE, { platform: options.platform, source: options.source, insecureRegistry: options.insecureRegistry }),
-  );
-  let content: ImageContent | undefined;
+  let open: OpenContent | undefined;
   try {
-    const image = await analyseImage(source, { ...(options.cache === false ? {} : { cache: openSummaryCache() }), limits });
-    const analysis = analyse(image);
+    const analysis = await loadAnalysis(spec, options, hooks.onPull ? { onPull: hooks.onPull } : {}, (o) => {
+      open = o;
+    });
     printWarnings(analysis.warnings);
-    content = new ImageContent(source, image.summaries);
-    return await use({ analysis, content });
+    return await use({ analysis, content: open!.content });
   } finally {
-    await content?.close();
-    await source.close();
+    await open?.close();
   }
 }

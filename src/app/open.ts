@@ -1,4 +1,5 @@
 // Opening and analysing an image: shared by every command and the TUI.
+import { ImageContent } from '../sources/content.js';
 import { fileURLToPath } from 'node:url';
 import { analyseImage, type LayerProgress } from '../core/analyse.js';
 import { analyse, type Analysis } from '../core/analysis.js';
@@ -70,7 +71,21 @@ function cachesOf(options: ImageOptions, hooks: LoadHooks): { cache?: SummaryCac
   };
 }
 
-export async function loadAnalysis(spec: string | undefined, options: ImageOptions, hooks: LoadHooks = {}): Promise<Analysis> {
+/** What a caller that reads file contents keeps after the analysis: the source stays open. */
+export interface OpenContent {
+  content: ImageContent;
+  /** Closes the content reader and the source (temp files go at exit in any case). */
+  close(): Promise<void>;
+}
+
+/** Opens and analyses an image. With `keep`, the source is not closed: an ImageContent over it is
+ *  handed to `keep`, whose close() the caller owes. */
+export async function loadAnalysis(
+  spec: string | undefined,
+  options: ImageOptions,
+  hooks: LoadHooks = {},
+  keep?: (open: OpenContent) => void,
+): Promise<Analysis> {
   const limits = limitsOf(options);
   const source = await withEngineHooks(hooks.onPull ? { onPull: hooks.onPull } : {}, () =>
     openImage(spec ?? BUNDLED_EXAMPLE, {
@@ -79,6 +94,7 @@ export async function loadAnalysis(spec: string | undefined, options: ImageOptio
       insecureRegistry: options.insecureRegistry,
     }),
   );
+  let kept = false;
   try {
     hooks.onOpen?.({ ref: source.ref, layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })) });
     const image = await analyseImage(source, {
@@ -86,8 +102,20 @@ export async function loadAnalysis(spec: string | undefined, options: ImageOptio
       ...cachesOf(options, hooks),
       limits,
     });
-    return analyse(image);
+    const analysis = analyse(image);
+    if (keep) {
+      const content = new ImageContent(source, image.summaries);
+      keep({
+        content,
+        async close() {
+          await content.close();
+          await source.close();
+        },
+      });
+      kept = true;
+    }
+    return analysis;
   } finally {
-    await source.close();
+    if (!kept) await source.close();
   }
 }

@@ -4,6 +4,7 @@ import type React from 'react';
 import { useCallback, useEffect, useRef } from 'react';
 import { Text, useApp, useInput, type Key } from 'ink';
 import { Browser } from './Browser.js';
+import type { ContentAccess } from './viewerTarget.js';
 import { LoadingView } from './LoadingView.js';
 import { useLoader, type Loader } from './hooks/useLoader.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
@@ -20,9 +21,11 @@ export interface AppProps {
   onInterrupt?: () => void;
   /** Fixed size (tests); otherwise the terminal's. */
   size?: TerminalSize;
+  /** The image's bytes once loaded, for the file viewer. */
+  content?: () => ContentAccess | undefined;
 }
 
-export function App({ load, onError, onInterrupt, size }: AppProps): React.JSX.Element {
+export function App({ load, onError, onInterrupt, size, content }: AppProps): React.JSX.Element {
   const state = useLoader(load);
   const terminal = useTerminalSize();
   const { exit } = useApp();
@@ -59,7 +62,12 @@ export function App({ load, onError, onInterrupt, size }: AppProps): React.JSX.E
     onError?.(state.error, state.message);
     exit();
   }, [state, onError, exit]);
-  if (state.phase === 'ready') return <Browser analysis={state.analysis} takeEarlyKeys={takeEarlyKeys} {...(size ? { size } : {})} />;
+  if (state.phase === 'ready') {
+    const bytes = content?.();
+    return (
+      <Browser analysis={state.analysis} takeEarlyKeys={takeEarlyKeys} {...(size ? { size } : {})} {...(bytes ? { content: bytes } : {})} />
+    );
+  }
   if (state.phase === 'failed') return <Text {...theme.tones.error}>layerscope: {escapeForTerminal(state.message)}</Text>;
   return <LoadingView state={state} size={size ?? terminal} />;
 }

@@ -1,11 +1,15 @@
 // The main screen: layers on top, the file tree (or hidden bytes) and details below, a status
 // line at the bottom. State lives in one reducer; keys reach it through the key map.
 import type React from 'react';
-import { useEffect, useMemo, useReducer } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, initialState, isList, revealPath } from './state.js';
+import { createReducer, cursorNode, initialState, isList, keyContext, revealPath, type Action } from './state.js';
+import { commandFor } from './keymap.js';
+import type { StoredCopy } from '../core/contentPath.js';
+import { Viewer, type ViewerTarget } from './Viewer.js';
+import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './viewerTarget.js';
 import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
@@ -28,9 +32,11 @@ export interface BrowserProps {
   takeEarlyKeys?: () => Array<[string, Key]>;
   /** Open at this path (the compare browser's "open this side here"). */
   initialPath?: string;
+  /** The image's bytes, for the file viewer (`v`); without it the viewer is not offered. */
+  content?: ContentAccess;
 }
 
-export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath }: BrowserProps): React.JSX.Element {
+export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath, content }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
   const terminal = useTerminalSize();
@@ -39,7 +45,48 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath 
     initialPath === undefined ? initialState(model, s) : revealPath(model, initialState(model, s), initialPath),
   );
   const { exit } = useApp();
-  const handleKey = useKeymap(dispatch);
+  // The file viewer, over the browser; Esc comes back to the browser as it was.
+  const [viewing, setViewing] = useState<{ target: ViewerTarget; diff: boolean; onFollow?: () => void } | undefined>(undefined);
+  const current = useRef(state);
+  current.current = state;
+  const openViewer = useCallback(
+    (diff: boolean) => {
+      const s = current.current;
+      const tree = model.analysis.tree;
+      if (!content) return;
+      const context = keyContext(s);
+      let copy: StoredCopy | undefined;
+      if (context === 'files') {
+        const id = cursorNode(model, s);
+        copy = id === undefined ? undefined : copyAt(tree, id, s.layer);
+      } else if (context === 'hiddenBytes') {
+        const t = model.hiddenTarget(s.hiddenCursor);
+        copy = t?.id === undefined ? undefined : copyAt(tree, t.id, t.layer);
+      }
+      const show = (c: StoredCopy, withDiff: boolean): void => {
+        const target = viewerTarget(tree, c, content);
+        if (!target) return;
+        const next = c.entry.type === 'symlink' ? linkTargetCopy(tree, c) : undefined;
+        setViewing({ target, diff: withDiff, ...(next ? { onFollow: () => show(next, false) } : {}) });
+      };
+      if (copy) show(copy, diff);
+    },
+    [model, content],
+  );
+  const route = useCallback(
+    (action: Action) => {
+      if (action.type === 'key' && action.name !== undefined) {
+        const command = commandFor(action.name, keyContext(current.current));
+        if (command === 'view' || command === 'diff') {
+          openViewer(command === 'diff');
+          return;
+        }
+      }
+      dispatch(action);
+    },
+    [openViewer],
+  );
+  const handleKey = useKeymap(route, viewing === undefined);
   // After the key handler above is subscribed (effects run in order): nothing typed is lost.
   useEffect(() => {
     for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);
@@ -53,6 +100,19 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath 
     if (state.quit) exit();
   }, [state.quit, exit]);
 
+  if (viewing) {
+    return (
+      <Viewer
+        key={`${viewing.target.path}@${viewing.target.layer}`}
+        target={viewing.target}
+        size={state.size}
+        startWithDiff={viewing.diff}
+        onClose={() => setViewing(undefined)}
+        onQuit={() => exit()}
+        {...(viewing.onFollow ? { onFollow: viewing.onFollow } : {})}
+      />
+    );
+  }
   const layout = layoutFor(state.size, model.layerCount);
   if (layout.tooSmall) {
     return (

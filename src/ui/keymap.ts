@@ -51,7 +51,8 @@ export type Command =
   | 'toggleDifferences'
   | 'openA'
   | 'openB'
-  | 'compare';
+  | 'compare'
+  | 'view';
 
 /** Where a binding applies. `browser` holds what every browser pane shares; `layers`, `files`,
  *  `details` and `hiddenBytes` are its panes; `prompt` is the filter prompt (it takes typed text);
@@ -205,6 +206,15 @@ export const KEYMAP: Keymap = [
   },
 
   { key: ['right', 'l'], action: 'expand', help: 'expand a directory (again: go into it)', short: 'expand', context: 'files' },
+  {
+    key: ['v'],
+    action: 'view',
+    help: 'view the file: the copy the selected layer stores (or shows), hidden copies too',
+    short: 'view',
+    onScreen: true,
+    context: 'files',
+  },
+  { key: ['d'], action: 'diff', help: "diff the file with the path's previous stored copy", short: 'diff', context: 'files' },
   { key: ['left', 'h'], action: 'collapse', help: 'collapse a directory, or go to its parent', short: 'collapse', context: 'files' },
 
   { key: ['down', 'j'], action: 'down', help: 'scroll the details down', short: 'scroll', context: 'details' },
@@ -226,6 +236,15 @@ export const KEYMAP: Keymap = [
     onScreen: true,
     context: 'hiddenBytes',
   },
+  {
+    key: ['v'],
+    action: 'view',
+    help: 'view its largest hidden copy (Enter keeps jumping to the tree)',
+    short: 'view',
+    onScreen: true,
+    context: 'hiddenBytes',
+  },
+  { key: ['d'], action: 'diff', help: 'diff its largest hidden copy with the copy before it', short: 'diff', context: 'hiddenBytes' },
   { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', context: 'hiddenBytes' },
 
   { key: ['p'], action: 'togglePackages', help: 'packages: who owns the bytes, largest first', short: 'packages', context: 'browser' },

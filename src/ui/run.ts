@@ -4,7 +4,7 @@
 import React from 'react';
 import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
-import { loadAnalysis, type ImageOptions } from '../app/open.js';
+import { loadAnalysis, type ImageOptions, type OpenContent } from '../app/open.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 
 export async function runBrowser(image: string | undefined, options: ImageOptions): Promise<number> {
@@ -22,6 +22,7 @@ export async function runBrowser(image: string | undefined, options: ImageOption
   let loaded = false;
   let interrupted = false;
   let instance: ReturnType<typeof ink.render> | undefined;
+  let opened: OpenContent | undefined;
   const unmount = () => {
     try {
       instance?.unmount();
@@ -37,8 +38,12 @@ export async function runBrowser(image: string | undefined, options: ImageOption
   // interrupts (exit 130) while the image is still loading.
   instance = ink.render(
     React.createElement(App, {
+      // The source stays open while browsing: the file viewer reads from it.
+      content: () => opened?.content,
       load: (hooks) =>
-        loadAnalysis(image, options, hooks).then((analysis) => {
+        loadAnalysis(image, options, hooks, (o) => {
+          opened = o;
+        }).then((analysis) => {
           loaded = true;
           return analysis;
         }),
@@ -55,6 +60,7 @@ export async function runBrowser(image: string | undefined, options: ImageOption
 
   try {
     await instance.waitUntilExit();
+    await opened?.close().catch(() => undefined);
   } catch (err) {
     if (!failed) {
       failed = true;

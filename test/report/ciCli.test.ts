@@ -68,3 +68,19 @@ test('a bad rule or format is one line on stderr and exit 2', async () => {
   );
   assert.equal(format.stderr.split('\n').length, 2);
 });
+
+test('a rule flag on its own means --ci (it is never silently dropped)', async () => {
+  const r = await runLayerscope([BUNDLED_EXAMPLE, '--maxLayers', '5', '--highestUserWastedPercent', 'off'], { cwd: dir, env: env() });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(
+    r.stdout,
+    [
+      '  SKIP: highestUserWastedPercent: rule disabled',
+      '  SKIP: highestWastedBytes: rule disabled',
+      '  PASS: lowestEfficiency',
+      '  FAIL: maxLayers: too many layers (layers=7 > threshold=5)',
+      'Result:FAIL [Total:4] [Passed:1] [Failed:1] [Warn:0] [Skipped:2]',
+      '',
+    ].join('\n'),
+  );
+});

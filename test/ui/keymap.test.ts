@@ -70,11 +70,33 @@ test('hints come from the rows shown on screen, neighbours with one label merged
   assert.equal(hintText('prompt'), 'Enter apply · Esc cancel');
   assert.deepEqual(
     hintsOf('files').map((h) => `${h.keys} ${h.label}${h.always ? ' (always)' : ''}`),
-    ['w hidden bytes', '/ filter', 'Tab pane', 'Space open', '[ ] layer', 'c changes only', 's sort', '? help (always)', 'q quit (always)'],
+    [
+      'v view',
+      'w hidden bytes',
+      '/ filter',
+      'Tab pane',
+      'Space open',
+      '[ ] layer',
+      'c changes only',
+      's sort',
+      '? help (always)',
+      'q quit (always)',
+    ],
   );
   assert.deepEqual(
     hintsOf('hiddenBytes').map((h) => `${h.keys} ${h.label}`),
-    ['w back to files', '/ filter', 'Tab pane', 'Enter show in tree', '[ ] layer', 'c changes only', 's sort', '? help', 'q quit'],
+    [
+      'v view',
+      'w back to files',
+      '/ filter',
+      'Tab pane',
+      'Enter show in tree',
+      '[ ] layer',
+      'c changes only',
+      's sort',
+      '? help',
+      'q quit',
+    ],
   );
   assert.equal(keysFor('help', 'closeHelp'), '? or Esc');
   assert.equal(primaryKey('viewer', 'search'), '/');

@@ -2,7 +2,16 @@
 // asked for (and, under GitHub Actions, the step summary). Fail-level rules that fail make the
 // run exit 1; warn-level rules print and pass. Written by the output table (src/report/outputs.ts).
 import type { Analysis } from '../../core/analysis.js';
-import { type CiBase, type CiFlags, type CiRuleName, type CiRules, evaluateCi, LAYERSCOPE_RULE_NAMES, loadCiRules } from '../ci.js';
+import {
+  type CiBase,
+  type CiFlags,
+  type CiRuleName,
+  type CiRules,
+  DIVE_RULE_NAMES,
+  evaluateCi,
+  LAYERSCOPE_RULE_NAMES,
+  loadCiRules,
+} from '../ci.js';
 import { ciView } from '../ciMeasures.js';
 import { CI_FORMATTERS } from './index.js';
 import { ciGitlab, readRulesFileText } from './gitlab.js';
@@ -28,8 +37,12 @@ export interface CiOptions {
   warn?: string[];
 }
 
+/** --ci, or anything that only means something for it: --ci-format, --ci-config, a rule flag,
+ *  --ignore, --warn (a rule given on its own must not be silently dropped). */
 export function wantsCi(options: CiOptions): boolean {
-  return options.ci === true || options.ciFormat !== undefined;
+  if (options.ci === true || options.ciFormat !== undefined || options.ciConfig !== undefined) return true;
+  if (options.ignore !== undefined || options.warn !== undefined) return true;
+  return [...DIVE_RULE_NAMES, ...LAYERSCOPE_RULE_NAMES].some((name) => (options as Record<string, unknown>)[name] !== undefined);
 }
 
 export interface SourcedFormat {

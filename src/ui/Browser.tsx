@@ -58,9 +58,9 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
       let copy: StoredCopy | undefined;
       if (context === 'files') {
         const id = cursorNode(model, s);
-        copy = id === undefined ? undefined : copyAt(tree, id, s.layer);
+        copy = id === undefined ? undefined : copyAt(tree, id, s.layers.cursor);
       } else if (context === 'hiddenBytes') {
-        const t = model.hiddenTarget(s.hiddenCursor);
+        const t = model.hiddenTarget(s.hiddenBytes.cursor);
         copy = t?.id === undefined ? undefined : copyAt(tree, t.id, t.layer);
       }
       const show = (c: StoredCopy, withDiff: boolean): void => {

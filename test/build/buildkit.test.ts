@@ -434,3 +434,12 @@ test('--source podman: Buildah builds every stage through the Podman API; the sa
     await removeTemp(dir);
   }
 });
+
+test('the schema the program loads is the vendored .proto files, as protobufjs reads them', async () => {
+  const { loadProtoFiles } = await import('../../src/sources/buildkit/proto.js');
+  const { SCHEMA } = await import('../../src/sources/buildkit/schema.js');
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(loadProtoFiles(join(repoRoot, 'src', 'sources', 'buildkit', 'proto')).toJSON())),
+    JSON.parse(JSON.stringify(SCHEMA)),
+  );
+});

@@ -6,7 +6,7 @@ import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
 import { createReducer, cursorNode, initialState, isList, keyContext, revealPath, type Action } from './state.js';
-import { commandFor } from './keymap.js';
+import { commandFor, keyName } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
 import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './viewerTarget.js';
@@ -73,8 +73,15 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
     },
     [model, content],
   );
+  // The viewer keys are taken here; every other key goes to the reducer. Keys read together
+  // ("jv") are taken one by one, and the state they see is the reducer's own result so far (the
+  // reducer is pure), so `v` opens what `j` moved to.
   const route = useCallback(
     (action: Action) => {
+      if (action.type === 'key' && action.name === undefined && action.text.length > 1) {
+        for (const ch of action.text) route({ type: 'key', name: keyName(ch, {}), text: ch });
+        return;
+      }
       if (action.type === 'key' && action.name !== undefined) {
         const command = commandFor(action.name, keyContext(current.current));
         if (command === 'view' || command === 'diff') {
@@ -82,9 +89,10 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
           return;
         }
       }
+      current.current = reducer(current.current, action);
       dispatch(action);
     },
-    [openViewer],
+    [openViewer, reducer],
   );
   const handleKey = useKeymap(route, viewing === undefined);
   // After the key handler above is subscribed (effects run in order): nothing typed is lost.

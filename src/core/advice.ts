@@ -33,7 +33,13 @@ export interface AdviceItem {
   laterCommand?: string;
   /** What to change, in Dockerfile terms. */
   fix: string;
+  /** For a toolchain named by the package databases: the packages, largest first. */
+  packages?: string[];
 }
+
+/** Packages that only build: compilers, binutils, headers, build tools (dpkg, apk and rpm names). */
+const TOOLCHAIN_PACKAGE =
+  /^(?:gcc(?:-\d+)?|g\+\+(?:-\d+)?|gcc-c\+\+|cpp(?:-\d+)?|binutils(?:-.*)?|libgcc-\d+-dev|libstdc\+\+-\d+-dev|libc6?-dev|linux-libc-dev|libc-dev-bin|musl-dev|glibc-devel|glibc-headers|kernel-headers|build-essential|build-base|make|cmake|ninja(?:-build)?|autoconf|automake|libtool|pkg-?config|pkgconf|clang(?:-\d+)?|llvm(?:-\d+)?(?:-dev)?|lld(?:-\d+)?|golang(?:-.*)?|go|rustc|cargo|openjdk-\d+-jdk(?:-headless)?|java-[\d.]+-openjdk-devel|libasan\d+|libtsan\d+|liblsan\d+|libubsan\d+|libcc1-\d+|libisl\d+|libmpc\d+|libmpfr\d+|libctf0|libctf-nobfd0|libgprofng0|libjansson4|libitm\d+|libquadmath\d+|libatomic\d+|libgomp\d+|libhwasan\d+|libbinutils|libsframe\d+)$/;
 
 interface Rule {
   category: PathCategory;
@@ -188,6 +194,43 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   };
   const items: AdviceItem[] = [];
 
+  // A build toolchain the package databases name, by the layer that installed it; its files are
+  // not counted again by the path rules below.
+  const toolchainFiles = new Set<number>();
+  const toolchains = new Map<number, Array<{ name: string; bytes: number; files: number; ids: number[] }>>();
+  for (const p of analysis.packages.packages) {
+    if (p.removedIn !== undefined || p.manager === 'npm' || p.manager === 'pip' || !TOOLCHAIN_PACKAGE.test(p.name)) continue;
+    const list = toolchains.get(p.layer) ?? [];
+    list.push({ name: p.name, bytes: p.bytes, files: p.files, ids: p.fileIds });
+    toolchains.set(p.layer, list);
+    for (const id of p.fileIds) toolchainFiles.add(id);
+  }
+  for (const [layer, list] of toolchains) {
+    const bytes = list.reduce((n, p) => n + p.bytes, 0);
+    if (bytes < minBytes) continue;
+    list.sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+    const inBase = layer < baseLayers;
+    const names = list.slice(0, 3).map((p) => p.name);
+    const sizes = new Map<string, number>();
+    for (const p of list)
+      for (const id of p.ids) {
+        const st = tree.stateAt(id);
+        if (st?.entry.type === 'file') sizes.set(displayPath(tree.pathOf(id)), st.entry.size);
+      }
+    items.push({
+      kind: 'toolchain',
+      inBase,
+      title: `build toolchain: ${names.join(', ')}${list.length > 3 ? ` and ${list.length - 3} more packages` : ''}${inBase ? ' (from the base image)' : ''}`,
+      bytes,
+      files: list.reduce((n, p) => n + p.files, 0),
+      paths: topPaths([...sizes].map(([path, b]) => ({ path, bytes: b }))),
+      layer,
+      command: command(layer),
+      fix: inBase ? BASE_FIX : 'install the toolchain in a builder stage and COPY --from only what runs',
+      packages: list.map((p) => p.name),
+    });
+  }
+
   // Leftovers still visible, grouped by (rule, layer that wrote them).
   const groups = new Map<
     string,
@@ -197,6 +240,7 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
     if (state.entry.type !== 'file') continue;
     const path = tree.pathOf(id);
     const rule = ruleFor(path);
+    if (rule?.category === 'toolchain' && toolchainFiles.has(id)) continue;
     if (!rule || rule.category === 'docs') continue;
     const key = `${rule.what}\0${state.layer}`;
     const group = groups.get(key) ?? { rule, layer: state.layer, bytes: 0, files: 0, paths: [] };

@@ -226,3 +226,44 @@ test('path categories', () => {
     cases,
   );
 });
+
+test('a toolchain the dpkg database names: its packages, their bytes and the layer that installed them; its files not counted again by path', async () => {
+  const status = (names: string[]) =>
+    names.map((n) => `Package: ${n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n`).join('\n');
+  const analysis = await analysisOf(
+    'toolchain',
+    [
+      [
+        { name: 'bin/sh', content: 100 },
+        { name: 'var/lib/dpkg/status', content: status(['dash']) },
+        { name: 'var/lib/dpkg/info/dash.list', content: '/.\n/bin\n/bin/sh\n' },
+      ],
+      [
+        { name: 'usr/bin/gcc-12', content: 3000 },
+        { name: 'usr/lib/gcc/x86_64-linux-gnu/12/cc1', content: 9000 },
+        { name: 'usr/bin/as', content: 2000 },
+        { name: 'usr/include/stdio.h', content: 70 },
+        { name: 'var/lib/dpkg/status', content: status(['dash', 'gcc-12', 'cpp-12', 'binutils-x86-64-linux-gnu', 'libc6-dev']) },
+        { name: 'var/lib/dpkg/info/gcc-12.list', content: '/usr/bin/gcc-12\n' },
+        { name: 'var/lib/dpkg/info/cpp-12.list', content: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1\n' },
+        { name: 'var/lib/dpkg/info/binutils-x86-64-linux-gnu.list', content: '/usr/bin/as\n' },
+        { name: 'var/lib/dpkg/info/libc6-dev:amd64.list', content: '/usr/include/stdio.h\n' },
+      ],
+    ],
+    ['ADD rootfs /', 'RUN /bin/sh -c apt-get install -y gcc'],
+  );
+  const toolchain = adviseImage(analysis).filter((a) => a.kind === 'toolchain');
+  assert.deepEqual(
+    toolchain.map((a) => [a.title, a.bytes, a.files, a.layer, a.packages]),
+    [
+      [
+        'build toolchain: cpp-12, gcc-12, binutils-x86-64-linux-gnu and 1 more packages',
+        14070,
+        4,
+        1,
+        ['cpp-12', 'gcc-12', 'binutils-x86-64-linux-gnu', 'libc6-dev'],
+      ],
+    ],
+  );
+  assert.deepEqual(toolchain[0]!.paths.slice(0, 2), ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '/usr/bin/gcc-12']);
+});

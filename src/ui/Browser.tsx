@@ -58,9 +58,9 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
       let copy: StoredCopy | undefined;
       if (context === 'files') {
         const id = cursorNode(model, s);
-        copy = id === undefined ? undefined : copyAt(tree, id, s.layer);
+        copy = id === undefined ? undefined : copyAt(tree, id, s.layers.cursor);
       } else if (context === 'hiddenBytes') {
-        const t = model.hiddenTarget(s.hiddenCursor);
+        const t = model.hiddenTarget(s.hiddenBytes.cursor);
         copy = t?.id === undefined ? undefined : copyAt(tree, t.id, t.layer);
       }
       const show = (c: StoredCopy, withDiff: boolean): void => {
@@ -99,7 +99,6 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
   useEffect(() => {
     for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);
     // Once, at mount.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [takeEarlyKeys, handleKey]);
   useEffect(() => {
     if (size.columns !== state.size.columns || size.rows !== state.size.rows)
@@ -135,14 +134,14 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
   }
   return (
     <Box flexDirection="column" width={layout.size.columns} height={layout.height}>
-      {state.help ? (
-        <HelpOverlay box={helpBox(layout)} scroll={state.helpScroll} />
+      {state.help.open ? (
+        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} />
       ) : (
         <>
           <LayersPane
             model={model}
-            selected={state.layer}
-            scroll={state.layerScroll}
+            selected={state.layers.cursor}
+            scroll={state.layers.scroll}
             focused={state.focus === 'layers'}
             box={layout.layers}
           />
@@ -153,16 +152,16 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
               <ListPane
                 model={model}
                 view={state.mainView}
-                cursor={state.listCursor}
-                scroll={state.listScroll}
+                cursor={state.list.cursor}
+                scroll={state.list.scroll}
                 focused={state.focus === 'main'}
                 layout={layout}
               />
             ) : (
               <HiddenBytesPane
                 model={model}
-                cursor={state.hiddenCursor}
-                scroll={state.hiddenScroll}
+                cursor={state.hiddenBytes.cursor}
+                scroll={state.hiddenBytes.scroll}
                 focused={state.focus === 'main'}
                 layout={layout}
               />

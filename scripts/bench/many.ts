@@ -47,7 +47,10 @@ export async function makeSharedBaseImages(base: Scenario, root: string, count: 
   const manifests = [];
   for (let i = 0; i < count; i++) {
     const own = await tarOf(
-      Array.from({ length: 500 }, (_, n) => ({ name: `app/image${i}/file${n}.txt`, body: Buffer.from(`image ${i} file ${n}\n`.repeat(20)) })),
+      Array.from({ length: 500 }, (_, n) => ({
+        name: `app/image${i}/file${n}.txt`,
+        body: Buffer.from(`image ${i} file ${n}\n`.repeat(20)),
+      })),
     );
     const ownBlob = put(gzipSync(own));
     const cfg = put(

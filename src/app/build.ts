@@ -18,6 +18,8 @@ import { type LoadHooks, loadAnalysis, type ImageOptions } from './open.js';
 import { printWarnings } from './write.js';
 import { escapeForTerminal } from '../core/paths.js';
 import type { BuildProgressView } from './buildProgress.js';
+import type { CompareJob } from './screens.js';
+import { SharedLayers } from './sharedLayers.js';
 import { readSecrets, type BuildFlagValues } from './buildFlags.js';
 
 export interface BuildOptions extends BuildFlagValues {
@@ -213,6 +215,19 @@ export async function compareImages(
   options: CompareOptions,
   hooks: LoadHooks = {},
 ): Promise<{ comparison: Comparison; advice: AdviceItem[]; a: Analysis; b: Analysis }> {
+  const job = await compareJob(a, b, options);
+  const [analysisA, analysisB] = [await job.load('a', hooks), await job.load('b', hooks)] as [Analysis, Analysis];
+  printWarnings([...analysisA.warnings, ...analysisB.warnings]);
+  const comparison = job.compare(analysisA, analysisB);
+  // The layers both start with are, in practice, the base image they share.
+  const advice = adviseImage(analysisB, { baseLayers: comparison.sharedBase.layers });
+  return { comparison, advice, a: analysisA, b: analysisB };
+}
+
+/** What comparing A and B needs, before either is read (the Dockerfile is read and checked
+ *  here, so bad input fails at once): how to load each side and how to compare them. Layers the
+ *  two share are read once (SharedLayers), also when both load at the same time. */
+export async function compareJob(a: string, b: string, options: CompareOptions): Promise<CompareJob> {
   let graph: StageGraph | undefined;
   let stages: { a: number; b: number } | undefined;
   if (options.file !== undefined) {
@@ -227,14 +242,15 @@ export async function compareImages(
   } else if (options.stages !== undefined) {
     throw new InputError('--stages needs the Dockerfile: add -f Dockerfile');
   }
-  const [analysisA, analysisB] = [await loadAnalysis(a, options, hooks), await loadAnalysis(b, options, hooks)] as [Analysis, Analysis];
-  printWarnings([...analysisA.warnings, ...analysisB.warnings]);
-  const comparison = compareAnalyses(analysisA, analysisB, {
-    ...(graph && stages ? { graph, aStage: stages.a, bStage: stages.b } : { aLabel: a, bLabel: b }),
-  });
-  // The layers both start with are, in practice, the base image they share.
-  const advice = adviseImage(analysisB, { baseLayers: comparison.sharedBase.layers });
-  return { comparison, advice, a: analysisA, b: analysisB };
+  const shared = new SharedLayers();
+  const label = (spec: string, stage: number | undefined) =>
+    graph && stage !== undefined && graph.stages[stage] ? stageLabel(graph.stages[stage]!) : spec;
+  return {
+    labels: { a: label(a, stages?.a), b: label(b, stages?.b) },
+    load: (side, hooks) => loadAnalysis(side === 'a' ? a : b, options, { shared: (disk) => shared.behind(disk), ...hooks }),
+    compare: (x, y) =>
+      compareAnalyses(x, y, { ...(graph && stages ? { graph, aStage: stages.a, bStage: stages.b } : { aLabel: a, bLabel: b }) }),
+  };
 }
 
 function pickStages(graph: StageGraph, spec: string | undefined, file: string): { a: number; b: number } {

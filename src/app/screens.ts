@@ -4,7 +4,7 @@ import type { Analysis } from '../core/analysis.js';
 import type { BuildResult } from '../core/buildResult.js';
 import type { Comparison } from '../core/compare.js';
 import type { BuildProgressView } from './buildProgress.js';
-import type { ImageOptions } from './open.js';
+import type { ImageOptions, LoadHooks } from './open.js';
 
 export interface Screens {
   /** The browser on IMAGE (the bundled example when undefined); resolves to the exit code. */
@@ -13,8 +13,16 @@ export interface Screens {
   buildProgress(title: string): Promise<BuildProgressView>;
   /** The stage picker after a build, opening stages and comparisons. */
   pickStage(result: BuildResult): Promise<number>;
-  /** Two images side by side (A = builder, B = final): the compare browser. */
-  compare(comparison: Comparison, a: Analysis, b: Analysis): Promise<number>;
+  /** Two images side by side (A = builder, B = final): their loading, then the compare browser. */
+  compare(job: CompareJob): Promise<number>;
+}
+
+/** What the compare screen loads and how it compares (src/app/build.ts, compareJob). */
+export interface CompareJob {
+  /** Short names of the two sides while they load. */
+  labels: { a: string; b: string };
+  load(side: 'a' | 'b', hooks: LoadHooks): Promise<Analysis>;
+  compare(a: Analysis, b: Analysis): Comparison;
 }
 
 /** Loads the screens when one is needed (Ink and React are not loaded otherwise). */

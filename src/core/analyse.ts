@@ -29,7 +29,16 @@ export interface AnalyseOptions {
 
 export type { SummaryCache } from './model.js';
 
+/** Most layers an image may have. The engine refuses more than 125 (overlay2 stacks at most 128
+ *  directories); a manifest of 40,000 layers is an attack on the reader, not an image. */
+export const MAX_LAYERS = 1000;
+
 export async function analyseImage(source: ImageSource, options: AnalyseOptions = {}): Promise<AnalysedImage> {
+  if (source.layers.length > MAX_LAYERS) {
+    throw new InputError(
+      `the image has ${source.layers.length} layers; Docker refuses more than 125 and layerscope reads at most ${MAX_LAYERS}`,
+    );
+  }
   if (source.readAll) return analyseStream(source, source.readAll.bind(source), options);
   const summaries: LayerSummary[] = new Array(source.layers.length);
   const queue = source.layers.map((_, i) => i);

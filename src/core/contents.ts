@@ -12,7 +12,17 @@ import { APK_INSTALLED, parseApkInstalled } from './packages/apk.js';
 import { RPMDB_PATHS, parseRpmdb } from './packages/rpm.js';
 import { isNpmManifest, parseNpmManifest } from './packages/npm.js';
 import { parsePipRecord, pipRecordOwner } from './packages/pip.js';
-import { DEFAULT_SCAN_MAX_BYTES, TEXT_SNIFF_BYTES, scanName, scanText, type SecretHit } from './secrets.js';
+import {
+  CANDIDATE_SPAN,
+  DEFAULT_SCAN_MAX_BYTES,
+  TEXT_SNIFF_BYTES,
+  isCredentialFileName,
+  mayHoldSecret,
+  scanName,
+  scanText,
+  type SecretHit,
+} from './secrets.js';
+import { baseName } from './paths.js';
 
 export interface ContentOptions {
   /** Largest file whose content is scanned for secrets (`--secrets-max-bytes`); larger ones by name only. */
@@ -93,16 +103,19 @@ export class ContentInspector implements ContentObserver {
 
   /** @internal */
   finishFile(path: string, content: Buffer, meta: MetaKind | undefined, scan: boolean): void {
-    if (scan) {
-      const hits = scanText(path, content.toString('latin1'));
-      // A key found by its content says more than the same file's name-only finding: keep one.
-      if (hits.some((h) => h.rule === 'private-key')) {
-        const i = this.secrets.findLastIndex((h) => h.path === path && h.rule === 'private-key-file');
-        if (i >= 0) this.secrets.splice(i, 1);
-      }
-      for (const hit of hits) this.addSecret(hit);
-    }
+    // A key found by its content says more than the same file's name-only finding: keep one.
+    if (scan) this.finishText(path, content.toString('latin1'));
     if (meta) this.parse(path, content, meta);
+  }
+
+  /** @internal A text file's content (latin1) with a secret candidate in it. */
+  finishText(path: string, text: string): void {
+    const hits = scanText(path, text);
+    if (hits.some((h) => h.rule === 'private-key')) {
+      const i = this.secrets.findLastIndex((h) => h.path === path && h.rule === 'private-key-file');
+      if (i >= 0) this.secrets.splice(i, 1);
+    }
+    for (const hit of hits) this.addSecret(hit);
   }
 
   private parse(path: string, content: Buffer, kind: MetaKind): void {
@@ -150,6 +163,11 @@ export class ContentInspector implements ContentObserver {
 class FileSink {
   private readonly chunks: Buffer[] = [];
   private got = 0;
+  /** A text file read only for secrets: its chunks as latin1 text, joined only when the cheap
+   *  first pass (mayHoldSecret) found a candidate. Nothing else is copied. */
+  private readonly text: string[] = [];
+  private candidate = false;
+  private readonly textOnly: boolean;
 
   constructor(
     private readonly inspector: ContentInspector,
@@ -157,7 +175,9 @@ class FileSink {
     private readonly size: number,
     private readonly meta: MetaKind | undefined,
     private scan: boolean,
-  ) {}
+  ) {
+    this.textOnly = scan && meta === undefined && !isCredentialFileName(path) && baseName(path) !== 'config.json';
+  }
 
   /** False when the rest of the file is not wanted. */
   data(chunk: Uint8Array): boolean {
@@ -166,14 +186,30 @@ class FileSink {
       this.scan = false;
       if (!this.meta) return false;
     }
+    this.got += chunk.length;
+    if (this.textOnly) {
+      const view = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const part = view.toString('latin1');
+      if (!this.candidate) {
+        const before = this.text.at(-1);
+        this.candidate =
+          mayHoldSecret(part) || (before !== undefined && mayHoldSecret(before.slice(-CANDIDATE_SPAN) + part.slice(0, CANDIDATE_SPAN)));
+      }
+      this.text.push(part);
+      return true;
+    }
     // The chunk is a view of the stream's buffer, valid only during this call.
     this.chunks.push(Buffer.from(chunk));
-    this.got += chunk.length;
     return true;
   }
 
   end(): void {
     if (this.got !== this.size) return;
+    if (this.textOnly) {
+      if (this.candidate) this.inspector.finishText(this.path, this.text.length === 1 ? this.text[0]! : this.text.join(''));
+      this.text.length = 0;
+      return;
+    }
     const content = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.got);
     this.chunks.length = 0;
     this.inspector.finishFile(this.path, content, this.meta, this.scan);

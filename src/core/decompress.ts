@@ -76,5 +76,11 @@ async function* inflate(
 function wrapCodecError(codec: string, e: unknown): Error {
   if (e instanceof InputError) return e;
   const msg = e instanceof Error ? e.message : String(e);
+  if (codec === 'zstd' && /too much memory/i.test(msg)) {
+    return new InputError(
+      `the zstd frame needs a window larger than ${2 ** (ZSTD_WINDOW_LOG_MAX - 20)} MiB (the decoder's limit, zstd's own default); refused rather than allocated`,
+      { cause: e },
+    );
+  }
   return new InputError(`corrupt or truncated ${codec} data (${msg})`, { cause: e });
 }

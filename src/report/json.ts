@@ -96,7 +96,6 @@ export interface JsonConfig {
 /** JSON.stringify, with the C1 control characters (U+0080–U+009F, which JSON leaves as they
  *  are) escaped too: a report or listing printed on a terminal can carry no escape sequence. */
 export function jsonText(value: unknown, indent?: number): string {
-  // eslint-disable-next-line no-control-regex
   return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -130,6 +130,16 @@ export interface BuildOutcome {
   builds: Array<{ target: string; ms: number }>;
 }
 
+/** Where the session connects: as told, else where dockerode connects (DOCKER_HOST read by
+ *  docker-modem). TLS and ssh endpoints are not supported for the session. */
+function engineAddress(docker: Docker, given: EngineAddress | undefined): EngineAddress {
+  if (given?.socketPath || given?.host) return given;
+  const modem = docker.modem as { socketPath?: string; host?: string; port?: number | string };
+  if (modem.socketPath) return { socketPath: modem.socketPath };
+  if (modem.host) return { host: modem.host, port: Number(modem.port ?? 2375) };
+  return { socketPath: '/var/run/docker.sock' };
+}
+
 /** An engine without BuildKit answers a version 2 build with one of these. */
 const NO_BUILDKIT = /buildkit (?:is )?not supported|not supported by (?:the )?daemon|unsupported builder version|invalid builder version/i;
 
@@ -186,7 +196,7 @@ async function buildkitStages(
   let session: BuildSession | undefined;
   if (options.secrets && options.secrets.size > 0) {
     try {
-      session = await openSession(options.engine ?? { socketPath: '/var/run/docker.sock' }, {
+      session = await openSession(engineAddress(docker, options.engine), {
         secrets: options.secrets,
         sharedKey: plan.contextDir,
       });

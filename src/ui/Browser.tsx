@@ -6,7 +6,7 @@ import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
 import { createReducer, cursorNode, initialState, isList, keyContext, revealPath, type Action } from './state.js';
-import { commandFor } from './keymap.js';
+import { commandFor, keyName } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
 import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './viewerTarget.js';
@@ -58,9 +58,9 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
       let copy: StoredCopy | undefined;
       if (context === 'files') {
         const id = cursorNode(model, s);
-        copy = id === undefined ? undefined : copyAt(tree, id, s.layer);
+        copy = id === undefined ? undefined : copyAt(tree, id, s.layers.cursor);
       } else if (context === 'hiddenBytes') {
-        const t = model.hiddenTarget(s.hiddenCursor);
+        const t = model.hiddenTarget(s.hiddenBytes.cursor);
         copy = t?.id === undefined ? undefined : copyAt(tree, t.id, t.layer);
       }
       const show = (c: StoredCopy, withDiff: boolean): void => {
@@ -73,8 +73,15 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
     },
     [model, content],
   );
+  // The viewer keys are taken here; every other key goes to the reducer. Keys read together
+  // ("jv") are taken one by one, and the state they see is the reducer's own result so far (the
+  // reducer is pure), so `v` opens what `j` moved to.
   const route = useCallback(
     (action: Action) => {
+      if (action.type === 'key' && action.name === undefined && action.text.length > 1) {
+        for (const ch of action.text) route({ type: 'key', name: keyName(ch, {}), text: ch });
+        return;
+      }
       if (action.type === 'key' && action.name !== undefined) {
         const command = commandFor(action.name, keyContext(current.current));
         if (command === 'view' || command === 'diff') {
@@ -82,16 +89,16 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
           return;
         }
       }
+      current.current = reducer(current.current, action);
       dispatch(action);
     },
-    [openViewer],
+    [openViewer, reducer],
   );
   const handleKey = useKeymap(route, viewing === undefined);
   // After the key handler above is subscribed (effects run in order): nothing typed is lost.
   useEffect(() => {
     for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);
     // Once, at mount.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [takeEarlyKeys, handleKey]);
   useEffect(() => {
     if (size.columns !== state.size.columns || size.rows !== state.size.rows)
@@ -127,14 +134,14 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
   }
   return (
     <Box flexDirection="column" width={layout.size.columns} height={layout.height}>
-      {state.help ? (
-        <HelpOverlay box={helpBox(layout)} scroll={state.helpScroll} />
+      {state.help.open ? (
+        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} />
       ) : (
         <>
           <LayersPane
             model={model}
-            selected={state.layer}
-            scroll={state.layerScroll}
+            selected={state.layers.cursor}
+            scroll={state.layers.scroll}
             focused={state.focus === 'layers'}
             box={layout.layers}
           />
@@ -145,16 +152,16 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
               <ListPane
                 model={model}
                 view={state.mainView}
-                cursor={state.listCursor}
-                scroll={state.listScroll}
+                cursor={state.list.cursor}
+                scroll={state.list.scroll}
                 focused={state.focus === 'main'}
                 layout={layout}
               />
             ) : (
               <HiddenBytesPane
                 model={model}
-                cursor={state.hiddenCursor}
-                scroll={state.hiddenScroll}
+                cursor={state.hiddenBytes.cursor}
+                scroll={state.hiddenBytes.scroll}
                 focused={state.focus === 'main'}
                 layout={layout}
               />

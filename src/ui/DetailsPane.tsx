@@ -5,6 +5,7 @@ import type { PaneBox } from './layout.js';
 import type { UiModel } from './model.js';
 import type { UiState } from './state.js';
 import { detailLines, detailTitle } from './details.js';
+import { listWindow } from './list.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { fitLine } from './text.js';
@@ -18,15 +19,13 @@ export interface DetailsPaneProps {
 
 export function DetailsPane({ model, state, focused, box }: DetailsPaneProps): React.JSX.Element {
   const lines = detailLines(model, state, box.innerWidth);
-  const max = Math.max(0, lines.length - box.bodyRows);
-  const scroll = Math.min(state.detailsScroll, max);
-  const window = lines.slice(scroll, scroll + box.bodyRows);
-  const info = lines.length > box.bodyRows ? `${scroll + 1}–${scroll + window.length} of ${lines.length}` : '';
+  const window = listWindow(state.details.scroll, box.bodyRows, lines.length);
+  const info = window.label;
   return (
     <Pane title={detailTitle(model, state)} info={info} focused={focused} box={box}>
       <Box flexDirection="column">
-        {window.map((line, i) => (
-          <StyledLine key={scroll + i} line={fitLine(line, box.innerWidth)} />
+        {lines.slice(window.from, window.to).map((line, i) => (
+          <StyledLine key={window.from + i} line={fitLine(line, box.innerWidth)} />
         ))}
       </Box>
     </Pane>

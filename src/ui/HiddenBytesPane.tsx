@@ -6,6 +6,7 @@ import { displayPath } from '../core/model.js';
 import { bytes, percent } from '../report/format.js';
 import { hiddenBytesBodyRows, type Layout } from './layout.js';
 import type { UiModel } from './model.js';
+import { listWindow } from './list.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
@@ -59,9 +60,9 @@ export function HiddenBytesPane({ model, cursor, scroll, focused, layout }: Hidd
   const box = layout.main;
   const entries = model.analysis.account.entries;
   const rows = hiddenBytesBodyRows(layout);
-  const end = Math.min(entries.length, scroll + rows);
+  const window = listWindow(scroll, rows, entries.length);
   const lines: React.JSX.Element[] = [];
-  for (let i = scroll; i < end; i++) {
+  for (let i = window.from; i < window.to; i++) {
     lines.push(
       <StyledLine
         key={i}
@@ -73,7 +74,7 @@ export function HiddenBytesPane({ model, cursor, scroll, focused, layout }: Hidd
   return (
     <Pane
       title="Hidden bytes (largest first)"
-      info={entries.length > rows ? `${scroll + 1}–${end} of ${entries.length}` : `${primaryKey('hiddenBytes', 'activate')}: show in tree`}
+      info={window.label || `${primaryKey('hiddenBytes', 'activate')}: show in tree`}
       focused={focused}
       box={box}
     >

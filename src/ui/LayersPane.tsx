@@ -6,6 +6,7 @@ import { bytes, shortCommand } from '../report/format.js';
 import { sourceText } from '../core/model.js';
 import type { PaneBox } from './layout.js';
 import type { UiModel } from './model.js';
+import { listWindow } from './list.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
@@ -51,19 +52,15 @@ export function layerLine(model: UiModel, index: number, innerWidth: number, sel
 export function LayersPane({ model, selected, scroll, focused, box }: LayersPaneProps): React.JSX.Element {
   const cols = layerColumns(box.innerWidth);
   const count = model.layerCount;
+  const window = listWindow(scroll, box.bodyRows, count, (i) => `L${i}`);
   const visible: number[] = [];
-  for (let i = scroll; i < Math.min(count, scroll + box.bodyRows); i++) visible.push(i);
+  for (let i = window.from; i < window.to; i++) visible.push(i);
   // Column headings aligned with the rows (the pane's marker takes the first two columns).
   const heading =
     `${cell('Layers', 10)}size ${' '.repeat(cols.bar)} ` +
     `${cols.compressed > 0 ? `${cell('compressed', cols.compressed - 1, 'right')} ` : ''}${cell('hidden', 9, 'right')}  command`;
   return (
-    <Pane
-      title={heading}
-      info={count > box.bodyRows ? `L${scroll}–L${scroll + visible.length - 1} of ${count}` : `${count} layers`}
-      focused={focused}
-      box={box}
-    >
+    <Pane title={heading} info={window.label || `${count} layers`} focused={focused} box={box}>
       <Box flexDirection="column">
         {visible.map((i) => (
           <StyledLine

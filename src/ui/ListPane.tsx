@@ -9,6 +9,7 @@ import { describeFinding } from '../core/secrets.js';
 import { bytes } from '../report/format.js';
 import { hiddenBytesBodyRows, type Layout } from './layout.js';
 import type { UiModel } from './model.js';
+import { listWindow } from './list.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
@@ -117,9 +118,9 @@ export function ListPane({ model, view, cursor, scroll, focused, layout }: ListP
         ? model.analysis.secrets.length
         : configRows(model.analysis.image.config).length;
   const rows = hiddenBytesBodyRows(layout);
-  const end = Math.min(count, scroll + rows);
+  const window = listWindow(scroll, rows, count);
   const lines: React.JSX.Element[] = [];
-  for (let i = scroll; i < end; i++) {
+  for (let i = window.from; i < window.to; i++) {
     lines.push(
       <StyledLine
         key={i}
@@ -130,7 +131,7 @@ export function ListPane({ model, view, cursor, scroll, focused, layout }: ListP
   }
   const hint = view === 'config' ? `${primaryKey('lists', 'back')}: back` : `${primaryKey('lists', 'activate')}: show in tree`;
   return (
-    <Pane title={TITLES[view]} info={count > rows ? `${scroll + 1}–${end} of ${count}` : hint} focused={focused} box={box}>
+    <Pane title={TITLES[view]} info={window.label || hint} focused={focused} box={box}>
       {header(model, view).map((line, i) => (
         <StyledLine key={`h${i}`} line={line} />
       ))}

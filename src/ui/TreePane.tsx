@@ -6,7 +6,8 @@ import { bytes } from '../report/format.js';
 import type { TreeRow } from '../core/view.js';
 import type { PaneBox } from './layout.js';
 import type { UiModel } from './model.js';
-import { cursorRow, treeRows, viewOptions, type UiState } from './state.js';
+import { listWindow } from './list.js';
+import { cursorRow, selectedLayer, treeRows, viewOptions, type UiState } from './state.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { statusTone, theme } from './theme.js';
@@ -45,12 +46,13 @@ export function treeLine(row: TreeRow, innerWidth: number, expanded: boolean, at
 }
 
 export function treeTitle(_model: UiModel, state: UiState): string {
-  const parts = [`Files after L${state.layer}`];
-  parts.push(state.changesOnly ? 'changes only' : 'all');
-  const hidden = (['added', 'modified', 'removed', 'unchanged'] as const).filter((k) => !state.show[k]);
+  const parts = [`Files after L${selectedLayer(state)}`];
+  const f = state.files;
+  parts.push(f.changesOnly ? 'changes only' : 'all');
+  const hidden = (['added', 'modified', 'removed', 'unchanged'] as const).filter((k) => !f.show[k]);
   if (hidden.length > 0) parts.push(`hiding ${hidden.join(',')}`);
-  parts.push(`by ${state.sort}`);
-  if (state.filterText) parts.push(`filter ${state.filterText}`);
+  parts.push(`by ${f.sort}`);
+  if (f.filterText) parts.push(`filter ${f.filterText}`);
   return parts.join(' · ');
 }
 
@@ -58,21 +60,21 @@ export function TreePane({ model, state, focused, box }: TreePaneProps): React.J
   const rows = treeRows(model, state);
   const options = viewOptions(model, state);
   const at = cursorRow(model, state, rows);
-  const end = Math.min(rows.length, state.treeScroll + box.bodyRows);
+  const window = listWindow(state.files.scroll, box.bodyRows, rows.length);
   const lines: React.JSX.Element[] = [];
-  for (let i = state.treeScroll; i < end; i++) {
+  for (let i = window.from; i < window.to; i++) {
     const row = model.view.describe(rows.ids[i]!, rows.depths[i]!, options);
     if (!row) continue;
     const cursor = i === at;
     lines.push(
       <StyledLine
         key={row.id}
-        line={treeLine(row, box.innerWidth, state.expanded.has(row.id), cursor, options.filter !== undefined)}
+        line={treeLine(row, box.innerWidth, state.files.expanded.has(row.id), cursor, options.filter !== undefined)}
         style={cursor && focused ? { inverse: true } : {}}
       />,
     );
   }
-  const info = rows.length > box.bodyRows ? `${state.treeScroll + 1}–${end} of ${rows.length}` : `${rows.length} rows`;
+  const info = window.label || `${rows.length} rows`;
   return (
     <Pane title={treeTitle(model, state)} info={info} focused={focused} box={box}>
       <Box flexDirection="column">{lines.length > 0 ? lines : <Text {...theme.tones.dim}>{emptyText(state)}</Text>}</Box>
@@ -81,7 +83,7 @@ export function TreePane({ model, state, focused, box }: TreePaneProps): React.J
 }
 
 function emptyText(state: UiState): string {
-  if (state.filterText) return `  nothing matches ${state.filterText} here (${primaryKey('files', 'back')} clears the filter)`;
-  if (state.changesOnly) return '  this layer changed no files';
+  if (state.files.filterText) return `  nothing matches ${state.files.filterText} here (${primaryKey('files', 'back')} clears the filter)`;
+  if (state.files.changesOnly) return '  this layer changed no files';
   return '  nothing to show';
 }

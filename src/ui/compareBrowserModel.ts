@@ -9,7 +9,8 @@ import { displayPath, type ImagePath } from '../core/model.js';
 import { bytes } from '../report/format.js';
 import { reductionLine, signedPercent } from '../report/stages.js';
 import { commandFor, type Command } from './keymap.js';
-import { scrollToShow, type TerminalSize } from './layout.js';
+import type { TerminalSize } from './layout.js';
+import { scrollToShow } from './list.js';
 import { cell, plural, type Line } from './text.js';
 import type { Tone } from './theme.js';
 

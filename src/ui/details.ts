@@ -5,7 +5,7 @@ import { modeString } from '../core/view.js';
 import { pathHistory } from '../core/inspect.js';
 import { bytes, clip, percent, shortCommand } from '../report/format.js';
 import type { UiModel } from './model.js';
-import { cursorNode, type UiState } from './state.js';
+import { cursorNode, selectedLayer, type UiState } from './state.js';
 import { plural, wrap, type Line } from './text.js';
 
 const LABEL = 10;
@@ -23,18 +23,18 @@ function text(value: string, width: number, tone?: Line[number]['tone'], indent 
 }
 
 export function detailTitle(model: UiModel, state: UiState): string {
-  if (state.subject === 'layer') return `Layer ${state.layer} (${state.layer + 1} of ${model.layerCount})`;
+  if (state.subject === 'layer') return `Layer ${selectedLayer(state)} (${selectedLayer(state) + 1} of ${model.layerCount})`;
   if (state.subject === 'hiddenBytes') return 'Hidden copy';
   return 'Path';
 }
 
 export function detailLines(model: UiModel, state: UiState, width: number): Line[] {
   const w = Math.max(10, width);
-  if (state.subject === 'layer') return layerLines(model, state.layer, w);
-  if (state.subject === 'hiddenBytes') return hiddenLines(model, state.hiddenCursor, w);
+  if (state.subject === 'layer') return layerLines(model, selectedLayer(state), w);
+  if (state.subject === 'hiddenBytes') return hiddenLines(model, state.hiddenBytes.cursor, w);
   const id = cursorNode(model, state);
   if (id === undefined) return [[{ text: 'Nothing to show at this layer.', tone: 'dim' }]];
-  return pathLines(model, id, state.layer, w);
+  return pathLines(model, id, selectedLayer(state), w);
 }
 
 function layerLines(model: UiModel, layer: number, width: number): Line[] {

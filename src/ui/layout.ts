@@ -68,14 +68,6 @@ export function hiddenBytesBodyRows(layout: Layout): number {
   return Math.max(1, layout.main.height - 2 - HEADER_LINES.hiddenBytes);
 }
 
-/** Keeps `cursor` inside the window [scroll, scroll + rows). */
-export function scrollToShow(scroll: number, cursor: number, rows: number, total: number): number {
-  let s = scroll;
-  if (cursor < s) s = cursor;
-  if (cursor >= s + rows) s = cursor - rows + 1;
-  return Math.max(0, Math.min(s, Math.max(0, total - rows)));
-}
-
 /** The help overlay covers everything but the status bar. */
 export function helpBox(layout: Layout): PaneBox {
   const height = Math.max(4, layout.height - 1);

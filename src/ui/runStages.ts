@@ -11,6 +11,8 @@ import { plainBuildProgress, type BuildProgressView } from '../app/buildProgress
 import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
 import type { BuildResult } from '../core/buildResult.js';
+import type { CompareJob } from '../app/screens.js';
+import type { CompareLoadResult } from './CompareLoading.js';
 import type { StageChoice } from './StagePicker.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 
@@ -161,7 +163,27 @@ export async function runStagePicker(result: BuildResult): Promise<number> {
   });
 }
 
-/** `layerscope compare A B` on a terminal. */
-export async function runCompareBrowser(comparison: Comparison, a: Analysis, b: Analysis): Promise<number> {
-  return inTerminal(async (show) => compareLoop(show, comparison, a, b));
+/** `layerscope compare A B` on a terminal: both images load with their progress on screen (q
+ *  leaves, Ctrl-C interrupts: exit 130), then the compare browser. */
+export async function runCompareBrowser(job: CompareJob): Promise<number> {
+  const { CompareLoading } = await import('./CompareLoading.js');
+  let interrupted = false;
+  const code = await inTerminal(async (show) => {
+    const loaded = await show<CompareLoadResult>((done) =>
+      React.createElement(CompareLoading, {
+        labels: job.labels,
+        loadA: (hooks) => job.load('a', hooks),
+        loadB: (hooks) => job.load('b', hooks),
+        onDone: done,
+      }),
+    );
+    if (!loaded) {
+      interrupted = true;
+      return;
+    }
+    if (loaded.kind === 'failed') throw loaded.error;
+    if (loaded.kind === 'quit') return;
+    await compareLoop(show, job.compare(loaded.a, loaded.b), loaded.a, loaded.b);
+  });
+  return interrupted && code === EXIT.ok ? EXIT.interrupted : code;
 }

@@ -1,12 +1,25 @@
 // The browser's state and its reducer: `(state, action) => state`, no rendering involved.
-// The reducer reads the image through the UiModel (rows, matches, hidden-bytes targets) and the
-// terminal size through layoutFor(), so paging and scrolling use the same numbers the panes
-// are drawn with.
+// The state is a small shell (size, focus, what the main pane and the details show, the prompt,
+// the message) and one slice per pane; every list moves as src/ui/list.ts says. The reducer
+// reads the image through the UiModel (rows, matches, hidden-bytes targets) and the terminal
+// size through layoutFor(), so paging and scrolling use the same numbers the panes are drawn with.
 import { preferences } from './preferences.js';
 import { ancestorIds, parseFilter, SHOW_ALL, type SortOrder, type StatusFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
 import { displayPath, type ImagePath } from '../core/model.js';
 import { commandFor, keyName, primaryKey, type Command, type KeyContext } from './keymap.js';
-import { helpBox, layoutFor, scrollToShow, hiddenBytesBodyRows, type Layout, type TerminalSize } from './layout.js';
+import { helpBox, layoutFor, hiddenBytesBodyRows, type Layout, type TerminalSize } from './layout.js';
+import {
+  clampMove,
+  isListCommand,
+  LIST_START,
+  type ListCommand,
+  type ListState,
+  moveList,
+  scrollText,
+  scrollToShow,
+  settleList,
+  stepOf,
+} from './list.js';
 import type { UiModel } from './model.js';
 import { detailLines } from './details.js';
 import { helpLines } from './help.js';
@@ -19,40 +32,41 @@ export const PANES: readonly PaneId[] = ['layers', 'main', 'details'];
 /** The list panes that take the main pane's place: packages, secrets, image config. */
 export type ListView = 'packages' | 'secrets' | 'config';
 
-export interface UiState {
-  size: TerminalSize;
-  focus: PaneId;
-  mainView: 'tree' | 'hiddenBytes' | ListView;
-  /** What the details pane describes: the selected layer, the tree's cursor, or the hidden-bytes entry. */
-  subject: 'layer' | 'file' | 'hiddenBytes';
-  /** The selected layer: the tree shows the filesystem after it. */
-  layer: number;
-  layerScroll: number;
+/** The file tree: what it shows (the view options) and where its cursor is. */
+export interface FilesState {
   /** Expanded directories, by node id (kept across layers). Replaced, never mutated. */
   expanded: ReadonlySet<number>;
   /** The node the tree cursor is on; if it is not shown at this layer the cursor sits on its
    *  nearest shown ancestor (or at cursorIndex) until it moves. */
   cursorId: number | undefined;
   cursorIndex: number;
-  treeScroll: number;
+  scroll: number;
   changesOnly: boolean;
   show: StatusFilter;
   sort: SortOrder;
   /** The applied filter ('' for none). */
   filterText: string;
+  matchIndex: number;
+}
+
+export interface UiState {
+  size: TerminalSize;
+  focus: PaneId;
+  mainView: 'tree' | 'hiddenBytes' | ListView;
+  /** What the details pane describes: the selected layer, the tree's cursor, or the hidden-bytes entry. */
+  subject: 'layer' | 'file' | 'hiddenBytes';
   /** The filter prompt's text while it is open. */
   prompt: string | undefined;
-  matchIndex: number;
-  detailsScroll: number;
-  hiddenCursor: number;
-  hiddenScroll: number;
-  /** Cursor and scroll of the list pane shown (reset when another is opened). */
-  listCursor: number;
-  listScroll: number;
-  help: boolean;
-  helpScroll: number;
   message: { text: string; tone: 'info' | 'error' } | undefined;
   quit: boolean;
+  /** The layers list; its cursor is the selected layer (the tree shows the filesystem after it). */
+  layers: ListState;
+  files: FilesState;
+  hiddenBytes: ListState;
+  /** The list pane shown (packages, secrets, config; reset when another is opened). */
+  list: ListState;
+  details: { scroll: number };
+  help: { open: boolean; scroll: number };
 }
 
 export type Action =
@@ -69,56 +83,55 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
     focus: 'layers',
     mainView: 'tree',
     subject: 'layer',
-    layer: Math.max(0, model.layerCount - 1),
-    layerScroll: 0,
-    expanded: new Set(),
-    cursorId: undefined,
-    cursorIndex: 0,
-    treeScroll: 0,
-    changesOnly: preferences().changesOnly,
-    show: { ...SHOW_ALL, ...Object.fromEntries(preferences().hide.map((status) => [status, false])) },
-    sort: preferences().sort,
-    filterText: '',
     prompt: undefined,
-    matchIndex: 0,
-    detailsScroll: 0,
-    hiddenCursor: 0,
-    hiddenScroll: 0,
-    listCursor: 0,
-    listScroll: 0,
-    help: false,
-    helpScroll: 0,
     message: undefined,
     quit: false,
+    layers: { cursor: Math.max(0, model.layerCount - 1), scroll: 0 },
+    files: {
+      expanded: new Set(),
+      cursorId: undefined,
+      cursorIndex: 0,
+      scroll: 0,
+      changesOnly: preferences().changesOnly,
+      show: { ...SHOW_ALL, ...Object.fromEntries(preferences().hide.map((status) => [status, false])) },
+      sort: preferences().sort,
+      filterText: '',
+      matchIndex: 0,
+    },
+    hiddenBytes: { ...LIST_START },
+    list: { ...LIST_START },
+    details: { scroll: 0 },
+    help: { open: false, scroll: 0 },
   });
 }
 
+/** The layer the tree shows the filesystem after. */
+export function selectedLayer(state: UiState): number {
+  return state.layers.cursor;
+}
+
 export function viewOptions(model: UiModel, state: UiState): ViewOptions {
-  return {
-    layer: state.layer,
-    changesOnly: state.changesOnly,
-    show: state.show,
-    sort: state.sort,
-    filter: model.filter(state.filterText),
-  };
+  const f = state.files;
+  return { layer: selectedLayer(state), changesOnly: f.changesOnly, show: f.show, sort: f.sort, filter: model.filter(f.filterText) };
 }
 
 export function treeRows(model: UiModel, state: UiState): VisibleRows {
-  return model.rows(viewOptions(model, state), state.expanded);
+  return model.rows(viewOptions(model, state), state.files.expanded);
 }
 
 /** Where the tree cursor is drawn: the row of cursorId, else of its nearest shown ancestor,
  *  else cursorIndex clamped. -1 when the tree is empty. */
 export function cursorRow(model: UiModel, state: UiState, rows = treeRows(model, state)): number {
   if (rows.length === 0) return -1;
-  if (state.cursorId !== undefined) {
+  const { cursorId, cursorIndex } = state.files;
+  if (cursorId !== undefined) {
     const tree = model.analysis.tree;
-    for (let id = state.cursorId; id > 0; id = tree.parentOf(id)) {
+    for (let id = cursorId; id > 0; id = tree.parentOf(id)) {
       const at = rows.indexOf(id);
       if (at >= 0) return at;
     }
   }
-  return Math.max(0, Math.min(state.cursorIndex, rows.length - 1));
+  return Math.max(0, Math.min(cursorIndex, rows.length - 1));
 }
 
 /** The node under the tree cursor, if any. */
@@ -135,24 +148,16 @@ export function layoutOf(model: UiModel, state: UiState): Layout {
 /** Clamps cursors and scroll offsets after any change. */
 function settle(model: UiModel, s: UiState): UiState {
   const layout = layoutOf(model, s);
-  const layerCount = model.layerCount;
-  const layer = Math.max(0, Math.min(s.layer, layerCount - 1));
-  const rows = model.rows(viewOptions(model, { ...s, layer }), s.expanded);
-  const at = cursorRow(model, { ...s, layer }, rows);
-  const hiddenCount = model.analysis.account.entries.length;
-  const hiddenCursor = Math.max(0, Math.min(s.hiddenCursor, hiddenCount - 1));
-  const listCount = isList(s.mainView) ? listLength(model, s.mainView) : 0;
-  const listCursor = Math.max(0, Math.min(s.listCursor, listCount - 1));
+  const layers = settleList(s.layers, model.layerCount, layout.layers.bodyRows);
+  const next = layers === s.layers ? s : { ...s, layers };
+  const rows = treeRows(model, next);
+  const at = Math.max(0, cursorRow(model, next, rows));
+  const scroll = scrollToShow(s.files.scroll, at, layout.main.bodyRows, rows.length);
   return {
-    ...s,
-    layer,
-    layerScroll: scrollToShow(s.layerScroll, layer, layout.layers.bodyRows, layerCount),
-    cursorIndex: Math.max(0, at),
-    treeScroll: scrollToShow(s.treeScroll, Math.max(0, at), layout.main.bodyRows, rows.length),
-    hiddenCursor,
-    hiddenScroll: scrollToShow(s.hiddenScroll, hiddenCursor, hiddenBytesBodyRows(layout), hiddenCount),
-    listCursor,
-    listScroll: scrollToShow(s.listScroll, listCursor, hiddenBytesBodyRows(layout), listCount),
+    ...next,
+    files: at === s.files.cursorIndex && scroll === s.files.scroll ? s.files : { ...s.files, cursorIndex: at, scroll },
+    hiddenBytes: settleList(s.hiddenBytes, model.analysis.account.entries.length, hiddenBytesBodyRows(layout)),
+    list: settleList(s.list, isList(s.mainView) ? listLength(model, s.mainView) : 0, hiddenBytesBodyRows(layout)),
   };
 }
 
@@ -164,7 +169,7 @@ export function createReducer(model: UiModel): (state: UiState, action: Action) 
 /** The key map context the state is in: the filter prompt, the help, or the focused pane. */
 export function keyContext(state: UiState): KeyContext {
   if (state.prompt !== undefined) return 'prompt';
-  if (state.help) return 'help';
+  if (state.help.open) return 'help';
   if (state.focus === 'layers') return 'layers';
   if (state.focus === 'details') return 'details';
   return state.mainView === 'tree' ? 'files' : state.mainView === 'hiddenBytes' ? 'hiddenBytes' : 'lists';
@@ -181,7 +186,6 @@ function keyPress(model: UiModel, state: UiState, name: string | undefined, text
   const context = keyContext(state);
   const command = name === undefined ? undefined : commandFor(name, context);
   if (command) return reduce(model, state, { type: command });
-  // eslint-disable-next-line no-control-regex
   if (context === 'prompt' && text !== '' && !/^[\x00-\x1f\x7f]/.test(text)) return reduce(model, state, { type: 'filterType', text });
   return state;
 }
@@ -193,20 +197,10 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
   if (action.type === 'quit') return { ...s, quit: true };
   if (s.prompt !== undefined) return promptAction(model, s, action);
   if (action.type === 'filterType') return s;
-  if (s.help) return helpAction(model, s, action.type);
+  if (s.help.open) return helpAction(model, s, action.type);
+  if (isListCommand(action.type)) return move(model, s, action.type);
+  const f = s.files;
   switch (action.type) {
-    case 'down':
-      return move(model, s, 1);
-    case 'up':
-      return move(model, s, -1);
-    case 'pageDown':
-      return move(model, s, page(model, s));
-    case 'pageUp':
-      return move(model, s, -page(model, s));
-    case 'top':
-      return move(model, s, -Infinity);
-    case 'bottom':
-      return move(model, s, Infinity);
     case 'expand':
       return s.focus === 'main' && s.mainView === 'tree' ? expand(model, s) : s;
     case 'collapse':
@@ -219,31 +213,31 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
       return focusPane(s, PANES[(i + PANES.length) % PANES.length]!);
     }
     case 'nextLayer':
-      return selectLayer(s, s.layer + 1);
+      return selectLayer(s, selectedLayer(s) + 1);
     case 'prevLayer':
-      return selectLayer(s, s.layer - 1);
+      return selectLayer(s, selectedLayer(s) - 1);
     case 'toggleHiddenBytes':
       return s.mainView === 'hiddenBytes'
-        ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }
-        : { ...s, mainView: 'hiddenBytes', focus: 'main', subject: 'hiddenBytes', detailsScroll: 0 };
+        ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', details: { scroll: 0 } }
+        : { ...s, mainView: 'hiddenBytes', focus: 'main', subject: 'hiddenBytes', details: { scroll: 0 } };
     case 'togglePackages':
     case 'toggleSecrets':
     case 'toggleConfig': {
       const view = ({ togglePackages: 'packages', toggleSecrets: 'secrets', toggleConfig: 'config' } as const)[action.type];
       return s.mainView === view
-        ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 }
-        : { ...s, mainView: view, focus: 'main', subject: 'layer', listCursor: 0, listScroll: 0, detailsScroll: 0 };
+        ? { ...s, mainView: 'tree', focus: 'main', subject: 'file', details: { scroll: 0 } }
+        : { ...s, mainView: view, focus: 'main', subject: 'layer', list: { ...LIST_START }, details: { scroll: 0 } };
     }
     case 'filter':
-      return { ...s, prompt: s.filterText };
+      return { ...s, prompt: f.filterText };
     case 'nextMatch':
       return nextMatch(model, s, 1);
     case 'prevMatch':
       return nextMatch(model, s, -1);
     case 'toggleChangesOnly':
       return note(
-        { ...s, changesOnly: !s.changesOnly },
-        s.changesOnly ? 'whole filesystem after the layer' : 'only what this layer changed',
+        withFiles(s, { changesOnly: !f.changesOnly }),
+        f.changesOnly ? 'whole filesystem after the layer' : 'only what this layer changed',
       );
     case 'toggleAdded':
     case 'toggleModified':
@@ -252,20 +246,24 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
       const which = ({ toggleAdded: 'added', toggleModified: 'modified', toggleRemoved: 'removed', toggleUnchanged: 'unchanged' } as const)[
         action.type
       ];
-      const show = { ...s.show, [which]: !s.show[which] };
-      return note({ ...s, show }, `${show[which] ? 'showing' : 'hiding'} ${which} paths`);
+      const show = { ...f.show, [which]: !f.show[which] };
+      return note(withFiles(s, { show }), `${show[which] ? 'showing' : 'hiding'} ${which} paths`);
     }
     case 'toggleSort':
-      return note({ ...s, sort: s.sort === 'size' ? 'name' : 'size' }, s.sort === 'size' ? 'sorted by name' : 'sorted by size');
+      return note(withFiles(s, { sort: f.sort === 'size' ? 'name' : 'size' }), f.sort === 'size' ? 'sorted by name' : 'sorted by size');
     case 'toggleHelp':
-      return { ...s, help: true, helpScroll: 0 };
+      return { ...s, help: { open: true, scroll: 0 } };
     case 'back':
       if (s.mainView !== 'tree') return { ...s, mainView: 'tree', subject: s.focus === 'main' ? 'file' : s.subject };
-      if (s.filterText !== '') return note({ ...s, filterText: '', matchIndex: 0 }, 'filter cleared');
+      if (f.filterText !== '') return note(withFiles(s, { filterText: '', matchIndex: 0 }), 'filter cleared');
       return s;
     default:
       return s;
   }
+}
+
+function withFiles(s: UiState, files: Partial<FilesState>): UiState {
+  return { ...s, files: { ...s.files, ...files } };
 }
 
 function note(s: UiState, text: string, tone: 'info' | 'error' = 'info'): UiState {
@@ -275,62 +273,50 @@ function note(s: UiState, text: string, tone: 'info' | 'error' = 'info'): UiStat
 function focusPane(s: UiState, focus: PaneId): UiState {
   const main = s.mainView === 'tree' ? 'file' : s.mainView === 'hiddenBytes' ? 'hiddenBytes' : 'layer';
   const subject = focus === 'layers' ? 'layer' : focus === 'main' ? main : s.subject;
-  return { ...s, focus, subject, detailsScroll: subject === s.subject ? s.detailsScroll : 0 };
+  return { ...s, focus, subject, details: subject === s.subject ? s.details : { scroll: 0 } };
 }
 
 function selectLayer(s: UiState, layer: number): UiState {
-  return { ...s, layer, detailsScroll: 0 };
+  return { ...s, layers: { ...s.layers, cursor: layer }, details: { scroll: 0 } };
 }
 
-function page(model: UiModel, s: UiState): number {
+/** ↑ ↓ PgUp PgDn g G in the focused pane: every pane is a list (src/ui/list.ts). */
+function move(model: UiModel, s: UiState, command: ListCommand): UiState {
   const layout = layoutOf(model, s);
-  if (s.focus === 'layers') return Math.max(1, layout.layers.bodyRows - 1);
-  if (s.focus === 'details') return Math.max(1, layout.details.bodyRows - 1);
-  return Math.max(1, (s.mainView === 'tree' ? layout.main.bodyRows : hiddenBytesBodyRows(layout)) - 1);
-}
-
-function clampMove(current: number, delta: number, count: number): number {
-  if (count <= 0) return 0;
-  if (delta === -Infinity) return 0;
-  if (delta === Infinity) return count - 1;
-  return Math.max(0, Math.min(count - 1, current + delta));
-}
-
-function move(model: UiModel, s: UiState, delta: number): UiState {
   switch (s.focus) {
     case 'layers':
-      return selectLayer(s, clampMove(s.layer, delta, model.layerCount));
+      return { ...s, layers: moveList(s.layers, command, model.layerCount, layout.layers.bodyRows), details: { scroll: 0 } };
     case 'details': {
-      const layout = layoutOf(model, s);
       const total = detailLines(model, s, layout.details.innerWidth).length;
-      const max = Math.max(0, total - layout.details.bodyRows);
-      return { ...s, detailsScroll: clampMove(Math.min(s.detailsScroll, max), delta, max + 1) };
+      return { ...s, details: { scroll: scrollText(s.details.scroll, command, total, layout.details.bodyRows) } };
     }
     case 'main': {
-      if (isList(s.mainView)) return { ...s, listCursor: clampMove(s.listCursor, delta, listLength(model, s.mainView)) };
+      if (isList(s.mainView)) return { ...s, list: moveList(s.list, command, listLength(model, s.mainView), hiddenBytesBodyRows(layout)) };
       if (s.mainView === 'hiddenBytes') {
         const count = model.analysis.account.entries.length;
-        return { ...s, hiddenCursor: clampMove(s.hiddenCursor, delta, count), detailsScroll: 0 };
+        return { ...s, hiddenBytes: moveList(s.hiddenBytes, command, count, hiddenBytesBodyRows(layout)), details: { scroll: 0 } };
       }
       const rows = treeRows(model, s);
       if (rows.length === 0) return s;
-      const at = clampMove(cursorRow(model, s, rows), delta, rows.length);
-      return { ...s, cursorId: rows.ids[at], cursorIndex: at, detailsScroll: 0 };
+      // The tree's cursor is a node (kept across layers), its row found again each time.
+      const at = clampMove(cursorRow(model, s, rows), stepOf(command, layout.main.bodyRows), rows.length);
+      return { ...withFiles(s, { cursorId: rows.ids[at], cursorIndex: at }), details: { scroll: 0 } };
     }
   }
 }
 
 function isDirAt(model: UiModel, s: UiState, id: number): boolean {
-  const status = model.view.statusAt(id, s.layer);
+  const status = model.view.statusAt(id, selectedLayer(s));
   return status?.state.entry.type === 'dir';
 }
 
 function withExpanded(s: UiState, add: readonly number[], remove: readonly number[] = []): UiState {
-  if (add.every((id) => s.expanded.has(id)) && remove.every((id) => !s.expanded.has(id))) return s;
-  const expanded = new Set(s.expanded);
-  for (const id of add) expanded.add(id);
-  for (const id of remove) expanded.delete(id);
-  return { ...s, expanded };
+  const { expanded } = s.files;
+  if (add.every((id) => expanded.has(id)) && remove.every((id) => !expanded.has(id))) return s;
+  const next = new Set(expanded);
+  for (const id of add) next.add(id);
+  for (const id of remove) next.delete(id);
+  return withFiles(s, { expanded: next });
 }
 
 function expand(model: UiModel, s: UiState): UiState {
@@ -339,10 +325,10 @@ function expand(model: UiModel, s: UiState): UiState {
   if (at < 0) return s;
   const id = rows.ids[at]!;
   if (!isDirAt(model, s, id)) return s;
-  if (!s.expanded.has(id)) return withExpanded({ ...s, cursorId: id }, [id]);
+  if (!s.files.expanded.has(id)) return withExpanded(withFiles(s, { cursorId: id }), [id]);
   // Already open: step into it.
   if (at + 1 < rows.length && rows.depths[at + 1]! > rows.depths[at]!)
-    return { ...s, cursorId: rows.ids[at + 1], cursorIndex: at + 1, detailsScroll: 0 };
+    return { ...withFiles(s, { cursorId: rows.ids[at + 1], cursorIndex: at + 1 }), details: { scroll: 0 } };
   return s;
 }
 
@@ -351,9 +337,9 @@ function collapse(model: UiModel, s: UiState): UiState {
   const at = cursorRow(model, s, rows);
   if (at < 0) return s;
   const id = rows.ids[at]!;
-  if (s.expanded.has(id)) return withExpanded({ ...s, cursorId: id }, [], [id]);
+  if (s.files.expanded.has(id)) return withExpanded(withFiles(s, { cursorId: id }), [], [id]);
   const parent = model.analysis.tree.parentOf(id);
-  if (parent > 0) return { ...s, cursorId: parent, detailsScroll: 0 };
+  if (parent > 0) return { ...withFiles(s, { cursorId: parent }), details: { scroll: 0 } };
   return s;
 }
 
@@ -369,7 +355,8 @@ function activate(model: UiModel, s: UiState): UiState {
   if (at < 0) return s;
   const id = rows.ids[at]!;
   if (!isDirAt(model, s, id)) return s;
-  return s.expanded.has(id) ? withExpanded({ ...s, cursorId: id }, [], [id]) : withExpanded({ ...s, cursorId: id }, [id]);
+  const on = withFiles(s, { cursorId: id });
+  return s.files.expanded.has(id) ? withExpanded(on, [], [id]) : withExpanded(on, [id]);
 }
 
 /** The browser opened at `path` (its ancestors expanded, the cursor on it); unchanged when the
@@ -382,21 +369,22 @@ export function revealPath(model: UiModel, s: UiState, path: ImagePath): UiState
 /** Puts the tree cursor on `id`, expanding its ancestors. */
 function reveal(model: UiModel, s: UiState, id: number): UiState {
   return withExpanded(
-    { ...s, cursorId: id, mainView: 'tree', focus: 'main', subject: 'file', detailsScroll: 0 },
+    { ...withFiles(s, { cursorId: id }), mainView: 'tree', focus: 'main', subject: 'file', details: { scroll: 0 } },
     ancestorIds(model.analysis.tree, id),
   );
 }
 
 function jumpToHidden(model: UiModel, s: UiState): UiState {
-  const entry = model.analysis.account.entries[s.hiddenCursor];
-  const target = model.hiddenTarget(s.hiddenCursor);
+  const index = s.hiddenBytes.cursor;
+  const entry = model.analysis.account.entries[index];
+  const target = model.hiddenTarget(index);
   if (!entry || !target) return s;
   if (target.id === undefined) return note(s, `${displayPath(entry.path)} is not in the merged tree`, 'error');
   let next = reveal(model, selectLayer(s, target.layer), target.id);
   let cleared = '';
   if (treeRows(model, next).indexOf(target.id) < 0) {
     // A filter or a status toggle hides it at that layer: show everything.
-    next = { ...next, filterText: '', changesOnly: false, show: { ...SHOW_ALL } };
+    next = withFiles(next, { filterText: '', changesOnly: false, show: { ...SHOW_ALL } });
     cleared = ' (filters cleared to show it)';
   }
   const by = target.hiddenBy ? `, hidden by L${target.hiddenBy.layer}` : '';
@@ -419,14 +407,14 @@ function showInTree(model: UiModel, s: UiState, layer: number, id: number): { st
   let next = reveal(model, selectLayer(s, layer), id);
   let cleared = '';
   if (treeRows(model, next).indexOf(id) < 0) {
-    next = { ...next, filterText: '', changesOnly: false, show: { ...SHOW_ALL } };
+    next = withFiles(next, { filterText: '', changesOnly: false, show: { ...SHOW_ALL } });
     cleared = ' (filters cleared to show it)';
   }
   return { state: next, cleared };
 }
 
 function jumpToPackage(model: UiModel, s: UiState): UiState {
-  const p = model.analysis.packages.packages[s.listCursor];
+  const p = model.analysis.packages.packages[s.list.cursor];
   if (!p) return s;
   const tree = model.analysis.tree;
   const layer = p.removedIn !== undefined ? p.removedIn - 1 : model.layerCount - 1;
@@ -451,7 +439,7 @@ function jumpToPackage(model: UiModel, s: UiState): UiState {
 }
 
 function jumpToSecret(model: UiModel, s: UiState): UiState {
-  const f = model.analysis.secrets[s.listCursor];
+  const f = model.analysis.secrets[s.list.cursor];
   if (!f) return s;
   const id = model.analysis.tree.idOf(f.path);
   if (id === undefined) return note(s, `${displayPath(f.path)} is not in the merged tree`, 'error');
@@ -460,18 +448,18 @@ function jumpToSecret(model: UiModel, s: UiState): UiState {
 }
 
 function nextMatch(model: UiModel, s: UiState, step: number): UiState {
-  if (s.filterText === '') return note(s, `no filter: press ${primaryKey('browser', 'filter')} to filter paths`, 'error');
+  const { filterText, matchIndex } = s.files;
+  if (filterText === '') return note(s, `no filter: press ${primaryKey('browser', 'filter')} to filter paths`, 'error');
   const matches = model.view.matchesInOrder(viewOptions(model, s));
-  if (matches.length === 0) return note(s, `no path matches ${s.filterText} at L${s.layer}`, 'error');
-  const index = (((s.matchIndex + step) % matches.length) + matches.length) % matches.length;
-  return note(reveal(model, { ...s, matchIndex: index }, matches[index]!), `match ${index + 1} of ${matches.length}`);
+  if (matches.length === 0) return note(s, `no path matches ${filterText} at L${selectedLayer(s)}`, 'error');
+  const index = (((matchIndex + step) % matches.length) + matches.length) % matches.length;
+  return note(reveal(model, withFiles(s, { matchIndex: index }), matches[index]!), `match ${index + 1} of ${matches.length}`);
 }
 
 function promptAction(model: UiModel, s: UiState, action: Action): UiState {
   const draft = s.prompt ?? '';
   switch (action.type) {
     case 'filterType':
-      // eslint-disable-next-line no-control-regex
       return { ...s, prompt: draft + action.text.replace(/[\x00-\x1f\x7f]/g, '') };
     case 'filterErase':
       return { ...s, prompt: draft.slice(0, -1) };
@@ -480,13 +468,13 @@ function promptAction(model: UiModel, s: UiState, action: Action): UiState {
     case 'filterApply': {
       const parsed = parseFilter(draft);
       if (!parsed.ok) return note(s, parsed.error, 'error');
-      const applied: UiState = { ...s, prompt: undefined, filterText: parsed.filter ? draft.trim() : '', matchIndex: 0 };
+      const applied: UiState = { ...withFiles(s, { filterText: parsed.filter ? draft.trim() : '', matchIndex: 0 }), prompt: undefined };
       if (!parsed.filter) return note(applied, 'filter cleared');
       const matches = model.view.matchesInOrder(viewOptions(model, applied));
       if (matches.length === 0)
         return note(
           { ...applied, mainView: 'tree', focus: 'main', subject: 'file' },
-          `no path matches ${draft.trim()} at L${s.layer}`,
+          `no path matches ${draft.trim()} at L${selectedLayer(s)}`,
           'error',
         );
       return note(
@@ -500,29 +488,9 @@ function promptAction(model: UiModel, s: UiState, action: Action): UiState {
 }
 
 function helpAction(model: UiModel, s: UiState, command: Command | 'filterType'): UiState {
-  const layout = layoutOf(model, s);
-  const box = helpBox(layout);
-  const total = helpLines(box.width).length;
-  const max = Math.max(0, total - box.bodyRows);
-  const scroll = (delta: number) => ({ ...s, helpScroll: clampMove(Math.min(s.helpScroll, max), delta, max + 1) });
-  switch (command) {
-    case 'closeHelp':
-    case 'toggleHelp':
-    case 'back':
-      return { ...s, help: false };
-    case 'down':
-      return scroll(1);
-    case 'up':
-      return scroll(-1);
-    case 'pageDown':
-      return scroll(Math.max(1, box.bodyRows - 1));
-    case 'pageUp':
-      return scroll(-Math.max(1, box.bodyRows - 1));
-    case 'top':
-      return scroll(-Infinity);
-    case 'bottom':
-      return scroll(Infinity);
-    default:
-      return s;
-  }
+  if (command === 'closeHelp' || command === 'toggleHelp' || command === 'back')
+    return { ...s, help: { open: false, scroll: s.help.scroll } };
+  if (!isListCommand(command)) return s;
+  const box = helpBox(layoutOf(model, s));
+  return { ...s, help: { open: true, scroll: scrollText(s.help.scroll, command, helpLines(box.width).length, box.bodyRows) } };
 }

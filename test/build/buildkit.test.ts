@@ -193,10 +193,20 @@ test('every layer of every stage names the Dockerfile line that made it (base la
   ]);
 });
 
-test('building a stage again: every step CACHED, the same image', async (t) => {
+test('building a stage again (--platform this machine’s): every step CACHED, the same image', async (t) => {
   if (!need(t, 'docker', dockerAvailable())) return;
   const deps = built().stages[0]!;
-  const r = await runLayerscope(['build', '--target', 'deps', '--build-arg', 'FLAVOUR=spicy', FIXTURE, '--text']);
+  const r = await runLayerscope([
+    'build',
+    '--target',
+    'deps',
+    '--platform',
+    'linux/amd64',
+    '--build-arg',
+    'FLAVOUR=spicy',
+    FIXTURE,
+    '--text',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   for (const step of [
     '[deps 2/4] RUN --mount=type=cache,target=/cache echo "cache-mount-$((6000+7))" > /cache/blob.txt && echo "spicy" > /flavour.txt',
@@ -433,4 +443,13 @@ test('--source podman: Buildah builds every stage through the Podman API; the sa
     if (service.exitCode === null) service.kill('SIGTERM');
     await removeTemp(dir);
   }
+});
+
+test('the schema the program loads is the vendored .proto files, as protobufjs reads them', async () => {
+  const { loadProtoFiles } = await import('../../src/sources/buildkit/proto.js');
+  const { SCHEMA } = await import('../../src/sources/buildkit/schema.js');
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(loadProtoFiles(join(repoRoot, 'src', 'sources', 'buildkit', 'proto')).toJSON())),
+    JSON.parse(JSON.stringify(SCHEMA)),
+  );
 });

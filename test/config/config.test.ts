@@ -238,13 +238,13 @@ test('the browser starts as configured: sort, changes only, hidden statuses, tre
   });
   const model = createModel(await analysisOf());
   const before = initialState(model, { columns: 100, rows: 30 });
-  assert.deepEqual([before.sort, before.changesOnly, before.show.unchanged], ['size', false, true]);
+  assert.deepEqual([before.files.sort, before.files.changesOnly, before.files.show.unchanged], ['size', false, true]);
   assert.equal(layoutFor({ columns: 100, rows: 30 }, 3).details.width, 40);
 
   applyUiConfig(loadConfig({ env: {}, home: h }), {});
   const after = initialState(model, { columns: 100, rows: 30 });
-  assert.deepEqual([after.sort, after.changesOnly], ['name', true]);
-  assert.deepEqual(after.show, { added: true, modified: true, removed: false, unchanged: false });
+  assert.deepEqual([after.files.sort, after.files.changesOnly], ['name', true]);
+  assert.deepEqual(after.files.show, { added: true, modified: true, removed: false, unchanged: false });
   assert.equal(layoutFor({ columns: 100, rows: 30 }, 3).details.width, 25);
   assert.equal(commandFor('H', 'browser'), 'toggleHelp');
   assert.equal(commandFor('?', 'browser'), undefined);

@@ -156,7 +156,7 @@ function buildLayers(layers: Item[][]): Buffer[] {
           break;
         }
         case 'climb': {
-          const raw = ['../', '/../', 'a/../../'][item.form]! + `up${k}`;
+          const raw = `${['../', '/../', 'a/../../'][item.form]!}up${k}`;
           add(`up${k}`, file(raw, 4));
           break;
         }

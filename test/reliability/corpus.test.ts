@@ -407,7 +407,6 @@ const SHOWN = {
   latin1: '/caf\\xe9',
   newline: '/nl\\nname',
 };
-// eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 
 async function hostileImage(): Promise<string> {
@@ -481,7 +480,6 @@ test('control characters in names are escaped in the browser', async () => {
       (f) => f.includes('Files after'),
     );
     // Ink's own styling is SGR (ESC [ … m) only: anything else came from a name.
-    // eslint-disable-next-line no-control-regex
     const unstyled = frame.replace(/\x1b\[[0-9;]*m/g, '');
     assert.doesNotMatch(unstyled, RAW_CONTROL);
     for (const shown of [SHOWN.c1, SHOWN.clear, SHOWN.latin1, SHOWN.newline])

@@ -10,7 +10,6 @@ import { KEYMAP, keyLabel } from '../../src/ui/keymap.js';
 import { BROWSER_HELP_CONTEXTS } from '../../src/ui/help.js';
 import type { Analysis } from '../../src/core/analysis.js';
 
-// eslint-disable-next-line no-control-regex
 const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const DOWN = '\u001B[B';
 const UP = '\u001B[A';

@@ -6,6 +6,9 @@ import { render } from 'ink-testing-library';
 import { compareAnalyses } from '../../src/core/compare.js';
 import { compareTree } from '../../src/core/compareTree.js';
 import { CompareBrowser } from '../../src/ui/CompareBrowser.js';
+import { CompareLoading, type CompareLoadResult } from '../../src/ui/CompareLoading.js';
+import type { Analysis } from '../../src/core/analysis.js';
+import type { LoadHooks } from '../../src/app/open.js';
 import {
   compareBrowserReducer,
   initialCompareBrowserState,
@@ -146,4 +149,45 @@ test('the screen at 80×24: summary, groups, both columns, a name on every row; 
   await press('q');
   assert.equal(left?.cursor, 3, 'leaving hands back the state, to come back to');
   r.unmount();
+});
+
+test('while the two images load: the progress of each side and the layers being read; q leaves', async () => {
+  const results: CompareLoadResult[] = [];
+  const pending = (total: number) => (hooks: LoadHooks) =>
+    new Promise<Analysis>(() => {
+      hooks.onOpen?.({
+        ref: 'x',
+        layers: [
+          { index: 0, blobSize: total, command: 'ADD rootfs.tar /' },
+          { index: 1, blobSize: 1000, command: 'RUN make' },
+        ],
+      });
+      hooks.onProgress?.({ layer: 0, blobBytesRead: total / 2, blobBytesTotal: total, done: false });
+    });
+  const r = render(
+    <CompareLoading
+      labels={{ a: 'examples/multistage-builder.tar', b: 'app:final' }}
+      loadA={pending(4000)}
+      loadB={pending(2000)}
+      onDone={(x) => results.push(x)}
+      size={SIZE}
+    />,
+  );
+  try {
+    const frame = await eventually(
+      () => plain(r.lastFrame()),
+      (f) => f.includes('multistage-builder: 0 of 2 layers read · 2 kB of 5 kB (40%)'),
+    );
+    assert.match(frame, /app:final: 0 of 2 layers read · 1 kB of 3 kB \(33%\)/);
+    assert.match(frame, /^ multistage-… › L0 +████░░░░ +2 kB \/ 4 kB +ADD rootfs\.tar \/$/m);
+    assert.match(frame, /q quits · Ctrl-C interrupts/);
+    r.stdin.write('q');
+    await eventually(
+      () => results.length,
+      (n) => n > 0,
+    );
+    assert.deepEqual(results, [{ kind: 'quit' }]);
+  } finally {
+    r.unmount();
+  }
 });

@@ -18,7 +18,6 @@ import { StatusBar } from '../../src/ui/StatusBar.js';
 import { HelpOverlay } from '../../src/ui/HelpOverlay.js';
 import { LoadingView } from '../../src/ui/LoadingView.js';
 
-// eslint-disable-next-line no-control-regex
 const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 
 /** A details box wide enough that no field wraps. */
@@ -41,7 +40,7 @@ function frameOf(node: React.ReactElement): string {
 
 test('LayersPane: index, size, bar, hidden bytes and the command of each layer', async () => {
   const { model, state, layout } = await setup();
-  const frame = frameOf(<LayersPane model={model} selected={state.layer} scroll={0} focused={true} box={layout.layers} />);
+  const frame = frameOf(<LayersPane model={model} selected={state.layers.cursor} scroll={0} focused={true} box={layout.layers} />);
   const lines = frame.split('\n');
   assert.match(frame, /▶ Layers\s+size\s+compressed\s+hidden\s+command\s+3 layers/);
   assert.match(lines.find((l) => l.includes('ADD rootfs.tar'))!, /0\s+6\.61 kB █+\s+n\/a\s+6\.6 kB {2}ADD rootfs\.tar \//);

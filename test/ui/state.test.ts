@@ -26,26 +26,26 @@ const type = (text: string): Action => ({ type: 'filterType', text });
 
 test('starts on the last layer, layers focused, tree sorted by size, nothing expanded', async () => {
   const { state, visible } = await setup();
-  assert.equal(state.layer, 2);
+  assert.equal(state.layers.cursor, 2);
   assert.equal(state.focus, 'layers');
   assert.equal(state.subject, 'layer');
   assert.equal(state.mainView, 'tree');
-  assert.equal(state.sort, 'size');
+  assert.equal(state.files.sort, 'size');
   assert.deepEqual(visible(state), ['etc', 'usr']);
 });
 
 test('in Layers, up/down/top/bottom select the layer the tree shows; [ and ] do it from any pane', async () => {
   const { state, run, visible } = await setup();
-  assert.equal(run(state, 'up').layer, 1);
+  assert.equal(run(state, 'up').layers.cursor, 1);
   assert.deepEqual(visible(run(state, 'up')), ['big', 'usr', 'etc']);
-  assert.equal(run(state, 'top').layer, 0);
-  assert.equal(run(state, 'top', 'up').layer, 0);
-  assert.equal(run(state, 'top', 'bottom').layer, 2);
-  assert.equal(run(state, 'down').layer, 2);
+  assert.equal(run(state, 'top').layers.cursor, 0);
+  assert.equal(run(state, 'top', 'up').layers.cursor, 0);
+  assert.equal(run(state, 'top', 'bottom').layers.cursor, 2);
+  assert.equal(run(state, 'down').layers.cursor, 2);
   const inTree = run(state, 'nextPane', 'prevLayer', 'prevLayer');
-  assert.equal(inTree.layer, 0);
+  assert.equal(inTree.layers.cursor, 0);
   assert.equal(inTree.focus, 'main');
-  assert.equal(run(inTree, 'nextLayer').layer, 1);
+  assert.equal(run(inTree, 'nextLayer').layers.cursor, 1);
 });
 
 test('Tab and Shift-Tab cycle the panes; the details follow the layers or the tree', async () => {
@@ -87,7 +87,7 @@ test('tree: move, expand, step in, collapse, go to parent', async () => {
   // Expanding a file does nothing.
   const file = run(s, 'expand', 'expand');
   assert.equal(path(file), 'etc/passwd');
-  assert.equal(run(file, 'expand').expanded, file.expanded);
+  assert.equal(run(file, 'expand').files.expanded, file.files.expanded);
   assert.equal(path(run(file, 'expand')), 'etc/passwd');
 });
 
@@ -96,7 +96,7 @@ test('changing layers keeps the cursor on its path, or on the nearest shown ance
   let s = run(state, 'nextPane', 'down', 'expand', 'expand', 'activate');
   while (path(s) !== 'usr/bin/e') s = run(s, 'down');
   s = run(s, 'prevLayer');
-  assert.equal(s.layer, 1);
+  assert.equal(s.layers.cursor, 1);
   assert.equal(path(s), 'usr/bin', 'e does not exist after L1');
   s = run(s, 'nextLayer');
   assert.equal(path(s), 'usr/bin/e');
@@ -112,7 +112,7 @@ test('filter prompt: typed text, Enter jumps to the first match, n/N cycle, bad 
   assert.equal(run(s, 'down').prompt, 'bin');
   s = run(s, 'filterApply');
   assert.equal(s.prompt, undefined);
-  assert.equal(s.filterText, 'bin');
+  assert.equal(s.files.filterText, 'bin');
   assert.equal(s.focus, 'main');
   assert.equal(path(s), 'usr/bin');
   assert.match(s.message?.text ?? '', /match 1 of 6/);
@@ -123,9 +123,9 @@ test('filter prompt: typed text, Enter jumps to the first match, n/N cycle, bad 
   const bad = run(s, 'filter', 'filterErase', 'filterErase', 'filterErase', type('/[/'), 'filterApply');
   assert.equal(bad.prompt, '/[/');
   assert.equal(bad.message?.tone, 'error');
-  assert.equal(run(bad, 'filterCancel').filterText, 'bin');
+  assert.equal(run(bad, 'filterCancel').files.filterText, 'bin');
   const cleared = run(s, 'back');
-  assert.equal(cleared.filterText, '');
+  assert.equal(cleared.files.filterText, '');
   const none = run(state, 'filter', type('nothing-like-this'), 'filterApply');
   assert.equal(none.message?.tone, 'error');
   assert.equal(run(state, 'nextMatch').message?.tone, 'error');
@@ -135,19 +135,19 @@ test('hidden bytes: w opens the list, Enter jumps to the largest hidden copy at 
   const { state, run, path, model } = await setup();
   let s = run(state, 'toggleHiddenBytes');
   assert.deepEqual([s.mainView, s.focus, s.subject], ['hiddenBytes', 'main', 'hiddenBytes']);
-  assert.equal(model.analysis.account.entries[s.hiddenCursor]!.path, 'big');
+  assert.equal(model.analysis.account.entries[s.hiddenBytes.cursor]!.path, 'big');
   s = run(s, 'activate');
-  assert.deepEqual([s.mainView, s.focus, s.subject, s.layer], ['tree', 'main', 'file', 0]);
+  assert.deepEqual([s.mainView, s.focus, s.subject, s.layers.cursor], ['tree', 'main', 'file', 0]);
   assert.equal(path(s), 'big');
   assert.match(s.message?.text ?? '', /\/big: largest hidden copy in L0, hidden by L1/);
   // The third entry is /usr/bin/b: its ancestors get expanded.
   s = run(state, 'toggleHiddenBytes', 'down', 'down', 'activate');
   assert.equal(path(s), 'usr/bin/b');
-  assert.equal(s.layer, 0);
+  assert.equal(s.layers.cursor, 0);
   // The jump clears a filter that would hide the path.
   const filtered = run(state, 'filter', type('etc'), 'filterApply', 'toggleHiddenBytes', 'activate');
   assert.equal(path(filtered), 'big');
-  assert.equal(filtered.filterText, '');
+  assert.equal(filtered.files.filterText, '');
   // w again (or Esc) goes back to the tree.
   assert.equal(run(state, 'toggleHiddenBytes', 'toggleHiddenBytes').mainView, 'tree');
   assert.equal(run(state, 'toggleHiddenBytes', 'back').mainView, 'tree');
@@ -155,27 +155,27 @@ test('hidden bytes: w opens the list, Enter jumps to the largest hidden copy at 
 
 test('toggles: sort, changes only, statuses', async () => {
   const { state, run, visible } = await setup();
-  assert.equal(run(state, 'toggleSort').sort, 'name');
+  assert.equal(run(state, 'toggleSort').files.sort, 'name');
   assert.deepEqual(visible(run(state, 'toggleSort')), ['etc', 'usr']);
   const changes = run(state, 'up', 'toggleChangesOnly');
-  assert.equal(changes.changesOnly, true);
+  assert.equal(changes.files.changesOnly, true);
   assert.deepEqual(visible(changes), ['big', 'etc', 'usr']);
   assert.deepEqual(visible(run(changes, 'toggleRemoved')), ['etc', 'usr']);
-  assert.equal(run(state, 'toggleAdded').show.added, false);
-  assert.equal(run(state, 'toggleModified').show.modified, false);
-  assert.equal(run(state, 'toggleUnchanged').show.unchanged, false);
-  assert.equal(run(state, 'toggleUnchanged', 'toggleUnchanged').show.unchanged, true);
+  assert.equal(run(state, 'toggleAdded').files.show.added, false);
+  assert.equal(run(state, 'toggleModified').files.show.modified, false);
+  assert.equal(run(state, 'toggleUnchanged').files.show.unchanged, false);
+  assert.equal(run(state, 'toggleUnchanged', 'toggleUnchanged').files.show.unchanged, true);
 });
 
 test('help overlay: ? opens, Esc or ? closes, other keys wait; q quits from anywhere', async () => {
   const { state, run } = await setup({ columns: 80, rows: 24 });
   const help = run(state, 'toggleHelp');
-  assert.equal(help.help, true);
+  assert.equal(help.help.open, true);
   assert.equal(run(help, 'nextPane').focus, 'layers');
-  assert.equal(run(help, 'down').helpScroll, 1);
-  assert.equal(run(help, 'bottom', 'top').helpScroll, 0);
-  assert.equal(run(help, 'back').help, false);
-  assert.equal(run(help, 'toggleHelp').help, false);
+  assert.equal(run(help, 'down').help.scroll, 1);
+  assert.equal(run(help, 'bottom', 'top').help.scroll, 0);
+  assert.equal(run(help, 'back').help.open, false);
+  assert.equal(run(help, 'toggleHelp').help.open, false);
   assert.equal(run(help, 'quit').quit, true);
   assert.equal(run(state, 'filter', 'quit').quit, true);
 });
@@ -188,13 +188,13 @@ test('windowing: the tree scroll follows the cursor and the terminal size', asyn
   assert.equal(treeRows(model, s).length, 9);
   s = run(s, 'bottom');
   assert.equal(cursorRow(model, s), 8);
-  assert.equal(s.treeScroll, 6);
+  assert.equal(s.files.scroll, 6);
   s = run(s, 'top');
-  assert.equal(s.treeScroll, 0);
+  assert.equal(s.files.scroll, 0);
   s = run(s, 'pageDown');
   assert.equal(cursorRow(model, s), 2);
   s = run(s, 'bottom', { type: 'resize', columns: 100, rows: 40 });
-  assert.equal(s.treeScroll, 0, 'everything fits after the resize');
+  assert.equal(s.files.scroll, 0, 'everything fits after the resize');
   assert.equal(s.size.columns, 100);
 });
 
@@ -206,26 +206,26 @@ test('details pane scrolls within its text when focused', async () => {
   const total = detailLines(model, s, layout.details.innerWidth).length;
   assert.ok(total > layout.details.bodyRows, `layer details (${total} lines) overflow ${layout.details.bodyRows} rows`);
   s = run(s, 'down', 'down');
-  assert.equal(s.detailsScroll, 2);
+  assert.equal(s.details.scroll, 2);
   s = run(s, 'bottom');
-  assert.equal(s.detailsScroll, total - layout.details.bodyRows);
+  assert.equal(s.details.scroll, total - layout.details.bodyRows);
   s = run(s, 'down');
-  assert.equal(s.detailsScroll, total - layout.details.bodyRows);
+  assert.equal(s.details.scroll, total - layout.details.bodyRows);
   // Moving to another layer starts its details at the top.
-  assert.equal(run(s, 'prevLayer').detailsScroll, 0);
+  assert.equal(run(s, 'prevLayer').details.scroll, 0);
 });
 
 test('keys go through the key map in the current context; keys read together are taken one by one', async () => {
   const { state, run, path } = await setup();
   const key = (name: string | undefined, text = name ?? ''): Action => ({ type: 'key', name, text });
-  assert.equal(run(state, key('k')).layer, 1);
-  assert.equal(run(state, key(undefined, 'kk')).layer, 0);
+  assert.equal(run(state, key('k')).layers.cursor, 1);
+  assert.equal(run(state, key(undefined, 'kk')).layers.cursor, 0);
   // "/" opens the prompt, so the rest of the same read is text.
   const typed = run(state, key(undefined, '/pass'));
   assert.equal(typed.prompt, 'pass');
   const applied = run(typed, key('enter', '\r'));
   assert.equal(path(applied), 'etc/passwd');
-  assert.equal(run(state, key(undefined, '/ab\r')).filterText, 'ab');
+  assert.equal(run(state, key(undefined, '/ab\r')).files.filterText, 'ab');
   assert.equal(run(state, key('/'), key('space', ' ')).prompt, ' ');
   assert.equal(run(state, key('/'), key('q')).prompt, 'q', 'q is text at the prompt');
   assert.equal(run(state, key('/'), key('esc', '')).prompt, undefined);

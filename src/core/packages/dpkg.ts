@@ -32,7 +32,7 @@ export function parseDpkgStatus(text: string): PackageRecord[] {
       else if (key === 'Status') status = value;
     }
     // "install ok installed"; half-installed, config-files (removed, conf kept) and the like own no files we count.
-    if (name && /\binstalled$/.test(status) && !/config-files$/.test(status)) out.push({ name, version, ...(arch ? { arch } : {}) });
+    if (name && status.split(/\s+/)[2] === 'installed') out.push({ name, version, ...(arch ? { arch } : {}) });
   }
   return out;
 }

@@ -1,6 +1,5 @@
 // Python wheels' install record: `<site-packages>/<name>-<version>.dist-info/RECORD`, a CSV of
 // `path,hash,size` with paths relative to site-packages (`../../../bin/tool` for scripts).
-import { posix } from 'node:path';
 import type { PackageRecord } from './types.js';
 
 /** Name and version from the dist-info directory of a RECORD path, if it is one. */
@@ -22,9 +21,7 @@ export function parsePipRecord(path: string, text: string): PackageRecord | unde
   for (const line of text.split('\n')) {
     const field = csvFirstField(line.replace(/\r$/, ''));
     if (!field) continue;
-    const joined = field.startsWith('/') ? posix.normalize(field) : posix.normalize(`/${owner.root}/${field}`);
-    if (!joined.startsWith('/') || joined.startsWith('/..')) continue;
-    const p = joined.replace(/^\/+/, '').replace(/\/+$/, '');
+    const p = resolveInImage(field.startsWith('/') ? field : `${owner.root}/${field}`);
     if (p) files.push(p);
   }
   return { name: owner.name, version: owner.version, files };
@@ -47,4 +44,17 @@ function csvFirstField(line: string): string {
     } else out += c;
   }
   return out;
+}
+
+/** `a/b/../c` → `a/c`; undefined when `..` climbs above the image root or nothing is left. */
+function resolveInImage(path: string): string | undefined {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+    } else out.push(part);
+  }
+  return out.length > 0 ? out.join('/') : undefined;
 }

@@ -107,7 +107,6 @@ export function useLoader(load: Loader): LoadState {
       clearInterval(timer);
     };
     // The load runs once per mount.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [load]);
   return state;
 }

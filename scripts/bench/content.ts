@@ -164,7 +164,16 @@ function targetEnd(tarPath: string): number {
   return end;
 }
 
+/** CPU time of the whole process (every thread: zlib runs on the thread pool), in ms. */
+function cpuMs(since?: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+}
+
+let lastCpu = 0;
+
 async function inflateUpTo(gzPath: string, end: number): Promise<number> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const input = createReadStream(gzPath, { highWaterMark: 256 * 1024 });
@@ -176,22 +185,25 @@ async function inflateUpTo(gzPath: string, end: number): Promise<number> {
   }
   input.destroy();
   gunzip.destroy();
+  lastCpu = cpuMs(c0);
   return performance.now() - t0;
 }
 
-async function catTime(spec: string, expected: Buffer): Promise<{ first: number; best: number }> {
+async function catTime(spec: string, expected: Buffer, times_ = runs): Promise<{ first: number; best: number }> {
   const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
+  for (let r = 0; r < times_; r++) {
     let open: OpenContent | undefined;
     const analysis = await loadAnalysis(spec, {}, {}, (o) => {
       open = o;
     });
     try {
       const copy = findCopy(analysis.tree, `/${TARGET}`);
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const chunks: Buffer[] = [];
       for await (const c of open!.content.stream(copy.layer, copy.index)) chunks.push(c);
       times.push(performance.now() - t0);
+      lastCpu = cpuMs(c0);
       if (!Buffer.concat(chunks).equals(expected)) throw new Error(`${spec}: cat gave other bytes`);
     } finally {
       await open?.close();
@@ -213,15 +225,26 @@ function cliTime(spec: string): number {
 
 const { tarPath, gzPath, oci, archive, target } = await generate();
 const end = targetEnd(tarPath);
-const floors: number[] = [];
-for (let r = 0; r < runs; r++) floors.push(await inflateUpTo(gzPath, end));
-const floor = Math.min(...floors);
-const gz = await catTime(oci, target);
+// The machine is shared: the inflate and the cat are measured in pairs, one right after the
+// other, and the ratio is the median of the pairs' ratios.
+const pairs: Array<{ floor: number; cat: number; floorCpu: number; catCpu: number }> = [];
+await catTime(oci, target); // fills the summary cache (the analysis is not what is measured)
+for (let r = 0; r < runs; r++) {
+  const floorMs = await inflateUpTo(gzPath, end);
+  const floorCpu = lastCpu;
+  const catMs = (await catTime(oci, target, 1)).best;
+  pairs.push({ floor: floorMs, cat: catMs, floorCpu, catCpu: lastCpu });
+}
+const ratios = pairs.map((p) => p.cat / p.floor).sort((x, y) => x - y);
+const cpuRatios = pairs.map((p) => p.catCpu / p.floorCpu).sort((x, y) => x - y);
+const cpuRatio = cpuRatios[Math.floor(cpuRatios.length / 2)]!;
+const ratio = ratios[Math.floor(ratios.length / 2)]!;
+const floor = Math.min(...pairs.map((p) => p.floor));
+const gz = { best: Math.min(...pairs.map((p) => p.cat)) };
 const plain = await catTime(archive, target);
 // Warm the summary cache for the CLI rows (the first analysis above wrote it).
 const cliGz = cliTime(oci);
 const cliPlain = cliTime(archive);
-const ratio = gz.best / floor;
 const rows = [
   [
     'layer',
@@ -230,7 +253,7 @@ const rows = [
   ['inflate up to the file (zlib loop)', `${floor.toFixed(0)} ms`],
   [
     'cat, gzip layer (OCI layout)',
-    `${gz.best.toFixed(0)} ms = ${ratio.toFixed(2)}× the inflate  [target ≤ 1.2×: ${ratio <= 1.2 ? 'PASS' : 'MISS'}]`,
+    `best ${gz.best.toFixed(0)} ms; wall-time ratio (median of ${runs} pairs) ${ratio.toFixed(2)}× [${ratios.map((x) => x.toFixed(2)).join(' ')}]; CPU-time ratio ${cpuRatio.toFixed(2)}× [${cpuRatios.map((x) => x.toFixed(2)).join(' ')}]  [target ≤ 1.2×: ${cpuRatio <= 1.2 ? 'PASS' : 'MISS'} (CPU), ${ratio <= 1.2 ? 'PASS' : 'MISS'} (wall)]`,
   ],
   [
     'cat, uncompressed docker save',
@@ -243,5 +266,5 @@ for (const [k, v] of rows) process.stdout.write(`${k!.padEnd(48)} ${v}\n`);
 mkdirSync(join(root, 'bench'), { recursive: true });
 writeFileSync(
   join(root, 'bench', 'content-results.json'),
-  `${JSON.stringify({ floorMs: floor, catGzipMs: gz.best, ratio, catPlainFirstMs: plain.first, catPlainBestMs: plain.best, cliGzipMs: cliGz, cliPlainMs: cliPlain, runs }, null, 2)}\n`,
+  `${JSON.stringify({ pairs, cpuRatio, floorMs: floor, catGzipMs: gz.best, ratio, catPlainFirstMs: plain.first, catPlainBestMs: plain.best, cliGzipMs: cliGz, cliPlainMs: cliPlain, runs }, null, 2)}\n`,
 );

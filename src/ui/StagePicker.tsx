@@ -1,14 +1,14 @@
 // After `layerscope build`: every stage with its size and layer count, then the comparisons of
 // the final stage with the stages it copies from. Keys from the key map's picker rows.
 import type React from 'react';
-import { useRef } from 'react';
+import { useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import SelectInput from 'ink-select-input';
 import { stageTitle } from '../core/stages.js';
 import { bytes, clip, padLeft, padRight } from '../report/format.js';
 import type { BuildResult } from '../core/buildResult.js';
 import { reductionLine } from '../report/stages.js';
 import { commandFor, hintText, keyName } from './keymap.js';
+import { isListCommand, type ListState, moveList, settleList } from './list.js';
 import { theme } from './theme.js';
 
 export type StageChoice =
@@ -59,13 +59,18 @@ export function compareChoice(result: BuildResult, item: StageChoice | undefined
 
 export function StagePicker({ result, onChoose, initialIndex = 0, width = 100 }: StagePickerProps): React.JSX.Element {
   const items = pickerItems(result, width);
-  const highlighted = useRef<StageChoice | undefined>(items[Math.min(initialIndex, items.length - 1)]?.value);
+  // Every row fits (a build has a handful of stages): the list needs no window.
+  const [list, setList] = useState<ListState>(() => settleList({ cursor: initialIndex, scroll: 0 }, items.length, items.length));
+  const highlighted = items[list.cursor]?.value;
   useInput((input, key) => {
     const name = keyName(input, key);
     const command = name === undefined ? undefined : commandFor(name, 'picker');
-    if (command === 'quit') onChoose({ kind: 'quit' });
+    if (command === undefined) return;
+    if (isListCommand(command)) setList((l) => moveList(l, command, items.length, items.length));
+    else if (command === 'choose' && highlighted) onChoose(highlighted);
+    else if (command === 'quit') onChoose({ kind: 'quit' });
     else if (command === 'compare') {
-      const choice = compareChoice(result, highlighted.current);
+      const choice = compareChoice(result, highlighted);
       if (choice) onChoose(choice);
     }
   });
@@ -74,14 +79,14 @@ export function StagePicker({ result, onChoose, initialIndex = 0, width = 100 }:
       <Text {...theme.tones.title}>{clip(`Built ${result.stages.length} stages of ${result.dockerfile}`, width)}</Text>
       <Text {...theme.tones.dim}>{clip(`${hintText('picker')} · * the stage the build is for`, width)}</Text>
       <Text> </Text>
-      <SelectInput
-        items={items}
-        initialIndex={Math.min(initialIndex, items.length - 1)}
-        onSelect={(item) => onChoose(item.value)}
-        onHighlight={(item) => {
-          highlighted.current = item.value;
-        }}
-      />
+      <Box flexDirection="column">
+        {items.map((item, i) => (
+          <Text key={item.key} wrap="truncate-end" {...(i === list.cursor ? theme.tones.accent : {})}>
+            {i === list.cursor ? `${theme.symbols.pick} ` : '  '}
+            {item.label}
+          </Text>
+        ))}
+      </Box>
       {result.advice.length > 0 ? (
         <Box flexDirection="column" marginTop={1}>
           <Text {...theme.tones.title}>{clip(`Advice for the final stage (${result.advice.length})`, width)}</Text>

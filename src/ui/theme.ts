@@ -41,6 +41,8 @@ export interface Theme {
   symbols: {
     cursor: string;
     noCursor: string;
+    /** The stage picker's highlighted row. */
+    pick: string;
     expanded: string;
     collapsed: string;
     leaf: string;
@@ -134,6 +136,7 @@ function defaultTheme(color: boolean, c: (colour: string) => { color?: string })
     symbols: {
       cursor: '›',
       noCursor: ' ',
+      pick: '❯',
       expanded: '▾',
       collapsed: '▸',
       leaf: ' ',

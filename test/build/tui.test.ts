@@ -56,7 +56,8 @@ test('build → picker → browser → picker → compare → picker → quit', 
   s = await until('the browser on the final stage', (x) => x.includes('Layers') && x.includes('7 layers'));
   await keys('q');
   await until('the picker again', (x) => x.includes('Built 2 stages'));
-  await keys('j', 'Enter');
+  // c: the comparison (the cursor is back on the final stage, so builder vs final).
+  await keys('c');
   s = await until('the compare browser', (x) => x.includes('left behind in builder'));
   assert.match(s, /builder 2\.26 MB → final 2\.19 MB, −3\.5%/);
   assert.match(s, /toolchain\s+\/opt\/toolchain/);

@@ -77,7 +77,7 @@ test("dive's ~/.dive.yaml carries over: filetree, diff.hide, layer and the keybi
   assert.deepEqual([d.changesOnly.value, d.changesOnly.origin], [false, `${dive} layer.show-aggregated-changes`]);
   assert.equal(d.theme.source, 'default');
   // Keys are added to layerscope's own, where the key map accepts them.
-  assert.deepEqual(config.keys['browser.pageDown'], { value: ['pgdn', 'd'], source: 'dive', origin: `${dive} keybinding.page-down` });
+  assert.deepEqual(config.keys['browser.pageDown'], { value: ['pgdn', 'Z'], source: 'dive', origin: `${dive} keybinding.page-down` });
   assert.deepEqual(config.keys['prompt.quit']?.value, ['ctrl-c', 'q']);
   assert.equal(config.keys['browser.pageUp'], undefined, 'u is toggleUnchanged in the browser');
   assert.equal(config.keys['browser.toggleAdded'], undefined, 'ctrl-a is not a key layerscope binds');
@@ -90,7 +90,7 @@ test("dive's ~/.dive.yaml carries over: filetree, diff.hide, layer and the keybi
   );
   // The browser takes them.
   applyUiConfig(config, {});
-  assert.equal(commandFor('d', 'files'), 'pageDown');
+  assert.equal(commandFor('Z', 'files'), 'pageDown');
   assert.equal(commandFor('u', 'files'), 'toggleUnchanged');
   assert.equal(commandFor('pgdn', 'files'), 'pageDown', 'the plain keys keep working');
 });

@@ -403,8 +403,10 @@ test('cache: a second open downloads no layer blob; --no-cache downloads them ag
     const args = [`registry://${reg.host}/test/app:1`, '--json'];
     const first = await cli(args, { LAYERSCOPE_CACHE_DIR: cache });
     assert.equal(first.code, 0, first.stderr);
+    // The summaries, and the proofs that these blobs' bytes have those diffIDs (one a layer).
     const entries = readdirSync(join(cache, CACHE_FORMAT)).sort();
-    assert.deepEqual(entries, image.diffIds.map((d) => `${hexOf(d)}.json.gz`).sort());
+    assert.deepEqual(entries, [...image.diffIds.map((d) => `${hexOf(d)}.json.gz`).sort(), 'proofs']);
+    assert.equal(readdirSync(join(cache, CACHE_FORMAT, 'proofs')).length, image.layers.length);
     const blobRequests = () => reg.requests.filter((q) => q.path.includes('/blobs/')).map((q) => q.path);
     assert.equal(blobRequests().length, 1 + image.layers.length);
 

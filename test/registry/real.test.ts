@@ -166,8 +166,11 @@ test('reopening from the cache gives the same bytes and downloads no layer (real
   const cache = join(temp!, 'cache-reopen');
   const cold = await cli([`registry://${REMOTE}`, '--json'], { LAYERSCOPE_CACHE_DIR: cache });
   assert.equal(cold.code, 0, cold.stderr);
+  // Five summaries and the directory of the proofs that tie them to these blobs (one a layer).
   const entries = readdirSync(join(cache, CACHE_FORMAT)).sort();
-  assert.equal(entries.length, 5);
+  assert.equal(entries.length, 6);
+  assert.equal(entries.at(-1), 'proofs');
+  assert.equal(readdirSync(join(cache, CACHE_FORMAT, 'proofs')).length, 5);
   const warm = await cli([`registry://${REMOTE}`, '--json'], { LAYERSCOPE_CACHE_DIR: cache });
   assert.equal(warm.code, 0, warm.stderr);
   assert.equal(warm.stdout, cold.stdout);

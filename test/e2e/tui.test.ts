@@ -3,74 +3,18 @@
 // work normally again (line editing, echo, main screen).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commandAvailable, need } from '../helpers/env.js';
+import { Terminal } from '../helpers/terminal.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const EXAMPLE = 'examples/multistage-final.tar';
 const hasTmux = commandAvailable('tmux');
 /** The browser is up (the loading screen says "q quits", not this). */
 const READY = /\? help {2}q quit/;
-
-class Terminal {
-  private readonly socket = `layerscope-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  constructor(columns: number, rows: number) {
-    this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), '--', 'bash', '--norc', '--noprofile');
-    this.tmux('set-option', '-g', 'escape-time', '0');
-    this.type(`cd '${ROOT}' && PS1='$ ' && stty sane`);
-    this.keys('Enter');
-  }
-
-  tmux(...args: string[]): string {
-    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  }
-
-  type(text: string): void {
-    this.tmux('send-keys', '-t', 'main', '-l', text);
-  }
-
-  keys(...names: string[]): void {
-    this.tmux('send-keys', '-t', 'main', ...names);
-  }
-
-  /** Runs a command line in the pane's shell. */
-  run(line: string): void {
-    this.type(line);
-    this.keys('Enter');
-  }
-
-  screen(escapes = false): string {
-    return this.tmux('capture-pane', '-p', '-t', 'main', ...(escapes ? ['-e'] : []));
-  }
-
-  async waitFor(what: RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
-    const ok = typeof what === 'function' ? what : (s: string) => what.test(s);
-    const deadline = Date.now() + timeoutMs;
-    let screen = '';
-    while (Date.now() < deadline) {
-      screen = this.screen();
-      if (ok(screen)) return screen;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}; the screen shows:\n${screen}`);
-  }
-
-  /** Sends keys, then waits for the screen to show something. */
-  async press(keys: string[], then: RegExp): Promise<string> {
-    this.keys(...keys);
-    return this.waitFor(then);
-  }
-
-  close(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
-  }
-}
 
 /** The row the tree cursor is on (the tree is the left part, below the layers). */
 function cursorRow(screen: string, width: number): string | undefined {

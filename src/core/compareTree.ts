@@ -99,38 +99,14 @@ const byName = (x: CompareNode, y: CompareNode) => (x.name < y.name ? -1 : x.nam
 export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): CompareTree {
   const left = visibleEntries(a);
   const right = visibleEntries(b);
-  const root: CompareNode = {
-    path: '',
-    name: '/',
-    depth: 0,
-    a: undefined,
-    b: undefined,
-    sumA: 0,
-    sumB: 0,
-    status: 'identical',
-    children: [],
-    differences: 0,
-    copiedFiles: 0,
-  };
+  const root = emptyNode('', '/', 0);
   const byPath = new Map<ImagePath, CompareNode>([['', root]]);
   const nodeOf = (path: ImagePath): CompareNode => {
     const known = byPath.get(path);
     if (known) return known;
     const cut = path.lastIndexOf('/');
     const parent = nodeOf(cut < 0 ? '' : path.slice(0, cut));
-    const node: CompareNode = {
-      path,
-      name: baseName(path),
-      depth: parent.depth + 1,
-      a: undefined,
-      b: undefined,
-      sumA: 0,
-      sumB: 0,
-      status: 'identical',
-      children: [],
-      differences: 0,
-      copiedFiles: 0,
-    };
+    const node = emptyNode(path, baseName(path), parent.depth + 1);
     parent.children.push(node);
     byPath.set(path, node);
     return node;
@@ -222,4 +198,21 @@ export function compareRowsJson(t: CompareTree): CompareRowJson[] {
   };
   visit(t.root);
   return out;
+}
+
+/** A row before either side is known: sums and counts are filled in as files are placed. */
+function emptyNode(path: ImagePath, name: string, depth: number): CompareNode {
+  return {
+    path,
+    name,
+    depth,
+    a: undefined,
+    b: undefined,
+    sumA: 0,
+    sumB: 0,
+    status: 'identical',
+    children: [],
+    differences: 0,
+    copiedFiles: 0,
+  };
 }

@@ -5,6 +5,7 @@ import type { AnalysedImage, ConfigStore, ImageSource, LayerOrigin, LayerSummary
 import { InputError } from './errors.js';
 import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from './walk.js';
 import { WalkPool } from './walkPool.js';
+import { scannedWith } from './contents.js';
 import { availableParallelism } from 'node:os';
 
 export interface LayerProgress {
@@ -90,7 +91,9 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   // read has checked. A config claiming another image's diffID proves nothing (cache poisoning).
   const file = source.blobFile?.(index);
   const origin: LayerOrigin = file ? { file } : info.blobDigest ? { blobDigest: info.blobDigest } : {};
-  const cached = info.diffId ? await options.cache?.get(info.diffId, origin) : undefined;
+  const hit = info.diffId ? await options.cache?.get(info.diffId, origin) : undefined;
+  // Read under another secret scan cap: its findings would mean something else.
+  const cached = hit && scannedWith(hit, options.limits?.secretsMaxBytes) ? hit : undefined;
   if (cached) {
     // A summary read before, under other limits, still has to pass these.
     const over = limitExceeded(cached, options.limits);
@@ -142,7 +145,8 @@ async function analyseStream(
   options: AnalyseOptions,
 ): Promise<AnalysedImage> {
   const { cache, configs } = options;
-  const cached = cache && configs && source.readCached ? await source.readCached({ summaries: cache, configs }) : undefined;
+  const hit = cache && configs && source.readCached ? await source.readCached({ summaries: cache, configs }) : undefined;
+  const cached = hit?.summaries.every((s) => scannedWith(s, options.limits?.secretsMaxBytes)) ? hit : undefined;
   if (cached) {
     // Summaries read before, under other limits, still have to pass these.
     cached.summaries.forEach((summary, index) => {

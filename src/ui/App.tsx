@@ -9,6 +9,7 @@ import { LoadingView } from './LoadingView.js';
 import { useLoader, type Loader } from './hooks/useLoader.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { commandFor, keyName } from './keymap.js';
+import { promptOpenAfter } from './keyQueue.js';
 import type { TerminalSize } from './layout.js';
 import { theme } from './theme.js';
 import { escapeForTerminal } from '../core/paths.js';
@@ -31,11 +32,12 @@ export function App({ load, onError, onInterrupt, size, content }: AppProps): Re
   const { exit } = useApp();
   const loading = useRef(true);
   loading.current = state.phase === 'opening' || state.phase === 'reading';
-  // While loading, the key map's quit keys work (the browser handles every key after that). This
+  // Every key typed before the browser listens is kept (`early`, null once the browser has taken
+  // them) and handled by it in order after its first frame: keys typed while the image loads, and
+  // in the instant between the load ending and the browser subscribing its handler. This handler
   // stays subscribed for the app's life so raw mode is never switched off and on again in between:
-  // a Ctrl-C in that gap would arrive as SIGINT. Keys that arrive once the image is loaded but
-  // before the browser listens (its handler is subscribed just after its first frame) are kept
-  // for it (`early`, null once taken), so a key pressed the moment the browser appears is not lost.
+  // a Ctrl-C in that gap would arrive as SIGINT. While loading, a quit key still quits at once —
+  // unless a queued `/` has opened the filter prompt, where it is text (`/tmp` is not "quit").
   const early = useRef<Array<[string, Key]> | null>([]);
   useInput((input, key) => {
     const name = keyName(input, key);
@@ -46,11 +48,13 @@ export function App({ load, onError, onInterrupt, size, content }: AppProps): Re
       exit();
       return;
     }
-    if (!loading.current) {
-      early.current?.push([input, { ...key }]);
+    const queue = early.current;
+    if (!queue) return;
+    if (loading.current && name !== undefined && !promptOpenAfter(queue) && commandFor(name, 'browser') === 'quit') {
+      exit();
       return;
     }
-    if (name !== undefined && commandFor(name, 'browser') === 'quit') exit();
+    queue.push([input, { ...key }]);
   });
   const takeEarlyKeys = useCallback(() => {
     const keys = early.current ?? [];

@@ -1,11 +1,11 @@
-// The details pane's text for what is selected: a layer, a path in the tree, or a hidden-bytes
-// entry. Pure: the reducer uses the line count to scroll, the pane draws a window of it.
+// The details pane's text for a layer, a path in the tree, or a hidden-bytes entry (each pane's
+// spec says which one describes its cursor). Pure: the reducer uses the line count to scroll,
+// the pane draws a window of it.
 import { displayPath, sourceText, type LayerEntry } from '../core/model.js';
 import { modeString } from '../core/view.js';
 import { pathHistory } from '../core/inspect.js';
 import { bytes, clip, percent, shortCommand } from '../report/format.js';
 import type { UiModel } from './model.js';
-import { cursorNode, selectedLayer, type UiState } from './state.js';
 import { plural, wrap, type Line } from './text.js';
 
 const LABEL = 10;
@@ -22,22 +22,7 @@ function text(value: string, width: number, tone?: Line[number]['tone'], indent 
   return wrap(value, width, indent).map((part) => [tone ? { text: part, tone } : { text: part }]);
 }
 
-export function detailTitle(model: UiModel, state: UiState): string {
-  if (state.subject === 'layer') return `Layer ${selectedLayer(state)} (${selectedLayer(state) + 1} of ${model.layerCount})`;
-  if (state.subject === 'hiddenBytes') return 'Hidden copy';
-  return 'Path';
-}
-
-export function detailLines(model: UiModel, state: UiState, width: number): Line[] {
-  const w = Math.max(10, width);
-  if (state.subject === 'layer') return layerLines(model, selectedLayer(state), w);
-  if (state.subject === 'hiddenBytes') return hiddenLines(model, state.hiddenBytes.cursor, w);
-  const id = cursorNode(model, state);
-  if (id === undefined) return [[{ text: 'Nothing to show at this layer.', tone: 'dim' }]];
-  return pathLines(model, id, selectedLayer(state), w);
-}
-
-function layerLines(model: UiModel, layer: number, width: number): Line[] {
+export function layerLines(model: UiModel, layer: number, width: number): Line[] {
   const { image, account, tree } = model.analysis;
   const info = image.layers[layer];
   const summary = image.summaries[layer];
@@ -94,7 +79,7 @@ function typeText(entry: LayerEntry): string {
   return entry.type;
 }
 
-function pathLines(model: UiModel, id: number, layer: number, width: number): Line[] {
+export function pathLines(model: UiModel, id: number, layer: number, width: number): Line[] {
   const { tree, image } = model.analysis;
   const path = tree.pathOf(id);
   const status = model.view.statusAt(id, layer);
@@ -161,7 +146,7 @@ function pathLines(model: UiModel, id: number, layer: number, width: number): Li
   return lines;
 }
 
-function hiddenLines(model: UiModel, index: number, width: number): Line[] {
+export function hiddenLines(model: UiModel, index: number, width: number): Line[] {
   const { account, image, tree } = model.analysis;
   const entry = account.entries[index];
   if (!entry) return [[{ text: 'No hidden bytes: every stored file is reachable.', tone: 'dim' }]];

@@ -56,7 +56,9 @@ export type Command =
   | 'openA'
   | 'openB'
   | 'compare'
-  | 'view';
+  | 'view'
+  | 'yankPath'
+  | 'yankCommand';
 
 /** Where a binding applies. `browser` holds what every browser pane shares; `layers`, `files`,
  *  `details` and `hiddenBytes` are its panes; `prompt` is the filter prompt (it takes typed text);
@@ -202,6 +204,14 @@ export const KEYMAP: Keymap = [
   { key: ['r', 'ctrl-r'], action: 'toggleRemoved', help: 'show/hide removed paths', context: 'browser' },
   { key: ['u', 'ctrl-u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', context: 'browser' },
   { key: ['s', 'ctrl-o'], action: 'toggleSort', help: 'sort by size / by name', short: 'sort', onScreen: true, context: 'browser' },
+  { key: ['y'], action: 'yankPath', help: 'copy the path to the clipboard (OSC 52)', short: 'copy path', context: 'browser' },
+  {
+    key: ['Y'],
+    action: 'yankCommand',
+    help: 'copy a command printing this copy: layerscope cat IMAGE PATH --layer N',
+    short: 'copy cat command',
+    context: 'browser',
+  },
   { key: ['?'], action: 'toggleHelp', help: 'help: every key', short: 'help', onScreen: 'always', context: 'browser' },
   { key: ['esc'], action: 'back', help: 'close Hidden bytes, then clear the filter', short: 'back', context: 'browser' },
   { key: ['q', 'ctrl-c'], action: 'quit', help: 'quit', short: 'quit', onScreen: 'always', context: 'browser' },

@@ -2,6 +2,7 @@
 import type { Analysis } from '../core/analysis.js';
 import { displayPath, sourceText } from '../core/model.js';
 import { describeFinding } from '../core/secrets.js';
+import { warningText } from '../core/warnings.js';
 import { imageCompressedBytes } from './json.js';
 import { bytes, clip, padLeft, padRight, percent, shortCommand, terminalText } from './format.js';
 
@@ -96,7 +97,7 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   if (analysis.warnings.length > 0) {
     lines.push('');
     lines.push(`Warnings (${analysis.warnings.length})`);
-    for (const w of analysis.warnings.slice(0, 20)) lines.push(`  ${clip(w, width - 2)}`);
+    for (const w of analysis.warnings.slice(0, 20)) lines.push(`  ${clip(warningText(w), width - 2)}`);
     if (analysis.warnings.length > 20) lines.push(`  … ${analysis.warnings.length - 20} more`);
   }
   return terminalText(lines);

@@ -1,7 +1,7 @@
 // Reads every layer of an image source into LayerSummaries (bounded parallelism), checks each
 // against the diffID the config promises, and hands back plain data for the merge.
 import { createHash, type Hash } from 'node:crypto';
-import type { AnalysedImage, ConfigStore, ImageSource, LayerOrigin, LayerSummary, StreamedImage, SummaryCache } from './model.js';
+import type { AnalysedImage, BlobFile, ConfigStore, ImageSource, LayerOrigin, LayerSummary, StreamedImage, SummaryCache } from './model.js';
 import { InputError } from './errors.js';
 import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from './walk.js';
 import { WalkPool } from './walkPool.js';
@@ -80,7 +80,7 @@ function sharedPool(): WalkPool {
   return pool;
 }
 
-type Walk = (blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions) => Promise<LayerSummary>;
+type Walk = (blob: NodeJS.ReadableStream | AsyncIterable<Buffer> | BlobFile, options: WalkOptions) => Promise<LayerSummary>;
 
 async function readLayer(source: ImageSource, index: number, options: AnalyseOptions, walk: Walk): Promise<LayerSummary> {
   const info = source.layers[index]!;
@@ -106,8 +106,9 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   let summary: LayerSummary;
   const blobHash = createHash('sha256');
   try {
-    const blob = await source.openLayer(index);
-    summary = await walk(file || !info.blobDigest?.startsWith('sha256:') ? blob : digesting(blob, blobHash), {
+    // A blob in a local file is read by the walker itself: no byte of it passes this thread.
+    const blob = file ?? (await source.openLayer(index));
+    summary = await walk(file || !info.blobDigest?.startsWith('sha256:') ? blob : digesting(blob as NodeJS.ReadableStream, blobHash), {
       onProgress: (n) => report(n, false),
       ...(options.limits ? { limits: options.limits } : {}),
     });

@@ -38,7 +38,8 @@ import { isLayerWarning } from '../core/warnings.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export const CACHE_FORMAT = 'v4';
+/** v5: sparse files carry a content digest. */
+export const CACHE_FORMAT = 'v5';
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const ENTRY = /^([a-f0-9]{64})\.json\.gz$/;
 const PROOFS = 'proofs';

@@ -20,6 +20,7 @@ import { ListPane } from './ListPane.js';
 import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
+import { Header } from './Header.js';
 import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
 
@@ -34,9 +35,11 @@ export interface BrowserProps {
   initialPath?: string;
   /** The image's bytes, for the file viewer (`v`); without it the viewer is not offered. */
   content?: ContentAccess;
+  /** The build stage this image is (opened from the stage picker or a comparison): the header names it. */
+  stage?: string | undefined;
 }
 
-export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath, content }: BrowserProps): React.JSX.Element {
+export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath, content, stage }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
   const terminal = useTerminalSize();
@@ -134,14 +137,16 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
   }
   return (
     <Box flexDirection="column" width={layout.size.columns} height={layout.height}>
+      <Header model={model} stage={stage} width={layout.size.columns} />
       {state.help.open ? (
-        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} />
+        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} model={model} topic={state.help.topic} />
       ) : (
         <>
           <LayersPane
             model={model}
             selected={state.layers.cursor}
             scroll={state.layers.scroll}
+            wide={state.wideLayers === true}
             focused={state.focus === 'layers'}
             box={layout.layers}
           />

@@ -1,11 +1,11 @@
 // The details pane's text for what is selected: a layer, a path in the tree, or a hidden-bytes
 // entry. Pure: the reducer uses the line count to scroll, the pane draws a window of it.
 import { displayPath, sourceText, type LayerEntry } from '../core/model.js';
-import { modeString } from '../core/view.js';
+import { dirSizeMeaning, modeString } from '../core/view.js';
 import { pathHistory } from '../core/inspect.js';
 import { bytes, clip, percent, shortCommand } from '../report/format.js';
 import type { UiModel } from './model.js';
-import { cursorNode, selectedLayer, type UiState } from './state.js';
+import { cursorNode, selectedLayer, viewOptions, type UiState } from './state.js';
 import { plural, wrap, type Line } from './text.js';
 
 const LABEL = 10;
@@ -34,7 +34,7 @@ export function detailLines(model: UiModel, state: UiState, width: number): Line
   if (state.subject === 'hiddenBytes') return hiddenLines(model, state.hiddenBytes.cursor, w);
   const id = cursorNode(model, state);
   if (id === undefined) return [[{ text: 'Nothing to show at this layer.', tone: 'dim' }]];
-  return pathLines(model, id, selectedLayer(state), w);
+  return pathLines(model, id, state, w);
 }
 
 function layerLines(model: UiModel, layer: number, width: number): Line[] {
@@ -94,8 +94,9 @@ function typeText(entry: LayerEntry): string {
   return entry.type;
 }
 
-function pathLines(model: UiModel, id: number, layer: number, width: number): Line[] {
+function pathLines(model: UiModel, id: number, state: UiState, width: number): Line[] {
   const { tree, image } = model.analysis;
+  const layer = selectedLayer(state);
   const path = tree.pathOf(id);
   const status = model.view.statusAt(id, layer);
   const lines: Line[] = [];
@@ -113,8 +114,9 @@ function pathLines(model: UiModel, id: number, layer: number, width: number): Li
     lines.push(...field('status', what, width, status.status === 'unchanged' ? undefined : status.status));
     lines.push(...field('type', typeText(entry), width));
     if (entry.type === 'dir') {
-      const sizes = model.view.sizesAt(status.status === 'removed' ? layer - 1 : layer);
-      lines.push(...field('size', `${bytes(sizes[id] ?? 0)} of files below`, width));
+      // The tree's number for the same row, with what it counts.
+      const options = viewOptions(model, state);
+      lines.push(...field('size', `${bytes(model.view.sizeOf(id, options, status).size)} ${dirSizeMeaning(options)}`, width));
     } else if (entry.type === 'hardlink') {
       lines.push(...field('size', `${bytes(tree.contentSize(entry, status.state.layer))} (shared with the link target)`, width));
     } else {

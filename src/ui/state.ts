@@ -7,7 +7,7 @@ import { preferences } from './preferences.js';
 import { ancestorIds, parseFilter, SHOW_ALL, type SortOrder, type StatusFilter, type ViewOptions, type VisibleRows } from '../core/view.js';
 import { displayPath, type ImagePath } from '../core/model.js';
 import { commandFor, keyName, primaryKey, type Command, type KeyContext } from './keymap.js';
-import { helpBox, layoutFor, hiddenBytesBodyRows, type Layout, type TerminalSize } from './layout.js';
+import { helpBox, layoutFor, hiddenBytesBodyRows, treeColumns, type Layout, type TerminalSize } from './layout.js';
 import {
   clampMove,
   isListCommand,
@@ -22,7 +22,7 @@ import {
 } from './list.js';
 import type { UiModel } from './model.js';
 import { detailLines } from './details.js';
-import { helpLines } from './help.js';
+import { overlayLines } from './help.js';
 import { configRows } from './ListPane.js';
 
 /** The three panes Tab cycles through. `main` holds the file tree or the hidden-bytes list. */
@@ -47,7 +47,14 @@ export interface FilesState {
   /** The applied filter ('' for none). */
   filterText: string;
   matchIndex: number;
+  /** Permissions and uid:gid columns: the user's toggle; undefined until then (the configured
+   *  default, when the pane has room: TreePane's treeColumns). */
+  attributes?: boolean | undefined;
 }
+
+/** What the overlay over the panes shows: every key, the image's warnings, or what hidden bytes
+ *  mean. */
+export type OverlayTopic = 'keys' | 'warnings' | 'hiddenBytes';
 
 export interface UiState {
   size: TerminalSize;
@@ -66,7 +73,11 @@ export interface UiState {
   /** The list pane shown (packages, secrets, config; reset when another is opened). */
   list: ListState;
   details: { scroll: number };
-  help: { open: boolean; scroll: number };
+  help: { open: boolean; scroll: number; topic?: OverlayTopic };
+  /** Layers pane: the selected layer's full command, size columns folded. */
+  wideLayers?: boolean;
+  /** The status line explains "hidden" (the first screen, until a key is pressed). */
+  legend?: boolean;
 }
 
 export type Action =
@@ -102,6 +113,7 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
     list: { ...LIST_START },
     details: { scroll: 0 },
     help: { open: false, scroll: 0 },
+    legend: model.analysis.account.hiddenBytes > 0,
   });
 }
 
@@ -193,7 +205,7 @@ function keyPress(model: UiModel, state: UiState, name: string | undefined, text
 function reduce(model: UiModel, state: UiState, action: Action): UiState {
   if (action.type === 'key') return keyPress(model, state, action.name, action.text);
   if (action.type === 'resize') return { ...state, size: { columns: action.columns, rows: action.rows } };
-  const s: UiState = state.message ? { ...state, message: undefined } : state;
+  const s: UiState = state.message || state.legend ? { ...state, message: undefined, legend: false } : state;
   if (action.type === 'quit') return { ...s, quit: true };
   if (s.prompt !== undefined) return promptAction(model, s, action);
   if (action.type === 'filterType') return s;
@@ -252,7 +264,20 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
     case 'toggleSort':
       return note(withFiles(s, { sort: f.sort === 'size' ? 'name' : 'size' }), f.sort === 'size' ? 'sorted by name' : 'sorted by size');
     case 'toggleHelp':
-      return { ...s, help: { open: true, scroll: 0 } };
+      return { ...s, help: { open: true, scroll: 0, topic: 'keys' } };
+    case 'toggleWarnings':
+      return { ...s, help: { open: true, scroll: 0, topic: 'warnings' } };
+    case 'explainHidden':
+      return { ...s, help: { open: true, scroll: 0, topic: 'hiddenBytes' } };
+    case 'toggleAttributes': {
+      const shown = !treeColumns(layoutOf(model, s).main.innerWidth, f.attributes).attributes;
+      return note(withFiles(s, { attributes: shown }), shown ? 'showing permissions and uid:gid' : 'hiding permissions and uid:gid');
+    }
+    case 'toggleWideLayers':
+      return note(
+        { ...s, wideLayers: !s.wideLayers },
+        s.wideLayers ? 'layers: one line each' : 'layers: full command of the selected layer',
+      );
     case 'back':
       if (s.mainView !== 'tree') return { ...s, mainView: 'tree', subject: s.focus === 'main' ? 'file' : s.subject };
       if (f.filterText !== '') return note(withFiles(s, { filterText: '', matchIndex: 0 }), 'filter cleared');
@@ -488,9 +513,17 @@ function promptAction(model: UiModel, s: UiState, action: Action): UiState {
 }
 
 function helpAction(model: UiModel, s: UiState, command: Command | 'filterType'): UiState {
-  if (command === 'closeHelp' || command === 'toggleHelp' || command === 'back')
-    return { ...s, help: { open: false, scroll: s.help.scroll } };
+  const topic = s.help.topic ?? 'keys';
+  if (
+    command === 'closeHelp' ||
+    command === 'toggleHelp' ||
+    command === 'back' ||
+    command === 'toggleWarnings' ||
+    command === 'explainHidden'
+  )
+    return { ...s, help: { open: false, scroll: 0, topic } };
   if (!isListCommand(command)) return s;
   const box = helpBox(layoutOf(model, s));
-  return { ...s, help: { open: true, scroll: scrollText(s.help.scroll, command, helpLines(box.width).length, box.bodyRows) } };
+  const total = overlayLines(model, topic, box.innerWidth).length;
+  return { ...s, help: { open: true, scroll: scrollText(s.help.scroll, command, total, box.bodyRows), topic } };
 }

@@ -176,13 +176,14 @@ export async function buildAndAnalyse(
   const analyses = new Map<number, BuiltStageResult>();
   for (const b of built) {
     process.stderr.write(`layerscope: reading stage ${escapeForTerminal(b.label)} (${b.tag})\n`);
-    const analysis = await loadAnalysis(`${engineKind}://${b.tag}`, { ...(options.cache === false ? { cache: false } : {}) });
+    const spec = `${engineKind}://${b.tag}`;
+    const analysis = await loadAnalysis(spec, { ...(options.cache === false ? { cache: false } : {}) });
     const sources = layerSources(instructions, graph, b.index, analysis.image.config.history, dockerfileLabel);
     analysis.image.layers.forEach((layer, i) => {
       const source = sources[i];
       if (source) layer.source = source;
     });
-    analyses.set(b.index, { stage: graph.stages[b.index]!, tag: b.tag, imageId: b.imageId, analysis });
+    analyses.set(b.index, { stage: graph.stages[b.index]!, tag: b.tag, imageId: b.imageId, analysis, spec });
   }
   return assembleBuild(
     contextDir,
@@ -247,7 +248,7 @@ export async function compareJob(a: string, b: string, options: CompareOptions):
     graph && stage !== undefined && graph.stages[stage] ? stageLabel(graph.stages[stage]!) : spec;
   return {
     labels: { a: label(a, stages?.a), b: label(b, stages?.b) },
-    load: (side, hooks) => loadAnalysis(side === 'a' ? a : b, options, { shared: (disk) => shared.behind(disk), ...hooks }),
+    load: (side, hooks, keep) => loadAnalysis(side === 'a' ? a : b, options, { shared: (disk) => shared.behind(disk), ...hooks }, keep),
     compare: (x, y) =>
       compareAnalyses(x, y, { ...(graph && stages ? { graph, aStage: stages.a, bStage: stages.b } : { aLabel: a, bLabel: b }) }),
   };

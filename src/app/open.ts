@@ -26,10 +26,12 @@ export interface ImageOptions {
   maxFiles?: string;
   /** `--max-bytes SIZE`: most bytes one layer may unpack to. */
   maxBytes?: string;
+  /** `--secrets-max-bytes SIZE`: largest file whose content is scanned for secrets. */
+  secretsMaxBytes?: string;
 }
 
 /** `--max-files` and `--max-bytes` as walk limits (unset: the defaults). */
-export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes'>): Partial<WalkLimits> {
+export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes' | 'secretsMaxBytes'>): Partial<WalkLimits> {
   const limits: Partial<WalkLimits> = {};
   if (options.maxFiles !== undefined) {
     const n = Number(options.maxFiles);
@@ -47,6 +49,18 @@ export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes'>): 
     }
     if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`--max-bytes ${options.maxBytes}: expected a size such as 500GB or 2TiB`);
     limits.maxTarBytes = n;
+  }
+  if (options.secretsMaxBytes !== undefined) {
+    let n: number;
+    try {
+      n = parseByteSize(options.secretsMaxBytes);
+    } catch {
+      n = NaN;
+    }
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new InputError(`--secrets-max-bytes ${options.secretsMaxBytes}: expected a size such as 1MiB or 16MB (0: names only)`);
+    }
+    limits.secretsMaxBytes = n;
   }
   return limits;
 }

@@ -29,7 +29,11 @@ function addImageOptions(cmd: Command): Command {
     .option('--insecure-registry', 'allow plain HTTP to the registry (always allowed for localhost)')
     .option('--no-cache', 'do not read or write the layer summary cache (~/.cache/layerscope)')
     .option('--max-files <n>', `refuse a layer with more than N entries (default ${DEFAULT_LIMITS.maxEntries})`)
-    .option('--max-bytes <size>', 'refuse a layer that unpacks to more than SIZE, e.g. 500GB or 2TiB (default 1TiB)');
+    .option('--max-bytes <size>', 'refuse a layer that unpacks to more than SIZE, e.g. 500GB or 2TiB (default 1TiB)')
+    .option(
+      '--secrets-max-bytes <size>',
+      'scan the content of files up to SIZE for secrets, larger ones by name only (default 1MiB; 0: names only)',
+    );
 }
 
 function buildProgram(setExit: (code: number) => void, screens: ScreensLoader): Command {

@@ -1,10 +1,11 @@
 // Reads every layer of an image source into LayerSummaries (bounded parallelism), checks each
 // against the diffID the config promises, and hands back plain data for the merge.
 import { createHash, type Hash } from 'node:crypto';
-import type { AnalysedImage, ConfigStore, ImageSource, LayerOrigin, LayerSummary, StreamedImage, SummaryCache } from './model.js';
+import type { AnalysedImage, BlobFile, ConfigStore, ImageSource, LayerOrigin, LayerSummary, StreamedImage, SummaryCache } from './model.js';
 import { InputError } from './errors.js';
 import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from './walk.js';
 import { WalkPool } from './walkPool.js';
+import { scannedWith } from './contents.js';
 import { availableParallelism } from 'node:os';
 
 export interface LayerProgress {
@@ -79,7 +80,7 @@ function sharedPool(): WalkPool {
   return pool;
 }
 
-type Walk = (blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions) => Promise<LayerSummary>;
+type Walk = (blob: NodeJS.ReadableStream | AsyncIterable<Buffer> | BlobFile, options: WalkOptions) => Promise<LayerSummary>;
 
 async function readLayer(source: ImageSource, index: number, options: AnalyseOptions, walk: Walk): Promise<LayerSummary> {
   const info = source.layers[index]!;
@@ -90,7 +91,9 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   // read has checked. A config claiming another image's diffID proves nothing (cache poisoning).
   const file = source.blobFile?.(index);
   const origin: LayerOrigin = file ? { file } : info.blobDigest ? { blobDigest: info.blobDigest } : {};
-  const cached = info.diffId ? await options.cache?.get(info.diffId, origin) : undefined;
+  const hit = info.diffId ? await options.cache?.get(info.diffId, origin) : undefined;
+  // Read under another secret scan cap: its findings would mean something else.
+  const cached = hit && scannedWith(hit, options.limits?.secretsMaxBytes) ? hit : undefined;
   if (cached) {
     // A summary read before, under other limits, still has to pass these.
     const over = limitExceeded(cached, options.limits);
@@ -103,8 +106,9 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   let summary: LayerSummary;
   const blobHash = createHash('sha256');
   try {
-    const blob = await source.openLayer(index);
-    summary = await walk(file || !info.blobDigest?.startsWith('sha256:') ? blob : digesting(blob, blobHash), {
+    // A blob in a local file is read by the walker itself: no byte of it passes this thread.
+    const blob = file ?? (await source.openLayer(index));
+    summary = await walk(file || !info.blobDigest?.startsWith('sha256:') ? blob : digesting(blob as NodeJS.ReadableStream, blobHash), {
       onProgress: (n) => report(n, false),
       ...(options.limits ? { limits: options.limits } : {}),
     });
@@ -142,7 +146,8 @@ async function analyseStream(
   options: AnalyseOptions,
 ): Promise<AnalysedImage> {
   const { cache, configs } = options;
-  const cached = cache && configs && source.readCached ? await source.readCached({ summaries: cache, configs }) : undefined;
+  const hit = cache && configs && source.readCached ? await source.readCached({ summaries: cache, configs }) : undefined;
+  const cached = hit?.summaries.every((s) => scannedWith(s, options.limits?.secretsMaxBytes)) ? hit : undefined;
   if (cached) {
     // Summaries read before, under other limits, still have to pass these.
     cached.summaries.forEach((summary, index) => {

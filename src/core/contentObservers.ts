@@ -15,7 +15,8 @@
 import type { ImagePath, LayerSummary } from './model.js';
 import type { LayerChanges } from './changes.js';
 import { digestObserver } from './digest.js';
-import { contentsObserver } from './contents.js';
+import { ContentInspector, contentsObserver } from './contents.js';
+import { DEFAULT_SCAN_MAX_BYTES } from './secrets.js';
 
 export interface ContentObserver {
   /** Regular-file entry `index` of the layer's changes, `size` content bytes: true to see its bytes. */
@@ -33,6 +34,12 @@ export type ContentObserverFactory = (changes: LayerChanges) => ContentObserver 
 
 /** The observers every layer walk runs, in order. */
 export const CONTENT_OBSERVERS: readonly ContentObserverFactory[] = [digestObserver, contentsObserver];
+
+/** CONTENT_OBSERVERS with the secret scan capped at `secretsMaxBytes` per file (default 1 MiB). */
+export function contentObserversFor(secretsMaxBytes: number | undefined): readonly ContentObserverFactory[] {
+  if (secretsMaxBytes === undefined || secretsMaxBytes === DEFAULT_SCAN_MAX_BYTES) return CONTENT_OBSERVERS;
+  return [digestObserver, () => new ContentInspector({ scanMaxBytes: secretsMaxBytes })];
+}
 
 /** Fans one content stream out to several observers, each seeing only the files it asked for. */
 export class ObserverSet {

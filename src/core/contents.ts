@@ -39,6 +39,12 @@ export interface LayerContents {
   secrets: SecretHit[];
 }
 
+/** Whether a summary's contents were read under this scan cap (a summary read without contents, or
+ *  under another cap, must be read again for the findings to mean the same thing). */
+export function scannedWith(summary: Pick<LayerSummary, 'contents'>, secretsMaxBytes: number = DEFAULT_SCAN_MAX_BYTES): boolean {
+  return summary.contents === undefined || summary.contents.scanMaxBytes === secretsMaxBytes;
+}
+
 type MetaKind = 'dpkg-status' | 'dpkg-list' | 'apk' | 'rpm' | 'npm' | 'pip';
 
 /** Largest database file read, by kind: far above real ones (a big Debian status is a few MB). */

@@ -132,8 +132,9 @@ export interface ImageSource {
   openLayer(index: number): Promise<NodeJS.ReadableStream>;
   /** Release file handles / temp files. Idempotent. */
   close(): Promise<void>;
-  /** Optional, for content access: where layer `index`'s blob lies in a local file (an archive
-   *  member or a layout's blob file), so an uncompressed layer can be read at offsets. */
+  /** Optional: where layer `index`'s blob lies in a local file (an archive member or a layout's
+   *  blob file) — the very bytes openLayer streams. The walker then reads the file itself, and
+   *  content access reads an uncompressed layer at offsets. */
   blobFile?(index: number): BlobFile | undefined;
   /** Optional, for content access from an engine: a fresh `docker save` stream of the image. */
   saveStream?(): Promise<NodeJS.ReadableStream>;

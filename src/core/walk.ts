@@ -8,7 +8,7 @@ import { decompress } from './decompress.js';
 import { InputError } from './errors.js';
 import { heapExhausted, moreHeapHint } from './memory.js';
 import { baseName, decodeNameBytes, hasByteEscapes, normaliseName, parentOf, joinPath } from './paths.js';
-import { CONTENT_OBSERVERS, ObserverSet, type ContentObserverFactory } from './contentObservers.js';
+import { ObserverSet, contentObserversFor, type ContentObserverFactory } from './contentObservers.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
@@ -28,6 +28,9 @@ export interface WalkLimits {
   maxEntries: number;
   /** Most bytes one layer may unpack to (`--max-bytes`): stops decompression bombs and endless streams. */
   maxTarBytes: number;
+  /** Largest file whose content is scanned for secrets (`--secrets-max-bytes`; default 1 MiB):
+   *  larger files are checked by name only. Not a guard: a summary read under another cap is read again. */
+  secretsMaxBytes?: number;
 }
 
 /** Defaults that no real image reaches: the largest layers seen in the wild hold a few million
@@ -79,7 +82,8 @@ export interface WalkOptions {
 export async function walkLayer(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions = {}): Promise<LayerSummary> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const reader = new LayerReader(limits.maxEntries);
-  const observers = new ObserverSet(await Promise.all((options.observers ?? CONTENT_OBSERVERS).map((make) => make(reader.changes))));
+  const factories = options.observers ?? contentObserversFor(limits.secretsMaxBytes);
+  const observers = new ObserverSet(await Promise.all(factories.map((make) => make(reader.changes))));
   reader.observers = observers;
   let compression: Compression = 'none';
   let blobBytes = 0;

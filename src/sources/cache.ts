@@ -33,7 +33,6 @@ import type { SummaryCache } from '../core/analyse.js';
 import type { LayerOrigin, LayerSummary } from '../core/model.js';
 import { LayerChanges, type LayerChangesJson } from '../core/changes.js';
 import { tempNameFor, writeFileAtomic } from './tempFiles.js';
-import { DEFAULT_SCAN_MAX_BYTES } from '../core/secrets.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -248,7 +247,9 @@ function isContents(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const c = value as Record<string, unknown>;
   return (
-    c.scanMaxBytes === DEFAULT_SCAN_MAX_BYTES &&
+    typeof c.scanMaxBytes === 'number' &&
+    Number.isSafeInteger(c.scanMaxBytes) &&
+    c.scanMaxBytes > 0 &&
     Array.isArray(c.packages) &&
     c.packages.every((p) => typeof p === 'object' && p !== null && typeof (p as { kind?: unknown }).kind === 'string') &&
     Array.isArray(c.secrets) &&

@@ -1,11 +1,13 @@
-// The main screen: layers on top, the file tree (or hidden bytes) and details below, a status
-// line at the bottom. State lives in one reducer; keys reach it through the key map.
+// The main screen: layers on top, the file tree (or a pane in its place) and details below, a
+// status line at the bottom; each slot draws the registered pane it holds (src/ui/panes/).
+// State lives in one reducer; keys reach it through the key map.
 import type React from 'react';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, cursorNode, initialState, isList, keyContext, revealPath, type Action } from './state.js';
+import { createReducer, cursorNode, initialState, keyContext, revealPath, type Action } from './state.js';
+import { paneIn } from './panes/index.js';
 import { commandFor, keyName } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
@@ -13,11 +15,6 @@ import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './view
 import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
-import { LayersPane } from './LayersPane.js';
-import { TreePane } from './TreePane.js';
-import { HiddenBytesPane } from './HiddenBytesPane.js';
-import { ListPane } from './ListPane.js';
-import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
 import { Header } from './Header.js';
@@ -142,36 +139,10 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
         <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} model={model} topic={state.help.topic} />
       ) : (
         <>
-          <LayersPane
-            model={model}
-            selected={state.layers.cursor}
-            scroll={state.layers.scroll}
-            wide={state.wideLayers === true}
-            focused={state.focus === 'layers'}
-            box={layout.layers}
-          />
+          {paneIn(state, 'layers').render({ model, state, focused: state.focus === 'layers', layout })}
           <Box flexDirection="row" height={layout.main.height}>
-            {state.mainView === 'tree' ? (
-              <TreePane model={model} state={state} focused={state.focus === 'main'} box={layout.main} />
-            ) : isList(state.mainView) ? (
-              <ListPane
-                model={model}
-                view={state.mainView}
-                cursor={state.list.cursor}
-                scroll={state.list.scroll}
-                focused={state.focus === 'main'}
-                layout={layout}
-              />
-            ) : (
-              <HiddenBytesPane
-                model={model}
-                cursor={state.hiddenBytes.cursor}
-                scroll={state.hiddenBytes.scroll}
-                focused={state.focus === 'main'}
-                layout={layout}
-              />
-            )}
-            <DetailsPane model={model} state={state} focused={state.focus === 'details'} box={layout.details} />
+            {paneIn(state, 'main').render({ model, state, focused: state.focus === 'main', layout })}
+            {paneIn(state, 'details').render({ model, state, focused: state.focus === 'details', layout })}
           </Box>
         </>
       )}

@@ -7,7 +7,7 @@ import { keysFor, primaryKey } from './keymap.js';
 import type { PaneBox } from './layout.js';
 import { listWindow } from './list.js';
 import type { UiModel } from './model.js';
-import type { OverlayTopic } from './state.js';
+import type { OverlayTopic } from './shell.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { fitLine } from './text.js';

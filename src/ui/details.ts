@@ -1,11 +1,11 @@
-// The details pane's text for what is selected: a layer, a path in the tree, or a hidden-bytes
-// entry. Pure: the reducer uses the line count to scroll, the pane draws a window of it.
+// The details pane's text for a layer, a path in the tree, or a hidden-bytes entry (each pane's
+// spec says which one describes its cursor). Pure: the reducer uses the line count to scroll,
+// the pane draws a window of it.
 import { displayPath, sourceText, type LayerEntry } from '../core/model.js';
-import { dirSizeMeaning, modeString } from '../core/view.js';
+import { dirSizeMeaning, modeString, type ViewOptions } from '../core/view.js';
 import { pathHistory } from '../core/inspect.js';
 import { bytes, clip, percent, shortCommand } from '../report/format.js';
 import type { UiModel } from './model.js';
-import { cursorNode, selectedLayer, viewOptions, type UiState } from './state.js';
 import { plural, wrap, type Line } from './text.js';
 
 const LABEL = 10;
@@ -22,22 +22,7 @@ function text(value: string, width: number, tone?: Line[number]['tone'], indent 
   return wrap(value, width, indent).map((part) => [tone ? { text: part, tone } : { text: part }]);
 }
 
-export function detailTitle(model: UiModel, state: UiState): string {
-  if (state.subject === 'layer') return `Layer ${selectedLayer(state)} (${selectedLayer(state) + 1} of ${model.layerCount})`;
-  if (state.subject === 'hiddenBytes') return 'Hidden copy';
-  return 'Path';
-}
-
-export function detailLines(model: UiModel, state: UiState, width: number): Line[] {
-  const w = Math.max(10, width);
-  if (state.subject === 'layer') return layerLines(model, selectedLayer(state), w);
-  if (state.subject === 'hiddenBytes') return hiddenLines(model, state.hiddenBytes.cursor, w);
-  const id = cursorNode(model, state);
-  if (id === undefined) return [[{ text: 'Nothing to show at this layer.', tone: 'dim' }]];
-  return pathLines(model, id, state, w);
-}
-
-function layerLines(model: UiModel, layer: number, width: number): Line[] {
+export function layerLines(model: UiModel, layer: number, width: number): Line[] {
   const { image, account, tree } = model.analysis;
   const info = image.layers[layer];
   const summary = image.summaries[layer];
@@ -94,9 +79,10 @@ function typeText(entry: LayerEntry): string {
   return entry.type;
 }
 
-function pathLines(model: UiModel, id: number, state: UiState, width: number): Line[] {
+/** `options`: the tree's view options, so a directory's size is the number its row shows, with
+ *  what it counts (the whole subtree, or in changes-only mode what the layer changed below). */
+export function pathLines(model: UiModel, id: number, layer: number, width: number, options?: ViewOptions): Line[] {
   const { tree, image } = model.analysis;
-  const layer = selectedLayer(state);
   const path = tree.pathOf(id);
   const status = model.view.statusAt(id, layer);
   const lines: Line[] = [];
@@ -114,9 +100,11 @@ function pathLines(model: UiModel, id: number, state: UiState, width: number): L
     lines.push(...field('status', what, width, status.status === 'unchanged' ? undefined : status.status));
     lines.push(...field('type', typeText(entry), width));
     if (entry.type === 'dir') {
-      // The tree's number for the same row, with what it counts.
-      const options = viewOptions(model, state);
-      lines.push(...field('size', `${bytes(model.view.sizeOf(id, options, status).size)} ${dirSizeMeaning(options)}`, width));
+      const shown = options ?? { layer, changesOnly: false };
+      const size = options
+        ? model.view.sizeOf(id, options, status).size
+        : (model.view.sizesAt(status.status === 'removed' ? layer - 1 : layer)[id] ?? 0);
+      lines.push(...field('size', `${bytes(size)} ${dirSizeMeaning(shown)}`, width));
     } else if (entry.type === 'hardlink') {
       lines.push(...field('size', `${bytes(tree.contentSize(entry, status.state.layer))} (shared with the link target)`, width));
     } else {
@@ -163,7 +151,7 @@ function pathLines(model: UiModel, id: number, state: UiState, width: number): L
   return lines;
 }
 
-function hiddenLines(model: UiModel, index: number, width: number): Line[] {
+export function hiddenLines(model: UiModel, index: number, width: number): Line[] {
   const { account, image, tree } = model.analysis;
   const entry = account.entries[index];
   if (!entry) return [[{ text: 'No hidden bytes: every stored file is reachable.', tone: 'dim' }]];

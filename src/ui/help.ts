@@ -1,21 +1,16 @@
 // The help overlay's text and the README's key table, generated from the key map (the same
 // table that handles input).
 import { activeKeymap, CONTEXT_TITLES, KEY_CONTEXTS, keyLabel, type KeyBinding, type KeyContext, type Keymap } from './keymap.js';
+import { PANES } from './panes/index.js';
 import type { Line } from './text.js';
 import { cell, wrap } from './text.js';
 import type { UiModel } from './model.js';
-import type { OverlayTopic } from './state.js';
+import type { OverlayTopic } from './shell.js';
 
-/** The contexts the browser's help overlay explains, in order. */
+/** The contexts the browser's help overlay explains, in order: what every pane shares, each
+ *  registered pane's (src/ui/panes/index.tsx), the filter prompt, the help itself. */
 export const BROWSER_HELP_CONTEXTS: readonly KeyContext[] = [
-  'browser',
-  'layers',
-  'files',
-  'details',
-  'hiddenBytes',
-  'lists',
-  'prompt',
-  'help',
+  ...new Set<KeyContext>(['browser', ...PANES.map((p) => p.context), 'prompt', 'help']),
 ];
 
 const keysText = (row: KeyBinding) => row.key.map(keyLabel).join(' ');

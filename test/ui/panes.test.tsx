@@ -5,7 +5,7 @@ import type React from 'react';
 import { render } from 'ink-testing-library';
 import { analysisOf } from '../helpers/ui.js';
 import { createModel } from '../../src/ui/model.js';
-import { createReducer, initialState, type UiState } from '../../src/ui/state.js';
+import { createReducer, detailLines, detailTitle, initialState, type UiState } from '../../src/ui/state.js';
 import { layoutFor, helpBox } from '../../src/ui/layout.js';
 import type { Command } from '../../src/ui/keymap.js';
 import { KEYMAP, keyLabel } from '../../src/ui/keymap.js';
@@ -22,6 +22,19 @@ const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, 
 
 /** A details box wide enough that no field wraps. */
 const WIDE = { width: 100, height: 40, innerWidth: 98, bodyRows: 37 };
+
+/** The details pane as the browser draws it for `state`. */
+function detailsOf(model: ReturnType<typeof createModel>, state: UiState): React.JSX.Element {
+  return (
+    <DetailsPane
+      title={detailTitle(model, state)}
+      lines={detailLines(model, state, WIDE.innerWidth)}
+      scroll={state.details.scroll}
+      focused={false}
+      box={WIDE}
+    />
+  );
+}
 
 async function setup(size = { columns: 100, rows: 30 }) {
   const model = createModel(await analysisOf());
@@ -72,7 +85,7 @@ test('DetailsPane: a file with type, size, mode, owner and its history across la
   const { model, state, run } = await setup({ columns: 120, rows: 40 });
   // /usr/bin/a after L2: removed by the opaque directory.
   const s = run(state, 'nextPane', 'down', 'activate', 'down', 'activate', 'down');
-  const frame = frameOf(<DetailsPane model={model} state={s} focused={false} box={WIDE} />);
+  const frame = frameOf(detailsOf(model, s));
   for (const text of [
     '/usr/bin/a',
     'status    removed by L2 (opaque)',
@@ -89,7 +102,7 @@ test('DetailsPane: a file with type, size, mode, owner and its history across la
     assert.ok(frame.includes(text), `details show ${JSON.stringify(text)}\n${frame}`);
   }
   const link = run(s, 'bottom');
-  const linkFrame = frameOf(<DetailsPane model={model} state={link} focused={false} box={WIDE} />);
+  const linkFrame = frameOf(detailsOf(model, link));
   assert.ok(linkFrame.includes('target    a'), linkFrame);
   assert.ok(linkFrame.includes('mode      lrw-r--r-- (0644)'), linkFrame);
 });
@@ -97,7 +110,7 @@ test('DetailsPane: a file with type, size, mode, owner and its history across la
 test('DetailsPane: a layer with diffID, full command, sizes and what it changed', async () => {
   const { model, state, run } = await setup({ columns: 120, rows: 40 });
   const s = run(state, 'up');
-  const frame = frameOf(<DetailsPane model={model} state={s} focused={false} box={WIDE} />);
+  const frame = frameOf(detailsOf(model, s));
   const diffId = model.analysis.image.summaries[1]!.diffId;
   for (const text of [
     'Layer 1 (2 of 3)',
@@ -191,7 +204,7 @@ test('names are escaped for the terminal: control characters show as \\xNN, neve
   for (const type of ['nextPane', 'activate', 'down'] as const) s = reducer(s, { type });
   const layout = layoutFor(s.size, model.layerCount);
   const tree = render(<TreePane model={model} state={s} focused={true} box={layout.main} />);
-  const details = render(<DetailsPane model={model} state={s} focused={false} box={WIDE} />);
+  const details = render(detailsOf(model, s));
   const layers = render(<LayersPane model={model} selected={0} scroll={0} focused={false} box={layout.layers} />);
   for (const frame of [tree.lastFrame()!, details.lastFrame()!, layers.lastFrame()!]) {
     assert.doesNotMatch(plain(frame), /[\u0000-\u0009\u000B-\u001F]/, 'no raw control characters reach the terminal');

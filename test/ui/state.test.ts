@@ -3,9 +3,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analysisOf } from '../helpers/ui.js';
 import { createModel } from '../../src/ui/model.js';
-import { createReducer, cursorNode, cursorRow, initialState, treeRows, type Action, type UiState } from '../../src/ui/state.js';
+import {
+  createReducer,
+  cursorNode,
+  cursorRow,
+  detailLines,
+  initialState,
+  treeRows,
+  type Action,
+  type UiState,
+} from '../../src/ui/state.js';
 import type { Command } from '../../src/ui/keymap.js';
-import { detailLines } from '../../src/ui/details.js';
 import { layoutFor } from '../../src/ui/layout.js';
 
 async function setup(size = { columns: 100, rows: 30 }) {

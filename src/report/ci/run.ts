@@ -34,6 +34,7 @@ export interface CiOptions {
   maxHiddenPercent?: string;
   secrets?: string | boolean;
   ignore?: string[];
+  allowSecret?: string[];
   warn?: string[];
 }
 
@@ -41,7 +42,7 @@ export interface CiOptions {
  *  --ignore, --warn (a rule given on its own must not be silently dropped). */
 export function wantsCi(options: CiOptions): boolean {
   if (options.ci === true || options.ciFormat !== undefined || options.ciConfig !== undefined) return true;
-  if (options.ignore !== undefined || options.warn !== undefined) return true;
+  if (options.ignore !== undefined || options.warn !== undefined || options.allowSecret !== undefined) return true;
   return [...DIVE_RULE_NAMES, ...LAYERSCOPE_RULE_NAMES].some((name) => (options as Record<string, unknown>)[name] !== undefined);
 }
 
@@ -75,11 +76,14 @@ export function ciRulesOf(options: CiOptions, base?: CiBase, env: NodeJS.Process
     highestWastedBytes: options.highestWastedBytes,
     highestUserWastedPercent: options.highestUserWastedPercent,
     ...(options.ignore ? { ignore: options.ignore } : {}),
+    ...(options.allowSecret ? { allowSecrets: options.allowSecret } : {}),
     ...(options.warn ? { warn: options.warn } : {}),
   };
   for (const name of LAYERSCOPE_RULE_NAMES) {
     const value = (options as Record<string, unknown>)[name];
     if (value === true) flags[name as CiRuleName] = 'true';
+    else if (value === false)
+      flags[name as CiRuleName] = 'disabled'; // --no-secrets
     else if (typeof value === 'string') flags[name as CiRuleName] = value;
   }
   // Under the rules files: the configuration's ci section, when one was loaded.
@@ -96,7 +100,7 @@ export function ciOutput(
   format: CiFormat,
   env: NodeJS.ProcessEnv = process.env,
 ): { text: string; failed: boolean; stepSummary?: { file: string; text: string } } {
-  const view = ciView(analysis, rules.ignore);
+  const view = ciView(analysis, rules.ignore, rules.allowSecrets);
   const verdict = evaluateCi(rules, view.measures);
   const report = ciReport(analysis, rules, view, verdict);
   const text = format === 'gitlab' ? ciGitlab(report, readRulesFileText) : CI_FORMATTERS[format](report);

@@ -1,0 +1,102 @@
+// Reopening an engine image: once every layer summary (and the config) is in the cache, the
+// engine is asked only for its inspect — no `docker save`. Counted at the engine's socket through a
+// forwarding proxy (test/helpers/engineProxy.ts): the real engine answers every request.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dockerAvailable, need } from '../helpers/env.js';
+import { buildImage, makeTemp, removeTemp, run } from '../helpers/docker.js';
+import { runLayerscope } from '../helpers/cli.js';
+import { startEngineProxy, type EngineProxy } from '../helpers/engineProxy.js';
+
+const TAG = `layerscope-test/engine-cache:${process.pid}`;
+let work: string | undefined;
+let proxy: EngineProxy | undefined;
+let built = false;
+
+before(async () => {
+  if (!dockerAvailable()) return;
+  work = await makeTemp('layerscope-engine-cache-');
+  const context = join(work, 'context');
+  await run('mkdir', ['-p', context]);
+  await writeFile(
+    join(context, 'Dockerfile'),
+    [
+      'FROM layerscope-test/busybox:latest',
+      'RUN mkdir -p /data && head -c 40000 /dev/zero > /data/big && echo one > /data/one.txt',
+      'RUN rm /data/big && echo two > /data/two.txt',
+      'ENV MODE=warm',
+      'RUN echo three > /data/three.txt',
+      '',
+    ].join('\n'),
+  );
+  await buildImage(context, TAG);
+  built = true;
+  proxy = await startEngineProxy(work);
+});
+
+after(async () => {
+  await proxy?.close();
+  if (built) await run('docker', ['rmi', '-f', TAG]).catch(() => undefined);
+  await removeTemp(work);
+});
+
+function envFor(cache: string): NodeJS.ProcessEnv {
+  return { ...process.env, DOCKER_HOST: `unix://${proxy!.socket}`, LAYERSCOPE_CACHE_DIR: cache, DOCKER_CONTEXT: '' };
+}
+
+/** Runs layerscope and returns the engine requests it made. */
+async function counted(args: string[], cache: string) {
+  const start = proxy!.requests.length;
+  const result = await runLayerscope(args, { env: envFor(cache) });
+  const requests = proxy!.requests.slice(start);
+  const saves = requests.filter((r) => proxy!.saves().includes(r));
+  return { result, requests, saves };
+}
+
+test('a warm open of an engine image makes no docker save and gives the same report as the cold open', async (t) => {
+  if (!need(t, 'docker', dockerAvailable())) return;
+  const cache = join(work!, 'cache-json');
+  const cold = await counted([`docker://${TAG}`, '--json', join(work!, 'cold.json')], cache);
+  assert.equal(cold.result.code, 0, cold.result.stderr);
+  assert.equal(cold.saves.length, 1, `cold open: ${JSON.stringify(cold.requests)}`);
+  const warm = await counted([`docker://${TAG}`, '--json', join(work!, 'warm.json')], cache);
+  assert.equal(warm.result.code, 0, warm.result.stderr);
+  assert.deepEqual(warm.saves, [], `warm open: ${JSON.stringify(warm.requests)}`);
+  // The engine was asked: the ping and the image's inspect, nothing else.
+  assert.deepEqual(
+    warm.requests.map((r) => `${r.method} ${r.path}`),
+    ['GET /_ping', `GET /images/${TAG}/json`],
+  );
+  const coldJson = await readFile(join(work!, 'cold.json'), 'utf8');
+  const warmJson = await readFile(join(work!, 'warm.json'), 'utf8');
+  assert.equal(warmJson, coldJson);
+  const report = JSON.parse(warmJson) as { layers: Array<{ index: number; command: string }>; waste: { hiddenBytes: number } };
+  assert.equal(report.layers.length, 5);
+  assert.match(report.layers[4]!.command, /echo three/);
+  assert.equal(report.waste.hiddenBytes, 40000);
+});
+
+test('file contents of a warm-opened engine image: the image is saved once, only when a file is read', async (t) => {
+  if (!need(t, 'docker', dockerAvailable())) return;
+  const cache = join(work!, 'cache-cat');
+  const cold = await counted([`docker://${TAG}`, '--json', join(work!, 'cat-cold.json')], cache);
+  assert.equal(cold.result.code, 0, cold.result.stderr);
+  // The analysis alone needs no save now.
+  const warm = await counted(['ls', `docker://${TAG}`, '/data', '--json'], cache);
+  assert.equal(warm.result.code, 0, warm.result.stderr);
+  assert.deepEqual(warm.saves, []);
+  assert.deepEqual(
+    warm.result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { path: string }).path),
+    ['/data', '/data/one.txt', '/data/three.txt', '/data/two.txt'],
+  );
+  // A hidden copy's bytes: they are only in the blobs, so the image is saved, once.
+  const cat = await counted(['cat', `docker://${TAG}`, '/data/big', '--layer', '2'], cache);
+  assert.equal(cat.result.code, 0, cat.result.stderr);
+  assert.equal(cat.result.stdout, '\0'.repeat(40000));
+  assert.equal(cat.saves.length, 1, JSON.stringify(cat.requests));
+});

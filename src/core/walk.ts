@@ -267,7 +267,7 @@ export class LayerReader {
       if (type === 'other') this.changes.setExtra(index, { device: deviceKind(header.typeflag) });
       else if (extra) this.changes.setExtra(index, extra);
     }
-    return type === 'file' && !header.sparse && this.observers?.begin(index, path, size) === true;
+    return type === 'file' && (!header.sparse || header.sparseExpanded) && this.observers?.begin(index, path, size) === true;
   }
 
   /** Where `path` lands when its parent directories are resolved as the kernel does inside the

@@ -37,7 +37,8 @@ import { tempNameFor, writeFileAtomic } from './tempFiles.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export const CACHE_FORMAT = 'v4';
+/** v5: sparse files carry a content digest. */
+export const CACHE_FORMAT = 'v5';
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const ENTRY = /^([a-f0-9]{64})\.json\.gz$/;
 const PROOFS = 'proofs';

@@ -43,6 +43,9 @@ export type Command =
   | 'filterApply'
   | 'filterCancel'
   | 'filterErase'
+  | 'filterClear'
+  | 'filterHistoryPrev'
+  | 'filterHistoryNext'
   | 'choose'
   | 'search'
   | 'toggleHex'
@@ -155,7 +158,7 @@ export const KEYMAP: Keymap = [
   {
     key: ['/'],
     action: 'filter',
-    help: 'filter paths: text, or /regex/; jumps to the first match',
+    help: 'filter paths as you type: text, /regex/, sizes (>1MB); ↑ at the prompt: earlier filters',
     short: 'filter',
     onScreen: true,
     context: 'browser',
@@ -300,8 +303,11 @@ export const KEYMAP: Keymap = [
   { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', onScreen: true, context: 'lists' },
 
   { key: ['enter'], action: 'filterApply', help: 'apply the filter (empty: clear it)', short: 'apply', onScreen: true, context: 'prompt' },
-  { key: ['esc'], action: 'filterCancel', help: 'cancel, keep the previous filter', short: 'cancel', onScreen: true, context: 'prompt' },
+  { key: ['esc'], action: 'filterCancel', help: 'cancel: back to the filter before', short: 'cancel', onScreen: true, context: 'prompt' },
   { key: ['backspace'], action: 'filterErase', help: 'erase a character', short: 'erase', context: 'prompt' },
+  { key: ['ctrl-u'], action: 'filterClear', help: 'clear the text', short: 'clear', context: 'prompt' },
+  { key: ['up'], action: 'filterHistoryPrev', help: 'the previous filter (history)', short: 'history', onScreen: true, context: 'prompt' },
+  { key: ['down'], action: 'filterHistoryNext', help: 'the next filter (history)', short: 'history', context: 'prompt' },
   { key: ['ctrl-c'], action: 'quit', help: 'quit', short: 'quit', context: 'prompt' },
 
   ...MOVES('help', 'scroll'),
@@ -412,7 +418,8 @@ const LABELS: Record<string, string> = {
   esc: 'Esc',
   backspace: 'Backspace',
   'ctrl-c': 'Ctrl-C',
-  'ctrl-b': 'Ctrl-B',
+  'ctrl-space': 'Ctrl-Space',
+  ...Object.fromEntries([...'abdefgklnoprstuvwxyz'].map((c) => [`ctrl-${c}`, `Ctrl-${c.toUpperCase()}`])),
 };
 
 /** Every key name a binding may use besides single printable characters. */
@@ -437,7 +444,7 @@ export function keyName(input: string, key: Partial<Key>): string | undefined {
   if (key.tab) return key.shift ? 'shift-tab' : 'tab';
   if (key.backspace || key.delete) return 'backspace';
   if (key.escape) return 'esc';
-  if (key.ctrl) return input.length === 1 ? `ctrl-${input.toLowerCase()}` : undefined;
+  if (key.ctrl) return input === ' ' ? 'ctrl-space' : input.length === 1 ? `ctrl-${input.toLowerCase()}` : undefined;
   // Raw characters, as they come when several keys arrive in one read.
   if (input === ' ') return 'space';
   if (input === '\r' || input === '\n') return 'enter';

@@ -27,6 +27,7 @@ export type Command =
   | 'nextMatch'
   | 'prevMatch'
   | 'toggleChangesOnly'
+  | 'toggleExpandAll'
   | 'toggleAdded'
   | 'toggleModified'
   | 'toggleRemoved'
@@ -156,7 +157,7 @@ export const KEYMAP: Keymap = [
     context: 'browser',
   },
   {
-    key: ['/'],
+    key: ['/', 'ctrl-f'],
     action: 'filter',
     help: 'filter paths as you type: text, /regex/, sizes (>1MB); ↑ at the prompt: earlier filters',
     short: 'filter',
@@ -192,11 +193,19 @@ export const KEYMAP: Keymap = [
     onScreen: true,
     context: 'browser',
   },
-  { key: ['a'], action: 'toggleAdded', help: 'show/hide added paths', short: 'show/hide added', context: 'browser' },
+  {
+    key: ['z', 'ctrl-space'],
+    action: 'toggleExpandAll',
+    help: 'collapse every directory (none open: expand every one)',
+    short: 'fold all',
+    context: 'browser',
+  },
+  { key: ['a', 'ctrl-a'], action: 'toggleAdded', help: 'show/hide added paths', short: 'show/hide added', context: 'browser' },
+  // dive's Ctrl-M is the byte Enter sends (0x0d): no terminal tells them apart, so m only.
   { key: ['m'], action: 'toggleModified', help: 'show/hide modified paths', short: 'show/hide modified', context: 'browser' },
-  { key: ['r'], action: 'toggleRemoved', help: 'show/hide removed paths', short: 'show/hide removed', context: 'browser' },
-  { key: ['u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', short: 'show/hide unchanged', context: 'browser' },
-  { key: ['s'], action: 'toggleSort', help: 'sort by size / by name', short: 'sort', onScreen: true, context: 'browser' },
+  { key: ['r', 'ctrl-r'], action: 'toggleRemoved', help: 'show/hide removed paths', short: 'show/hide removed', context: 'browser' },
+  { key: ['u', 'ctrl-u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', short: 'show/hide unchanged', context: 'browser' },
+  { key: ['s', 'ctrl-o'], action: 'toggleSort', help: 'sort by size / by name', short: 'sort', onScreen: true, context: 'browser' },
   {
     key: ['b', 'ctrl-b'],
     action: 'toggleAttributes',

@@ -6,6 +6,7 @@ import type { Line } from './text.js';
 import { cell, wrap } from './text.js';
 import type { UiModel } from './model.js';
 import type { OverlayTopic } from './shell.js';
+import { warningText } from '../core/warnings.js';
 
 /** The contexts the browser's help overlay explains, in order: what every pane shares, each
  *  registered pane's (src/ui/panes/index.tsx), the filter prompt, the help itself. */
@@ -129,24 +130,22 @@ export function overlayLines(model: UiModel, topic: OverlayTopic, columns: numbe
   const warnings = model.analysis.warnings;
   if (warnings.length === 0) return [[{ text: 'No warnings: the image was read without surprises.', tone: 'dim' }]];
   const lines: Line[] = [];
-  for (const warning of warnings) {
-    const text = warningText(warning);
-    for (const [i, part] of wrap(text, width, 2).entries()) lines.push([{ text: part, tone: i === 0 ? 'warning' : 'plain' }]);
+  // The image's own first (which image of an archive, its metadata), then each layer's in order.
+  const image = warnings.filter((w) => w.layer === undefined);
+  const layers = warnings.filter((w) => w.layer !== undefined).sort((x, y) => x.layer! - y.layer!);
+  for (const [title, group] of [
+    ['The image', image],
+    ['Its layers', layers],
+  ] as const) {
+    if (group.length === 0) continue;
+    if (lines.length > 0) lines.push([]);
+    lines.push([{ text: `${title} (${group.length})`, tone: 'title' }]);
+    for (const warning of group) {
+      for (const [i, part] of wrap(warningText(warning), width, 2).entries())
+        lines.push([{ text: part, tone: i === 0 ? 'warning' : 'plain' }]);
+    }
   }
   return lines;
-}
-
-/** A warning as one line of text: the words as they are, or a structured warning's layer, path
- *  and message. */
-export function warningText(warning: unknown): string {
-  if (typeof warning === 'string') return warning;
-  const w = warning as { layer?: number; path?: string; message?: string; kind?: string };
-  const where = [w.layer !== undefined ? `L${w.layer}` : '', w.path ? displayPathOf(w.path) : ''].filter(Boolean).join(' ');
-  return `${where ? `${where}: ` : ''}${w.message ?? w.kind ?? ''}`;
-}
-
-function displayPathOf(path: string): string {
-  return path.startsWith('/') ? path : `/${path}`;
 }
 
 export const README_KEYS_START = '<!-- keys:start -->';

@@ -7,6 +7,15 @@ import { chosenFormats, OUTPUT_FORMATS, type OutputFormat, type OutputOptions, t
 import { EXIT } from './exitCodes.js';
 import { writeOut } from './write.js';
 
+/** Columns the text reports fit: on a terminal its width (COLUMNS wins when set, as for other
+ *  tools), else no limit: a file or a pipe gets every line whole. */
+export function reportWidth(stdout: { isTTY?: boolean; columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
+  if (stdout.isTTY !== true) return Number.POSITIVE_INFINITY;
+  const columns = Number(env.COLUMNS);
+  if (Number.isInteger(columns) && columns > 0) return columns;
+  return stdout.columns && stdout.columns > 0 ? stdout.columns : 80;
+}
+
 /** A screen instead of reports: stdout is a terminal and no format was asked for. */
 export function wantsScreen(kind: SubjectKind, options: OutputOptions): boolean {
   return process.stdout.isTTY === true && chosenFormats(kind, options).length === 0;
@@ -34,7 +43,7 @@ export async function writeOutputs(
 ): Promise<number> {
   let code: number = EXIT.ok;
   for (const format of outputs.formats) {
-    const out = format.render(subject, { options, prepared: outputs.prepared.get(format), width: process.stdout.columns ?? 100 });
+    const out = format.render(subject, { options, prepared: outputs.prepared.get(format), width: reportWidth() });
     if (out.file !== undefined) await writeFile(out.file, out.text);
     else await writeOut(out.text);
     if (out.append) {

@@ -4,6 +4,8 @@ import type { LayerChanges } from './changes.js';
 import type { WalkLimits } from './walk.js';
 import type { LayerContents } from './contents.js';
 import type { MergedColumns } from './merge.js';
+import type { LayerWarning } from './warnings.js';
+export type { ImageWarning, LayerWarning, WarningKind } from './warnings.js';
 
 /** Kinds of filesystem entry, as named in `ls --json`. */
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
@@ -60,7 +62,7 @@ export interface LayerSummary {
    *  Duplicates are kept: later wins. */
   changes: LayerChanges;
   /** Things that were read but are suspicious or malformed (path escapes, broken hard links…). */
-  warnings: string[];
+  warnings: LayerWarning[];
   /** Package databases and leaked secrets read from the layer's file contents in the same pass
    *  (absent for summaries made without reading contents). */
   contents?: LayerContents;

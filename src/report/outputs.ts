@@ -53,6 +53,7 @@ export interface OutputFormat {
   /** Runs before the image is read, so bad settings (a rules file) fail before the slow part;
    *  what it returns reaches render. */
   prepare?(options: OutputOptions): unknown;
+  /** `width`: the columns a text report fits (Infinity: no limit, for a file or a pipe). */
   render(subject: Subject, context: { options: OutputOptions; prepared: unknown; width: number }): Rendered;
 }
 

@@ -36,11 +36,13 @@ import type { MergedColumns } from '../core/merge.js';
 import { MergedCache } from './mergedCache.js';
 import { LayerChanges, type LayerChangesJson } from '../core/changes.js';
 import { tempNameFor, writeFileAtomic } from './tempFiles.js';
+import { isLayerWarning } from '../core/warnings.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export const CACHE_FORMAT = 'v4';
+/** v5: sparse files carry a content digest. */
+export const CACHE_FORMAT = 'v5';
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 /** Images smaller than this merge in tens of milliseconds: their merged tree is not stored. */
 export const DEFAULT_MERGED_MIN_ENTRIES = 50_000;
@@ -268,7 +270,7 @@ function isSummary(value: unknown, diffId: string): value is StoredSummary {
     Number.isSafeInteger(s.sizeBytes) &&
     isChanges(s.changes) &&
     Array.isArray(s.warnings) &&
-    s.warnings.every((w) => typeof w === 'string') &&
+    s.warnings.every(isLayerWarning) &&
     isContents(s.contents)
   );
 }

@@ -70,7 +70,7 @@ interface Header {
   summaries: Array<
     Omit<LayerSummary, 'changes'> & { changes: { length: number; byteNames: boolean; extras: LayerChangesTransfer['extras'] } }
   >;
-  tree: { nodeCount: number; eventCount: number; impliedPaths: string[]; warnings: string[] };
+  tree: { nodeCount: number; eventCount: number; impliedPaths: string[]; warnings: MergedColumns['warnings'] };
   columns: Array<[Kind, number]>;
 }
 

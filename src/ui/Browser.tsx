@@ -14,6 +14,7 @@ import { Viewer, type ViewerTarget } from './Viewer.js';
 import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './viewerTarget.js';
 import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
+import { FILTER_DEBOUNCE_MS } from './filterInput.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
@@ -92,6 +93,12 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
     [openViewer, reducer],
   );
   const handleKey = useKeymap(route, viewing === undefined);
+  // The tree follows the filter prompt's text once typing pauses (each key only edits the text).
+  useEffect(() => {
+    if (state.prompt === undefined) return;
+    const timer = setTimeout(() => route({ type: 'filterPreview' }), FILTER_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [state.prompt, route]);
   // After the key handler above is subscribed (effects run in order): nothing typed is lost.
   useEffect(() => {
     for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);

@@ -17,12 +17,10 @@ export interface StatusBarProps {
 
 export function statusLine(model: UiModel, state: UiState, width: number): Line {
   if (state.prompt !== undefined) {
-    const line: Line = [
-      { text: '/', tone: 'accent' },
-      { text: state.prompt },
-      { text: '█', tone: 'dim' },
-      { text: `  ${hintText('prompt')} · text or /regex/`, tone: 'dim' },
-    ];
+    const line: Line = [{ text: '/', tone: 'accent' }, { text: state.prompt }, { text: '█', tone: 'dim' }];
+    // What is wrong with the text so far (typing goes on), else the prompt's keys.
+    if (state.filterInput.error) line.push({ text: `  ${state.filterInput.error}`, tone: 'error' });
+    else line.push({ text: `  ${hintText('prompt')} · text, /regex/, >1MB`, tone: 'dim' });
     if (state.message) line.push({ text: `  ${state.message.text}`, tone: state.message.tone === 'error' ? 'error' : 'label' });
     return line;
   }

@@ -3,6 +3,7 @@
 // the pane draws a window of it.
 import { displayPath, sourceText, type LayerEntry } from '../core/model.js';
 import { modeString } from '../core/view.js';
+import { warningText } from '../core/warnings.js';
 import { pathHistory } from '../core/inspect.js';
 import { bytes, clip, percent, shortCommand } from '../report/format.js';
 import type { UiModel } from './model.js';
@@ -64,11 +65,11 @@ export function layerLines(model: UiModel, layer: number, width: number): Line[]
   lines.push(row('~ modified', stats.modified, 'modified'));
   lines.push(row('- removed', stats.removed, 'removed'));
   lines.push(...field('touched', plural(tree.touchedBy[layer]?.length ?? 0, 'path'), width));
-  const warnings = model.analysis.warnings.filter((w) => w.startsWith(`layer ${layer}:`));
+  const warnings = model.analysis.warnings.filter((w) => w.layer === layer);
   if (warnings.length > 0) {
     lines.push([]);
     lines.push([{ text: `Warnings (${warnings.length})`, tone: 'warning' }]);
-    for (const warning of warnings) lines.push(...text(warning, width, 'warning', 2));
+    for (const warning of warnings) lines.push(...text(warningText(warning), width, 'warning', 2));
   }
   return lines;
 }

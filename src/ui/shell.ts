@@ -10,6 +10,7 @@ import type { Layout, TerminalSize } from './layout.js';
 import type { ListCommand } from './list.js';
 import type { UiModel } from './model.js';
 import type { Line } from './text.js';
+import type { FilterInput } from './filterInput.js';
 
 /** The three places Tab cycles through. `main` holds the file tree or a pane in its place. */
 export type Slot = 'layers' | 'main' | 'details';
@@ -24,6 +25,8 @@ export interface ShellState {
   subject: string;
   /** The filter prompt's text while it is open. */
   prompt: string | undefined;
+  /** The prompt's history, the filter it opened on, what is wrong with its text. */
+  filterInput: FilterInput;
   message: { text: string; tone: 'info' | 'error' } | undefined;
   quit: boolean;
   details: { scroll: number };
@@ -42,7 +45,9 @@ export type Action =
    *  does, in the context the state is in (browsing, or typing at the filter prompt). */
   | { type: 'key'; name: string | undefined; text: string }
   | { type: 'resize'; columns: number; rows: number }
-  | { type: 'filterType'; text: string };
+  | { type: 'filterType'; text: string }
+  /** The tree follows the text typed at the prompt (sent once typing pauses). */
+  | { type: 'filterPreview' };
 
 export interface PaneRenderProps {
   model: UiModel;

@@ -39,6 +39,19 @@ function collapse(model: UiModel, s: UiState): UiState {
   return s;
 }
 
+/** Every directory closed; when none is open, every directory opened (at any layer: the set is
+ *  by node id, and a node with children is a directory wherever it is shown, so the parents are the set). */
+function toggleExpandAll(model: UiModel, s: UiState): UiState {
+  if (s.files.expanded.size > 0) return note(withFiles(s, { expanded: new Set() }), 'every directory collapsed');
+  const tree = model.analysis.tree;
+  const all = new Set<number>();
+  for (let id = 1; id < tree.nodeCount; id++) {
+    const parent = tree.parentOf(id);
+    if (parent > 0) all.add(parent);
+  }
+  return note(withFiles(s, { expanded: all }), 'every directory expanded');
+}
+
 const STATUS_TOGGLES = {
   toggleAdded: 'added',
   toggleModified: 'modified',
@@ -106,6 +119,8 @@ export const filesPane: PaneSpec = {
         const show = { ...f.show, [which]: !f.show[which] };
         return note(withFiles(s, { show }), `${show[which] ? 'showing' : 'hiding'} ${which} paths`);
       }
+      case 'toggleExpandAll':
+        return toggleExpandAll(model, s);
       case 'toggleSort':
         return note(withFiles(s, { sort: f.sort === 'size' ? 'name' : 'size' }), f.sort === 'size' ? 'sorted by name' : 'sorted by size');
       case 'back':

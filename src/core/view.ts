@@ -297,8 +297,9 @@ export class TreeView {
     return out;
   }
 
-  /** The size shown for a node: a file's own bytes; a directory's subtree bytes (or the bytes
-   *  the layer changed below it, in changes-only mode). */
+  /** The size shown for a node, in the tree and in the details alike: a file's own bytes; a
+   *  directory's subtree bytes (or the bytes the layer changed below it, in changes-only mode:
+   *  see dirSizeMeaning). */
   sizeOf(id: number, options: ViewOptions, status: Status): { ownSize: number; size: number } {
     const { tree } = this;
     const { entry } = status.state;
@@ -558,6 +559,11 @@ export class TreeView {
     }
     return shown;
   }
+}
+
+/** What a directory's size means under these options, in the words the screen shows. */
+export function dirSizeMeaning(options: Pick<ViewOptions, 'changesOnly' | 'layer'>): string {
+  return options.changesOnly ? `changed below by L${options.layer} (added, modified and removed files)` : `of files below`;
 }
 
 /** `ls -l` style type and permission string: `drwxr-xr-x`, `-rwsr-xr-x`, `lrwxrwxrwx`. */

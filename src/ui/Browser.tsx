@@ -20,6 +20,7 @@ import { yankMessage, yankText } from './yank.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
+import { Header } from './Header.js';
 import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
 
@@ -34,6 +35,8 @@ export interface BrowserProps {
   initialPath?: string;
   /** The image's bytes, for the file viewer (`v`); without it the viewer is not offered. */
   content?: ContentAccess;
+  /** The build stage this image is (opened from the stage picker or a comparison): the header names it. */
+  stage?: string | undefined;
   /** Where `y` and `Y` copy to (tests); otherwise the terminal's clipboard, through OSC 52. */
   clipboard?: (bytes: Uint8Array) => ClipboardResult;
 }
@@ -46,6 +49,7 @@ export function Browser({
   takeEarlyKeys,
   initialPath,
   content,
+  stage,
   clipboard = terminalClipboard,
 }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
@@ -157,8 +161,9 @@ export function Browser({
   }
   return (
     <Box flexDirection="column" width={layout.size.columns} height={layout.height}>
+      <Header model={model} stage={stage} width={layout.size.columns} />
       {state.help.open ? (
-        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} />
+        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} model={model} topic={state.help.topic} />
       ) : (
         <>
           {paneIn(state, 'layers').render({ model, state, focused: state.focus === 'layers', layout })}

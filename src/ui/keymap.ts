@@ -58,7 +58,11 @@ export type Command =
   | 'compare'
   | 'view'
   | 'yankPath'
-  | 'yankCommand';
+  | 'yankCommand'
+  | 'toggleAttributes'
+  | 'toggleWideLayers'
+  | 'toggleWarnings'
+  | 'explainHidden';
 
 /** Where a binding applies. `browser` holds what every browser pane shares; `layers`, `files`,
  *  `details` and `hiddenBytes` are its panes; `prompt` is the filter prompt (it takes typed text);
@@ -198,11 +202,11 @@ export const KEYMAP: Keymap = [
     short: 'fold all',
     context: 'browser',
   },
-  { key: ['a', 'ctrl-a'], action: 'toggleAdded', help: 'show/hide added paths', context: 'browser' },
+  { key: ['a', 'ctrl-a'], action: 'toggleAdded', help: 'show/hide added paths', short: 'show/hide added', context: 'browser' },
   // dive's Ctrl-M is the byte Enter sends (0x0d): no terminal tells them apart, so m only.
-  { key: ['m'], action: 'toggleModified', help: 'show/hide modified paths', context: 'browser' },
-  { key: ['r', 'ctrl-r'], action: 'toggleRemoved', help: 'show/hide removed paths', context: 'browser' },
-  { key: ['u', 'ctrl-u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', context: 'browser' },
+  { key: ['m'], action: 'toggleModified', help: 'show/hide modified paths', short: 'show/hide modified', context: 'browser' },
+  { key: ['r', 'ctrl-r'], action: 'toggleRemoved', help: 'show/hide removed paths', short: 'show/hide removed', context: 'browser' },
+  { key: ['u', 'ctrl-u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', short: 'show/hide unchanged', context: 'browser' },
   { key: ['s', 'ctrl-o'], action: 'toggleSort', help: 'sort by size / by name', short: 'sort', onScreen: true, context: 'browser' },
   { key: ['y'], action: 'yankPath', help: 'copy the path to the clipboard (OSC 52)', short: 'copy path', context: 'browser' },
   {
@@ -210,6 +214,27 @@ export const KEYMAP: Keymap = [
     action: 'yankCommand',
     help: 'copy a command printing this copy: layerscope cat IMAGE PATH --layer N',
     short: 'copy cat command',
+    context: 'browser',
+  },
+  {
+    key: ['b', 'ctrl-b'],
+    action: 'toggleAttributes',
+    help: 'file attributes in the tree: permissions, uid:gid (and the time on wide panes)',
+    short: 'attributes',
+    context: 'browser',
+  },
+  {
+    key: ['f'],
+    action: 'toggleWideLayers',
+    help: "full commands in Layers: the selected layer's command in full, the size columns folded",
+    short: 'full commands',
+    context: 'browser',
+  },
+  {
+    key: ['!'],
+    action: 'toggleWarnings',
+    help: 'warnings about the image (the header counts them)',
+    short: 'warnings',
     context: 'browser',
   },
   { key: ['?'], action: 'toggleHelp', help: 'help: every key', short: 'help', onScreen: 'always', context: 'browser' },
@@ -267,6 +292,14 @@ export const KEYMAP: Keymap = [
     context: 'hiddenBytes',
   },
   { key: ['d'], action: 'diff', help: 'diff its largest hidden copy with the copy before it', short: 'diff', context: 'hiddenBytes' },
+  {
+    key: ['e'],
+    action: 'explainHidden',
+    help: "what hidden bytes are, and how dive's efficiency differs",
+    short: 'explain',
+    onScreen: true,
+    context: 'hiddenBytes',
+  },
   { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', context: 'hiddenBytes' },
 
   { key: ['p'], action: 'togglePackages', help: 'packages: who owns the bytes, largest first', short: 'packages', context: 'browser' },

@@ -30,8 +30,14 @@ export interface ShellState {
   message: { text: string; tone: 'info' | 'error' } | undefined;
   quit: boolean;
   details: { scroll: number };
-  help: { open: boolean; scroll: number };
+  help: { open: boolean; scroll: number; topic?: OverlayTopic };
+  /** The status line explains "hidden" (the first screen, until a key is pressed). */
+  legend?: boolean;
 }
+
+/** What the overlay over the panes shows: every key, the image's warnings, or what hidden bytes
+ *  mean. */
+export type OverlayTopic = 'keys' | 'warnings' | 'hiddenBytes';
 
 /** Every pane's slice, added by the pane's own module (declaration merging). */
 // biome-ignore lint/suspicious/noEmptyInterface: filled in by each pane's module

@@ -11,7 +11,7 @@ import { commandFor, keyName, primaryKey, type Command, type KeyContext } from '
 import { helpBox, layoutFor, type Layout, type TerminalSize } from './layout.js';
 import { isListCommand, type ListCommand, scrollText } from './list.js';
 import type { UiModel } from './model.js';
-import { helpLines } from './help.js';
+import { overlayLines } from './help.js';
 import { NO_FILTER_INPUT, remember, stepHistory } from './filterInput.js';
 import { focusedPane, PANES, paneIn } from './panes/index.js';
 import { selectedLayer } from './panes/layers.js';
@@ -35,6 +35,7 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
     quit: false,
     details: { scroll: 0 },
     help: { open: false, scroll: 0 },
+    legend: model.analysis.account.hiddenBytes > 0,
   };
   let s = shell as UiState;
   for (const pane of PANES) if (pane.init) s = { ...s, ...pane.init(model) };
@@ -85,7 +86,7 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
   if (action.type === 'resize') return { ...state, size: { columns: action.columns, rows: action.rows } };
   if (action.type === 'filterPreview') return state.prompt === undefined ? state : previewFilter(model, state);
   if (action.type === 'notify') return note(state, action.text, action.tone);
-  const s: UiState = state.message ? { ...state, message: undefined } : state;
+  const s: UiState = state.message || state.legend ? { ...state, message: undefined, legend: false } : state;
   if (action.type === 'quit') return { ...s, quit: true };
   if (s.prompt !== undefined) return promptAction(model, s, action);
   if (action.type === 'filterType') return s;
@@ -116,7 +117,11 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
     case 'prevMatch':
       return nextMatch(model, s, -1);
     case 'toggleHelp':
-      return { ...s, help: { open: true, scroll: 0 } };
+      return { ...s, help: { open: true, scroll: 0, topic: 'keys' } };
+    case 'toggleWarnings':
+      return { ...s, help: { open: true, scroll: 0, topic: 'warnings' } };
+    case 'explainHidden':
+      return { ...s, help: { open: true, scroll: 0, topic: 'hiddenBytes' } };
     case 'back':
       if (s.mainView !== TREE) return { ...s, mainView: TREE, subject: s.focus === 'main' ? 'file' : s.subject };
       break;
@@ -253,9 +258,11 @@ function previewFilter(model: UiModel, s: UiState): UiState {
 }
 
 function helpAction(model: UiModel, s: UiState, command: Command | 'filterType'): UiState {
-  if (command === 'closeHelp' || command === 'toggleHelp' || command === 'back')
-    return { ...s, help: { open: false, scroll: s.help.scroll } };
+  const topic = s.help.topic ?? 'keys';
+  if (['closeHelp', 'toggleHelp', 'back', 'toggleWarnings', 'explainHidden'].includes(command))
+    return { ...s, help: { open: false, scroll: 0, topic } };
   if (!isListCommand(command)) return s;
   const box = helpBox(layoutOf(model, s));
-  return { ...s, help: { open: true, scroll: scrollText(s.help.scroll, command, helpLines(box.width).length, box.bodyRows) } };
+  const total = overlayLines(model, topic, box.innerWidth).length;
+  return { ...s, help: { open: true, scroll: scrollText(s.help.scroll, command, total, box.bodyRows), topic } };
 }

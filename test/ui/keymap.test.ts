@@ -87,6 +87,7 @@ test('hints come from the rows shown on screen, neighbours with one label merged
     hintsOf('hiddenBytes').map((h) => `${h.keys} ${h.label}`),
     [
       'v view',
+      'e explain',
       'w back to files',
       '/ filter',
       'Tab pane',

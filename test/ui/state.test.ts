@@ -189,7 +189,8 @@ test('help overlay: ? opens, Esc or ? closes, other keys wait; q quits from anyw
 });
 
 test('windowing: the tree scroll follows the cursor and the terminal size', async () => {
-  const { model, state, run } = await setup({ columns: 40, rows: 12 });
+  // 14 rows: the header, the status line, the layers (4), the tree's title and column headings.
+  const { model, state, run } = await setup({ columns: 40, rows: 14 });
   const layout = layoutFor(state.size, model.layerCount);
   assert.equal(layout.main.bodyRows, 3);
   let s = run(state, 'top', 'nextPane', 'down', 'activate', 'down', 'activate', 'bottom', 'activate');

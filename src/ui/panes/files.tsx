@@ -3,12 +3,13 @@
 import { SHOW_ALL } from '../../core/view.js';
 import { pathLines } from '../details.js';
 import { clampMove, scrollToShow, stepOf } from '../list.js';
+import { layoutFor, treeColumns } from '../layout.js';
 import type { UiModel } from '../model.js';
 import { preferences } from '../preferences.js';
 import { note, type PaneSpec, type UiState } from '../shell.js';
 import { TreePane } from '../TreePane.js';
 import { selectedLayer } from './layers.js';
-import { cursorNode, cursorRow, TREE, treeRows, withExpanded, withFiles } from './tree.js';
+import { cursorNode, cursorRow, TREE, treeRows, viewOptions, withExpanded, withFiles } from './tree.js';
 
 function isDirAt(model: UiModel, s: UiState, id: number): boolean {
   const status = model.view.statusAt(id, selectedLayer(s));
@@ -119,6 +120,10 @@ export const filesPane: PaneSpec = {
         const show = { ...f.show, [which]: !f.show[which] };
         return note(withFiles(s, { show }), `${show[which] ? 'showing' : 'hiding'} ${which} paths`);
       }
+      case 'toggleAttributes': {
+        const shown = !treeColumns(layoutFor(s.size, model.layerCount).main.innerWidth, f.attributes).attributes;
+        return note(withFiles(s, { attributes: shown }), shown ? 'showing permissions and uid:gid' : 'hiding permissions and uid:gid');
+      }
       case 'toggleExpandAll':
         return toggleExpandAll(model, s);
       case 'toggleSort':
@@ -134,7 +139,7 @@ export const filesPane: PaneSpec = {
     lines(model, s, width) {
       const id = cursorNode(model, s);
       if (id === undefined) return [[{ text: 'Nothing to show at this layer.', tone: 'dim' }]];
-      return pathLines(model, id, selectedLayer(s), width);
+      return pathLines(model, id, selectedLayer(s), width, viewOptions(model, s));
     },
   },
   render: ({ model, state, focused, layout }) => <TreePane model={model} state={state} focused={focused} box={layout.main} />,

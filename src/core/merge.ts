@@ -9,6 +9,7 @@ import { Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { baseName } from './paths.js';
 import { InputError } from './errors.js';
 import { heapExhausted, moreHeapHint } from './memory.js';
+import type { ImageWarning } from './warnings.js';
 
 export type ChangeKind = 'added' | 'modified' | 'removed';
 export type RemovalCause = 'whiteout' | 'opaque' | 'replaced';
@@ -78,7 +79,7 @@ export class MergedTree {
   /** For each layer, the node each change names (-1 for a whiteout of a path never seen). */
   readonly nodeOfChange: Int32Array[] = [];
   /** Warnings raised while merging (e.g. whiteouts of paths that never existed). */
-  readonly warnings: string[] = [];
+  readonly warnings: ImageWarning[] = [];
 
   constructor(summaries: readonly LayerSummary[]) {
     this.summaries = summaries;
@@ -481,15 +482,22 @@ class Merger {
       if (op === Op.Whiteout) {
         if (id !== undefined && this.present(id)) this.removeSubtree(id, CAUSE_WHITEOUT);
         else if (++unmatched <= MAX_WARNINGS_PER_LAYER)
-          this.tree.warnings.push(`layer ${this.layer}: whiteout of /${changes.path(i)}, which no lower layer has`);
+          this.tree.warnings.push({
+            layer: this.layer,
+            kind: 'whiteoutOfNothing',
+            path: `/${changes.path(i)}`,
+            message: `whiteout of /${changes.path(i)}, which no lower layer has`,
+          });
       } else if (id !== undefined && this.present(id) && this.curIsDir[id]) {
         this.removeChildren(id, CAUSE_OPAQUE);
       }
     }
     if (unmatched > MAX_WARNINGS_PER_LAYER) {
-      this.tree.warnings.push(
-        `layer ${this.layer}: … and ${unmatched - MAX_WARNINGS_PER_LAYER} more whiteouts of paths no lower layer has`,
-      );
+      this.tree.warnings.push({
+        layer: this.layer,
+        kind: 'more',
+        message: `… and ${unmatched - MAX_WARNINGS_PER_LAYER} more whiteouts of paths no lower layer has`,
+      });
     }
   }
 

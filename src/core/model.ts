@@ -3,6 +3,8 @@
 import type { LayerChanges } from './changes.js';
 import type { WalkLimits } from './walk.js';
 import type { LayerContents } from './contents.js';
+import type { LayerWarning } from './warnings.js';
+export type { ImageWarning, LayerWarning, WarningKind } from './warnings.js';
 
 /** Kinds of filesystem entry, as named in `ls --json`. */
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
@@ -59,7 +61,7 @@ export interface LayerSummary {
    *  Duplicates are kept: later wins. */
   changes: LayerChanges;
   /** Things that were read but are suspicious or malformed (path escapes, broken hard links…). */
-  warnings: string[];
+  warnings: LayerWarning[];
   /** Package databases and leaked secrets read from the layer's file contents in the same pass
    *  (absent for summaries made without reading contents). */
   contents?: LayerContents;

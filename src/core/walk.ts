@@ -9,6 +9,7 @@ import { InputError } from './errors.js';
 import { heapExhausted, moreHeapHint } from './memory.js';
 import { baseName, decodeNameBytes, hasByteEscapes, normaliseName, parentOf, joinPath } from './paths.js';
 import { ObserverSet, contentObserversFor, type ContentObserverFactory } from './contentObservers.js';
+import type { LayerWarning, WarningKind } from './warnings.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
@@ -181,7 +182,7 @@ export class LayerReader {
   /** Tar entries seen (refused ones included). */
   entries = 0;
   private heldSinceCheck = 0;
-  private readonly warnings: string[] = [];
+  private readonly warnings: LayerWarning[] = [];
   private droppedWarnings = 0;
   /** Latest change index of each path in this layer, for hard-link resolution. Built at the
    *  first hard link only: most layers have none, and the map costs a lot on big layers. */
@@ -225,19 +226,23 @@ export class LayerReader {
     this.sizeBytes += size;
     if (header.name.length > MAX_NAME_BYTES || header.linkname.length > MAX_NAME_BYTES) {
       const long = header.name.length > MAX_NAME_BYTES ? 'name' : 'link target';
-      this.warn(`ignored entry ${quote(nameOf(header))}: its ${long} is longer than ${MAX_NAME_BYTES} bytes`);
+      this.warn('nameTooLong', `ignored entry ${quote(nameOf(header))}: its ${long} is longer than ${MAX_NAME_BYTES} bytes`);
       return false;
     }
     const rawName = nameOf(header);
     if (rawName !== header.name && !this.changes.byteNames && hasByteEscapes(rawName)) this.changes.byteNames = true;
     const name = normaliseName(rawName);
     if (!name.ok) {
-      this.warn(`ignored suspicious entry ${quote(rawName)}: ${name.reason}`);
+      this.warn('suspiciousName', `ignored suspicious entry ${quote(rawName)}: ${name.reason}`);
       return false;
     }
     if (name.path === '') return false; // the root directory itself: nothing to record
     if (name.climbed)
-      this.warn(`entry ${quote(rawName)} climbs above the layer root; the engine unpacks it at /${name.path}, and so does this`);
+      this.warn(
+        'nameClimbsRoot',
+        `entry ${quote(rawName)} climbs above the layer root; the engine unpacks it at /${name.path}, and so does this`,
+        name.path,
+      );
     // Top-level `.wh..wh.*` trees are aufs bookkeeping (e.g. the hard-link dir .wh..wh.plnk),
     // never part of the filesystem; the engine's extractor skips them too.
     if (name.path.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && name.path !== OPAQUE_MARKER) return false;
@@ -352,7 +357,9 @@ export class LayerReader {
     const resolved = at.join('/');
     if (resolved !== dir)
       this.warn(
+        'throughSymlink',
         `entry ${quote(rawName)} is written through a symlink of the same layer, as the engine does: it lands at /${joinPath(resolved, baseName(rawName))}`,
+        joinPath(resolved, baseName(rawName)),
       );
     return resolved;
   }
@@ -423,7 +430,7 @@ export class LayerReader {
     // Whiteouts are empty regular files; the engine applies any other kind all the same.
     if (type !== 'file' && !base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && base !== WHITEOUT_PREFIX) {
       const kind = type === 'dir' ? 'directory' : type === 'unknown' ? 'unusual' : type;
-      this.warn(`whiteout /${path} is a ${kind} entry, not an empty file; applied as a whiteout all the same`);
+      this.warn('whiteoutNotFile', `whiteout /${path} is a ${kind} entry, not an empty file; applied as a whiteout all the same`, path);
     }
     if (base === OPAQUE_MARKER) {
       this.changes.push({ op: 'opaque', path: dir });
@@ -433,7 +440,7 @@ export class LayerReader {
     if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) return;
     const target = base.slice(WHITEOUT_PREFIX.length);
     if (target === '') {
-      this.warn(`ignored whiteout with no name: /${path}`);
+      this.warn('whiteoutNoName', `ignored whiteout with no name: /${path}`, path);
       return;
     }
     this.changes.push({ op: 'whiteout', path: joinPath(dir, target) });
@@ -467,13 +474,17 @@ export class LayerReader {
     return this.latest;
   }
 
-  private warn(message: string): void {
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(message);
+  /** `path` without its leading slash (an ImagePath), when the warning is about one. */
+  private warn(kind: WarningKind, message: string, path?: string): void {
+    if (this.warnings.length < MAX_WARNINGS)
+      this.warnings.push(path === undefined ? { kind, message } : { kind, path: `/${path}`, message });
     else this.droppedWarnings += 1;
   }
 
-  finishWarnings(): string[] {
-    return this.droppedWarnings > 0 ? [...this.warnings, `… and ${this.droppedWarnings} more warnings like these`] : this.warnings;
+  finishWarnings(): LayerWarning[] {
+    return this.droppedWarnings > 0
+      ? [...this.warnings, { kind: 'more', message: `… and ${this.droppedWarnings} more warnings like these` }]
+      : this.warnings;
   }
 }
 

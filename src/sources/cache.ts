@@ -33,6 +33,7 @@ import type { SummaryCache } from '../core/analyse.js';
 import type { LayerOrigin, LayerSummary } from '../core/model.js';
 import { LayerChanges, type LayerChangesJson } from '../core/changes.js';
 import { tempNameFor, writeFileAtomic } from './tempFiles.js';
+import { isLayerWarning } from '../core/warnings.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -237,7 +238,7 @@ function isSummary(value: unknown, diffId: string): value is StoredSummary {
     Number.isSafeInteger(s.sizeBytes) &&
     isChanges(s.changes) &&
     Array.isArray(s.warnings) &&
-    s.warnings.every((w) => typeof w === 'string') &&
+    s.warnings.every(isLayerWarning) &&
     isContents(s.contents)
   );
 }

@@ -60,7 +60,7 @@ function summary(i: number, extra = 0): LayerSummary {
         path: createHash('sha256').update(`${i}/${k}`).digest('hex'),
       })),
     ]),
-    warnings: ['w'],
+    warnings: [{ kind: 'nameClimbsRoot', path: '/w', message: 'w' }],
   };
 }
 

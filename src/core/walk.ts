@@ -256,7 +256,9 @@ export class LayerReader {
       this.checkParent(dir, rawName);
       if (dir !== '' && this.nonDirCode(dir) !== undefined) {
         this.warn(
+          'opaqueOnFile',
           `ignored opaque marker ${quote(rawName)}: /${dir} is not a directory in this layer (the engine's mark on it changes nothing)`,
+          dir,
         );
         return false;
       }

@@ -14,7 +14,7 @@ import { copiedFromStages, findStage, stageClosure, stageLabel, type StageGraph 
 import { listContext, readIgnore } from '../sources/buildContext.js';
 import { dockerfileInstructions, layerSources, parseDockerfile } from '../sources/dockerfile.js';
 import type { EngineAddress } from '../sources/buildkit/session.js';
-import { type LoadHooks, loadAnalysis, type ImageOptions } from './open.js';
+import { type LoadHooks, loadAnalysis, openAnalysed, type ImageOptions } from './open.js';
 import { printWarnings } from './write.js';
 import { escapeForTerminal } from '../core/paths.js';
 import type { BuildProgressView } from './buildProgress.js';
@@ -176,13 +176,14 @@ export async function buildAndAnalyse(
   const analyses = new Map<number, BuiltStageResult>();
   for (const b of built) {
     process.stderr.write(`layerscope: reading stage ${escapeForTerminal(b.label)} (${b.tag})\n`);
-    const analysis = await loadAnalysis(`${engineKind}://${b.tag}`, { ...(options.cache === false ? { cache: false } : {}) });
+    const spec = `${engineKind}://${b.tag}`;
+    const analysis = await loadAnalysis(spec, { ...(options.cache === false ? { cache: false } : {}) });
     const sources = layerSources(instructions, graph, b.index, analysis.image.config.history, dockerfileLabel);
     analysis.image.layers.forEach((layer, i) => {
       const source = sources[i];
       if (source) layer.source = source;
     });
-    analyses.set(b.index, { stage: graph.stages[b.index]!, tag: b.tag, imageId: b.imageId, analysis });
+    analyses.set(b.index, { stage: graph.stages[b.index]!, tag: b.tag, imageId: b.imageId, analysis, spec });
   }
   return assembleBuild(
     contextDir,
@@ -247,7 +248,13 @@ export async function compareJob(a: string, b: string, options: CompareOptions):
     graph && stage !== undefined && graph.stages[stage] ? stageLabel(graph.stages[stage]!) : spec;
   return {
     labels: { a: label(a, stages?.a), b: label(b, stages?.b) },
-    load: (side, hooks) => loadAnalysis(side === 'a' ? a : b, options, { shared: (disk) => shared.behind(disk), ...hooks }),
+    load: async (side, hooks, keep) => {
+      const sideHooks: LoadHooks = { shared: (disk) => shared.behind(disk), ...hooks };
+      if (!keep) return loadAnalysis(side === 'a' ? a : b, options, sideHooks);
+      const opened = await openAnalysed(side === 'a' ? a : b, options, sideHooks);
+      keep(opened);
+      return opened.analysis;
+    },
     compare: (x, y) =>
       compareAnalyses(x, y, { ...(graph && stages ? { graph, aStage: stages.a, bStage: stages.b } : { aLabel: a, bLabel: b }) }),
   };

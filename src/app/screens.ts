@@ -4,7 +4,7 @@ import type { Analysis } from '../core/analysis.js';
 import type { BuildResult } from '../core/buildResult.js';
 import type { Comparison } from '../core/compare.js';
 import type { BuildProgressView } from './buildProgress.js';
-import type { ImageOptions, LoadHooks } from './open.js';
+import type { ImageOptions, LoadHooks, OpenContent } from './open.js';
 
 export interface Screens {
   /** The browser on IMAGE (the bundled example when undefined); resolves to the exit code. */
@@ -21,7 +21,8 @@ export interface Screens {
 export interface CompareJob {
   /** Short names of the two sides while they load. */
   labels: { a: string; b: string };
-  load(side: 'a' | 'b', hooks: LoadHooks): Promise<Analysis>;
+  /** With `keep`, the side's source stays open for its file contents (the caller closes it). */
+  load(side: 'a' | 'b', hooks: LoadHooks, keep?: (open: OpenContent) => void): Promise<Analysis>;
   compare(a: Analysis, b: Analysis): Comparison;
 }
 

@@ -20,7 +20,9 @@ export function addCiOptions(cmd: Command): Command {
     .option('--maxCompressedBytes <size>', 'CI rule: fail above this many compressed bytes (the layer blobs: what a pull costs)')
     .option('--maxHiddenBytes <size>', 'CI rule: fail above this many hidden bytes')
     .option('--maxHiddenPercent <ratio>', 'CI rule: fail above this share of hidden to stored bytes (0..1 or N%)')
-    .option('--secrets [max]', 'CI rule: fail when the layers hold secrets (more than MAX findings; default none)')
+    .option('--secrets [max]', 'CI rule (on by default): fail when the layers hold secrets (more than MAX findings; default none)')
+    .option('--no-secrets', 'CI: turn the secrets rule off')
+    .option('--allow-secret <glob>', 'CI: secrets at paths matching GLOB do not count for the secrets rule (repeatable)', collect)
     .option('--ignore <glob>', 'CI: leave paths matching GLOB out of every rule (repeatable)', collect)
     .option('--warn <rule>', 'CI: report RULE as a warning instead of failing (repeatable)', collect);
 }

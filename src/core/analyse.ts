@@ -1,7 +1,7 @@
 // Reads every layer of an image source into LayerSummaries (bounded parallelism), checks each
 // against the diffID the config promises, and hands back plain data for the merge.
 import { createHash, type Hash } from 'node:crypto';
-import type { AnalysedImage, ConfigStore, ImageSource, LayerOrigin, LayerSummary, StreamedImage, SummaryCache } from './model.js';
+import type { AnalysedImage, BlobFile, ConfigStore, ImageSource, LayerOrigin, LayerSummary, StreamedImage, SummaryCache } from './model.js';
 import { InputError } from './errors.js';
 import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from './walk.js';
 import { WalkPool } from './walkPool.js';
@@ -45,6 +45,8 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
     );
   }
   if (source.readAll) return analyseStream(source, source.readAll.bind(source), options);
+  const merged = await readMerged(source, options);
+  if (merged) return merged;
   const summaries: LayerSummary[] = new Array(source.layers.length);
   const queue = source.layers.map((_, i) => i);
   const workers = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), queue.length));
@@ -78,13 +80,56 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
   };
 }
 
+/** Every layer's origin: the local file range, or the blob digest (see LayerOrigin). */
+function originOf(source: ImageSource, index: number): LayerOrigin {
+  const info = source.layers[index]!;
+  const file = source.blobFile?.(index);
+  return file ? { file } : info.blobDigest ? { blobDigest: info.blobDigest } : {};
+}
+
+/** The image from the merged-tree cache: its summaries and merged tree, when every layer's
+ *  summary would be a proven hit (the same check a summary hit passes) and the chain is stored. */
+async function readMerged(source: ImageSource, options: AnalyseOptions): Promise<AnalysedImage | undefined> {
+  const { cache } = options;
+  if (!cache?.proves || !cache.getMerged || source.layers.length === 0) return undefined;
+  const diffIds = source.layers.map((l) => l.diffId);
+  if (!diffIds.every((d): d is string => typeof d === 'string' && d !== '')) return undefined;
+  const proven = await Promise.all(diffIds.map((d, i) => cache.proves!(d, originOf(source, i))));
+  if (!proven.every(Boolean)) return undefined;
+  const stored = await cache.getMerged(diffIds);
+  if (!stored) return undefined;
+  const summaries = stored.summaries.map((summary, index) => {
+    const info = source.layers[index]!;
+    // A stored summary, read before under other limits, still has to pass these.
+    const over = limitExceeded(summary, options.limits);
+    if (over) throw new InputError(layerMessage(index, info.blobDigest ?? info.diffId, over));
+    const total = info.blobSize;
+    options.onProgress?.({
+      layer: index,
+      blobBytesRead: total ?? summary.blobBytes,
+      ...(total !== undefined ? { blobBytesTotal: total } : {}),
+      done: true,
+    });
+    return { ...summary, blobBytes: total ?? summary.blobBytes, compression: compressionOf(info.mediaType) ?? summary.compression };
+  });
+  return {
+    ref: source.ref,
+    id: source.id,
+    config: source.config,
+    layers: source.layers,
+    summaries,
+    warnings: [...source.warnings],
+    merged: stored.tree,
+  };
+}
+
 let pool: WalkPool | undefined;
 function sharedPool(): WalkPool {
   pool ??= new WalkPool();
   return pool;
 }
 
-type Walk = (blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions) => Promise<LayerSummary>;
+type Walk = (blob: NodeJS.ReadableStream | AsyncIterable<Buffer> | BlobFile, options: WalkOptions) => Promise<LayerSummary>;
 
 async function readLayer(source: ImageSource, index: number, options: AnalyseOptions, walk: Walk): Promise<LayerSummary> {
   const info = source.layers[index]!;
@@ -93,8 +138,8 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
     options.onProgress?.({ layer: index, blobBytesRead, ...(total !== undefined ? { blobBytesTotal: total } : {}), done });
   // A hit must be proven to be these bytes: the same unchanged local file, or a blob digest a
   // read has checked. A config claiming another image's diffID proves nothing (cache poisoning).
-  const file = source.blobFile?.(index);
-  const origin: LayerOrigin = file ? { file } : info.blobDigest ? { blobDigest: info.blobDigest } : {};
+  const origin = originOf(source, index);
+  const file = origin.file;
   const hit = info.diffId ? await options.cache?.get(info.diffId, origin) : undefined;
   // Read under another secret scan cap: its findings would mean something else.
   const cached = hit && scannedWith(hit, options.limits?.secretsMaxBytes) ? hit : undefined;
@@ -110,8 +155,9 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
   let summary: LayerSummary;
   const blobHash = createHash('sha256');
   try {
-    const blob = await source.openLayer(index);
-    summary = await walk(file || !info.blobDigest?.startsWith('sha256:') ? blob : digesting(blob, blobHash), {
+    // A blob in a local file is read by the walker itself: no byte of it passes this thread.
+    const blob = file ?? (await source.openLayer(index));
+    summary = await walk(file || !info.blobDigest?.startsWith('sha256:') ? blob : digesting(blob as NodeJS.ReadableStream, blobHash), {
       onProgress: (n) => report(n, false),
       ...(options.limits ? { limits: options.limits } : {}),
     });

@@ -12,6 +12,8 @@ export interface BuiltStageResult {
   tag: string;
   imageId: string;
   analysis: Analysis;
+  /** How to open the stage's image again (`docker://TAG`), for its file contents. */
+  spec?: string;
 }
 
 export interface BuildResult {

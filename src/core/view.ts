@@ -25,15 +25,65 @@ export interface StatusFilter {
 
 export const SHOW_ALL: Readonly<StatusFilter> = Object.freeze({ added: true, modified: true, removed: true, unchanged: true });
 
+/** A size condition of a filter: `>1MB`, `<=10kB`, `>500` (bytes). */
+export interface SizeBound {
+  op: '>' | '>=' | '<' | '<=';
+  bytes: number;
+}
+
 export interface PathFilter {
   /** The text as the user wrote it. */
   source: string;
-  kind: 'substring' | 'regex';
-  /** Tests a displayed path (`/usr/bin/env`). */
+  /** The name pattern's kind ('size' when the filter is size conditions only). */
+  kind: 'substring' | 'regex' | 'size';
+  /** The name pattern as written, without the size conditions ('' for none). */
+  name: string;
+  /** Size conditions: only regular files (and hard links) whose bytes pass them all match. */
+  sizes: readonly SizeBound[];
+  /** Tests a displayed path (`/usr/bin/env`) against the name pattern. */
   test(displayedPath: string): boolean;
   /** The same test on a stored path (`usr/bin/env`), without building the displayed string:
    *  what scanning a million paths per filter uses. */
   testPath(path: string): boolean;
+}
+
+/** Whether `bytes` passes every size condition. */
+export function passesSizes(sizes: readonly SizeBound[], bytes: number): boolean {
+  for (const { op, bytes: limit } of sizes) {
+    if (op === '>' ? !(bytes > limit) : op === '>=' ? !(bytes >= limit) : op === '<' ? !(bytes < limit) : !(bytes <= limit)) return false;
+  }
+  return true;
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  m: 1e6,
+  mb: 1e6,
+  g: 1e9,
+  gb: 1e9,
+  t: 1e12,
+  tb: 1e12,
+  ki: 1024,
+  kib: 1024,
+  mi: 1024 ** 2,
+  mib: 1024 ** 2,
+  gi: 1024 ** 3,
+  gib: 1024 ** 3,
+  ti: 1024 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** `>1MB` → { op: '>', bytes: 1000000 }; units as the screen prints them (kB = 1000 bytes,
+ *  KiB = 1024), any case; a bare number is bytes. */
+export function parseSizeBound(token: string): SizeBound | undefined {
+  const m = /^(>=|<=|>|<)(\d+(?:\.\d+)?)([a-z]*)$/i.exec(token);
+  if (!m) return undefined;
+  const unit = UNITS[m[3]!.toLowerCase()];
+  if (unit === undefined) return undefined;
+  return { op: m[1] as SizeBound['op'], bytes: Math.round(Number(m[2]) * unit) };
 }
 
 export interface ViewOptions {
@@ -94,11 +144,38 @@ export class VisibleRows {
 
 /** Parses what the user typed at the filter prompt: `/body/` or `/body/i` is a regular
  *  expression, anything else a substring (case-insensitive unless it has an upper-case letter).
- *  Empty text means no filter. */
+ *  Words starting with `>` or `<` at the start or the end are size conditions (`>1MB`, `lib
+ *  <10kB`, `>1MB <1GB`): only regular files of that size match. Empty text means no filter. */
 export function parseFilter(text: string): { ok: true; filter: PathFilter | undefined } | { ok: false; error: string } {
   const source = text.trim();
   if (source === '') return { ok: true, filter: undefined };
-  const re = /^\/(.+)\/(i?)$/s.exec(source);
+  // Size conditions: whole words at either end.
+  const sizes: SizeBound[] = [];
+  let rest = source;
+  const take = (word: string): string | undefined => {
+    const bound = parseSizeBound(word);
+    if (!bound) return `bad size condition ${word}: write >1MB, <10kB or >=500B (units B kB MB GB, KiB MiB GiB)`;
+    sizes.push(bound);
+    return undefined;
+  };
+  for (;;) {
+    const m = /^([<>]\S*)(?:\s+|$)/.exec(rest);
+    if (!m) break;
+    const error = take(m[1]!);
+    if (error) return { ok: false, error };
+    rest = rest.slice(m[0].length);
+  }
+  for (;;) {
+    const m = /(?:^|\s+)([<>]\S*)$/.exec(rest);
+    // Inside a regular expression (`/a >b/`) it is part of the pattern.
+    if (!m || (rest.startsWith('/') && !/^\/.+\/i?$/s.test(rest.slice(0, m.index)))) break;
+    const error = take(m[1]!);
+    if (error) return { ok: false, error };
+    rest = rest.slice(0, m.index);
+  }
+  const name = rest.trim();
+  if (name === '') return { ok: true, filter: { source, kind: 'size', name, sizes, test: () => true, testPath: () => true } };
+  const re = /^\/(.+)\/(i?)$/s.exec(name);
   if (re) {
     let regex: RegExp;
     try {
@@ -107,18 +184,18 @@ export function parseFilter(text: string): { ok: true; filter: PathFilter | unde
       return { ok: false, error: `bad regular expression: ${e instanceof Error ? e.message : String(e)}` };
     }
     const test = (p: string) => regex.test(p);
-    return { ok: true, filter: { source, kind: 'regex', test, testPath: (p) => test(`/${p}`) } };
+    return { ok: true, filter: { source, kind: 'regex', name, sizes, test, testPath: (p) => test(`/${p}`) } };
   }
   // Case-insensitive unless the text has an upper-case letter. A literal regex does the
   // case-folding without a lower-cased copy of every path.
-  const escaped = source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const flags = /[A-Z]/.test(source) ? '' : 'i';
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const flags = /[A-Z]/.test(name) ? '' : 'i';
   const literal = new RegExp(escaped, flags);
   // A displayed path is '/' + the stored one: a leading '/' in the text matches at the start.
-  const rest = source.startsWith('/') ? new RegExp(`^${escaped.slice(1)}`, flags) : undefined;
+  const start = name.startsWith('/') ? new RegExp(`^${escaped.slice(1)}`, flags) : undefined;
   const test = (p: string) => literal.test(p);
-  const testPath = (p: string) => literal.test(p) || rest?.test(p) === true;
-  return { ok: true, filter: { source, kind: 'substring', test, testPath } };
+  const testPath = (p: string) => literal.test(p) || start?.test(p) === true;
+  return { ok: true, filter: { source, kind: 'substring', name, sizes, test, testPath } };
 }
 
 /** Node ids from the root's child down to `id`'s parent: the directories to expand to reveal it. */
@@ -150,9 +227,13 @@ interface OptionsCache {
 }
 
 const OPTIONS_CACHE_SIZE = 16;
+/** Most entries (directories × layers) of the subtree-bytes table: 64 MB. */
+const DIRECTORY_BYTES_LIMIT = 8_000_000;
 
 export class TreeView {
   private readonly sizeCache = new Map<number, Float64Array>();
+  /** See directoryBytes; false: too big for one table. */
+  private directoryTable: { row: Int32Array; bytes: Float64Array } | false | undefined;
   private readonly sizeCacheLimit: number;
   private readonly changedCache = new Map<number, Map<number, number>>();
   private readonly optionsCache = new Map<string, OptionsCache>();
@@ -203,6 +284,85 @@ export class TreeView {
     return sizes;
   }
 
+  /** Regular-file bytes visible below (and at) node `id` after `layer`: sizesAt(layer)[id],
+   *  answered for every layer from one table built on first use (see directoryBytes), so a
+   *  layer's first visit costs no pass over the nodes. */
+  subtreeBytes(id: number, layer: number): number {
+    const table = this.directoryBytes();
+    if (!table) return this.sizesAt(layer)[id] ?? 0;
+    const row = table.row[id]!;
+    if (row >= 0) return table.bytes[row * this.tree.layerCount + layer]!;
+    const { tree } = this;
+    const event = tree.visibleEvent(id, layer);
+    if (event < 0) return 0;
+    const index = tree.eventEntryIndex(event);
+    const changes = tree.summaries[tree.eventLayer(event)]!.changes;
+    return index >= 0 && changes.typeCode(index) === TYPE_FILE ? changes.size(index) : 0;
+  }
+
+  /** Subtree bytes at every layer of every node that is a directory at some layer: one pass over
+   *  the events. A file shown from layer a until layer b (its next event) adds its size to its
+   *  directory's row from a to b; a row, once its children are in (they have higher ids), goes
+   *  into its parent's; a prefix sum over the layers then gives each layer's bytes. A visible
+   *  path's parent is a visible directory, so this is what sizesAt sums layer by layer.
+   *  Undefined when the table would pass DIRECTORY_BYTES_LIMIT entries. */
+  private directoryBytes(): { row: Int32Array; bytes: Float64Array } | undefined {
+    if (this.directoryTable !== undefined) return this.directoryTable || undefined;
+    const { tree } = this;
+    const n = tree.nodeCount;
+    const layers = tree.layerCount;
+    const row = new Int32Array(n).fill(-1);
+    let rows = 1;
+    row[0] = 0;
+    for (let id = 1; id < n; id++) {
+      for (let e = tree.firstEventOf(id); e >= 0; e = tree.nextEventOf(e)) {
+        if (tree.eventRemoves(e)) continue;
+        const index = tree.eventEntryIndex(e);
+        if (index < 0 || tree.summaries[tree.eventLayer(e)]!.changes.typeCode(index) === TYPE_DIR) {
+          row[id] = rows++;
+          break;
+        }
+      }
+    }
+    if (rows * (layers + 1) > DIRECTORY_BYTES_LIMIT) {
+      this.directoryTable = false;
+      return undefined;
+    }
+    const width = layers + 1;
+    const delta = new Float64Array(rows * width);
+    for (let id = n - 1; id > 0; id--) {
+      const own = row[id]!;
+      const target = own >= 0 ? own : row[tree.parentOf(id)]!;
+      for (let e = tree.firstEventOf(id); e >= 0; ) {
+        const next = tree.nextEventOf(e);
+        const index = tree.eventEntryIndex(e);
+        if (!tree.eventRemoves(e) && index >= 0) {
+          const changes = tree.summaries[tree.eventLayer(e)]!.changes;
+          if (changes.typeCode(index) === TYPE_FILE) {
+            const size = changes.size(index);
+            delta[target * width + tree.eventLayer(e)]! += size;
+            delta[target * width + (next >= 0 ? tree.eventLayer(next) : layers)]! -= size;
+          }
+        }
+        e = next;
+      }
+      if (own >= 0) {
+        const parent = row[tree.parentOf(id)]!;
+        for (let l = 0; l < layers; l++) delta[parent * width + l]! += delta[own * width + l]!;
+      }
+    }
+    const bytes = new Float64Array(rows * layers);
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (let l = 0; l < layers; l++) {
+        sum += delta[r * width + l]!;
+        bytes[r * layers + l] = sum;
+      }
+    }
+    this.directoryTable = { row, bytes };
+    return this.directoryTable;
+  }
+
   /** Bytes `layer` changed below each directory: regular files it added or modified (their new
    *  size) or removed (their old size). Only the touched paths and their ancestors appear. */
   changedBytes(layer: number): Map<number, number> {
@@ -220,8 +380,9 @@ export class TreeView {
     return out;
   }
 
-  /** The size shown for a node: a file's own bytes; a directory's subtree bytes (or the bytes
-   *  the layer changed below it, in changes-only mode). */
+  /** The size shown for a node, in the tree and in the details alike: a file's own bytes; a
+   *  directory's subtree bytes (or the bytes the layer changed below it, in changes-only mode:
+   *  see dirSizeMeaning). */
   sizeOf(id: number, options: ViewOptions, status: Status): { ownSize: number; size: number } {
     const { tree } = this;
     const { entry } = status.state;
@@ -229,7 +390,7 @@ export class TreeView {
     if (entry.type !== 'dir') return { ownSize, size: ownSize };
     if (options.changesOnly) return { ownSize, size: this.changedBytes(options.layer).get(id) ?? 0 };
     const layer = status.status === 'removed' ? options.layer - 1 : options.layer;
-    return { ownSize, size: this.sizesAt(layer)[id] ?? 0 };
+    return { ownSize, size: this.subtreeBytes(id, layer) };
   }
 
   /** sizeOf(…).size without building the status objects: sorting a big directory by size
@@ -244,16 +405,22 @@ export class TreeView {
     }
     const index = tree.eventEntryIndex(event);
     const layer = tree.eventLayer(event);
-    if (index < 0 || tree.summaries[layer]!.changes.typeCode(index) === TYPE_DIR) return this.sizesAt(options.layer)[id] ?? 0;
+    if (index < 0 || tree.summaries[layer]!.changes.typeCode(index) === TYPE_DIR) return this.subtreeBytes(id, options.layer);
     return tree.contentSizeAt(layer, index);
   }
 
-  /** Ids of every node (in any layer) whose displayed path matches the filter, ascending. */
+  /** Ids of every node (in any layer) whose displayed path matches the filter's name pattern,
+   *  ascending (every node for a filter of size conditions only). */
   matchingIds(filter: PathFilter): number[] {
-    const key = `${filter.kind}:${filter.source}`;
+    const key = `${filter.kind}:${filter.name}`;
     const cached = this.matchCache.get(key);
     if (cached) return cached;
     const out: number[] = [];
+    if (filter.kind === 'size') {
+      for (let id = 1; id < this.tree.nodeCount; id++) out.push(id);
+      this.matchCache.set(key, out);
+      return out;
+    }
     // Typing on at a live filter: a substring filter whose text holds an earlier one's matches a
     // subset of its paths (case folding only narrows: an upper-case letter in the new text makes it
     // exact, and the earlier text is inside it), so only those are tested again, not every path.
@@ -296,7 +463,7 @@ export class TreeView {
       ownSize,
       size,
       ...(status.cause ? { cause: status.cause } : {}),
-      match: options.filter ? options.filter.testPath(this.tree.pathOf(id)) : false,
+      match: options.filter ? this.matches(id, options.filter, status) : false,
     };
   }
 
@@ -349,12 +516,38 @@ export class TreeView {
     const stack: number[] = [...this.childrenOf(0, options)].reverse();
     while (stack.length > 0) {
       const id = stack.pop()!;
-      if (options.filter.testPath(this.tree.pathOf(id))) out.push(id);
+      if (this.matches(id, options.filter, this.statusAt(id, options.layer))) out.push(id);
       const kids = this.childrenOf(id, options);
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
     }
     cache.matches = out;
     return out;
+  }
+
+  /** The first filter match in display order, found without listing the rest: what the tree
+   *  shows while a filter is typed (matchesInOrder lists them all, for n/N). */
+  firstMatch(options: ViewOptions): number | undefined {
+    const { filter } = options;
+    if (!filter) return undefined;
+    const stack: number[] = [...this.childrenOf(0, options)].reverse();
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (this.matches(id, filter, this.statusAt(id, options.layer))) return id;
+      const kids = this.childrenOf(id, options);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+    return undefined;
+  }
+
+  /** Whether the node itself matches the filter at the layer `status` describes: its path, and
+   *  for size conditions its bytes (regular files and hard links only). */
+  private matches(id: number, filter: PathFilter, status: Status | undefined): boolean {
+    if (filter.sizes.length > 0) {
+      const entry = status?.state.entry;
+      if (!entry || (entry.type !== 'file' && entry.type !== 'hardlink')) return false;
+      if (!passesSizes(filter.sizes, this.tree.contentSize(entry, status!.state.layer))) return false;
+    }
+    return filter.kind === 'size' || filter.testPath(this.tree.pathOf(id));
   }
 
   /** Whether a status passes the status toggles and the changes-only mode. */
@@ -444,10 +637,16 @@ export class TreeView {
       if (shown.has(id)) continue;
       const status = this.statusAt(id, options.layer);
       if (!status || !this.passes(status.status, options)) continue;
+      if (options.filter && options.filter.sizes.length > 0 && !this.matches(id, options.filter, status)) continue;
       for (let n = id; !shown.has(n); n = tree.parentOf(n)) shown.add(n);
     }
     return shown;
   }
+}
+
+/** What a directory's size means under these options, in the words the screen shows. */
+export function dirSizeMeaning(options: Pick<ViewOptions, 'changesOnly' | 'layer'>): string {
+  return options.changesOnly ? `changed below by L${options.layer} (added, modified and removed files)` : `of files below`;
 }
 
 /** `ls -l` style type and permission string: `drwxr-xr-x`, `-rwsr-xr-x`, `lrwxrwxrwx`. */

@@ -1,22 +1,24 @@
 // Layers walked in worker threads, one per core: decompression, hashing and tar parsing of
 // several layers then run in parallel instead of sharing the main thread (which stays free for
-// the UI). The main thread only reads each blob and forwards its bytes, a few chunks ahead.
+// the UI). A blob that lies in a local file is read by the worker itself (the main thread then
+// touches none of its bytes); any other the main thread reads and forwards, a few chunks ahead.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { LayerSummary } from './model.js';
+import type { BlobFile, LayerSummary } from './model.js';
 import { LayerChanges, type LayerChangesTransfer } from './changes.js';
 import { InputError } from './errors.js';
 import { LayerLimitError, type WalkLimits, type WalkOptions } from './walk.js';
 import { heapLimitMb, moreHeapHint } from './memory.js';
 
 export type ToWorker =
-  | { type: 'start'; limits?: Partial<WalkLimits>; heapLimitMb: number }
+  | { type: 'start'; limits?: Partial<WalkLimits>; heapLimitMb: number; file?: BlobFile }
   | { type: 'chunk'; data: Uint8Array }
   | { type: 'end' }
   | { type: 'abort' };
 
 type FromWorker =
   | { type: 'ack' }
+  | { type: 'progress'; bytes: number }
   | { type: 'done'; summary: Omit<LayerSummary, 'changes'> & { changes: LayerChangesTransfer } }
   | { type: 'fail'; input: boolean; name: string; message: string };
 
@@ -38,7 +40,9 @@ export class WalkPool {
 
   constructor(readonly size = Math.max(1, availableParallelism())) {}
 
-  async walk(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>, options: WalkOptions = {}): Promise<LayerSummary> {
+  /** Walks a blob given as a stream (its bytes forwarded to the worker) or as a local file range
+   *  (read by the worker itself). */
+  async walk(blob: NodeJS.ReadableStream | AsyncIterable<Buffer> | BlobFile, options: WalkOptions = {}): Promise<LayerSummary> {
     const worker = await this.acquire();
     const job = { finishedByWorker: false };
     // A busy worker keeps the process alive (the main thread may have nothing else pending
@@ -63,7 +67,7 @@ export class WalkPool {
 
   private run(
     worker: Worker,
-    blob: NodeJS.ReadableStream | AsyncIterable<Buffer>,
+    blob: NodeJS.ReadableStream | AsyncIterable<Buffer> | BlobFile,
     options: WalkOptions,
     job: { finishedByWorker: boolean },
   ): Promise<LayerSummary> {
@@ -84,7 +88,8 @@ export class WalkPool {
         if (message.type === 'ack') {
           inFlight--;
           resume?.();
-        } else if (message.type === 'done') {
+        } else if (message.type === 'progress') options.onProgress?.(message.bytes);
+        else if (message.type === 'done') {
           job.finishedByWorker = true;
           finish(() => resolve({ ...message.summary, changes: LayerChanges.fromTransfer(message.summary.changes) }));
         } else {
@@ -101,11 +106,14 @@ export class WalkPool {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
+      const file = isBlobFile(blob) ? blob : undefined;
       worker.postMessage({
         type: 'start',
         heapLimitMb: heapLimitMb(),
         ...(options.limits ? { limits: options.limits } : {}),
+        ...(file ? { file: { path: file.path, offset: file.offset, size: file.size } } : {}),
       } satisfies ToWorker);
+      if (file) return;
       void (async () => {
         let read = 0;
         try {
@@ -179,6 +187,11 @@ export class WalkPool {
     const next = this.waiting.shift();
     if (next) next(await this.acquire());
   }
+}
+
+function isBlobFile(blob: unknown): blob is BlobFile {
+  const b = blob as Partial<BlobFile>;
+  return typeof b.path === 'string' && typeof b.offset === 'number' && typeof b.size === 'number';
 }
 
 /** A worker that filled its heap is the same case as the walk's own heap guard (which may not get

@@ -1,7 +1,9 @@
-// A worker thread that walks layers: the main thread forwards a layer's blob bytes as they are
-// read, this thread decompresses, hashes and parses them (walk.ts), and posts the summary back
+// A worker thread that walks layers: it reads a blob that lies in a local file itself, or the
+// main thread forwards a layer's blob bytes as they are read; this thread decompresses, hashes and parses them (walk.ts), and posts the summary back
 // with its columns transferred, not copied. One layer at a time per worker.
+import { createReadStream } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import type { BlobFile } from './model.js';
 import { walkLayer, type WalkLimits } from './walk.js';
 import { LayerChanges } from './changes.js';
 import { InputError } from './errors.js';
@@ -51,6 +53,11 @@ let queue: ChunkQueue | undefined;
 port.on('message', (message: ToWorker) => {
   if (message.type === 'start') {
     reportHeapLimitAs(message.heapLimitMb);
+    if (message.file) {
+      queue = undefined;
+      void run(fileChunks(message.file), message.limits);
+      return;
+    }
     const q = new ChunkQueue();
     queue = q;
     void run(q, message.limits);
@@ -59,7 +66,33 @@ port.on('message', (message: ToWorker) => {
   else if (message.type === 'abort') queue?.end(new Error('aborted'));
 });
 
-async function run(q: ChunkQueue, limits: Partial<WalkLimits> | undefined): Promise<void> {
+/** Bytes read between two progress messages. */
+const PROGRESS_BYTES = 4 * 1024 * 1024;
+
+/** A blob's bytes read straight from its file range, progress posted every few MB. */
+async function* fileChunks(file: BlobFile): AsyncGenerator<Buffer> {
+  if (file.size === 0) return;
+  const stream = createReadStream(file.path, { start: file.offset, end: file.offset + file.size - 1, highWaterMark: 1024 * 1024 });
+  let read = 0;
+  let reported = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      read += chunk.length;
+      if (read - reported >= PROGRESS_BYTES) {
+        reported = read;
+        port.postMessage({ type: 'progress', bytes: read });
+      }
+      yield chunk;
+    }
+  } finally {
+    stream.destroy();
+  }
+  // A file shorter than the range it was said to hold is a truncated blob, as a short stream is.
+  if (read < file.size) throw new Error(`unexpected end of data: the blob file ends after ${read} of ${file.size} bytes`);
+  port.postMessage({ type: 'progress', bytes: read });
+}
+
+async function run(q: AsyncIterable<Buffer>, limits: Partial<WalkLimits> | undefined): Promise<void> {
   try {
     const summary = await walkLayer(q, limits ? { limits } : {});
     const changes = summary.changes.toTransfer();

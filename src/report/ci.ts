@@ -33,8 +33,10 @@
  *     A YAML `null` value keeps the default, as dive v0.13 does.
  *   - ParseFloat's digit-separator underscores (`0_5`) are not accepted.
  *
- * layerscope's own rules (all off unless configured, so a `.dive-ci` alone gives dive's verdict and
- * dive's report, line for line; a rule that is configured is reported after dive's, by name):
+ * layerscope's own rules (off unless configured, so a `.dive-ci` alone gives dive's verdict and
+ * dive's report, line for line; a rule that is configured is reported after dive's, by name) — but
+ * `secrets`, on by default (`true`: no secret allowed): left out of the report while it passes, so
+ * a clean image still gets dive's report line for line, and reported when it fails:
  *   - `maxLayers` (a count), `maxSizeBytes` (stored bytes: the sum of every layer's files),
  *     `maxCompressedBytes` (the layer blobs as stored: what a pull costs; skipped when the source
  *     cannot say, as for an engine), `maxHiddenBytes`, `maxHiddenPercent` (hidden ÷ stored, a ratio
@@ -42,6 +44,9 @@
  *     findings). Sizes as dive's `highestWastedBytes`. Each fails when the measure exceeds it.
  *   - A rule's value may be a mapping `{value: …, level: warn}`: a warn rule reports WARN and does
  *     not fail the run (exit 0); `--warn RULE` does the same from the command line.
+ *   - `allowSecrets:` (a list of path globs, as `ignore`; `--allow-secret GLOB`): findings at those
+ *     paths are not counted by the secrets rule (a test fixture's fake key); every other rule still
+ *     sees the files.
  *   - `ignore:` (a list of path globs, picomatch syntax, matched against image paths with or
  *     without the leading `/`; a directory's pattern covers what is below it) removes those paths
  *     from every rule: the layers are read as if they did not hold them, and every measure (dive's
@@ -87,7 +92,8 @@ export const CI_DEFAULTS: Readonly<Record<CiRuleName, string>> = {
   maxCompressedBytes: 'disabled',
   maxHiddenBytes: 'disabled',
   maxHiddenPercent: 'disabled',
-  secrets: 'disabled',
+  // On by default: a key or token anyone who pulls the image can read fails CI unless allowed.
+  secrets: 'true',
 };
 
 export const DEFAULT_CI_CONFIG_FILE = '.dive-ci';
@@ -118,11 +124,15 @@ export interface CiRules {
   rules: Record<CiRuleName, CiRule>;
   /** Path globs every rule leaves out. */
   ignore: string[];
+  /** Path globs whose secret findings the secrets rule does not count. */
+  allowSecrets: string[];
 }
 
 export type CiFlags = Partial<Record<CiRuleName, string>> & {
   /** `--ignore GLOB`, repeatable: added to the files' globs. */
   ignore?: string[];
+  /** `--allow-secret GLOB`, repeatable: added to the files' allowSecrets globs. */
+  allowSecrets?: string[];
   /** `--warn RULE`, repeatable: these rules warn instead of failing. */
   warn?: string[];
 };
@@ -132,6 +142,7 @@ export interface CiBase {
   origin: string;
   rules?: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>>;
   ignore?: string[];
+  allowSecrets?: string[];
 }
 
 export type CiStatus = 'PASS' | 'FAIL' | 'WARN' | 'SKIP';
@@ -208,12 +219,14 @@ export function loadCiRules(opts: { configFile?: string; flags?: CiFlags; cwd?: 
   const values = {} as Record<CiRuleName, { value: string; source: CiSource; origin: string; level: CiLevel }>;
   for (const name of CI_RULE_NAMES) values[name] = { value: CI_DEFAULTS[name], source: 'default', origin: 'the default', level: 'fail' };
   const ignore: string[] = [];
+  const allowSecrets: string[] = [];
 
   if (opts.base) {
     for (const [name, v] of Object.entries(opts.base.rules ?? {}) as Array<[CiRuleName, { value: string; level?: CiLevel }]>) {
       values[name] = { value: v.value, source: 'config', origin: opts.base.origin, level: v.level ?? 'fail' };
     }
     ignore.push(...(opts.base.ignore ?? []));
+    allowSecrets.push(...(opts.base.allowSecrets ?? []));
   }
 
   const files: string[] = [];
@@ -231,6 +244,7 @@ export function loadCiRules(opts: { configFile?: string; flags?: CiFlags; cwd?: 
       values[name] = { value: v.value, source: 'file', origin: file, level: v.level ?? 'fail' };
     }
     ignore.push(...read.ignore);
+    allowSecrets.push(...read.allowSecrets);
   }
 
   const env = opts.env ?? {};
@@ -248,17 +262,21 @@ export function loadCiRules(opts: { configFile?: string; flags?: CiFlags; cwd?: 
     values[name].level = 'warn';
   }
   ignore.push(...(opts.flags?.ignore ?? []));
+  allowSecrets.push(...(opts.flags?.allowSecrets ?? []));
   for (const glob of ignore) if (glob.trim() === '') throw new InputError('an empty ignore glob would match nothing; remove it');
+  for (const glob of allowSecrets)
+    if (glob.trim() === '') throw new InputError('an empty allowSecrets glob would match nothing; remove it');
 
   const rules = {} as Record<CiRuleName, CiRule>;
   for (const name of CI_RULE_NAMES) {
     const { value, source, origin, level } = values[name];
     rules[name] = { name, value, source, origin, level, threshold: parseRuleValue(name, value, origin) };
   }
-  return { configFile: files.at(-1) ?? null, files, rules, ignore };
+  return { configFile: files.at(-1) ?? null, files, rules, ignore, allowSecrets };
 }
 
-/** Whether a rule appears in the report: dive's always (as dive prints them), ours once configured. */
+/** Whether a rule appears in the report: dive's always (as dive prints them), ours once configured
+ *  (the default-on secrets rule also when it fails or warns: see evaluateCi). */
 export function isReported(rule: CiRule): boolean {
   return (DIVE_RULE_NAMES as readonly string[]).includes(rule.name) || rule.source !== 'default';
 }
@@ -271,8 +289,12 @@ export function evaluateCi(rules: CiRules, measures: CiMeasures): CiVerdict {
   const ordered: CiRuleName[] = [...[...DIVE_RULE_NAMES].sort(), ...[...LAYERSCOPE_RULE_NAMES].sort()];
   for (const name of ordered) {
     const rule = rules.rules[name];
-    if (!isReported(rule)) continue;
-    results.push(evaluateRule(rule, measures));
+    if (isReported(rule)) results.push(evaluateRule(rule, measures));
+    else if (rule.threshold !== null) {
+      // On by default (secrets): reported when it fails or warns, so a clean image's report stays dive's.
+      const result = evaluateRule(rule, measures);
+      if (result.status === 'FAIL' || result.status === 'WARN') results.push(result);
+    }
   }
   return { passed: results.every((r) => r.status !== 'FAIL'), results };
 }
@@ -560,10 +582,11 @@ export function readRuleEntry(raw: unknown, where: string): { value: string; lev
 export function readRulesSection(
   doc: Record<string, unknown>,
   shown: string,
-): { rules: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>>; ignore: string[] } {
+): { rules: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>>; ignore: string[]; allowSecrets: string[] } {
   const ignore = readIgnore(doc.ignore, `CI config ${shown}: "ignore"`);
+  const allowSecrets = readIgnore(doc.allowSecrets, `CI config ${shown}: "allowSecrets"`);
   const rules = doc.rules;
-  if (rules === null || rules === undefined) return { rules: {}, ignore };
+  if (rules === null || rules === undefined) return { rules: {}, ignore, allowSecrets };
   if (!isMapping(rules)) throw new InputError(`CI config ${shown}: "rules" must be a mapping of rule names to values`);
 
   const out: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>> = {};
@@ -577,7 +600,7 @@ export function readRulesSection(
     out[name] = entry;
     if (key === name) exact.add(name);
   }
-  return { rules: out, ignore };
+  return { rules: out, ignore, allowSecrets };
 }
 
 function readIgnore(raw: unknown, where: string): string[] {
@@ -591,7 +614,7 @@ function readIgnore(raw: unknown, where: string): string[] {
 function readRulesFile(
   path: string,
   shown: string,
-): { rules: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>>; ignore: string[] } {
+): { rules: Partial<Record<CiRuleName, { value: string; level?: CiLevel }>>; ignore: string[]; allowSecrets: string[] } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -605,7 +628,7 @@ function readRulesFile(
     const first = ((err as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
     throw new InputError(`cannot parse CI config ${shown}: ${first}`);
   }
-  if (doc === null || doc === undefined) return { rules: {}, ignore: [] };
+  if (doc === null || doc === undefined) return { rules: {}, ignore: [], allowSecrets: [] };
   if (!isMapping(doc)) throw new InputError(`CI config ${shown} must be a YAML mapping with a "rules:" section`);
   return readRulesSection(doc, shown);
 }

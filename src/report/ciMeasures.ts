@@ -84,8 +84,9 @@ export function secretFindings(analysis: Analysis): SecretFinding[] | null {
   }));
 }
 
-export function ciView(analysis: Analysis, ignore: readonly string[] = []): CiView {
+export function ciView(analysis: Analysis, ignore: readonly string[] = [], allowSecrets: readonly string[] = []): CiView {
   const ignored = ignoreMatcher(ignore);
+  const allowed = ignoreMatcher(allowSecrets);
   const summaries = ignored ? withoutPaths(analysis.image.summaries, ignored) : analysis.image.summaries;
   const account = ignored ? accountBytes(new MergedTree(summaries)) : analysis.account;
   const dive = ignored ? diveMetrics(summaries) : analysis.dive;
@@ -100,7 +101,8 @@ export function ciView(analysis: Analysis, ignore: readonly string[] = []): CiVi
       compressedBytes: imageCompressedBytes(analysis.image.layers),
       hiddenBytes: account.hiddenBytes,
       hiddenPercent: account.storedBytes > 0 ? account.hiddenBytes / account.storedBytes : 0,
-      secrets: secrets && ignored ? secrets.filter((f) => !ignored(f.path.slice(1))) : secrets,
+      secrets:
+        secrets && (ignored || allowed) ? secrets.filter((f) => !ignored?.(f.path.slice(1)) && !allowed?.(f.path.slice(1))) : secrets,
     },
     account,
     dive,

@@ -23,6 +23,41 @@ export function clip(text: string, width: number): string {
   return safe.length <= width ? safe : `${safe.slice(0, Math.max(0, width - 1))}…`;
 }
 
+/** Shortens a path (or a name) to `width` columns by cutting its middle, after making it
+ *  terminal-safe: the start says where it is, the end which one it is
+ *  (`/var/lib/apt/lists/deb…bookworm_main_binary-amd64_Packages`). */
+export function clipMiddle(text: string, width: number): string {
+  const safe = escapeForTerminal(text);
+  if (width <= 0) return '';
+  if (safe.length <= width) return safe;
+  if (width === 1) return '…';
+  // Up to a third for the start, ending at a '/' when one is there; the rest for the end.
+  const budget = Math.floor((width - 1) / 3);
+  const slash = safe.lastIndexOf('/', budget - 1);
+  const head = slash >= 1 ? slash + 1 : budget;
+  return `${safe.slice(0, head)}…${safe.slice(safe.length - (width - 1 - head))}`;
+}
+
+/** Word-wraps text (one line) to `width` columns, continuation lines indented by `indent`;
+ *  a word longer than a line is the only thing ever cut. Terminal-safe. */
+export function wrap(text: string, width: number, indent = 0): string[] {
+  const safe = escapeForTerminal(text);
+  if (width <= indent + 1) return [clip(safe, Math.max(0, width))];
+  const out: string[] = [];
+  let rest = safe;
+  let first = true;
+  while (rest.length > 0) {
+    const room = first ? width : width - indent;
+    let cut = rest.length <= room ? rest.length : rest.lastIndexOf(' ', room);
+    // No space to break at: the word is longer than the line.
+    if (cut <= 0) cut = Math.min(room, rest.length);
+    out.push((first ? '' : ' '.repeat(indent)) + rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).replace(/^ +/, '');
+    first = false;
+  }
+  return out.length > 0 ? out : [''];
+}
+
 export function padLeft(text: string, width: number): string {
   return text.length >= width ? text : ' '.repeat(width - text.length) + text;
 }

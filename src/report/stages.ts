@@ -5,7 +5,7 @@ import type { Comparison } from '../core/compare.js';
 import type { BuildResult } from '../core/buildResult.js';
 import { stageLabel, type Stage, type StageEdge, type StageGraph } from '../core/stages.js';
 import { jsonReport, type JsonReport } from './json.js';
-import { bytes, clip, padLeft, padRight, shortCommand, terminalText } from './format.js';
+import { bytes, clip, clipMiddle, padLeft, padRight, shortCommand, terminalText, wrap } from './format.js';
 
 export interface BuildJsonStage {
   index: number;
@@ -79,7 +79,8 @@ export function signedPercent(reduction: number): string {
   return reduction >= 0 ? `−${text}%` : `+${text}%`;
 }
 
-export function comparisonText(c: Comparison, width = 100): string[] {
+/** `width`: columns to fit; default no limit (a file or a pipe: nothing is cut). */
+export function comparisonText(c: Comparison, width = Number.POSITIVE_INFINITY): string[] {
   const lines: string[] = [];
   lines.push(reductionLine(c));
   lines.push(`  shared base   ${padLeft(bytes(c.sharedBase.bytes), 9)}  ${c.sharedBase.layers} layers both start with`);
@@ -90,7 +91,7 @@ export function comparisonText(c: Comparison, width = 100): string[] {
     lines.push(`  ${title}: ${files(bucket.files)}, ${bytes(bucket.bytes)}`);
     for (const g of bucket.groups) {
       const left = `    ${padLeft(bytes(g.bytes), 9)}  ${padLeft(files(g.files), 11)}  ${padRight(g.category, 13)} `;
-      lines.push(left + clip(g.path, width - left.length));
+      lines.push(left + clipMiddle(g.path, width - left.length));
     }
   };
   group(`only in ${c.a.label} (left behind)`, c.onlyInA);
@@ -102,7 +103,11 @@ export function comparisonText(c: Comparison, width = 100): string[] {
   for (const f of c.copied.slice(0, 20)) {
     const left = `    ${padLeft(bytes(f.bytes), 9)}  ${padRight(f.status, 9)} ${f.layer !== undefined ? padRight(`L${f.layer}`, 4) : '    '} `;
     const why = f.differences ? ` (${f.differences.join(', ')} differ${f.differences.length === 1 ? 's' : ''})` : '';
-    lines.push(left + clip(`${f.source} → ${f.destination}${why}`, width - left.length));
+    lines.push(
+      ...wrap(`${f.source} → ${f.destination}${why}`, width - left.length, 2).map(
+        (line, i) => (i === 0 ? left : ' '.repeat(left.length)) + line,
+      ),
+    );
   }
   if (c.copied.length > 20) lines.push(`    … ${c.copied.length - 20} more (see --json)`);
   group(`only in ${c.b.label}`, c.onlyInB);
@@ -110,26 +115,46 @@ export function comparisonText(c: Comparison, width = 100): string[] {
   return lines;
 }
 
-export function adviceText(items: AdviceItem[], width = 100, max = 10): string[] {
+/** Continuation lines of an advice item start under its title. */
+const ADVICE_INDENT = ' '.repeat(13);
+
+function adviceItemText(item: AdviceItem, width: number): string[] {
+  const lines: string[] = [];
+  const paths = `${item.paths.join(', ')}${item.files > item.paths.length ? `, … (${item.files} files)` : ''}`;
+  const head = `  ${padLeft(bytes(item.bytes), 9)}  `;
+  // The title and the paths wrap (words and paths are never cut); commands are clipped.
+  lines.push(...wrap(`${item.title}: ${paths}`, width - head.length, 2).map((line, i) => (i === 0 ? head : ADVICE_INDENT) + line));
+  lines.push(clip(`${ADVICE_INDENT}by layer ${item.layer}: ${shortCommand(item.command) || '(no command recorded)'}`, width));
+  if (item.laterLayer !== undefined)
+    lines.push(clip(`${ADVICE_INDENT}then layer ${item.laterLayer}: ${shortCommand(item.laterCommand ?? '')}`, width));
+  const fix = `${ADVICE_INDENT}fix: `;
+  lines.push(...wrap(item.fix, width - fix.length, 0).map((line, i) => (i === 0 ? fix : ' '.repeat(fix.length)) + line));
+  return lines;
+}
+
+/** Advice, largest first within two groups: what the image's own layers did (this Dockerfile
+ *  can fix it), then what came with the base image. `width`: columns to fit (default: no limit). */
+export function adviceText(items: AdviceItem[], width = Number.POSITIVE_INFINITY, max = 10): string[] {
   if (items.length === 0) return ['  nothing to flag'];
   const lines: string[] = [];
-  for (const item of items.slice(0, max)) {
-    lines.push(
-      clip(
-        `  ${padLeft(bytes(item.bytes), 9)}  ${item.title}: ${item.paths.join(', ')}${item.files > item.paths.length ? `, … (${item.files} files)` : ''}`,
-        width,
-      ),
-    );
-    lines.push(clip(`             by layer ${item.layer}: ${shortCommand(item.command) || '(no command recorded)'}`, width));
-    if (item.laterLayer !== undefined)
-      lines.push(clip(`             then layer ${item.laterLayer}: ${shortCommand(item.laterCommand ?? '')}`, width));
-    lines.push(clip(`             fix: ${item.fix}`, width));
+  const shown = items.slice(0, max);
+  const groups: Array<[string, AdviceItem[]]> = [
+    ['your layers', shown.filter((i) => !i.inBase)],
+    ['base image (its layers come with FROM)', shown.filter((i) => i.inBase)],
+  ];
+  // Labelled once the base image is known to be part of it.
+  const labelled = items.some((i) => i.inBase);
+  for (const [label, group] of groups) {
+    if (group.length === 0) continue;
+    const total = items.filter((i) => i.inBase === group[0]!.inBase).reduce((n, i) => n + i.bytes, 0);
+    if (labelled) lines.push(`  ${label}: ${bytes(total)}`);
+    for (const item of [...group].sort((a, b) => b.bytes - a.bytes)) lines.push(...adviceItemText(item, width));
   }
   if (items.length > max) lines.push(`  … ${items.length - max} more (see --json)`);
   return lines;
 }
 
-export function buildTextReport(result: BuildResult, width = 100): string {
+export function buildTextReport(result: BuildResult, width = Number.POSITIVE_INFINITY): string {
   const lines: string[] = [];
   lines.push(`Built ${result.stages.length} stage${result.stages.length === 1 ? '' : 's'} of ${result.dockerfile}`);
   lines.push(`  ${padLeft('#', 2)}  ${padRight('stage', 14)} ${padLeft('size', 9)}  ${padLeft('layers', 6)}  tag`);
@@ -159,6 +184,6 @@ export function buildTextReport(result: BuildResult, width = 100): string {
   return terminalText(lines);
 }
 
-export function compareTextReport(c: Comparison, advice: AdviceItem[], width = 100): string {
+export function compareTextReport(c: Comparison, advice: AdviceItem[], width = Number.POSITIVE_INFINITY): string {
   return terminalText([...comparisonText(c, width), '', `Advice for ${c.b.label}`, ...adviceText(advice, width)]);
 }

@@ -2,10 +2,12 @@
 import type { Analysis } from '../core/analysis.js';
 import { displayPath, sourceText } from '../core/model.js';
 import { describeFinding } from '../core/secrets.js';
+import { warningText } from '../core/warnings.js';
 import { imageCompressedBytes } from './json.js';
-import { bytes, clip, padLeft, padRight, percent, shortCommand, terminalText } from './format.js';
+import { bytes, clip, clipMiddle, padLeft, padRight, percent, shortCommand, terminalText, wrap } from './format.js';
 
 export interface TextOptions {
+  /** Columns to fit (a terminal's width); default: no limit, nothing is cut (a file or a pipe). */
   width?: number;
   /** How many waste entries to list. */
   top?: number;
@@ -35,8 +37,10 @@ function secretLines(analysis: Analysis, lines: string[], width: number): void {
   const secrets = analysis.secrets;
   lines.push(`Leaked secrets: ${secrets.length === 0 ? 'none found' : secrets.length}`);
   for (const f of secrets.slice(0, 20)) {
-    lines.push(`  ${clip(`${displayPath(f.path)}  L${f.layer}  ${f.rule}  ${f.preview}`, width - 2)}`);
-    lines.push(`    ${clip(describeFinding(f), width - 4)}`);
+    const tail = `  L${f.layer}  ${f.rule}  ${f.preview}`;
+    const path = clipMiddle(displayPath(f.path), Math.max(20, width - 2 - tail.length));
+    lines.push(`  ${path}${clip(tail, width - 2 - path.length)}`);
+    lines.push(...wrap(describeFinding(f), width - 4, 2).map((line) => `    ${line}`));
   }
   if (secrets.length > 20) lines.push(`  … ${secrets.length - 20} more (see --json)`);
 }
@@ -47,13 +51,14 @@ function compressed(n: number | null | undefined): string {
 }
 
 export function textReport(analysis: Analysis, options: TextOptions = {}): string {
-  const width = Math.max(60, options.width ?? 100);
+  const width = Math.max(60, options.width ?? Number.POSITIVE_INFINITY);
   const top = options.top ?? 10;
   const { image, account, dive } = analysis;
   const lines: string[] = [];
   const platform = [image.config.os, image.config.architecture, image.config.variant].filter(Boolean).join('/');
-  lines.push(`Image ${clip(image.ref, width - 6)}`);
-  lines.push(`  id ${image.id}  ${platform}  ${image.layers.length} layers`);
+  lines.push(`Image ${clipMiddle(image.ref, width - 6)}`);
+  const layerCount = `${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}`;
+  lines.push(...wrap(`id ${image.id}  ${platform}  ${layerCount}`, width - 2, 2).map((line) => `  ${line}`));
   lines.push('');
   lines.push('Layers');
   const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('compressed', 10)}  ${padLeft('hidden', 9)}  command`;
@@ -71,7 +76,7 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   if (account.entries.length === 0) lines.push('  none');
   for (const entry of account.entries.slice(0, top)) {
     const left = `  ${padLeft(bytes(entry.bytes), 9)}  ${padLeft(`×${entry.count}`, 4)}  ${padRight(`L${entry.layers.join(',')}`, 8)}  `;
-    lines.push(left + clip(displayPath(entry.path), width - left.length));
+    lines.push(left + clipMiddle(displayPath(entry.path), width - left.length));
   }
   if (account.entries.length > top) lines.push(`  … ${account.entries.length - top} more (see --json)`);
   lines.push('');
@@ -96,7 +101,7 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   if (analysis.warnings.length > 0) {
     lines.push('');
     lines.push(`Warnings (${analysis.warnings.length})`);
-    for (const w of analysis.warnings.slice(0, 20)) lines.push(`  ${clip(w, width - 2)}`);
+    for (const w of analysis.warnings.slice(0, 20)) lines.push(...wrap(warningText(w), width - 2, 2).map((line) => `  ${line}`));
     if (analysis.warnings.length > 20) lines.push(`  … ${analysis.warnings.length - 20} more`);
   }
   return terminalText(lines);

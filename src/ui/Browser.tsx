@@ -1,25 +1,26 @@
-// The main screen: layers on top, the file tree (or hidden bytes) and details below, a status
-// line at the bottom. State lives in one reducer; keys reach it through the key map.
+// The main screen: layers on top, the file tree (or a pane in its place) and details below, a
+// status line at the bottom; each slot draws the registered pane it holds (src/ui/panes/).
+// State lives in one reducer; keys reach it through the key map.
 import type React from 'react';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, cursorNode, initialState, isList, keyContext, revealPath, type Action } from './state.js';
+import { createReducer, cursorNode, initialState, keyContext, revealPath, type Action } from './state.js';
+import { paneIn } from './panes/index.js';
 import { commandFor, keyName } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
 import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './viewerTarget.js';
 import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
+import { FILTER_DEBOUNCE_MS } from './filterInput.js';
+import { screenClipboard, type ClipboardResult } from './clipboard.js';
+import { yankMessage, yankText } from './yank.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
-import { LayersPane } from './LayersPane.js';
-import { TreePane } from './TreePane.js';
-import { HiddenBytesPane } from './HiddenBytesPane.js';
-import { ListPane } from './ListPane.js';
-import { DetailsPane } from './DetailsPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
+import { Header } from './Header.js';
 import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
 
@@ -34,9 +35,23 @@ export interface BrowserProps {
   initialPath?: string;
   /** The image's bytes, for the file viewer (`v`); without it the viewer is not offered. */
   content?: ContentAccess;
+  /** The build stage this image is (opened from the stage picker or a comparison): the header names it. */
+  stage?: string | undefined;
+  /** Where `y` and `Y` copy to (tests); otherwise the terminal's clipboard, through OSC 52. */
+  clipboard?: (bytes: Uint8Array) => ClipboardResult;
 }
 
-export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath, content }: BrowserProps): React.JSX.Element {
+const terminalClipboard = screenClipboard();
+
+export function Browser({
+  analysis,
+  size: fixedSize,
+  takeEarlyKeys,
+  initialPath,
+  content,
+  stage,
+  clipboard = terminalClipboard,
+}: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
   const terminal = useTerminalSize();
@@ -88,13 +103,25 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
           openViewer(command === 'diff');
           return;
         }
+        if (command === 'yankPath' || command === 'yankCommand') {
+          const yank = yankText(model, current.current, command === 'yankPath' ? 'path' : 'command');
+          const message = yankMessage(yank, yank ? clipboard(yank.bytes) : undefined);
+          route({ type: 'notify', ...message });
+          return;
+        }
       }
       current.current = reducer(current.current, action);
       dispatch(action);
     },
-    [openViewer, reducer],
+    [openViewer, reducer, model, clipboard],
   );
   const handleKey = useKeymap(route, viewing === undefined);
+  // The tree follows the filter prompt's text once typing pauses (each key only edits the text).
+  useEffect(() => {
+    if (state.prompt === undefined) return;
+    const timer = setTimeout(() => route({ type: 'filterPreview' }), FILTER_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [state.prompt, route]);
   // After the key handler above is subscribed (effects run in order): nothing typed is lost.
   useEffect(() => {
     for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);
@@ -134,39 +161,15 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
   }
   return (
     <Box flexDirection="column" width={layout.size.columns} height={layout.height}>
+      <Header model={model} stage={stage} width={layout.size.columns} />
       {state.help.open ? (
-        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} />
+        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} model={model} topic={state.help.topic} />
       ) : (
         <>
-          <LayersPane
-            model={model}
-            selected={state.layers.cursor}
-            scroll={state.layers.scroll}
-            focused={state.focus === 'layers'}
-            box={layout.layers}
-          />
+          {paneIn(state, 'layers').render({ model, state, focused: state.focus === 'layers', layout })}
           <Box flexDirection="row" height={layout.main.height}>
-            {state.mainView === 'tree' ? (
-              <TreePane model={model} state={state} focused={state.focus === 'main'} box={layout.main} />
-            ) : isList(state.mainView) ? (
-              <ListPane
-                model={model}
-                view={state.mainView}
-                cursor={state.list.cursor}
-                scroll={state.list.scroll}
-                focused={state.focus === 'main'}
-                layout={layout}
-              />
-            ) : (
-              <HiddenBytesPane
-                model={model}
-                cursor={state.hiddenBytes.cursor}
-                scroll={state.hiddenBytes.scroll}
-                focused={state.focus === 'main'}
-                layout={layout}
-              />
-            )}
-            <DetailsPane model={model} state={state} focused={state.focus === 'details'} box={layout.details} />
+            {paneIn(state, 'main').render({ model, state, focused: state.focus === 'main', layout })}
+            {paneIn(state, 'details').render({ model, state, focused: state.focus === 'details', layout })}
           </Box>
         </>
       )}

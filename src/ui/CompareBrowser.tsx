@@ -54,7 +54,13 @@ export function CompareBrowser({ data, onDone, onRequest, initialState, size: fi
       dispatch({ type: 'key', name: keyName(input, { ...key, meta: false }), text: input });
       return;
     }
-    dispatch({ type: 'key', name: keyName(input, key), text: key.ctrl || key.meta ? '' : input });
+    const name = keyName(input, key);
+    // Keys read together ("j\r" when typed fast) are taken one by one, as the browser does.
+    if (name === undefined && !key.ctrl && !key.meta && input.length > 1) {
+      for (const ch of input) dispatch({ type: 'key', name: keyName(ch, {}), text: ch });
+      return;
+    }
+    dispatch({ type: 'key', name, text: key.ctrl || key.meta ? '' : input });
   });
   useEffect(() => {
     if (size.columns !== state.size.columns || size.rows !== state.size.rows)

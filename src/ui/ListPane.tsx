@@ -1,6 +1,7 @@
 // The list panes that take the main pane's place: Packages (who owns the bytes, largest first),
 // Secrets (every layer's findings, hidden copies included, masked) and Config (the image's run
 // settings and its full history, metadata-only steps included). Windowed: only visible rows render.
+// The three share one slice (`list`, reset when one opens); their specs are at the end.
 import type React from 'react';
 import { Box, Text } from 'ink';
 import type { ImageConfigInfo } from '../core/model.js';
@@ -9,13 +10,24 @@ import { describeFinding } from '../core/secrets.js';
 import { bytes } from '../report/format.js';
 import { hiddenBytesBodyRows, type Layout } from './layout.js';
 import type { UiModel } from './model.js';
-import { listWindow } from './list.js';
+import { LIST_START, listWindow, moveList, settleList, type ListState } from './list.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
 import { cell, type Line } from './text.js';
-import type { ListView } from './state.js';
+import { note, type PaneSpec, type UiState } from './shell.js';
+import { showInTree } from './panes/tree.js';
+
+declare module './shell.js' {
+  interface PaneSlices {
+    /** The list pane shown (packages, secrets, config; reset when another is opened). */
+    list: ListState;
+  }
+}
+
+/** The list panes that take the main pane's place: packages, secrets, image config. */
+export type ListView = 'packages' | 'secrets' | 'config';
 
 export interface ListPaneProps {
   model: UiModel;
@@ -111,12 +123,7 @@ const TITLES: Record<ListView, string> = {
 
 export function ListPane({ model, view, cursor, scroll, focused, layout }: ListPaneProps): React.JSX.Element {
   const box = layout.main;
-  const count =
-    view === 'packages'
-      ? model.analysis.packages.packages.length
-      : view === 'secrets'
-        ? model.analysis.secrets.length
-        : configRows(model.analysis.image.config).length;
+  const count = listLength(model, view);
   const rows = hiddenBytesBodyRows(layout);
   const window = listWindow(scroll, rows, count);
   const lines: React.JSX.Element[] = [];
@@ -139,3 +146,71 @@ export function ListPane({ model, view, cursor, scroll, focused, layout }: ListP
     </Pane>
   );
 }
+
+/** Rows of a list pane: packages, secrets, config lines. */
+export function listLength(model: UiModel, view: ListView): number {
+  if (view === 'packages') return model.analysis.packages.packages.length;
+  if (view === 'secrets') return model.analysis.secrets.length;
+  return configRows(model.analysis.image.config).length;
+}
+
+function jumpToPackage(model: UiModel, s: UiState): UiState {
+  const p = model.analysis.packages.packages[s.list.cursor];
+  if (!p) return s;
+  const tree = model.analysis.tree;
+  const layer = p.removedIn !== undefined ? p.removedIn - 1 : model.layerCount - 1;
+  // Its largest file first: where its bytes are.
+  let best: number | undefined;
+  let bestSize = -1;
+  for (const id of p.fileIds) {
+    const st = tree.stateAt(id, layer);
+    const size = st ? tree.contentSize(st.entry, st.layer) : 0;
+    if (size > bestSize) {
+      best = id;
+      bestSize = size;
+    }
+  }
+  if (best === undefined) return note(s, `${p.name} owns no file in the image`, 'error');
+  const { state, cleared } = showInTree(model, s, layer, best);
+  const where = p.removedIn !== undefined ? `L${p.layer}, removed in L${p.removedIn}` : `L${p.layer}`;
+  return note(
+    state,
+    `${p.name} ${p.version}: ${p.bytes} bytes in ${p.files} files (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`,
+  );
+}
+
+function jumpToSecret(model: UiModel, s: UiState): UiState {
+  const f = model.analysis.secrets[s.list.cursor];
+  if (!f) return s;
+  const id = model.analysis.tree.idOf(f.path);
+  if (id === undefined) return note(s, `${displayPath(f.path)} is not in the merged tree`, 'error');
+  const { state, cleared } = showInTree(model, s, f.layer, id);
+  return note(state, `${displayPath(f.path)}: the copy stored in L${f.layer}${cleared}`);
+}
+
+function listPane(view: ListView, toggle: PaneSpec['toggle'], activate?: PaneSpec['activate']): PaneSpec {
+  return {
+    id: view,
+    slot: 'main',
+    context: 'lists',
+    // The details keep describing the selected layer.
+    subject: 'layer',
+    toggle,
+    init: () => ({ list: { ...LIST_START } }),
+    open: (s) => ({ ...s, list: { ...LIST_START } }),
+    settle(model, s, layout) {
+      if (s.mainView !== view) return s;
+      const list = settleList(s.list, listLength(model, view), hiddenBytesBodyRows(layout));
+      return list === s.list ? s : { ...s, list };
+    },
+    move: (model, s, command, layout) => ({ ...s, list: moveList(s.list, command, listLength(model, view), hiddenBytesBodyRows(layout)) }),
+    ...(activate ? { activate } : {}),
+    render: ({ model, state, focused, layout }) => (
+      <ListPane model={model} view={view} cursor={state.list.cursor} scroll={state.list.scroll} focused={focused} layout={layout} />
+    ),
+  };
+}
+
+export const packagesPane = listPane('packages', 'togglePackages', jumpToPackage);
+export const secretsPane = listPane('secrets', 'toggleSecrets', jumpToSecret);
+export const configPane = listPane('config', 'toggleConfig');

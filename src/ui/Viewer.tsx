@@ -9,6 +9,7 @@ import type { ContentKind } from '../core/contentKind.js';
 import type { LayerEntry } from '../core/model.js';
 import { commandFor, hintText, keyName } from './keymap.js';
 import type { TerminalSize } from './layout.js';
+import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { theme } from './theme.js';
 import {
   diffRows,
@@ -37,13 +38,16 @@ export interface ViewerTarget {
   hidden: boolean;
   /** The bytes (regular files and hard links). */
   open?: () => Promise<PagedBytes>;
-  /** The path's previous stored copy, for `d`. */
-  previous?: { layer: number; open: () => Promise<PagedBytes> };
+  /** The path's previous stored copy, for `d` (in a comparison: the other image's copy). */
+  previous?: { layer: number; open: () => Promise<PagedBytes>; label?: string; path?: string };
+  /** Where this copy is, when "layer N" is not enough (a side of a comparison: "final L3"). */
+  label?: string;
 }
 
 export interface ViewerProps {
   target: ViewerTarget;
-  size: TerminalSize;
+  /** Fixed size (tests); otherwise the terminal's, following resizes. */
+  size?: TerminalSize;
   onClose: () => void;
   onQuit: () => void;
   /** `f` on a symlink: open what it points at (undefined: it points at nothing in the image). */
@@ -52,7 +56,9 @@ export interface ViewerProps {
   startWithDiff?: boolean;
 }
 
-export function Viewer({ target, size, onClose, onQuit, onFollow, startWithDiff }: ViewerProps): React.JSX.Element {
+export function Viewer({ target, size: fixedSize, onClose, onQuit, onFollow, startWithDiff }: ViewerProps): React.JSX.Element {
+  const terminal = useTerminalSize();
+  const size = fixedSize ?? terminal;
   const bodyRows = Math.max(1, size.rows - 3);
   const [state, dispatch] = useReducer(viewerReducer, initialViewerState('text', bodyRows));
   const [kind, setKind] = useState<ContentKind | undefined>(undefined);
@@ -147,8 +153,11 @@ export function Viewer({ target, size, onClose, onQuit, onFollow, startWithDiff 
     }
     dispatch({ type: 'message', text: 'reading both copies…' });
     const rows = await diffRows(
-      { label: `/${target.path} (layer ${target.previous.layer})`, bytes: await target.previous.open() },
-      { label: `/${target.path} (layer ${target.layer})`, bytes: await target.open() },
+      {
+        label: `/${target.previous.path ?? target.path} (${target.previous.label ?? `layer ${target.previous.layer}`})`,
+        bytes: await target.previous.open(),
+      },
+      { label: `/${target.path} (${target.label ?? `layer ${target.layer}`})`, bytes: await target.open() },
     );
     rowsOf.current.diff = rows;
     dispatch({ type: 'mode', mode: 'diff' });
@@ -232,7 +241,7 @@ export function Viewer({ target, size, onClose, onQuit, onFollow, startWithDiff 
   const what = symlink
     ? 'symlink'
     : `${target.entry.type === 'hardlink' ? 'hard link, ' : ''}${bytes ? `${bytes.size} bytes` : '…'}${kind ? `, ${kind.name}` : ''}`;
-  const header = `/${escapeForTerminal(target.path)}  layer ${target.layer} (${copy})  ${what}${state.mode === 'diff' ? '  — diff' : ''}`;
+  const header = `/${escapeForTerminal(target.path)}  ${target.label ? escapeForTerminal(target.label) : `layer ${target.layer}`} (${copy})  ${what}${state.mode === 'diff' ? '  — diff' : ''}`;
   const body: React.JSX.Element[] = [];
   if (failure) {
     body.push(

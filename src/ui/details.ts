@@ -1,11 +1,12 @@
-// The details pane's text for what is selected: a layer, a path in the tree, or a hidden-bytes
-// entry. Pure: the reducer uses the line count to scroll, the pane draws a window of it.
+// The details pane's text for a layer, a path in the tree, or a hidden-bytes entry (each pane's
+// spec says which one describes its cursor). Pure: the reducer uses the line count to scroll,
+// the pane draws a window of it.
 import { displayPath, sourceText, type LayerEntry } from '../core/model.js';
-import { modeString } from '../core/view.js';
+import { dirSizeMeaning, modeString, type ViewOptions } from '../core/view.js';
+import { warningText } from '../core/warnings.js';
 import { pathHistory } from '../core/inspect.js';
 import { bytes, clip, percent, shortCommand } from '../report/format.js';
 import type { UiModel } from './model.js';
-import { cursorNode, selectedLayer, type UiState } from './state.js';
 import { plural, wrap, type Line } from './text.js';
 
 const LABEL = 10;
@@ -22,22 +23,7 @@ function text(value: string, width: number, tone?: Line[number]['tone'], indent 
   return wrap(value, width, indent).map((part) => [tone ? { text: part, tone } : { text: part }]);
 }
 
-export function detailTitle(model: UiModel, state: UiState): string {
-  if (state.subject === 'layer') return `Layer ${selectedLayer(state)} (${selectedLayer(state) + 1} of ${model.layerCount})`;
-  if (state.subject === 'hiddenBytes') return 'Hidden copy';
-  return 'Path';
-}
-
-export function detailLines(model: UiModel, state: UiState, width: number): Line[] {
-  const w = Math.max(10, width);
-  if (state.subject === 'layer') return layerLines(model, selectedLayer(state), w);
-  if (state.subject === 'hiddenBytes') return hiddenLines(model, state.hiddenBytes.cursor, w);
-  const id = cursorNode(model, state);
-  if (id === undefined) return [[{ text: 'Nothing to show at this layer.', tone: 'dim' }]];
-  return pathLines(model, id, selectedLayer(state), w);
-}
-
-function layerLines(model: UiModel, layer: number, width: number): Line[] {
+export function layerLines(model: UiModel, layer: number, width: number): Line[] {
   const { image, account, tree } = model.analysis;
   const info = image.layers[layer];
   const summary = image.summaries[layer];
@@ -79,11 +65,11 @@ function layerLines(model: UiModel, layer: number, width: number): Line[] {
   lines.push(row('~ modified', stats.modified, 'modified'));
   lines.push(row('- removed', stats.removed, 'removed'));
   lines.push(...field('touched', plural(tree.touchedBy[layer]?.length ?? 0, 'path'), width));
-  const warnings = model.analysis.warnings.filter((w) => w.startsWith(`layer ${layer}:`));
+  const warnings = model.analysis.warnings.filter((w) => w.layer === layer);
   if (warnings.length > 0) {
     lines.push([]);
     lines.push([{ text: `Warnings (${warnings.length})`, tone: 'warning' }]);
-    for (const warning of warnings) lines.push(...text(warning, width, 'warning', 2));
+    for (const warning of warnings) lines.push(...text(warningText(warning), width, 'warning', 2));
   }
   return lines;
 }
@@ -94,7 +80,9 @@ function typeText(entry: LayerEntry): string {
   return entry.type;
 }
 
-function pathLines(model: UiModel, id: number, layer: number, width: number): Line[] {
+/** `options`: the tree's view options, so a directory's size is the number its row shows, with
+ *  what it counts (the whole subtree, or in changes-only mode what the layer changed below). */
+export function pathLines(model: UiModel, id: number, layer: number, width: number, options?: ViewOptions): Line[] {
   const { tree, image } = model.analysis;
   const path = tree.pathOf(id);
   const status = model.view.statusAt(id, layer);
@@ -113,8 +101,11 @@ function pathLines(model: UiModel, id: number, layer: number, width: number): Li
     lines.push(...field('status', what, width, status.status === 'unchanged' ? undefined : status.status));
     lines.push(...field('type', typeText(entry), width));
     if (entry.type === 'dir') {
-      const sizes = model.view.sizesAt(status.status === 'removed' ? layer - 1 : layer);
-      lines.push(...field('size', `${bytes(sizes[id] ?? 0)} of files below`, width));
+      const shown = options ?? { layer, changesOnly: false };
+      const size = options
+        ? model.view.sizeOf(id, options, status).size
+        : model.view.subtreeBytes(id, status.status === 'removed' ? layer - 1 : layer);
+      lines.push(...field('size', `${bytes(size)} ${dirSizeMeaning(shown)}`, width));
     } else if (entry.type === 'hardlink') {
       lines.push(...field('size', `${bytes(tree.contentSize(entry, status.state.layer))} (shared with the link target)`, width));
     } else {
@@ -161,7 +152,7 @@ function pathLines(model: UiModel, id: number, layer: number, width: number): Li
   return lines;
 }
 
-function hiddenLines(model: UiModel, index: number, width: number): Line[] {
+export function hiddenLines(model: UiModel, index: number, width: number): Line[] {
   const { account, image, tree } = model.analysis;
   const entry = account.entries[index];
   if (!entry) return [[{ text: 'No hidden bytes: every stored file is reachable.', tone: 'dim' }]];

@@ -7,6 +7,7 @@ import React from 'react';
 import type { Analysis } from '../core/analysis.js';
 import { compareAnalyses, type Comparison } from '../core/compare.js';
 import { compareTree } from '../core/compareTree.js';
+import { stageTitle } from '../core/stages.js';
 import { plainBuildProgress, type BuildProgressView } from '../app/buildProgress.js';
 import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
@@ -14,6 +15,11 @@ import type { BuildResult } from '../core/buildResult.js';
 import type { CompareJob } from '../app/screens.js';
 import type { CompareLoadResult } from './CompareLoading.js';
 import type { StageChoice } from './StagePicker.js';
+import type { StoredCopy } from '../core/contentPath.js';
+import { LazyContent } from '../app/lazyContent.js';
+import type { OpenContent } from '../app/open.js';
+import type { ViewerTarget } from './Viewer.js';
+import { viewerTarget, type ContentAccess } from './viewerTarget.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 
 type Ink = typeof import('ink');
@@ -94,13 +100,24 @@ async function inTerminal(body: (show: Show) => Promise<void>): Promise<number> 
   return failed ? reportFailure(failure) : EXIT.ok;
 }
 
+/** The bytes of each side of a comparison, when they can be read (the file viewer's diff). */
+export interface CompareContents {
+  a?: ContentAccess;
+  b?: ContentAccess;
+}
+
 /** The side-by-side compare browser, until the user leaves it; `a` / `b` there open that side in
- *  the main browser at the path under the cursor, and q there comes back to the comparison. */
-async function compareLoop(show: Show, comparison: Comparison, a: Analysis, b: Analysis): Promise<void> {
+ *  the main browser at the path under the cursor, Enter on a changed file diffs A's copy with
+ *  B's in the file viewer, and q there comes back to the comparison. */
+async function compareLoop(show: Show, comparison: Comparison, a: Analysis, b: Analysis, contents: CompareContents = {}): Promise<void> {
   const { CompareBrowser } = await import('./CompareBrowser.js');
+  const { sideLabels } = await import('./compareBrowserModel.js');
   const { Browser } = await import('./Browser.js');
-  type Outcome = { open?: { side: 'a' | 'b'; path: string }; state: import('./compareBrowserModel.js').CompareBrowserState };
-  const data = { comparison, tree: compareTree(a, b, comparison) };
+  const { Viewer } = await import('./Viewer.js');
+  type State = import('./compareBrowserModel.js').CompareBrowserState;
+  type Outcome = { open?: { side: 'a' | 'b'; path: string }; diff?: { a?: string; b?: string }; state: State };
+  const data = { comparison, tree: compareTree(a, b, comparison), canDiff: contents.a !== undefined || contents.b !== undefined };
+  const labels = sideLabels(comparison);
   let saved: Outcome['state'] | undefined;
   for (;;) {
     const outcome = await show<Outcome>((done) =>
@@ -110,14 +127,82 @@ async function compareLoop(show: Show, comparison: Comparison, a: Analysis, b: A
         onDone: (state) => done({ state }),
         onRequest: (request, state) => {
           if (request.kind === 'open') done({ open: { side: request.side, path: request.path }, state });
+          else done({ diff: { ...(request.a ? { a: request.a } : {}), ...(request.b ? { b: request.b } : {}) }, state });
         },
       }),
     );
-    if (!outcome?.open) return;
+    if (!outcome?.open && !outcome?.diff) return;
     saved = outcome.state;
-    const { side, path } = outcome.open;
-    await show<void>(() => React.createElement(Browser, { analysis: side === 'a' ? a : b, initialPath: path }));
+    if (outcome.diff) {
+      const target = compareViewerTarget(
+        { analysis: a, content: contents.a, label: labels.a },
+        { analysis: b, content: contents.b, label: labels.b },
+        outcome.diff,
+      );
+      if (!target) continue;
+      let quit = false;
+      await show<void>((done) =>
+        React.createElement(Viewer, {
+          target: target.target,
+          startWithDiff: target.diff,
+          onClose: () => done(undefined),
+          onQuit: () => {
+            quit = true;
+            done(undefined);
+          },
+        }),
+      );
+      if (quit) return;
+      continue;
+    }
+    const { side, path } = outcome.open!;
+    const content = side === 'a' ? contents.a : contents.b;
+    const analysis = side === 'a' ? a : b;
+    // A stage's label (from a build); `compare A B` labels a side with its reference, already in the header.
+    const label = side === 'a' ? comparison.a.label : comparison.b.label;
+    const stage = label && label !== analysis.image.ref ? { stage: label } : {};
+    await show<void>(() => React.createElement(Browser, { analysis, initialPath: path, ...(content ? { content } : {}), ...stage }));
   }
+}
+
+interface CompareSide {
+  analysis: Analysis;
+  content: ContentAccess | undefined;
+  label: string;
+}
+
+/** What the viewer shows for a changed file: B's copy diffed with A's (the file as each image
+ *  finally has it); a file only one side has (or only one side can read) opens on its own. */
+export function compareViewerTarget(
+  a: CompareSide,
+  b: CompareSide,
+  paths: { a?: string; b?: string },
+): { target: ViewerTarget; diff: boolean } | undefined {
+  const copyA = paths.a !== undefined && a.content ? visibleCopy(a.analysis, paths.a) : undefined;
+  const copyB = paths.b !== undefined && b.content ? visibleCopy(b.analysis, paths.b) : undefined;
+  const targetOf = (side: CompareSide, copy: StoredCopy) => {
+    const t = viewerTarget(side.analysis.tree, copy, side.content!);
+    return t ? { ...t, label: `${side.label} L${copy.layer}` } : undefined;
+  };
+  const tb = copyB ? targetOf(b, copyB) : undefined;
+  const ta = copyA ? targetOf(a, copyA) : undefined;
+  if (tb && ta?.open) {
+    const { previous: _, ...rest } = tb;
+    return { target: { ...rest, previous: { layer: ta.layer, open: ta.open, label: ta.label, path: ta.path } }, diff: true };
+  }
+  const only = tb ?? ta;
+  if (!only) return undefined;
+  const { previous: _, ...rest } = only;
+  return { target: rest, diff: false };
+}
+
+/** The copy of `path` the image finally shows (undefined: not a readable entry there). */
+function visibleCopy(analysis: Analysis, path: string): StoredCopy | undefined {
+  const tree = analysis.tree;
+  const id = tree.idOf(path);
+  const state = id === undefined ? undefined : tree.stateAt(id);
+  if (id === undefined || !state || state.entryIndex < 0) return undefined;
+  return { path, id, layer: state.layer, index: state.entryIndex, entry: state.entry };
 }
 
 /** The stage picker loop: a stage opens in the browser, a comparison in the compare browser. */
@@ -125,7 +210,18 @@ export async function runStagePicker(result: BuildResult): Promise<number> {
   const { StagePicker, pickerItems } = await import('./StagePicker.js');
   const { Browser } = await import('./Browser.js');
   const stageOf = (index: number | undefined) => result.stages.find((s) => s.stage.index === index);
-  return inTerminal(async (show) => {
+  // A stage's bytes are read only if the user looks inside one of its files.
+  const lazy = new Map<number, LazyContent>();
+  const contentOf = (stage: BuildResult['stages'][number] | undefined): ContentAccess | undefined => {
+    if (!stage?.spec) return undefined;
+    let c = lazy.get(stage.stage.index);
+    if (!c) {
+      c = new LazyContent(stage.spec);
+      lazy.set(stage.stage.index, c);
+    }
+    return c;
+  };
+  const code = await inTerminal(async (show) => {
     let at = 0;
     for (;;) {
       const choice = await show<StageChoice>((done) =>
@@ -141,7 +237,10 @@ export async function runStagePicker(result: BuildResult): Promise<number> {
       if (choice.kind === 'stage') {
         const stage = stageOf(choice.index)!;
         // The browser quits its Ink app on q: that brings us back here.
-        await show<void>(() => React.createElement(Browser, { analysis: stage.analysis }));
+        const content = contentOf(stage);
+        await show<void>(() =>
+          React.createElement(Browser, { analysis: stage.analysis, ...(content ? { content } : {}), stage: stageTitle(stage.stage) }),
+        );
       } else if (choice.kind === 'compareStage') {
         // A stage against the final one.
         const a = stageOf(choice.index);
@@ -152,15 +251,21 @@ export async function runStagePicker(result: BuildResult): Promise<number> {
           aStage: choice.index,
           bStage: result.finalStage,
         });
-        await compareLoop(show, comparison, a.analysis, b.analysis);
+        await compareLoop(show, comparison, a.analysis, b.analysis, sideContents(contentOf(a), contentOf(b)));
       } else {
         const comparison = result.comparisons[choice.index]!;
         const a = stageOf(comparison.a.stage);
         const b = stageOf(comparison.b.stage);
-        if (a && b) await compareLoop(show, comparison, a.analysis, b.analysis);
+        if (a && b) await compareLoop(show, comparison, a.analysis, b.analysis, sideContents(contentOf(a), contentOf(b)));
       }
     }
   });
+  await Promise.all([...lazy.values()].map((c) => c.close()));
+  return code;
+}
+
+function sideContents(a: ContentAccess | undefined, b: ContentAccess | undefined): CompareContents {
+  return { ...(a ? { a } : {}), ...(b ? { b } : {}) };
 }
 
 /** `layerscope compare A B` on a terminal: both images load with their progress on screen (q
@@ -168,12 +273,14 @@ export async function runStagePicker(result: BuildResult): Promise<number> {
 export async function runCompareBrowser(job: CompareJob): Promise<number> {
   const { CompareLoading } = await import('./CompareLoading.js');
   let interrupted = false;
+  // Both sources stay open while browsing: the file viewer diffs their copies.
+  const kept: { a?: OpenContent; b?: OpenContent } = {};
   const code = await inTerminal(async (show) => {
     const loaded = await show<CompareLoadResult>((done) =>
       React.createElement(CompareLoading, {
         labels: job.labels,
-        loadA: (hooks) => job.load('a', hooks),
-        loadB: (hooks) => job.load('b', hooks),
+        loadA: (hooks) => job.load('a', hooks, (o) => (kept.a = o)),
+        loadB: (hooks) => job.load('b', hooks, (o) => (kept.b = o)),
         onDone: done,
       }),
     );
@@ -183,7 +290,8 @@ export async function runCompareBrowser(job: CompareJob): Promise<number> {
     }
     if (loaded.kind === 'failed') throw loaded.error;
     if (loaded.kind === 'quit') return;
-    await compareLoop(show, job.compare(loaded.a, loaded.b), loaded.a, loaded.b);
+    await compareLoop(show, job.compare(loaded.a, loaded.b), loaded.a, loaded.b, sideContents(kept.a?.content, kept.b?.content));
   });
+  await Promise.all([kept.a?.close(), kept.b?.close()]);
   return interrupted && code === EXIT.ok ? EXIT.interrupted : code;
 }

@@ -49,24 +49,20 @@ export function fitLine(line: Line, width: number): Line {
   return out;
 }
 
-/** Hard-wraps text (already one line) to `width` columns, indenting continuation lines. */
-export function wrap(text: string, width: number, indent = 0): string[] {
-  const safe = escapeForTerminal(text);
-  if (width <= indent + 1) return [clip(safe, Math.max(0, width))];
-  const out: string[] = [];
-  let rest = safe;
-  let first = true;
-  while (rest.length > 0) {
-    const room = first ? width : width - indent;
-    let cut = rest.length <= room ? rest.length : rest.lastIndexOf(' ', room);
-    if (cut <= room / 3) cut = Math.min(room, rest.length);
-    out.push((first ? '' : ' '.repeat(indent)) + rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).replace(/^ +/, '');
-    first = false;
-  }
-  return out.length > 0 ? out : [''];
-}
+/** Word-wrapping, shared with the text reports. */
+export { wrap } from '../report/format.js';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Shortens to `width` columns by cutting the middle (`registry.example/…/app:1.2`), after making
+ *  it terminal-safe: the start and the tail (a tag, a file name) both stay. */
+export function middleClip(text: string, width: number): string {
+  const safe = escapeForTerminal(text);
+  if (width <= 0) return '';
+  if (safe.length <= width) return safe;
+  if (width < 5) return clip(safe, width);
+  const tail = Math.floor((width - 1) / 2);
+  return `${safe.slice(0, width - 1 - tail)}…${safe.slice(safe.length - tail)}`;
 }

@@ -1,5 +1,5 @@
 // `layerscope build` on a real terminal (tmux): build progress, the stage picker, a stage in the
-// browser and back, the comparison and back, quit — and the terminal left as it was.
+// browser (and its file viewer, reading the stage from the engine) and back, the comparison and back, quit — and the terminal left as it was.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -54,6 +54,16 @@ test('build → picker → browser → picker → compare → picker → quit', 
 
   await keys('j', 'Enter');
   s = await until('the browser on the final stage', (x) => x.includes('Layers') && x.includes('7 layers'));
+  // Look inside: the stage's bytes come from the engine when first asked for (the hidden copy
+  // of the deleted tarball, its member list).
+  await keys('w');
+  await until('the hidden bytes pane', (x) => x.includes('▶ Hidden bytes'));
+  await keys('v');
+  s = await until('the viewer on the hidden tarball', (x) => x.includes('assets.csv'));
+  assert.match(s, /^\/tmp\/assets\.tar {2}layer 4 \(hidden copy\) {2}81920 bytes, tar archive/m);
+  assert.match(s, /^- +80000 {2}assets\.csv/m);
+  await keys('Escape');
+  await until('the browser again', (x) => x.includes('▶ Hidden bytes'));
   await keys('q');
   await until('the picker again', (x) => x.includes('Built 2 stages'));
   // c: the comparison (the cursor is back on the final stage, so builder vs final).

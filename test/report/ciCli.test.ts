@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { BUNDLED_EXAMPLE } from '../../src/app/open.js';
 import { runLayerscope } from '../helpers/cli.js';
+import { writeImageFixtures } from '../helpers/image.js';
+import { packTar } from '../helpers/tar.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerscope-cicli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,4 +85,57 @@ test('a rule flag on its own means --ci (it is never silently dropped)', async (
       '',
     ].join('\n'),
   );
+});
+
+test('the secrets rule is on by default: a leaked .env fails --ci (exit 1); --allow-secret, --no-secrets and a rules file turn it down', async () => {
+  const fx = await writeImageFixtures({
+    layers: [
+      await packTar([{ name: 'bin/sh', content: 1000 }]),
+      await packTar([{ name: 'app/.env', content: 'DB_PASSWORD=hunter22hunter22\n' }]),
+    ],
+  });
+  after(() => fx.cleanup());
+  const ci = (...args: string[]) => runLayerscope([fx.legacyTar, '--ci', ...args], { cwd: dir, env: env() });
+  const leak = await ci();
+  assert.equal(leak.code, 1, leak.stderr);
+  assert.equal(
+    leak.stdout,
+    [
+      '  PASS: highestUserWastedPercent',
+      '  SKIP: highestWastedBytes: rule disabled',
+      '  PASS: lowestEfficiency',
+      "  FAIL: secrets: secrets in the image's layers (secrets=1 > threshold=0): /app/.env (layer 1, dotenv)",
+      'Result:FAIL [Total:4] [Passed:2] [Failed:1] [Warn:0] [Skipped:1]',
+      '',
+    ].join('\n'),
+  );
+  assert.doesNotMatch(leak.stdout, /hunter22/);
+  const dive = [
+    '  PASS: highestUserWastedPercent',
+    '  SKIP: highestWastedBytes: rule disabled',
+    '  PASS: lowestEfficiency',
+    'Result:PASS [Total:3] [Passed:2] [Failed:0] [Warn:0] [Skipped:1]',
+    '',
+  ].join('\n');
+  for (const off of [
+    ['--allow-secret', '/app/.env'],
+    ['--allow-secret', 'app/**'],
+  ]) {
+    const r = await ci(...off);
+    assert.deepEqual([r.code, r.stdout], [0, dive], off.join(' '));
+  }
+  // Turned off explicitly, it is reported as any configured rule is.
+  const noSecrets = await ci('--no-secrets');
+  assert.equal(noSecrets.code, 0);
+  assert.equal(
+    noSecrets.stdout.split('\n').slice(3).join('\n'),
+    '  SKIP: secrets: rule disabled\nResult:PASS [Total:4] [Passed:2] [Failed:0] [Warn:0] [Skipped:2]\n',
+  );
+  writeFileSync(join(dir, '.layerscope-ci'), 'allowSecrets:\n  - /app/.env\n');
+  const allowed = await ci();
+  rmSync(join(dir, '.layerscope-ci'));
+  assert.deepEqual([allowed.code, allowed.stdout], [0, dive]);
+  // The bundled example holds no secret: --ci on it is dive's verdict alone, as before.
+  const example = await runLayerscope([BUNDLED_EXAMPLE, '--ci'], { cwd: dir, env: env() });
+  assert.doesNotMatch(example.stdout, /secrets/);
 });

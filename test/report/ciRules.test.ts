@@ -211,6 +211,66 @@ test("secrets: the scanner's findings, hidden copies included, masked; fail, all
   assert.deepEqual([unscanned.status, unscanned.message], ['SKIP', 'no secret scan in this analysis']);
 });
 
+test('secrets is on by default: fails on a leak, out of a clean report; allowSecrets globs, --no-secrets and "disabled" turn it down', async () => {
+  const view = ciView(await leaky());
+  // No rules file, no flag: dive's three rules, then the default secrets rule because it fails.
+  const defaults = evaluateCi(loadCiRules({ cwd: workdir() }), view.measures);
+  assert.equal(defaults.passed, false);
+  assert.deepEqual(
+    defaults.results.map((r) => [r.rule, r.status]),
+    [
+      ['highestUserWastedPercent', 'FAIL'],
+      ['highestWastedBytes', 'SKIP'],
+      ['lowestEfficiency', 'FAIL'],
+      ['secrets', 'FAIL'],
+    ],
+  );
+  assert.equal(
+    formatCiVerdict(defaults).split('\n').at(-2),
+    "  FAIL: secrets: secrets in the image's layers (secrets=2 > threshold=0): /root/.ssh/id_rsa (layer 1, private-key, deleted in layer 2 but still stored), /app/.env (layer 1, dotenv)",
+  );
+  // A clean image: the default rule passes and the report is dive's, line for line.
+  const clean = evaluateCi(loadCiRules({ cwd: workdir() }), ciView(await fixture()).measures);
+  assert.deepEqual(
+    clean.results.map((r) => r.rule),
+    ['highestUserWastedPercent', 'highestWastedBytes', 'lowestEfficiency'],
+  );
+  // allowSecrets in .layerscope-ci (and .dive-ci), and --allow-secret: those paths do not count.
+  const allowFile = loadCiRules({ cwd: workdir({ '.layerscope-ci': 'allowSecrets:\n  - /root/.ssh/**\n' }) });
+  assert.deepEqual(allowFile.allowSecrets, ['/root/.ssh/**']);
+  const allowed = ciView(await leaky(), allowFile.ignore, allowFile.allowSecrets);
+  assert.deepEqual(
+    allowed.measures.secrets!.map((f) => f.path),
+    ['/app/.env'],
+  );
+  assert.equal(allowed.measures.storedBytes, view.measures.storedBytes, 'allowSecrets leaves the other rules alone');
+  const both = loadCiRules({ cwd: workdir({ '.dive-ci': 'allowSecrets: root/.ssh/id_rsa\n' }), flags: { allowSecrets: ['app/.env'] } });
+  assert.deepEqual(both.allowSecrets, ['root/.ssh/id_rsa', 'app/.env']);
+  const none = evaluateCi(rulesWith({}), ciView(await leaky(), both.ignore, both.allowSecrets).measures);
+  assert.deepEqual(
+    none.results.map((r) => [r.rule, r.status]),
+    [
+      ['highestUserWastedPercent', 'SKIP'],
+      ['highestWastedBytes', 'SKIP'],
+      ['lowestEfficiency', 'SKIP'],
+    ],
+  );
+  assert.equal(none.passed, true);
+  // Off: secrets: disabled in a file, LAYERSCOPE_CI_SECRETS=off, or --no-secrets (the flag value 'disabled').
+  for (const rules of [
+    loadCiRules({ cwd: workdir({ '.layerscope-ci': 'rules:\n  secrets: disabled\n' }) }),
+    loadCiRules({ cwd: workdir(), env: { LAYERSCOPE_CI_SECRETS: 'off' } }),
+    loadCiRules({ cwd: workdir(), flags: { secrets: 'disabled' } }),
+  ]) {
+    assert.equal(rules.rules.secrets.threshold, null);
+    const r = evaluateCi(rules, view.measures).results.find((x) => x.rule === 'secrets')!;
+    assert.deepEqual([r.status, r.message], ['SKIP', 'rule disabled']);
+  }
+  assert.throws(() => loadCiRules({ cwd: workdir(), flags: { allowSecrets: [' '] } }), {
+    message: 'an empty allowSecrets glob would match nothing; remove it',
+  });
+});
+
 test('maxCompressedBytes: checks the blobs as stored; skipped with the reason when the source cannot say', () => {
   const rules = rulesWith({ maxCompressedBytes: '1MB' });
   const base = { efficiency: 1, wastedBytes: 0, userWastedPercent: 0 };
@@ -242,7 +302,7 @@ test('precedence: config section < .dive-ci < .layerscope-ci < LAYERSCOPE_CI_* <
   assert.deepEqual(show('maxHiddenPercent'), [0.1, 'config', '/home/u/.config/layerscope/config.yaml']);
   assert.deepEqual(show('maxHiddenBytes'), [6_000_000, 'env', 'LAYERSCOPE_CI_MAX_HIDDEN_BYTES']);
   assert.deepEqual(show('maxSizeBytes'), [2_000_000_000, 'flag', '--maxSizeBytes']);
-  assert.deepEqual(show('secrets'), [null, 'default', 'the default']);
+  assert.deepEqual(show('secrets'), [0, 'default', 'the default']); // on by default: no secret allowed
   // --ci-config replaces both files.
   const only = loadCiRules({
     cwd: workdir({ 'x.yaml': 'rules:\n  maxLayers: 3\n', '.dive-ci': 'rules:\n  maxLayers: 9\n' }),

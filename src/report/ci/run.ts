@@ -17,8 +17,6 @@ import { CI_FORMATTERS } from './index.js';
 import { ciGitlab, readRulesFileText } from './gitlab.js';
 import { ciMarkdown } from './markdown.js';
 import { type CiFormat, ciReport } from './report.js';
-import { currentConfig } from '../../config/current.js';
-import { ciBaseOf } from '../../config/ciBase.js';
 
 export interface CiOptions {
   ci?: boolean;
@@ -34,6 +32,7 @@ export interface CiOptions {
   maxHiddenPercent?: string;
   secrets?: string | boolean;
   ignore?: string[];
+  allowSecret?: string[];
   warn?: string[];
 }
 
@@ -41,7 +40,7 @@ export interface CiOptions {
  *  --ignore, --warn (a rule given on its own must not be silently dropped). */
 export function wantsCi(options: CiOptions): boolean {
   if (options.ci === true || options.ciFormat !== undefined || options.ciConfig !== undefined) return true;
-  if (options.ignore !== undefined || options.warn !== undefined) return true;
+  if (options.ignore !== undefined || options.warn !== undefined || options.allowSecret !== undefined) return true;
   return [...DIVE_RULE_NAMES, ...LAYERSCOPE_RULE_NAMES].some((name) => (options as Record<string, unknown>)[name] !== undefined);
 }
 
@@ -51,13 +50,12 @@ export interface SourcedFormat {
   origin: string;
 }
 
+/** A format the configuration names, and where (the app layer reads the configuration). */
+export type ConfiguredFormat = { value: string; source: SourcedFormat['source']; origin: string };
+
 /** The format and where it came from: --ci-format, else LAYERSCOPE_CI_FORMAT or the
  *  configuration's ci.format (`configured`), else github under GitHub Actions, else dive's text. */
-export function ciFormatSourced(
-  options: CiOptions,
-  env: NodeJS.ProcessEnv = process.env,
-  configured?: { value: string; source: SourcedFormat['source']; origin: string },
-): SourcedFormat {
+export function ciFormatSourced(options: CiOptions, env: NodeJS.ProcessEnv = process.env, configured?: ConfiguredFormat): SourcedFormat {
   if (options.ciFormat !== undefined) return { value: options.ciFormat as CiFormat, source: 'flag', origin: '--ci-format' };
   if (configured) return configured as SourcedFormat;
   if (env.GITHUB_ACTIONS === 'true') return { value: 'github', source: 'env', origin: 'GITHUB_ACTIONS=true' };
@@ -65,27 +63,29 @@ export function ciFormatSourced(
 }
 
 /** The format: --ci-format, else the configuration's, else github under GitHub Actions, else dive's text. */
-export function ciFormatOf(options: CiOptions, env: NodeJS.ProcessEnv = process.env): CiFormat {
-  return ciFormatSourced(options, env, currentConfig()?.ci.format).value;
+export function ciFormatOf(options: CiOptions, configured?: ConfiguredFormat, env: NodeJS.ProcessEnv = process.env): CiFormat {
+  return ciFormatSourced(options, env, configured).value;
 }
 
+/** The rules: the flags over the rules files over `base` (the configuration's ci section, when
+ *  one was loaded). */
 export function ciRulesOf(options: CiOptions, base?: CiBase, env: NodeJS.ProcessEnv = process.env): CiRules {
   const flags: CiFlags = {
     lowestEfficiency: options.lowestEfficiency,
     highestWastedBytes: options.highestWastedBytes,
     highestUserWastedPercent: options.highestUserWastedPercent,
     ...(options.ignore ? { ignore: options.ignore } : {}),
+    ...(options.allowSecret ? { allowSecrets: options.allowSecret } : {}),
     ...(options.warn ? { warn: options.warn } : {}),
   };
   for (const name of LAYERSCOPE_RULE_NAMES) {
     const value = (options as Record<string, unknown>)[name];
     if (value === true) flags[name as CiRuleName] = 'true';
+    else if (value === false)
+      flags[name as CiRuleName] = 'disabled'; // --no-secrets
     else if (typeof value === 'string') flags[name as CiRuleName] = value;
   }
-  // Under the rules files: the configuration's ci section, when one was loaded.
-  const config = currentConfig();
-  const under = base ?? (config ? ciBaseOf(config) : undefined);
-  return loadCiRules({ configFile: options.ciConfig, flags, env, ...(under ? { base: under } : {}) });
+  return loadCiRules({ configFile: options.ciConfig, flags, env, ...(base ? { base } : {}) });
 }
 
 /** The report in `format`, whether a fail-level rule failed, and the Markdown summary GitHub
@@ -96,7 +96,7 @@ export function ciOutput(
   format: CiFormat,
   env: NodeJS.ProcessEnv = process.env,
 ): { text: string; failed: boolean; stepSummary?: { file: string; text: string } } {
-  const view = ciView(analysis, rules.ignore);
+  const view = ciView(analysis, rules.ignore, rules.allowSecrets);
   const verdict = evaluateCi(rules, view.measures);
   const report = ciReport(analysis, rules, view, verdict);
   const text = format === 'gitlab' ? ciGitlab(report, readRulesFileText) : CI_FORMATTERS[format](report);

@@ -1,0 +1,50 @@
+// The hidden-bytes pane: every path with bytes stored but unreachable, largest first. Enter
+// shows the largest hidden copy in the tree, at the layer that stored it.
+import { displayPath } from '../../core/model.js';
+import { hiddenLines } from '../details.js';
+import { HiddenBytesPane } from '../HiddenBytesPane.js';
+import { hiddenBytesBodyRows } from '../layout.js';
+import { LIST_START, moveList, settleList, type ListState } from '../list.js';
+import { note, type PaneSpec } from '../shell.js';
+import { showInTree } from './tree.js';
+
+declare module '../shell.js' {
+  interface PaneSlices {
+    hiddenBytes: ListState;
+  }
+}
+
+export const hiddenBytesPane: PaneSpec = {
+  id: 'hiddenBytes',
+  slot: 'main',
+  context: 'hiddenBytes',
+  subject: 'hiddenBytes',
+  toggle: 'toggleHiddenBytes',
+  init: () => ({ hiddenBytes: { ...LIST_START } }),
+  settle(model, s, layout) {
+    const hiddenBytes = settleList(s.hiddenBytes, model.analysis.account.entries.length, hiddenBytesBodyRows(layout));
+    return hiddenBytes === s.hiddenBytes ? s : { ...s, hiddenBytes };
+  },
+  move: (model, s, command, layout) => ({
+    ...s,
+    hiddenBytes: moveList(s.hiddenBytes, command, model.analysis.account.entries.length, hiddenBytesBodyRows(layout)),
+    details: { scroll: 0 },
+  }),
+  activate(model, s) {
+    const index = s.hiddenBytes.cursor;
+    const entry = model.analysis.account.entries[index];
+    const target = model.hiddenTarget(index);
+    if (!entry || !target) return s;
+    if (target.id === undefined) return note(s, `${displayPath(entry.path)} is not in the merged tree`, 'error');
+    const { state, cleared } = showInTree(model, s, target.layer, target.id);
+    const by = target.hiddenBy ? `, hidden by L${target.hiddenBy.layer}` : '';
+    return note(state, `${displayPath(entry.path)}: largest hidden copy in L${target.layer}${by}${cleared}`);
+  },
+  details: {
+    title: () => 'Hidden copy',
+    lines: (model, s, width) => hiddenLines(model, s.hiddenBytes.cursor, width),
+  },
+  render: ({ model, state, focused, layout }) => (
+    <HiddenBytesPane model={model} cursor={state.hiddenBytes.cursor} scroll={state.hiddenBytes.scroll} focused={focused} layout={layout} />
+  ),
+};

@@ -1,7 +1,9 @@
 // Writing the reports a command was asked for, in one place for every command: the formats come
 // from the table in src/report/outputs.ts; none asked for means a screen on a terminal, else the
 // default format (text).
+import { statSync } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { chosenFormats, OUTPUT_FORMATS, type OutputFormat, type OutputOptions, type Subject, type SubjectKind } from '../report/outputs.js';
 import { EXIT } from './exitCodes.js';
@@ -26,11 +28,52 @@ export interface PreparedOutputs {
   prepared: Map<OutputFormat, unknown>;
 }
 
+/** What to say when a report cannot be written to `file`: what is wrong and what to do. */
+export function outputFileProblem(file: string, err: NodeJS.ErrnoException): string {
+  const dir = dirname(file);
+  switch (err.code) {
+    case 'ENOENT':
+      return `cannot write ${file}: there is no directory ${dir}; create it first, or name a file in a directory that exists`;
+    case 'ENOTDIR':
+      return `cannot write ${file}: ${dir} is not a directory; name a file in a directory that exists`;
+    case 'EISDIR':
+      return `cannot write ${file}: it is a directory; name a file, e.g. ${file.replace(/\/+$/, '')}/report.json`;
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return `cannot write ${file}: permission denied; name a file you can write, or - for stdout`;
+    default:
+      return `cannot write ${file}: ${err.code ?? err.message}`;
+  }
+}
+
+/** Fails (one line, exit 2) when `file` cannot be where a report goes: its directory is missing,
+ *  or it is a directory. Checked before the image is read. */
+export function checkOutputFile(file: string): void {
+  const dir = statSync(dirname(file), { throwIfNoEntry: false });
+  if (!dir) throw new InputError(outputFileProblem(file, Object.assign(new Error('missing'), { code: 'ENOENT' })));
+  if (!dir.isDirectory()) throw new InputError(outputFileProblem(file, Object.assign(new Error('not a dir'), { code: 'ENOTDIR' })));
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new InputError(outputFileProblem(file, Object.assign(new Error('a dir'), { code: 'EISDIR' })));
+  }
+}
+
+/** Writes a report to the file an option named; a failure is the user's, in one line. */
+export async function writeReportFile(file: string, text: string): Promise<void> {
+  await writeFile(file, text).catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(outputFileProblem(file, err));
+  });
+}
+
 /** The formats to write for `kind`, each prepared (before the image is read: a bad rules file
  *  fails fast). */
 export function prepareOutputs(kind: SubjectKind, options: OutputOptions): PreparedOutputs {
   const chosen = chosenFormats(kind, options);
   const formats = chosen.length > 0 ? chosen : OUTPUT_FORMATS.filter((f) => f.isDefault && f.help[kind] !== undefined);
+  for (const f of formats) {
+    const file = f.file?.(options);
+    if (file !== undefined) checkOutputFile(file);
+  }
   return { formats, prepared: new Map(formats.map((f) => [f, f.prepare?.(options)])) };
 }
 
@@ -44,7 +87,7 @@ export async function writeOutputs(
   let code: number = EXIT.ok;
   for (const format of outputs.formats) {
     const out = format.render(subject, { options, prepared: outputs.prepared.get(format), width: reportWidth() });
-    if (out.file !== undefined) await writeFile(out.file, out.text);
+    if (out.file !== undefined) await writeReportFile(out.file, out.text);
     else await writeOut(out.text);
     if (out.append) {
       const { file, text, what } = out.append;

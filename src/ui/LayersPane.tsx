@@ -20,11 +20,14 @@ export interface LayersPaneProps {
   box: PaneBox;
 }
 
+/** The hidden column: what the layer stores that is hidden, or what it hid below (`hid 81.9 kB`). */
+const HIDDEN = 12;
+
 export function layerColumns(innerWidth: number): { bar: number; compressed: number; command: number } {
   const barWidth = innerWidth >= 90 ? 12 : innerWidth >= 60 ? 8 : 4;
   // The blob's stored (compressed) size, when there is room: what pulling the layer costs.
   const compressed = innerWidth >= 80 ? 11 : 0;
-  const fixed = 2 + 3 + 2 + 9 + 1 + barWidth + 1 + compressed + 9 + 2;
+  const fixed = 2 + 3 + 2 + 9 + 1 + barWidth + 1 + compressed + HIDDEN + 2;
   return { bar: barWidth, compressed, command: Math.max(0, innerWidth - fixed) };
 }
 
@@ -33,6 +36,8 @@ export function layerLine(model: UiModel, index: number, innerWidth: number, sel
   const cols = layerColumns(innerWidth);
   const size = image.summaries[index]!.sizeBytes;
   const hidden = account.hiddenByLayer[index] ?? 0;
+  // A layer that stores nothing hidden may have hidden bytes of the layers below (a `RUN rm`).
+  const hid = account.hidByLayer[index] ?? 0;
   const info = image.layers[index];
   const compressed = info?.compressedBytes ?? null;
   const command = info?.source ? sourceText(info.source) : shortCommand(info?.command ?? '') || '(no command recorded)';
@@ -44,7 +49,10 @@ export function layerLine(model: UiModel, index: number, innerWidth: number, sel
     ...(cols.compressed > 0
       ? [{ text: `${cell(compressed === null ? 'n/a' : bytes(compressed), cols.compressed - 1, 'right')} `, tone: 'dim' as const }]
       : []),
-    { text: `${cell(hidden > 0 ? bytes(hidden) : '-', 9, 'right')}  `, tone: hidden > 0 ? 'hidden' : 'dim' },
+    {
+      text: `${cell(hidden > 0 ? bytes(hidden) : hid > 0 ? `hid ${bytes(hid)}` : '-', HIDDEN, 'right')}  `,
+      tone: hidden > 0 ? 'hidden' : 'dim',
+    },
     { text: cell(command, cols.command) },
   ];
 }
@@ -58,7 +66,7 @@ export function LayersPane({ model, selected, scroll, focused, box }: LayersPane
   // Column headings aligned with the rows (the pane's marker takes the first two columns).
   const heading =
     `${cell('Layers', 10)}size ${' '.repeat(cols.bar)} ` +
-    `${cols.compressed > 0 ? `${cell('compressed', cols.compressed - 1, 'right')} ` : ''}${cell('hidden', 9, 'right')}  command`;
+    `${cols.compressed > 0 ? `${cell('compressed', cols.compressed - 1, 'right')} ` : ''}${cell('hidden', HIDDEN, 'right')}  command`;
   return (
     <Pane title={heading} info={window.label || `${count} layers`} focused={focused} box={box}>
       <Box flexDirection="column">

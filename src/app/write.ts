@@ -2,6 +2,7 @@
 // (`layerscope ls img --json | head` must not print an EPIPE error).
 import { once } from 'node:events';
 import { escapeForTerminal } from '../core/paths.js';
+import { warningText, type ImageWarning } from '../core/warnings.js';
 
 let closed = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -29,6 +30,9 @@ export async function writeLines(lines: Iterable<string>): Promise<void> {
 }
 
 /** Warnings on stderr, one line each, terminal-safe (they quote names from the image). */
-export function printWarnings(warnings: readonly string[], write: (text: string) => void = (t) => process.stderr.write(t)): void {
-  for (const warning of warnings) write(`layerscope: warning: ${escapeForTerminal(warning)}\n`);
+export function printWarnings(
+  warnings: ReadonlyArray<string | ImageWarning>,
+  write: (text: string) => void = (t) => process.stderr.write(t),
+): void {
+  for (const warning of warnings) write(`layerscope: warning: ${escapeForTerminal(warningText(warning))}\n`);
 }

@@ -14,5 +14,6 @@ export function applyUiConfig(config: EffectiveConfig, env: NodeJS.ProcessEnv = 
     changesOnly: config.defaults.changesOnly.value,
     hide: config.defaults.hide.value,
     treeWidth: config.defaults.treeWidth.value,
+    attributes: config.defaults.attributes.value,
   });
 }

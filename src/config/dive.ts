@@ -36,7 +36,7 @@ export const DIVE_KEY_ACTIONS: Readonly<Record<string, string | undefined>> = {
   'toggle-modified-files': 'toggleModified',
   'toggle-unmodified-files': 'toggleUnchanged',
   'toggle-unchanged-files': 'toggleUnchanged',
-  'toggle-filetree-attributes': undefined,
+  'toggle-filetree-attributes': 'toggleAttributes',
   'toggle-sort-order': 'toggleSort',
   'toggle-wrap-tree': undefined,
   'extract-file': undefined,

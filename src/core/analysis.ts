@@ -6,6 +6,7 @@ import { diveMetrics, type DiveMetrics } from './dive.js';
 import { symlinkWarnings } from './links.js';
 import { accountPackages, type PackageAccount } from './packages/attribute.js';
 import { accountSecrets, type SecretFinding } from './secrets.js';
+import type { ImageWarning } from './warnings.js';
 
 export interface Analysis {
   image: AnalysedImage;
@@ -17,13 +18,14 @@ export interface Analysis {
   readonly packages: PackageAccount;
   /** Leaked secrets in every layer, hidden copies included, computed on first read. */
   readonly secrets: SecretFinding[];
-  /** Source, walk and merge warnings together, for display. */
-  warnings: string[];
+  /** Source, walk, merge and symlink warnings together, as data (core/warnings.ts). */
+  warnings: ImageWarning[];
 }
 
 export function analyse(image: AnalysedImage): Analysis {
-  const tree = new MergedTree(image.summaries);
-  const layerWarnings = image.summaries.flatMap((s, i) => s.warnings.map((w) => `layer ${i}: ${w}`));
+  const tree = (image.merged && restored(image)) || new MergedTree(image.summaries);
+  const layerWarnings = image.summaries.flatMap((s, i) => s.warnings.map((w): ImageWarning => ({ layer: i, ...w })));
+  const imageWarnings = image.warnings.map((message): ImageWarning => ({ kind: 'image', message }));
   let dive: DiveMetrics | undefined;
   let packages: PackageAccount | undefined;
   let secrets: SecretFinding[] | undefined;
@@ -45,6 +47,16 @@ export function analyse(image: AnalysedImage): Analysis {
       secrets ??= accountSecrets(tree);
       return secrets;
     },
-    warnings: [...image.warnings, ...layerWarnings, ...tree.warnings, ...symlinkWarnings(tree)],
+    warnings: [...imageWarnings, ...layerWarnings, ...tree.warnings, ...symlinkWarnings(tree)],
   };
+}
+
+/** The tree the merged-tree cache stored for these summaries, or undefined when it does not fit
+ *  them (then they are merged again). */
+function restored(image: AnalysedImage): MergedTree | undefined {
+  try {
+    return MergedTree.restore(image.summaries, image.merged!);
+  } catch {
+    return undefined;
+  }
 }

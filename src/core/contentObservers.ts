@@ -66,6 +66,12 @@ export class ObserverSet {
     this.active.length = 0;
   }
 
+  /** The current file's content will not come after all (a sparse map too large to expand): its
+   *  observers never see `end`, so it gets no digest and no finding. */
+  abort(): void {
+    this.active.length = 0;
+  }
+
   finish(summary: LayerSummary): void {
     for (const o of this.observers) o.finish?.(summary);
   }

@@ -5,6 +5,7 @@
 // Bounded work: a hostile image with millions of long links cannot make it slow.
 import { Op, TYPE_SYMLINK } from './changes.js';
 import type { MergedTree } from './merge.js';
+import type { ImageWarning, WarningKind } from './warnings.js';
 
 /** Links the kernel follows before ELOOP. */
 const MAX_HOPS = 40;
@@ -12,12 +13,13 @@ const MAX_WARNINGS = 50;
 /** Path components looked at over all links; past it, the rest is not checked. */
 const WORK_BUDGET = 2_000_000;
 
-export function symlinkWarnings(tree: MergedTree): string[] {
-  const warnings: string[] = [];
+/** About the final filesystem: no `layer`, the link's `path`. */
+export function symlinkWarnings(tree: MergedTree): ImageWarning[] {
+  const warnings: ImageWarning[] = [];
   let more = 0;
   let work = 0;
-  const warn = (text: string) => {
-    if (warnings.length < MAX_WARNINGS) warnings.push(text);
+  const warn = (kind: WarningKind, path: string, message: string) => {
+    if (warnings.length < MAX_WARNINGS) warnings.push({ kind, path: `/${path}`, message });
     else more++;
   };
   const last = tree.layerCount - 1;
@@ -37,7 +39,7 @@ export function symlinkWarnings(tree: MergedTree): string[] {
     const path = tree.pathOf(id);
     const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')).split('/') : [];
     if (!target.startsWith('/') && climbs(dir.length, target)) {
-      warn(`symlink /${path} → ${target} climbs above the image root`);
+      warn('symlinkClimbsRoot', path, `symlink /${path} → ${target} climbs above the image root`);
       continue;
     }
     // Resolve it as the kernel would, component by component, following links on the way.
@@ -58,7 +60,7 @@ export function symlinkWarnings(tree: MergedTree): string[] {
       const link = targetOf(next);
       if (link === undefined) continue;
       if (++hops > MAX_HOPS) {
-        warn(`symlink /${path} → ${target} loops (more than ${MAX_HOPS} links to follow)`);
+        warn('symlinkLoop', path, `symlink /${path} → ${target} loops (more than ${MAX_HOPS} links to follow)`);
         break;
       }
       at.pop();
@@ -66,7 +68,7 @@ export function symlinkWarnings(tree: MergedTree): string[] {
       for (const p of link.split('/').reverse()) pending.push(p);
     }
   }
-  if (more > 0) warnings.push(`… and ${more} more symlinks like these`);
+  if (more > 0) warnings.push({ kind: 'more', message: `… and ${more} more symlinks like these` });
   return warnings;
 }
 

@@ -17,7 +17,9 @@
 //   files after it, and it drops any 'x' / 'L' / 'K' record read before it;
 // - PAX GNU sparse files take the name in GNU.sparse.name and the size in GNU.sparse.size (or
 //   .realsize); the bytes stored (and skipped) are the entry's own size; the sparse map must be
-//   valid and account for exactly the bytes stored;
+//   valid and account for exactly the bytes stored; their content is what Go's sparse reader
+//   yields, the stored regions at their offsets and zeros in the holes (so a sparse file gets a
+//   content digest like any file), within a per-layer budget of hole bytes (SPARSE_HOLE_BUDGET);
 // - one zero block ends nothing: a zero block followed by a header is an invalid tar; two end it;
 //   a stream that ends on an entry boundary without them is fine;
 // - malformed PAX records, numbers or sizes are invalid tars (Go: "invalid tar header").
@@ -40,6 +42,61 @@ export interface TarHeader {
   mtime: number;
   /** Sparse file (old GNU 'S' or a PAX GNU.sparse map): the size is its logical size. */
   sparse: boolean;
+  /** A sparse file whose content is passed on expanded (zeros in the holes), as for any file; false
+   *  when its holes are past what is left of the layer's SPARSE_HOLE_BUDGET. */
+  sparseExpanded: boolean;
+}
+
+/** Bytes of holes one layer's sparse files are expanded to (zeros hashed, at about 2 GB/s): a
+ *  sparse entry claiming a terabyte of holes costs the walk nothing, and gets no content digest. */
+export const SPARSE_HOLE_BUDGET = 4 * 1024 ** 3;
+/** Most regions of one sparse file's map kept for its expansion (16 bytes each). */
+export const MAX_SPARSE_REGIONS = 1 << 20;
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+/** Where the stored bytes of a sparse file go: its logical content, the holes as zeros. */
+class SparseExpander {
+  private i = 0;
+  private inRegion = 0;
+  private pos = 0;
+  constructor(
+    private readonly regions: readonly number[],
+    private readonly size: number,
+    private readonly out: { data(bytes: Buffer): void; end(): void },
+  ) {}
+
+  /** The next stored bytes (the regions' data, in order). */
+  data(buf: Buffer): void {
+    let at = 0;
+    while (at < buf.length) {
+      const offset = this.regions[2 * this.i]!;
+      const length = this.regions[2 * this.i + 1]!;
+      if (this.pos < offset) this.zeros(offset - this.pos);
+      const n = Math.min(length - this.inRegion, buf.length - at);
+      if (n > 0) this.out.data(buf.subarray(at, at + n));
+      at += n;
+      this.pos += n;
+      this.inRegion += n;
+      if (this.inRegion === length) {
+        this.i++;
+        this.inRegion = 0;
+      }
+    }
+  }
+
+  end(): void {
+    this.zeros(this.size - this.pos);
+    this.out.end();
+  }
+
+  private zeros(n: number): void {
+    for (let left = n; left > 0; ) {
+      const k = Math.min(left, ZEROS.length);
+      this.out.data(ZEROS.subarray(0, k));
+      left -= k;
+    }
+    this.pos += n;
+  }
 }
 
 export class TarFormatError extends Error {
@@ -142,6 +199,8 @@ function parsePax(data: Buffer, offset: number): Map<string, string> {
 class SparseCheck {
   private end = 0;
   stored = 0;
+  /** The regions (offset, length, …) without empty ones; undefined past MAX_SPARSE_REGIONS. */
+  regions: number[] | undefined = [];
   constructor(
     private readonly size: number,
     private readonly where: string,
@@ -152,6 +211,10 @@ class SparseCheck {
     if (offset < this.end) throw this.bad('regions overlap or are out of order');
     this.end = offset + length;
     this.stored += length;
+    if (length > 0 && this.regions) {
+      if (this.regions.length >= 2 * MAX_SPARSE_REGIONS) this.regions = undefined;
+      else this.regions.push(offset, length);
+    }
   }
   bad(why: string): TarFormatError {
     return new TarFormatError(`invalid sparse map for ${this.where}: ${why}`);
@@ -171,6 +234,7 @@ export class TarHeaderReader {
     gid: 0,
     mtime: 0,
     sparse: false,
+    sparseExpanded: false,
   };
   private state: State = 'header';
   /** Bytes still to skip (content + padding) or to collect (meta records). */
@@ -203,14 +267,21 @@ export class TarHeaderReader {
   /** Content bytes of the current entry still to pass to `content` (the rest of `remaining` is padding). */
   private contentLeft = 0;
   private streaming = false;
+  /** The current sparse file's expansion, when its content is wanted; its regions once known. */
+  private expander: SparseExpander | undefined;
+  private sparseRegions: number[] | undefined;
+  private sparseWantsContent = false;
+  /** What is left of SPARSE_HOLE_BUDGET in this layer. */
+  private holeBudget = SPARSE_HOLE_BUDGET;
 
   /** `onEntry` returns true to receive the entry's content (regular files only): `content.data`
    *  gets its bytes in order, as views of the pushed chunks (valid during the call), then
    *  `content.end` once the last byte has passed. Entries it declines are skipped by counting.
-   *  A sparse file's content is not passed (what is stored is not its content). */
+   *  A sparse file's content is its logical content (zeros in the holes) when `sparseExpanded`;
+   *  `content.abort` (when given) drops a file begun whose map turns out too large to expand. */
   constructor(
     private readonly onEntry: (header: Readonly<TarHeader>) => unknown,
-    private readonly content?: { data(bytes: Buffer): void; end(): void },
+    private readonly content?: { data(bytes: Buffer): void; end(): void; abort?(): void },
   ) {}
 
   push(chunk: Buffer): void {
@@ -307,6 +378,10 @@ export class TarHeaderReader {
     h.gid = parseNumber(buf, at + 116, 8);
     h.mtime = parseNumber(buf, at + 136, 12);
     h.sparse = false;
+    h.sparseExpanded = false;
+    this.expander = undefined;
+    this.sparseRegions = undefined;
+    this.sparseWantsContent = false;
     if (Number.isNaN(h.mode + h.uid + h.gid + h.mtime)) throw new TarFormatError(`bad number field in the header at offset ${offset}`);
     const pax = this.pax;
     if (pax) {
@@ -349,23 +424,48 @@ export class TarHeaderReader {
     if (typeflag === 'S') next = this.oldSparse(buf, at, offset, physical);
     else if (pax) next = this.paxSparse(pax, offset, physical) ?? next;
     this.state = next;
+    // A sparse file's holes (at least its logical size less what is stored) come out of the budget.
+    if (h.sparse && typeflag !== 'S' && h.size - physical <= this.holeBudget) h.sparseExpanded = true;
+    const plain = physical === size && !h.sparse;
     const wantsContent =
-      this.onEntry(h) === true && this.content !== undefined && physical === size && !h.sparse && !HEADER_ONLY.has(typeflag);
+      this.onEntry(h) === true && this.content !== undefined && (plain || h.sparseExpanded) && !HEADER_ONLY.has(typeflag);
     this.contentLeft = physical;
-    this.streaming = wantsContent;
-    if (wantsContent && physical === 0) this.stream(buf, 0, 0);
+    this.streaming = wantsContent && plain;
+    if (wantsContent && h.sparseExpanded) {
+      // Format 1.0: the map is read first (state sparseMap), then the data streams.
+      this.sparseWantsContent = true;
+      if (next !== 'sparseMap') this.startSparse(physical);
+    } else if (wantsContent && physical === 0) this.stream(buf, 0, 0);
+  }
+
+  /** The current sparse file's map is known and `stored` data bytes follow: expand them. */
+  private startSparse(stored: number): void {
+    const regions = this.sparseRegions;
+    this.sparseWantsContent = false;
+    if (!regions) {
+      this.content!.abort?.();
+      return;
+    }
+    const holes = this.header.size - stored;
+    this.holeBudget -= holes;
+    this.expander = new SparseExpander(regions, this.header.size, this.content!);
+    this.contentLeft = stored;
+    this.streaming = true;
+    if (stored === 0) this.stream(Buffer.alloc(0), 0, 0);
   }
 
   /** Passes the content among the next `n` bytes at `at` to the observer; ends the entry at its last byte. */
   private stream(buf: Buffer, at: number, n: number): void {
     const take = Math.min(n, this.contentLeft);
+    const sink = this.expander ?? this.content!;
     if (take > 0) {
       this.contentLeft -= take;
-      this.content!.data(buf.subarray(at, at + take));
+      sink.data(buf.subarray(at, at + take));
     }
     if (this.contentLeft === 0) {
       this.streaming = false;
-      this.content!.end();
+      this.expander = undefined;
+      sink.end();
     }
   }
 
@@ -474,8 +574,10 @@ export class TarHeaderReader {
       if (this.sparseTokens >= this.sparseWanted) done = true;
     }
     if (!done) return;
-    this.finishSparse(this.sparsePhysical - this.sparseBlocks * BLOCK);
+    const stored = this.sparsePhysical - this.sparseBlocks * BLOCK;
+    this.finishSparse(stored);
     this.state = this.remaining === 0 ? 'header' : 'skip';
+    if (this.sparseWantsContent) this.startSparse(stored);
   }
 
   /** The stored bytes after the map must be exactly what the map's regions hold (Go's sparse
@@ -486,6 +588,7 @@ export class TarHeaderReader {
     if (check.stored !== storedAfterMap) {
       throw check.bad(`its regions hold ${check.stored} bytes but ${storedAfterMap} are stored`);
     }
+    this.sparseRegions = check.regions;
   }
 
   private finishMeta(): void {

@@ -25,15 +25,65 @@ export interface StatusFilter {
 
 export const SHOW_ALL: Readonly<StatusFilter> = Object.freeze({ added: true, modified: true, removed: true, unchanged: true });
 
+/** A size condition of a filter: `>1MB`, `<=10kB`, `>500` (bytes). */
+export interface SizeBound {
+  op: '>' | '>=' | '<' | '<=';
+  bytes: number;
+}
+
 export interface PathFilter {
   /** The text as the user wrote it. */
   source: string;
-  kind: 'substring' | 'regex';
-  /** Tests a displayed path (`/usr/bin/env`). */
+  /** The name pattern's kind ('size' when the filter is size conditions only). */
+  kind: 'substring' | 'regex' | 'size';
+  /** The name pattern as written, without the size conditions ('' for none). */
+  name: string;
+  /** Size conditions: only regular files (and hard links) whose bytes pass them all match. */
+  sizes: readonly SizeBound[];
+  /** Tests a displayed path (`/usr/bin/env`) against the name pattern. */
   test(displayedPath: string): boolean;
   /** The same test on a stored path (`usr/bin/env`), without building the displayed string:
    *  what scanning a million paths per filter uses. */
   testPath(path: string): boolean;
+}
+
+/** Whether `bytes` passes every size condition. */
+export function passesSizes(sizes: readonly SizeBound[], bytes: number): boolean {
+  for (const { op, bytes: limit } of sizes) {
+    if (op === '>' ? !(bytes > limit) : op === '>=' ? !(bytes >= limit) : op === '<' ? !(bytes < limit) : !(bytes <= limit)) return false;
+  }
+  return true;
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  m: 1e6,
+  mb: 1e6,
+  g: 1e9,
+  gb: 1e9,
+  t: 1e12,
+  tb: 1e12,
+  ki: 1024,
+  kib: 1024,
+  mi: 1024 ** 2,
+  mib: 1024 ** 2,
+  gi: 1024 ** 3,
+  gib: 1024 ** 3,
+  ti: 1024 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** `>1MB` → { op: '>', bytes: 1000000 }; units as the screen prints them (kB = 1000 bytes,
+ *  KiB = 1024), any case; a bare number is bytes. */
+export function parseSizeBound(token: string): SizeBound | undefined {
+  const m = /^(>=|<=|>|<)(\d+(?:\.\d+)?)([a-z]*)$/i.exec(token);
+  if (!m) return undefined;
+  const unit = UNITS[m[3]!.toLowerCase()];
+  if (unit === undefined) return undefined;
+  return { op: m[1] as SizeBound['op'], bytes: Math.round(Number(m[2]) * unit) };
 }
 
 export interface ViewOptions {
@@ -94,11 +144,38 @@ export class VisibleRows {
 
 /** Parses what the user typed at the filter prompt: `/body/` or `/body/i` is a regular
  *  expression, anything else a substring (case-insensitive unless it has an upper-case letter).
- *  Empty text means no filter. */
+ *  Words starting with `>` or `<` at the start or the end are size conditions (`>1MB`, `lib
+ *  <10kB`, `>1MB <1GB`): only regular files of that size match. Empty text means no filter. */
 export function parseFilter(text: string): { ok: true; filter: PathFilter | undefined } | { ok: false; error: string } {
   const source = text.trim();
   if (source === '') return { ok: true, filter: undefined };
-  const re = /^\/(.+)\/(i?)$/s.exec(source);
+  // Size conditions: whole words at either end.
+  const sizes: SizeBound[] = [];
+  let rest = source;
+  const take = (word: string): string | undefined => {
+    const bound = parseSizeBound(word);
+    if (!bound) return `bad size condition ${word}: write >1MB, <10kB or >=500B (units B kB MB GB, KiB MiB GiB)`;
+    sizes.push(bound);
+    return undefined;
+  };
+  for (;;) {
+    const m = /^([<>]\S*)(?:\s+|$)/.exec(rest);
+    if (!m) break;
+    const error = take(m[1]!);
+    if (error) return { ok: false, error };
+    rest = rest.slice(m[0].length);
+  }
+  for (;;) {
+    const m = /(?:^|\s+)([<>]\S*)$/.exec(rest);
+    // Inside a regular expression (`/a >b/`) it is part of the pattern.
+    if (!m || (rest.startsWith('/') && !/^\/.+\/i?$/s.test(rest.slice(0, m.index)))) break;
+    const error = take(m[1]!);
+    if (error) return { ok: false, error };
+    rest = rest.slice(0, m.index);
+  }
+  const name = rest.trim();
+  if (name === '') return { ok: true, filter: { source, kind: 'size', name, sizes, test: () => true, testPath: () => true } };
+  const re = /^\/(.+)\/(i?)$/s.exec(name);
   if (re) {
     let regex: RegExp;
     try {
@@ -107,18 +184,18 @@ export function parseFilter(text: string): { ok: true; filter: PathFilter | unde
       return { ok: false, error: `bad regular expression: ${e instanceof Error ? e.message : String(e)}` };
     }
     const test = (p: string) => regex.test(p);
-    return { ok: true, filter: { source, kind: 'regex', test, testPath: (p) => test(`/${p}`) } };
+    return { ok: true, filter: { source, kind: 'regex', name, sizes, test, testPath: (p) => test(`/${p}`) } };
   }
   // Case-insensitive unless the text has an upper-case letter. A literal regex does the
   // case-folding without a lower-cased copy of every path.
-  const escaped = source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const flags = /[A-Z]/.test(source) ? '' : 'i';
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const flags = /[A-Z]/.test(name) ? '' : 'i';
   const literal = new RegExp(escaped, flags);
   // A displayed path is '/' + the stored one: a leading '/' in the text matches at the start.
-  const rest = source.startsWith('/') ? new RegExp(`^${escaped.slice(1)}`, flags) : undefined;
+  const start = name.startsWith('/') ? new RegExp(`^${escaped.slice(1)}`, flags) : undefined;
   const test = (p: string) => literal.test(p);
-  const testPath = (p: string) => literal.test(p) || rest?.test(p) === true;
-  return { ok: true, filter: { source, kind: 'substring', test, testPath } };
+  const testPath = (p: string) => literal.test(p) || start?.test(p) === true;
+  return { ok: true, filter: { source, kind: 'substring', name, sizes, test, testPath } };
 }
 
 /** Node ids from the root's child down to `id`'s parent: the directories to expand to reveal it. */
@@ -220,8 +297,9 @@ export class TreeView {
     return out;
   }
 
-  /** The size shown for a node: a file's own bytes; a directory's subtree bytes (or the bytes
-   *  the layer changed below it, in changes-only mode). */
+  /** The size shown for a node, in the tree and in the details alike: a file's own bytes; a
+   *  directory's subtree bytes (or the bytes the layer changed below it, in changes-only mode:
+   *  see dirSizeMeaning). */
   sizeOf(id: number, options: ViewOptions, status: Status): { ownSize: number; size: number } {
     const { tree } = this;
     const { entry } = status.state;
@@ -248,12 +326,18 @@ export class TreeView {
     return tree.contentSizeAt(layer, index);
   }
 
-  /** Ids of every node (in any layer) whose displayed path matches the filter, ascending. */
+  /** Ids of every node (in any layer) whose displayed path matches the filter's name pattern,
+   *  ascending (every node for a filter of size conditions only). */
   matchingIds(filter: PathFilter): number[] {
-    const key = `${filter.kind}:${filter.source}`;
+    const key = `${filter.kind}:${filter.name}`;
     const cached = this.matchCache.get(key);
     if (cached) return cached;
     const out: number[] = [];
+    if (filter.kind === 'size') {
+      for (let id = 1; id < this.tree.nodeCount; id++) out.push(id);
+      this.matchCache.set(key, out);
+      return out;
+    }
     // Typing on at a live filter: a substring filter whose text holds an earlier one's matches a
     // subset of its paths (case folding only narrows: an upper-case letter in the new text makes it
     // exact, and the earlier text is inside it), so only those are tested again, not every path.
@@ -296,7 +380,7 @@ export class TreeView {
       ownSize,
       size,
       ...(status.cause ? { cause: status.cause } : {}),
-      match: options.filter ? options.filter.testPath(this.tree.pathOf(id)) : false,
+      match: options.filter ? this.matches(id, options.filter, status) : false,
     };
   }
 
@@ -349,12 +433,38 @@ export class TreeView {
     const stack: number[] = [...this.childrenOf(0, options)].reverse();
     while (stack.length > 0) {
       const id = stack.pop()!;
-      if (options.filter.testPath(this.tree.pathOf(id))) out.push(id);
+      if (this.matches(id, options.filter, this.statusAt(id, options.layer))) out.push(id);
       const kids = this.childrenOf(id, options);
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
     }
     cache.matches = out;
     return out;
+  }
+
+  /** The first filter match in display order, found without listing the rest: what the tree
+   *  shows while a filter is typed (matchesInOrder lists them all, for n/N). */
+  firstMatch(options: ViewOptions): number | undefined {
+    const { filter } = options;
+    if (!filter) return undefined;
+    const stack: number[] = [...this.childrenOf(0, options)].reverse();
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (this.matches(id, filter, this.statusAt(id, options.layer))) return id;
+      const kids = this.childrenOf(id, options);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+    return undefined;
+  }
+
+  /** Whether the node itself matches the filter at the layer `status` describes: its path, and
+   *  for size conditions its bytes (regular files and hard links only). */
+  private matches(id: number, filter: PathFilter, status: Status | undefined): boolean {
+    if (filter.sizes.length > 0) {
+      const entry = status?.state.entry;
+      if (!entry || (entry.type !== 'file' && entry.type !== 'hardlink')) return false;
+      if (!passesSizes(filter.sizes, this.tree.contentSize(entry, status!.state.layer))) return false;
+    }
+    return filter.kind === 'size' || filter.testPath(this.tree.pathOf(id));
   }
 
   /** Whether a status passes the status toggles and the changes-only mode. */
@@ -444,10 +554,16 @@ export class TreeView {
       if (shown.has(id)) continue;
       const status = this.statusAt(id, options.layer);
       if (!status || !this.passes(status.status, options)) continue;
+      if (options.filter && options.filter.sizes.length > 0 && !this.matches(id, options.filter, status)) continue;
       for (let n = id; !shown.has(n); n = tree.parentOf(n)) shown.add(n);
     }
     return shown;
   }
+}
+
+/** What a directory's size means under these options, in the words the screen shows. */
+export function dirSizeMeaning(options: Pick<ViewOptions, 'changesOnly' | 'layer'>): string {
+  return options.changesOnly ? `changed below by L${options.layer} (added, modified and removed files)` : `of files below`;
 }
 
 /** `ls -l` style type and permission string: `drwxr-xr-x`, `-rwsr-xr-x`, `lrwxrwxrwx`. */

@@ -3,12 +3,13 @@
 import { createHash } from 'node:crypto';
 import { TarFormatError, TarHeaderReader, type TarHeader } from './tarHeaders.js';
 import type { Compression, EntryType, ImagePath, LayerEntry, LayerSummary } from './model.js';
-import { LayerChanges, Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
+import { LayerChanges, Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK, TYPE_SYMLINK } from './changes.js';
 import { decompress } from './decompress.js';
 import { InputError } from './errors.js';
 import { heapExhausted, moreHeapHint } from './memory.js';
 import { baseName, decodeNameBytes, hasByteEscapes, normaliseName, parentOf, joinPath } from './paths.js';
 import { ObserverSet, contentObserversFor, type ContentObserverFactory } from './contentObservers.js';
+import type { LayerWarning, WarningKind } from './warnings.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
@@ -181,7 +182,7 @@ export class LayerReader {
   /** Tar entries seen (refused ones included). */
   entries = 0;
   private heldSinceCheck = 0;
-  private readonly warnings: string[] = [];
+  private readonly warnings: LayerWarning[] = [];
   private droppedWarnings = 0;
   /** Latest change index of each path in this layer, for hard-link resolution. Built at the
    *  first hard link only: most layers have none, and the map costs a lot on big layers. */
@@ -194,6 +195,10 @@ export class LayerReader {
   private dirs: Set<string> | undefined;
   private lastParent = '';
   private lastResolved = '';
+  /** Paths this layer has as directories (listed, or parents checked), closed under ancestors;
+   *  and the last parent checked: see checkParent. */
+  private readonly layerDirs = new Set<string>();
+  private checkedParent = '';
   /** Offered each regular file this layer records (see contentObservers.ts). */
   observers: ObserverSet | undefined;
 
@@ -221,24 +226,43 @@ export class LayerReader {
     this.sizeBytes += size;
     if (header.name.length > MAX_NAME_BYTES || header.linkname.length > MAX_NAME_BYTES) {
       const long = header.name.length > MAX_NAME_BYTES ? 'name' : 'link target';
-      this.warn(`ignored entry ${quote(nameOf(header))}: its ${long} is longer than ${MAX_NAME_BYTES} bytes`);
+      this.warn('nameTooLong', `ignored entry ${quote(nameOf(header))}: its ${long} is longer than ${MAX_NAME_BYTES} bytes`);
       return false;
     }
     const rawName = nameOf(header);
     if (rawName !== header.name && !this.changes.byteNames && hasByteEscapes(rawName)) this.changes.byteNames = true;
     const name = normaliseName(rawName);
     if (!name.ok) {
-      this.warn(`ignored suspicious entry ${quote(rawName)}: ${name.reason}`);
+      this.warn('suspiciousName', `ignored suspicious entry ${quote(rawName)}: ${name.reason}`);
       return false;
     }
     if (name.path === '') return false; // the root directory itself: nothing to record
     if (name.climbed)
-      this.warn(`entry ${quote(rawName)} climbs above the layer root; the engine unpacks it at /${name.path}, and so does this`);
+      this.warn(
+        'nameClimbsRoot',
+        `entry ${quote(rawName)} climbs above the layer root; the engine unpacks it at /${name.path}, and so does this`,
+        name.path,
+      );
     // Top-level `.wh..wh.*` trees are aufs bookkeeping (e.g. the hard-link dir .wh..wh.plnk),
     // never part of the filesystem; the engine's extractor skips them too.
     if (name.path.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && name.path !== OPAQUE_MARKER) return false;
     const path = this.symlinks.size > 0 ? this.throughSymlinks(name.path, rawName) : name.path;
     const base = baseName(path);
+    if (base !== OPAQUE_MARKER) this.checkParent(path, rawName);
+    else {
+      // The engine sets the opaque mark on the parent whatever it is: on a file of this layer it
+      // changes nothing (below such a file it fails, as any entry does).
+      const dir = parentOf(path);
+      this.checkParent(dir, rawName);
+      if (dir !== '' && this.nonDirCode(dir) !== undefined) {
+        this.warn(
+          'opaqueOnFile',
+          `ignored opaque marker ${quote(rawName)}: /${dir} is not a directory in this layer (the engine's mark on it changes nothing)`,
+          dir,
+        );
+        return false;
+      }
+    }
     if (base.startsWith(WHITEOUT_PREFIX)) {
       this.dirs && this.addDirs(path, false);
       this.readWhiteout(path, base, type);
@@ -256,6 +280,8 @@ export class LayerReader {
     if (type === 'hardlink') extra = this.resolveHardLink(path, header);
     const index = this.changes.pushEntry(path, type, size, mode, header.uid, header.gid, header.mtime);
     this.latest?.set(path, index);
+    if (type === 'dir') this.layerDirs.add(path);
+    else if (this.layerDirs.has(path)) this.forgetDirs(path);
     this.dirs && this.addDirs(path, type === 'dir');
     if (type === 'symlink') {
       const target = linkOf(header);
@@ -267,7 +293,7 @@ export class LayerReader {
       if (type === 'other') this.changes.setExtra(index, { device: deviceKind(header.typeflag) });
       else if (extra) this.changes.setExtra(index, extra);
     }
-    return type === 'file' && !header.sparse && this.observers?.begin(index, path, size) === true;
+    return type === 'file' && (!header.sparse || header.sparseExpanded) && this.observers?.begin(index, path, size) === true;
   }
 
   /** Where `path` lands when its parent directories are resolved as the kernel does inside the
@@ -333,7 +359,9 @@ export class LayerReader {
     const resolved = at.join('/');
     if (resolved !== dir)
       this.warn(
+        'throughSymlink',
         `entry ${quote(rawName)} is written through a symlink of the same layer, as the engine does: it lands at /${joinPath(resolved, baseName(rawName))}`,
+        joinPath(resolved, baseName(rawName)),
       );
     return resolved;
   }
@@ -343,6 +371,48 @@ export class LayerReader {
     for (let i = 0; i < this.changes.length; i++) {
       this.addDirs(this.changes.path(i), this.changes.op(i) === Op.Entry && this.changes.typeCode(i) === 1);
     }
+  }
+
+  /** An entry under a path this layer made a file, hard link or device (`f`, then `f/x`): the
+   *  engine's unpack fails there ("open /f/x: not a directory", Docker 20.10), and so this refuses
+   *  the layer. Only a new parent is looked at; one this layer listed as a directory costs a lookup. */
+  private checkParent(path: ImagePath, rawName: string): void {
+    const slash = path.lastIndexOf('/');
+    if (slash < 0) return;
+    const parent = path.slice(0, slash);
+    if (parent === this.checkedParent) return;
+    if (!this.layerDirs.has(parent)) {
+      for (let at = parent.indexOf('/'); ; at = parent.indexOf('/', at + 1)) {
+        const ancestor = at < 0 ? parent : parent.slice(0, at);
+        if (!this.layerDirs.has(ancestor)) {
+          const code = this.nonDirCode(ancestor);
+          if (code !== undefined) {
+            const what = code === TYPE_FILE ? 'a regular file' : code === TYPE_HARDLINK ? 'a hard link' : 'a device or pipe';
+            throw new LayerRefusedError(
+              `the engine refuses this layer: entry ${quote(rawName)} is under /${ancestor}, ${what} earlier in this layer (the engine's unpack fails: not a directory)`,
+            );
+          }
+          this.layerDirs.add(ancestor);
+        }
+        if (at < 0) break;
+      }
+    }
+    this.checkedParent = parent;
+  }
+
+  /** The type code of this layer's latest entry at `path` when it is a file, hard link or device. */
+  private nonDirCode(path: ImagePath): number | undefined {
+    if (this.layerDirs.has(path)) return undefined;
+    const i = this.latestIndex().get(path);
+    const code = i === undefined || this.changes.op(i) !== Op.Entry ? undefined : this.changes.typeCode(i);
+    return code === TYPE_DIR || code === TYPE_SYMLINK ? undefined : code;
+  }
+
+  /** A non-directory replaced directory `path` of this layer: it and what was below it are gone. */
+  private forgetDirs(path: ImagePath): void {
+    const below = `${path}/`;
+    for (const d of this.layerDirs) if (d === path || d.startsWith(below)) this.layerDirs.delete(d);
+    if (this.checkedParent === path || this.checkedParent.startsWith(below)) this.checkedParent = '';
   }
 
   /** Records `path`'s ancestors (created by the engine's MkdirAll) and `path` itself if a directory. */
@@ -362,7 +432,7 @@ export class LayerReader {
     // Whiteouts are empty regular files; the engine applies any other kind all the same.
     if (type !== 'file' && !base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && base !== WHITEOUT_PREFIX) {
       const kind = type === 'dir' ? 'directory' : type === 'unknown' ? 'unusual' : type;
-      this.warn(`whiteout /${path} is a ${kind} entry, not an empty file; applied as a whiteout all the same`);
+      this.warn('whiteoutNotFile', `whiteout /${path} is a ${kind} entry, not an empty file; applied as a whiteout all the same`, path);
     }
     if (base === OPAQUE_MARKER) {
       this.changes.push({ op: 'opaque', path: dir });
@@ -372,7 +442,7 @@ export class LayerReader {
     if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) return;
     const target = base.slice(WHITEOUT_PREFIX.length);
     if (target === '') {
-      this.warn(`ignored whiteout with no name: /${path}`);
+      this.warn('whiteoutNoName', `ignored whiteout with no name: /${path}`, path);
       return;
     }
     this.changes.push({ op: 'whiteout', path: joinPath(dir, target) });
@@ -406,13 +476,17 @@ export class LayerReader {
     return this.latest;
   }
 
-  private warn(message: string): void {
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(message);
+  /** `path` without its leading slash (an ImagePath), when the warning is about one. */
+  private warn(kind: WarningKind, message: string, path?: string): void {
+    if (this.warnings.length < MAX_WARNINGS)
+      this.warnings.push(path === undefined ? { kind, message } : { kind, path: `/${path}`, message });
     else this.droppedWarnings += 1;
   }
 
-  finishWarnings(): string[] {
-    return this.droppedWarnings > 0 ? [...this.warnings, `… and ${this.droppedWarnings} more warnings like these`] : this.warnings;
+  finishWarnings(): LayerWarning[] {
+    return this.droppedWarnings > 0
+      ? [...this.warnings, { kind: 'more', message: `… and ${this.droppedWarnings} more warnings like these` }]
+      : this.warnings;
   }
 }
 

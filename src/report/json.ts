@@ -4,6 +4,7 @@ import { displayPath, type ImagePath, type LayerInfo } from '../core/model.js';
 import type { MergedTree } from '../core/merge.js';
 import type { HealthcheckInfo, ImageConfigInfo } from '../core/model.js';
 import { describeFinding } from '../core/secrets.js';
+import type { ImageWarning, WarningKind } from '../core/warnings.js';
 
 export interface JsonReport {
   image: {
@@ -40,6 +41,20 @@ export interface JsonReport {
   packages: JsonPackages;
   secrets: JsonSecret[];
   config: JsonConfig;
+  /** What was read but is suspicious or malformed: source, walk, merge and symlink warnings. */
+  warnings: JsonWarning[];
+}
+
+/** A warning: `layer` null when it is about the image as a whole, `path` null when about no path. */
+export interface JsonWarning {
+  layer: number | null;
+  path: string | null;
+  kind: WarningKind;
+  message: string;
+}
+
+export function jsonWarnings(warnings: readonly ImageWarning[]): JsonWarning[] {
+  return warnings.map((w) => ({ layer: w.layer ?? null, path: w.path ?? null, kind: w.kind, message: w.message }));
 }
 
 export interface JsonPackages {
@@ -144,6 +159,7 @@ export function jsonReport(analysis: Analysis): JsonReport {
     packages: jsonPackages(analysis),
     secrets: jsonSecrets(analysis),
     config: jsonConfig(image.config),
+    warnings: jsonWarnings(analysis.warnings),
   };
 }
 

@@ -2,6 +2,7 @@
 import type { Analysis } from '../core/analysis.js';
 import { displayPath, sourceText } from '../core/model.js';
 import { describeFinding } from '../core/secrets.js';
+import { warningText } from '../core/warnings.js';
 import { imageCompressedBytes } from './json.js';
 import { bytes, clip, clipMiddle, hiddenCopiesText, padLeft, padRight, percent, shortCommand, terminalText, wrap } from './format.js';
 
@@ -104,7 +105,7 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   if (analysis.warnings.length > 0) {
     lines.push('');
     lines.push(`Warnings (${analysis.warnings.length})`);
-    for (const w of analysis.warnings.slice(0, 20)) lines.push(...wrap(w, width - 2, 2).map((line) => `  ${line}`));
+    for (const w of analysis.warnings.slice(0, 20)) lines.push(...wrap(warningText(w), width - 2, 2).map((line) => `  ${line}`));
     if (analysis.warnings.length > 20) lines.push(`  … ${analysis.warnings.length - 20} more`);
   }
   return terminalText(lines);

@@ -14,9 +14,11 @@ import { Viewer, type ViewerTarget } from './Viewer.js';
 import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './viewerTarget.js';
 import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
+import { FILTER_DEBOUNCE_MS } from './filterInput.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
+import { Header } from './Header.js';
 import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
 
@@ -31,9 +33,11 @@ export interface BrowserProps {
   initialPath?: string;
   /** The image's bytes, for the file viewer (`v`); without it the viewer is not offered. */
   content?: ContentAccess;
+  /** The build stage this image is (opened from the stage picker or a comparison): the header names it. */
+  stage?: string | undefined;
 }
 
-export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath, content }: BrowserProps): React.JSX.Element {
+export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath, content, stage }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
   const terminal = useTerminalSize();
@@ -92,6 +96,12 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
     [openViewer, reducer],
   );
   const handleKey = useKeymap(route, viewing === undefined);
+  // The tree follows the filter prompt's text once typing pauses (each key only edits the text).
+  useEffect(() => {
+    if (state.prompt === undefined) return;
+    const timer = setTimeout(() => route({ type: 'filterPreview' }), FILTER_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [state.prompt, route]);
   // After the key handler above is subscribed (effects run in order): nothing typed is lost.
   useEffect(() => {
     for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);
@@ -131,8 +141,9 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
   }
   return (
     <Box flexDirection="column" width={layout.size.columns} height={layout.height}>
+      <Header model={model} stage={stage} width={layout.size.columns} />
       {state.help.open ? (
-        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} />
+        <HelpOverlay box={helpBox(layout)} scroll={state.help.scroll} model={model} topic={state.help.topic} />
       ) : (
         <>
           {paneIn(state, 'layers').render({ model, state, focused: state.focus === 'layers', layout })}

@@ -1,10 +1,13 @@
-// Every key binding, generated from the key map that handles input. Scrolls like any list.
+// The overlay over the panes: every key (generated from the key map that handles input), the
+// image's warnings, or what hidden bytes mean. Scrolls like any list; nothing is cut, long lines wrap.
 import type React from 'react';
 import { Box } from 'ink';
-import { helpLines } from './help.js';
+import { overlayLines } from './help.js';
 import { keysFor, primaryKey } from './keymap.js';
 import type { PaneBox } from './layout.js';
 import { listWindow } from './list.js';
+import type { UiModel } from './model.js';
+import type { OverlayTopic } from './shell.js';
 import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { fitLine } from './text.js';
@@ -12,15 +15,24 @@ import { fitLine } from './text.js';
 export interface HelpOverlayProps {
   box: PaneBox;
   scroll: number;
+  model: UiModel;
+  topic?: OverlayTopic | undefined;
 }
 
-export function HelpOverlay({ box, scroll }: HelpOverlayProps): React.JSX.Element {
-  const lines = helpLines(box.width);
+export function overlayTitle(model: UiModel, topic: OverlayTopic): string {
+  const close = keysFor('help', 'closeHelp');
+  if (topic === 'warnings') return `Warnings (${model.analysis.warnings.length}) · ${close} to close`;
+  if (topic === 'hiddenBytes') return `What the numbers mean · ${close} to close`;
+  return `Help · ${close} to close`;
+}
+
+export function HelpOverlay({ box, scroll, model, topic = 'keys' }: HelpOverlayProps): React.JSX.Element {
+  const lines = overlayLines(model, topic, box.innerWidth);
   const rows = box.bodyRows;
   const window = listWindow(scroll, rows, lines.length);
   const info = window.label && `${window.label} · ${primaryKey('help', 'up')}${primaryKey('help', 'down')} scroll`;
   return (
-    <Pane title={`Help · ${keysFor('help', 'closeHelp')} to close`} info={info} focused={true} box={box}>
+    <Pane title={overlayTitle(model, topic)} info={info} focused={true} box={box}>
       <Box flexDirection="column">
         {lines.slice(window.from, window.to).map((line, i) => (
           <StyledLine key={window.from + i} line={fitLine(line, box.innerWidth)} />

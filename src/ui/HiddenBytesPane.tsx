@@ -11,7 +11,7 @@ import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
-import { cell, type Line } from './text.js';
+import { cell, lineLength, plural, type Line } from './text.js';
 
 export interface HiddenBytesPaneProps {
   model: UiModel;
@@ -38,15 +38,34 @@ export function hiddenLine(model: UiModel, index: number, innerWidth: number, at
   ];
 }
 
-export function hiddenBytesSummary(model: UiModel): Line[] {
+/** The totals line, fitted to `width` by leaving out whole parts (never a number cut in two):
+ *  the share first, then the path count; dive's efficiency, labelled as dive's (it is not the
+ *  complement of the hidden share), goes last of all. */
+export function hiddenBytesTotals(model: UiModel, width: number): Line {
   const { account, dive } = model.analysis;
   const share = account.storedBytes > 0 ? account.hiddenBytes / account.storedBytes : 0;
+  const head: Line = [{ text: `${bytes(account.hiddenBytes)} hidden`, tone: 'hidden' }];
+  const paths: Line = [{ text: ` in ${plural(account.entries.length, 'path')}` }];
+  const of: Line = [{ text: ` (${percent(share)} of ${bytes(account.storedBytes)} stored)` }];
+  const diveEff: Line = [
+    { text: ' · ' },
+    { text: `dive efficiency ${percent(dive.efficiency, 2)}`, tone: 'label' },
+    { text: ` (${primaryKey('hiddenBytes', 'explainHidden')} explains)`, tone: 'dim' },
+  ];
+  const candidates: Line[] = [
+    [...head, ...paths, ...of, ...diveEff],
+    [...head, ...paths, ...of, ...diveEff.slice(0, 2)],
+    [...head, ...paths, ...diveEff.slice(0, 2)],
+    [...head, ...diveEff.slice(0, 2)],
+    [...head, ...paths],
+    head,
+  ];
+  return candidates.find((line) => lineLength(line) <= width) ?? head;
+}
+
+export function hiddenBytesSummary(model: UiModel, width = Number.POSITIVE_INFINITY): Line[] {
   return [
-    [
-      { text: bytes(account.hiddenBytes), tone: 'hidden' },
-      { text: ` hidden in ${account.entries.length} paths (${percent(share)} of ${bytes(account.storedBytes)} stored) · ` },
-      { text: `efficiency ${percent(dive.efficiency, 2)}`, tone: 'label' },
-    ],
+    hiddenBytesTotals(model, width),
     [
       {
         text: `${' '.repeat(2)}${cell('bytes', BYTES, 'right')} ${cell('copy', COUNT, 'right')} ${cell('in→hid by', WHERE)} path`,
@@ -78,7 +97,7 @@ export function HiddenBytesPane({ model, cursor, scroll, focused, layout }: Hidd
       focused={focused}
       box={box}
     >
-      {hiddenBytesSummary(model).map((line, i) => (
+      {hiddenBytesSummary(model, box.innerWidth).map((line, i) => (
         <StyledLine key={`h${i}`} line={line} />
       ))}
       <Box flexDirection="column">

@@ -4,7 +4,7 @@
 import type React from 'react';
 import { bytes } from '../report/format.js';
 import type { UiModel } from './model.js';
-import { hintsOf, hintText } from './keymap.js';
+import { hintsOf, hintText, primaryKey } from './keymap.js';
 import { keyContext, type UiState } from './state.js';
 import { StyledLine } from './StyledLine.js';
 import { fitLine, lineLength, type Line } from './text.js';
@@ -17,12 +17,10 @@ export interface StatusBarProps {
 
 export function statusLine(model: UiModel, state: UiState, width: number): Line {
   if (state.prompt !== undefined) {
-    const line: Line = [
-      { text: '/', tone: 'accent' },
-      { text: state.prompt },
-      { text: '█', tone: 'dim' },
-      { text: `  ${hintText('prompt')} · text or /regex/`, tone: 'dim' },
-    ];
+    const line: Line = [{ text: '/', tone: 'accent' }, { text: state.prompt }, { text: '█', tone: 'dim' }];
+    // What is wrong with the text so far (typing goes on), else the prompt's keys.
+    if (state.filterInput.error) line.push({ text: `  ${state.filterInput.error}`, tone: 'error' });
+    else line.push({ text: `  ${hintText('prompt')} · text, /regex/, >1MB`, tone: 'dim' });
     if (state.message) line.push({ text: `  ${state.message.text}`, tone: state.message.tone === 'error' ? 'error' : 'label' });
     return line;
   }
@@ -39,6 +37,22 @@ export function statusLine(model: UiModel, state: UiState, width: number): Line 
   ];
   if (state.message) return [{ text: `${state.message.text}  `, tone: state.message.tone === 'error' ? 'error' : 'label' }, ...help];
   const hidden = model.analysis.account.hiddenBytes;
+  if (state.legend) {
+    // The first screen: what the hidden column (and the hidden-bytes key) means.
+    const legend: Line = [
+      { text: 'hidden', tone: 'hidden' },
+      { text: ' = stored in a layer, unreachable in the final image', tone: 'label' },
+    ];
+    const key: Line = [
+      { text: '  ' },
+      { text: primaryKey('browser', 'toggleHiddenBytes'), tone: 'accent' },
+      { text: ' hidden bytes ' },
+      { text: `(${bytes(hidden)})`, tone: 'hidden' },
+      { text: '  ' },
+    ];
+    const withKey = lineLength(legend) + lineLength(key) + lineLength(help) <= width;
+    return [...legend, ...(withKey ? key : [{ text: '  ' }]), ...help];
+  }
   // Hints in the key map's order; as many as fit before the ones always shown ("? help  q quit").
   const hints: Line[] = all
     .filter((h) => !h.always)

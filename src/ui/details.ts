@@ -2,7 +2,8 @@
 // spec says which one describes its cursor). Pure: the reducer uses the line count to scroll,
 // the pane draws a window of it.
 import { displayPath, sourceText, type LayerEntry } from '../core/model.js';
-import { modeString } from '../core/view.js';
+import { dirSizeMeaning, modeString, type ViewOptions } from '../core/view.js';
+import { warningText } from '../core/warnings.js';
 import { pathHistory } from '../core/inspect.js';
 import { bytes, clip, percent, shortCommand } from '../report/format.js';
 import type { UiModel } from './model.js';
@@ -66,11 +67,11 @@ export function layerLines(model: UiModel, layer: number, width: number): Line[]
   lines.push(row('~ modified', stats.modified, 'modified'));
   lines.push(row('- removed', stats.removed, 'removed'));
   lines.push(...field('touched', plural(tree.touchedBy[layer]?.length ?? 0, 'path'), width));
-  const warnings = model.analysis.warnings.filter((w) => w.startsWith(`layer ${layer}:`));
+  const warnings = model.analysis.warnings.filter((w) => w.layer === layer);
   if (warnings.length > 0) {
     lines.push([]);
     lines.push([{ text: `Warnings (${warnings.length})`, tone: 'warning' }]);
-    for (const warning of warnings) lines.push(...text(warning, width, 'warning', 2));
+    for (const warning of warnings) lines.push(...text(warningText(warning), width, 'warning', 2));
   }
   return lines;
 }
@@ -81,7 +82,9 @@ function typeText(entry: LayerEntry): string {
   return entry.type;
 }
 
-export function pathLines(model: UiModel, id: number, layer: number, width: number): Line[] {
+/** `options`: the tree's view options, so a directory's size is the number its row shows, with
+ *  what it counts (the whole subtree, or in changes-only mode what the layer changed below). */
+export function pathLines(model: UiModel, id: number, layer: number, width: number, options?: ViewOptions): Line[] {
   const { tree, image } = model.analysis;
   const path = tree.pathOf(id);
   const status = model.view.statusAt(id, layer);
@@ -100,8 +103,11 @@ export function pathLines(model: UiModel, id: number, layer: number, width: numb
     lines.push(...field('status', what, width, status.status === 'unchanged' ? undefined : status.status));
     lines.push(...field('type', typeText(entry), width));
     if (entry.type === 'dir') {
-      const sizes = model.view.sizesAt(status.status === 'removed' ? layer - 1 : layer);
-      lines.push(...field('size', `${bytes(sizes[id] ?? 0)} of files below`, width));
+      const shown = options ?? { layer, changesOnly: false };
+      const size = options
+        ? model.view.sizeOf(id, options, status).size
+        : (model.view.sizesAt(status.status === 'removed' ? layer - 1 : layer)[id] ?? 0);
+      lines.push(...field('size', `${bytes(size)} ${dirSizeMeaning(shown)}`, width));
     } else if (entry.type === 'hardlink') {
       lines.push(...field('size', `${bytes(tree.contentSize(entry, status.state.layer))} (shared with the link target)`, width));
     } else {

@@ -27,6 +27,7 @@ export type Command =
   | 'nextMatch'
   | 'prevMatch'
   | 'toggleChangesOnly'
+  | 'toggleExpandAll'
   | 'toggleAdded'
   | 'toggleModified'
   | 'toggleRemoved'
@@ -43,6 +44,9 @@ export type Command =
   | 'filterApply'
   | 'filterCancel'
   | 'filterErase'
+  | 'filterClear'
+  | 'filterHistoryPrev'
+  | 'filterHistoryNext'
   | 'choose'
   | 'search'
   | 'toggleHex'
@@ -52,7 +56,11 @@ export type Command =
   | 'openA'
   | 'openB'
   | 'compare'
-  | 'view';
+  | 'view'
+  | 'toggleAttributes'
+  | 'toggleWideLayers'
+  | 'toggleWarnings'
+  | 'explainHidden';
 
 /** Where a binding applies. `browser` holds what every browser pane shares; `layers`, `files`,
  *  `details` and `hiddenBytes` are its panes; `prompt` is the filter prompt (it takes typed text);
@@ -149,9 +157,9 @@ export const KEYMAP: Keymap = [
     context: 'browser',
   },
   {
-    key: ['/'],
+    key: ['/', 'ctrl-f'],
     action: 'filter',
-    help: 'filter paths: text, or /regex/; jumps to the first match',
+    help: 'filter paths as you type: text, /regex/, sizes (>1MB); ↑ at the prompt: earlier filters',
     short: 'filter',
     onScreen: true,
     context: 'browser',
@@ -185,11 +193,40 @@ export const KEYMAP: Keymap = [
     onScreen: true,
     context: 'browser',
   },
-  { key: ['a'], action: 'toggleAdded', help: 'show/hide added paths', context: 'browser' },
-  { key: ['m'], action: 'toggleModified', help: 'show/hide modified paths', context: 'browser' },
-  { key: ['r'], action: 'toggleRemoved', help: 'show/hide removed paths', context: 'browser' },
-  { key: ['u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', context: 'browser' },
-  { key: ['s'], action: 'toggleSort', help: 'sort by size / by name', short: 'sort', onScreen: true, context: 'browser' },
+  {
+    key: ['z', 'ctrl-space'],
+    action: 'toggleExpandAll',
+    help: 'collapse every directory (none open: expand every one)',
+    short: 'fold all',
+    context: 'browser',
+  },
+  { key: ['a', 'ctrl-a'], action: 'toggleAdded', help: 'show/hide added paths', short: 'show/hide added', context: 'browser' },
+  // dive's Ctrl-M is the byte Enter sends (0x0d): no terminal tells them apart, so m only.
+  { key: ['m'], action: 'toggleModified', help: 'show/hide modified paths', short: 'show/hide modified', context: 'browser' },
+  { key: ['r', 'ctrl-r'], action: 'toggleRemoved', help: 'show/hide removed paths', short: 'show/hide removed', context: 'browser' },
+  { key: ['u', 'ctrl-u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', short: 'show/hide unchanged', context: 'browser' },
+  { key: ['s', 'ctrl-o'], action: 'toggleSort', help: 'sort by size / by name', short: 'sort', onScreen: true, context: 'browser' },
+  {
+    key: ['b', 'ctrl-b'],
+    action: 'toggleAttributes',
+    help: 'file attributes in the tree: permissions, uid:gid (and the time on wide panes)',
+    short: 'attributes',
+    context: 'browser',
+  },
+  {
+    key: ['f'],
+    action: 'toggleWideLayers',
+    help: "full commands in Layers: the selected layer's command in full, the size columns folded",
+    short: 'full commands',
+    context: 'browser',
+  },
+  {
+    key: ['!'],
+    action: 'toggleWarnings',
+    help: 'warnings about the image (the header counts them)',
+    short: 'warnings',
+    context: 'browser',
+  },
   { key: ['?'], action: 'toggleHelp', help: 'help: every key', short: 'help', onScreen: 'always', context: 'browser' },
   { key: ['esc'], action: 'back', help: 'close Hidden bytes, then clear the filter', short: 'back', context: 'browser' },
   { key: ['q', 'ctrl-c'], action: 'quit', help: 'quit', short: 'quit', onScreen: 'always', context: 'browser' },
@@ -245,6 +282,14 @@ export const KEYMAP: Keymap = [
     context: 'hiddenBytes',
   },
   { key: ['d'], action: 'diff', help: 'diff its largest hidden copy with the copy before it', short: 'diff', context: 'hiddenBytes' },
+  {
+    key: ['e'],
+    action: 'explainHidden',
+    help: "what hidden bytes are, and how dive's efficiency differs",
+    short: 'explain',
+    onScreen: true,
+    context: 'hiddenBytes',
+  },
   { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', context: 'hiddenBytes' },
 
   { key: ['p'], action: 'togglePackages', help: 'packages: who owns the bytes, largest first', short: 'packages', context: 'browser' },
@@ -267,8 +312,11 @@ export const KEYMAP: Keymap = [
   { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', onScreen: true, context: 'lists' },
 
   { key: ['enter'], action: 'filterApply', help: 'apply the filter (empty: clear it)', short: 'apply', onScreen: true, context: 'prompt' },
-  { key: ['esc'], action: 'filterCancel', help: 'cancel, keep the previous filter', short: 'cancel', onScreen: true, context: 'prompt' },
+  { key: ['esc'], action: 'filterCancel', help: 'cancel: back to the filter before', short: 'cancel', onScreen: true, context: 'prompt' },
   { key: ['backspace'], action: 'filterErase', help: 'erase a character', short: 'erase', context: 'prompt' },
+  { key: ['ctrl-u'], action: 'filterClear', help: 'clear the text', short: 'clear', context: 'prompt' },
+  { key: ['up'], action: 'filterHistoryPrev', help: 'the previous filter (history)', short: 'history', onScreen: true, context: 'prompt' },
+  { key: ['down'], action: 'filterHistoryNext', help: 'the next filter (history)', short: 'history', context: 'prompt' },
   { key: ['ctrl-c'], action: 'quit', help: 'quit', short: 'quit', context: 'prompt' },
 
   ...MOVES('help', 'scroll'),
@@ -379,6 +427,8 @@ const LABELS: Record<string, string> = {
   esc: 'Esc',
   backspace: 'Backspace',
   'ctrl-c': 'Ctrl-C',
+  'ctrl-space': 'Ctrl-Space',
+  ...Object.fromEntries([...'abdefgklnoprstuvwxyz'].map((c) => [`ctrl-${c}`, `Ctrl-${c.toUpperCase()}`])),
 };
 
 /** Every key name a binding may use besides single printable characters. */
@@ -403,7 +453,7 @@ export function keyName(input: string, key: Partial<Key>): string | undefined {
   if (key.tab) return key.shift ? 'shift-tab' : 'tab';
   if (key.backspace || key.delete) return 'backspace';
   if (key.escape) return 'esc';
-  if (key.ctrl) return input.length === 1 ? `ctrl-${input.toLowerCase()}` : undefined;
+  if (key.ctrl) return input === ' ' ? 'ctrl-space' : input.length === 1 ? `ctrl-${input.toLowerCase()}` : undefined;
   // Raw characters, as they come when several keys arrive in one read.
   if (input === ' ') return 'space';
   if (input === '\r' || input === '\n') return 'enter';

@@ -7,9 +7,17 @@ export interface UiPreferences {
   hide: ReadonlyArray<'added' | 'modified' | 'removed' | 'unchanged'>;
   /** Share of the width for the file tree beside the details pane (0 < w < 1). */
   treeWidth: number;
+  /** Show permissions and uid:gid in the tree when there is room (dive: filetree.show-attributes). */
+  attributes: boolean;
 }
 
-export const DEFAULT_PREFERENCES: Readonly<UiPreferences> = { sort: 'size', changesOnly: false, hide: [], treeWidth: 0.6 };
+export const DEFAULT_PREFERENCES: Readonly<UiPreferences> = {
+  sort: 'size',
+  changesOnly: false,
+  hide: [],
+  treeWidth: 0.6,
+  attributes: true,
+};
 
 let current: UiPreferences = { ...DEFAULT_PREFERENCES };
 

@@ -7,6 +7,7 @@ import React from 'react';
 import type { Analysis } from '../core/analysis.js';
 import { compareAnalyses, type Comparison } from '../core/compare.js';
 import { compareTree } from '../core/compareTree.js';
+import { stageTitle } from '../core/stages.js';
 import { plainBuildProgress, type BuildProgressView } from '../app/buildProgress.js';
 import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
@@ -156,9 +157,11 @@ async function compareLoop(show: Show, comparison: Comparison, a: Analysis, b: A
     }
     const { side, path } = outcome.open!;
     const content = side === 'a' ? contents.a : contents.b;
-    await show<void>(() =>
-      React.createElement(Browser, { analysis: side === 'a' ? a : b, initialPath: path, ...(content ? { content } : {}) }),
-    );
+    const analysis = side === 'a' ? a : b;
+    // A stage's label (from a build); `compare A B` labels a side with its reference, already in the header.
+    const label = side === 'a' ? comparison.a.label : comparison.b.label;
+    const stage = label && label !== analysis.image.ref ? { stage: label } : {};
+    await show<void>(() => React.createElement(Browser, { analysis, initialPath: path, ...(content ? { content } : {}), ...stage }));
   }
 }
 
@@ -235,7 +238,9 @@ export async function runStagePicker(result: BuildResult): Promise<number> {
         const stage = stageOf(choice.index)!;
         // The browser quits its Ink app on q: that brings us back here.
         const content = contentOf(stage);
-        await show<void>(() => React.createElement(Browser, { analysis: stage.analysis, ...(content ? { content } : {}) }));
+        await show<void>(() =>
+          React.createElement(Browser, { analysis: stage.analysis, ...(content ? { content } : {}), stage: stageTitle(stage.stage) }),
+        );
       } else if (choice.kind === 'compareStage') {
         // A stage against the final one.
         const a = stageOf(choice.index);

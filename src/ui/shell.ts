@@ -10,6 +10,7 @@ import type { Layout, TerminalSize } from './layout.js';
 import type { ListCommand } from './list.js';
 import type { UiModel } from './model.js';
 import type { Line } from './text.js';
+import type { FilterInput } from './filterInput.js';
 
 /** The three places Tab cycles through. `main` holds the file tree or a pane in its place. */
 export type Slot = 'layers' | 'main' | 'details';
@@ -24,11 +25,19 @@ export interface ShellState {
   subject: string;
   /** The filter prompt's text while it is open. */
   prompt: string | undefined;
+  /** The prompt's history, the filter it opened on, what is wrong with its text. */
+  filterInput: FilterInput;
   message: { text: string; tone: 'info' | 'error' } | undefined;
   quit: boolean;
   details: { scroll: number };
-  help: { open: boolean; scroll: number };
+  help: { open: boolean; scroll: number; topic?: OverlayTopic };
+  /** The status line explains "hidden" (the first screen, until a key is pressed). */
+  legend?: boolean;
 }
+
+/** What the overlay over the panes shows: every key, the image's warnings, or what hidden bytes
+ *  mean. */
+export type OverlayTopic = 'keys' | 'warnings' | 'hiddenBytes';
 
 /** Every pane's slice, added by the pane's own module (declaration merging). */
 // biome-ignore lint/suspicious/noEmptyInterface: filled in by each pane's module
@@ -42,7 +51,9 @@ export type Action =
    *  does, in the context the state is in (browsing, or typing at the filter prompt). */
   | { type: 'key'; name: string | undefined; text: string }
   | { type: 'resize'; columns: number; rows: number }
-  | { type: 'filterType'; text: string };
+  | { type: 'filterType'; text: string }
+  /** The tree follows the text typed at the prompt (sent once typing pauses). */
+  | { type: 'filterPreview' };
 
 export interface PaneRenderProps {
   model: UiModel;

@@ -11,7 +11,8 @@ import { commandFor, keyName, primaryKey, type Command, type KeyContext } from '
 import { helpBox, layoutFor, type Layout, type TerminalSize } from './layout.js';
 import { isListCommand, type ListCommand, scrollText } from './list.js';
 import type { UiModel } from './model.js';
-import { helpLines } from './help.js';
+import { overlayLines } from './help.js';
+import { NO_FILTER_INPUT, remember, stepHistory } from './filterInput.js';
 import { focusedPane, PANES, paneIn } from './panes/index.js';
 import { selectedLayer } from './panes/layers.js';
 import { reveal, TREE, viewOptions, withFiles } from './panes/tree.js';
@@ -29,10 +30,12 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
     mainView: TREE,
     subject: 'layer',
     prompt: undefined,
+    filterInput: NO_FILTER_INPUT,
     message: undefined,
     quit: false,
     details: { scroll: 0 },
     help: { open: false, scroll: 0 },
+    legend: model.analysis.account.hiddenBytes > 0,
   };
   let s = shell as UiState;
   for (const pane of PANES) if (pane.init) s = { ...s, ...pane.init(model) };
@@ -81,7 +84,8 @@ function keyPress(model: UiModel, state: UiState, name: string | undefined, text
 function reduce(model: UiModel, state: UiState, action: Action): UiState {
   if (action.type === 'key') return keyPress(model, state, action.name, action.text);
   if (action.type === 'resize') return { ...state, size: { columns: action.columns, rows: action.rows } };
-  const s: UiState = state.message ? { ...state, message: undefined } : state;
+  if (action.type === 'filterPreview') return state.prompt === undefined ? state : previewFilter(model, state);
+  const s: UiState = state.message || state.legend ? { ...state, message: undefined, legend: false } : state;
   if (action.type === 'quit') return { ...s, quit: true };
   if (s.prompt !== undefined) return promptAction(model, s, action);
   if (action.type === 'filterType') return s;
@@ -96,13 +100,27 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
       return focusSlot(s, SLOTS[(i + SLOTS.length) % SLOTS.length]!);
     }
     case 'filter':
-      return { ...s, prompt: s.files.filterText };
+      // The prompt starts empty; the filter in effect is one ↑ away (and Esc goes back to it).
+      return {
+        ...s,
+        prompt: '',
+        filterInput: {
+          history: remember(s.filterInput.history, s.files.filterText),
+          at: undefined,
+          before: s.files.filterText,
+          error: undefined,
+        },
+      };
     case 'nextMatch':
       return nextMatch(model, s, 1);
     case 'prevMatch':
       return nextMatch(model, s, -1);
     case 'toggleHelp':
-      return { ...s, help: { open: true, scroll: 0 } };
+      return { ...s, help: { open: true, scroll: 0, topic: 'keys' } };
+    case 'toggleWarnings':
+      return { ...s, help: { open: true, scroll: 0, topic: 'warnings' } };
+    case 'explainHidden':
+      return { ...s, help: { open: true, scroll: 0, topic: 'hiddenBytes' } };
     case 'back':
       if (s.mainView !== TREE) return { ...s, mainView: TREE, subject: s.focus === 'main' ? 'file' : s.subject };
       break;
@@ -169,17 +187,36 @@ function nextMatch(model: UiModel, s: UiState, step: number): UiState {
 
 function promptAction(model: UiModel, s: UiState, action: Action): UiState {
   const draft = s.prompt ?? '';
+  const input = s.filterInput;
+  const typed = (prompt: string, at: number | undefined = undefined): UiState => ({ ...s, prompt, filterInput: { ...input, at } });
   switch (action.type) {
     case 'filterType':
-      return { ...s, prompt: draft + action.text.replace(/[\x00-\x1f\x7f]/g, '') };
+      return typed(draft + action.text.replace(/[\x00-\x1f\x7f]/g, ''));
     case 'filterErase':
-      return { ...s, prompt: draft.slice(0, -1) };
+      return typed(draft.slice(0, -1));
+    case 'filterClear':
+      return typed('');
+    case 'filterHistoryPrev':
+    case 'filterHistoryNext': {
+      const step = stepHistory(input, action.type === 'filterHistoryPrev' ? -1 : 1);
+      return step ? typed(step.text, step.at) : s;
+    }
     case 'filterCancel':
-      return { ...s, prompt: undefined };
+      // Back to the filter in effect when the prompt opened.
+      return {
+        ...withFiles(s, input.before === s.files.filterText ? {} : { filterText: input.before, matchIndex: 0 }),
+        prompt: undefined,
+        filterInput: { ...input, at: undefined, error: undefined },
+      };
     case 'filterApply': {
       const parsed = parseFilter(draft);
-      if (!parsed.ok) return note(s, parsed.error, 'error');
-      const applied: UiState = { ...withFiles(s, { filterText: parsed.filter ? draft.trim() : '', matchIndex: 0 }), prompt: undefined };
+      if (!parsed.ok) return { ...s, filterInput: { ...input, error: parsed.error } };
+      const text = parsed.filter ? draft.trim() : '';
+      const applied: UiState = {
+        ...withFiles(s, { filterText: text, matchIndex: 0 }),
+        prompt: undefined,
+        filterInput: { history: remember(input.history, text), at: undefined, before: text, error: undefined },
+      };
       if (!parsed.filter) return note(applied, 'filter cleared');
       const matches = model.view.matchesInOrder(viewOptions(model, applied));
       if (matches.length === 0)
@@ -198,10 +235,33 @@ function promptAction(model: UiModel, s: UiState, action: Action): UiState {
   }
 }
 
+/** The most paths a filter may draw from to be shown as it is typed (Enter shows any). */
+export const PREVIEW_LIMIT = 100_000;
+
+/** The tree follows the prompt's text as typed: the filter it makes is shown (the cursor on its
+ *  first match), or what is wrong with it is said on the prompt line, the tree left as it was. */
+function previewFilter(model: UiModel, s: UiState): UiState {
+  const draft = s.prompt ?? '';
+  const parsed = parseFilter(draft);
+  if (!parsed.ok) return s.filterInput.error === parsed.error ? s : { ...s, filterInput: { ...s.filterInput, error: parsed.error } };
+  const text = parsed.filter ? draft.trim() : '';
+  // Showing a filter that keeps most of a big tree costs seconds: that one waits for Enter.
+  const candidates = parsed.filter ? model.view.matchingIds(parsed.filter).length : 0;
+  const error = candidates > PREVIEW_LIMIT ? `${candidates} paths to show: type more, or Enter` : undefined;
+  const clean = s.filterInput.error === error ? s : { ...s, filterInput: { ...s.filterInput, error } };
+  if (error || text === s.files.filterText) return clean;
+  const shown = withFiles(clean, { filterText: text, matchIndex: 0 });
+  if (!parsed.filter) return shown;
+  const first = model.view.firstMatch(viewOptions(model, shown));
+  return first === undefined ? { ...shown, mainView: TREE } : reveal(model, shown, first);
+}
+
 function helpAction(model: UiModel, s: UiState, command: Command | 'filterType'): UiState {
-  if (command === 'closeHelp' || command === 'toggleHelp' || command === 'back')
-    return { ...s, help: { open: false, scroll: s.help.scroll } };
+  const topic = s.help.topic ?? 'keys';
+  if (['closeHelp', 'toggleHelp', 'back', 'toggleWarnings', 'explainHidden'].includes(command))
+    return { ...s, help: { open: false, scroll: 0, topic } };
   if (!isListCommand(command)) return s;
   const box = helpBox(layoutOf(model, s));
-  return { ...s, help: { open: true, scroll: scrollText(s.help.scroll, command, helpLines(box.width).length, box.bodyRows) } };
+  const total = overlayLines(model, topic, box.innerWidth).length;
+  return { ...s, help: { open: true, scroll: scrollText(s.help.scroll, command, total, box.bodyRows), topic } };
 }

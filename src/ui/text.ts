@@ -55,3 +55,14 @@ export { wrap } from '../report/format.js';
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** Shortens to `width` columns by cutting the middle (`registry.example/…/app:1.2`), after making
+ *  it terminal-safe: the start and the tail (a tag, a file name) both stay. */
+export function middleClip(text: string, width: number): string {
+  const safe = escapeForTerminal(text);
+  if (width <= 0) return '';
+  if (safe.length <= width) return safe;
+  if (width < 5) return clip(safe, width);
+  const tail = Math.floor((width - 1) / 2);
+  return `${safe.slice(0, width - 1 - tail)}…${safe.slice(safe.length - tail)}`;
+}

@@ -66,7 +66,9 @@ test('whiteouts never apply to their own layer; a path deleted and re-created in
     ['0:added', '1:modified'],
   );
   assert.equal(account.hiddenBytes, 10);
-  assert.deepEqual(tree.warnings, ['layer 2: whiteout of /y, which no lower layer has']);
+  assert.deepEqual(tree.warnings, [
+    { layer: 2, kind: 'whiteoutOfNothing', path: '/y', message: 'whiteout of /y, which no lower layer has' },
+  ]);
 });
 
 test('opaque directory hides lower contents but keeps the same layer own entries', async () => {

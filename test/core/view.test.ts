@@ -316,3 +316,47 @@ test('a live filter typed key by key matches what the whole text matches from sc
   assert.deepEqual(paths('usr/bin/env'), ['usr/bin/Env', 'usr/bin/env', 'srv/usr/bin/envoy', 'opt/USR/BIN/ENV']);
   assert.deepEqual(paths('/usr/bin/env'), ['usr/bin/Env', 'usr/bin/env', 'srv/usr/bin/envoy', 'opt/USR/BIN/ENV']);
 });
+
+test('size conditions: >1kB, <=100B, combined with a name pattern or a regex; only regular files match; units', async () => {
+  const { view } = await sample();
+  const parse = (text: string) => {
+    const parsed = parseFilter(text);
+    assert.ok(parsed.ok && parsed.filter, text);
+    return parsed.filter;
+  };
+  const matches = (text: string, layer: number) =>
+    view.matchesInOrder(opts(layer, { filter: parse(text), sort: 'name' })).map((id) => view.tree.pathOf(id));
+  assert.deepEqual(parse('>1MB').sizes, [{ op: '>', bytes: 1_000_000 }]);
+  assert.deepEqual(parse('<10kB').sizes, [{ op: '<', bytes: 10_000 }]);
+  assert.deepEqual(parse('>=1.5KiB').sizes, [{ op: '>=', bytes: 1536 }]);
+  assert.deepEqual(parse('>500 lib <=2g').sizes, [
+    { op: '>', bytes: 500 },
+    { op: '<=', bytes: 2_000_000_000 },
+  ]);
+  assert.equal(parse('>500 lib <=2g').name, 'lib');
+  assert.equal(parse('/a >b/').kind, 'regex', 'inside a regex, > is the pattern');
+  assert.deepEqual(parse('/a >b/').sizes, []);
+  assert.deepEqual(parse('/\\/[ab]$/ >600').sizes, [{ op: '>', bytes: 600 }]);
+  // At L0: big 5000, usr/bin/a 1000, usr/bin/b 500, usr/bin/c symlink, etc/passwd 100, etc/hosts 10.
+  assert.deepEqual(matches('>999', 0), ['big', 'usr/bin/a']);
+  assert.deepEqual(matches('>=1kB', 0), ['big', 'usr/bin/a']);
+  assert.deepEqual(matches('<=100B', 0), ['etc/hosts', 'etc/passwd'], 'the symlink (0 B) and the directories do not match');
+  assert.deepEqual(matches('bin >600', 0), ['usr/bin/a']);
+  assert.deepEqual(matches('/\\/[ab]$/ <600', 0), ['usr/bin/b']);
+  assert.deepEqual(matches('>100 <1000', 0), ['usr/bin/b']);
+  // At L1 etc/passwd is 120 B (modified): its size at the layer counts.
+  assert.deepEqual(matches('passwd >110', 0), []);
+  assert.deepEqual(matches('passwd >110', 1), ['etc/passwd']);
+  // The tree shows the matches and their directories only.
+  assert.deepEqual(render(view, opts(0, { filter: parse('>999'), sort: 'name' })), [
+    '+big 5000 L0',
+    '+usr/ 1500 L0',
+    '  +bin/ 1500 L0',
+    '    +a 1000 L0',
+  ]);
+  for (const bad of ['>', '>1XB', '<abc', '>1MB >x']) {
+    const r = parseFilter(bad);
+    assert.equal(r.ok, false, bad);
+    assert.match(!r.ok ? r.error : '', /^bad size condition \S+: write >1MB, <10kB or >=500B/);
+  }
+});

@@ -45,8 +45,16 @@ test('names: ./ and / prefixes stripped, trailing slash dropped, .. resolved, cl
   const paths = [...s.changes].map((c) => (c.op === 'entry' ? c.entry.path : '?'));
   assert.deepEqual(paths, ['usr', 'usr/bin/a', 'usr/bin/b', 'etc/passwd', 'b']);
   assert.deepEqual(s.warnings, [
-    'entry "../../etc/passwd" climbs above the layer root; the engine unpacks it at /etc/passwd, and so does this',
-    'entry "a/../../b" climbs above the layer root; the engine unpacks it at /b, and so does this',
+    {
+      kind: 'nameClimbsRoot',
+      path: '/etc/passwd',
+      message: 'entry "../../etc/passwd" climbs above the layer root; the engine unpacks it at /etc/passwd, and so does this',
+    },
+    {
+      kind: 'nameClimbsRoot',
+      path: '/b',
+      message: 'entry "a/../../b" climbs above the layer root; the engine unpacks it at /b, and so does this',
+    },
   ]);
   assert.equal(s.sizeBytes, 1 + 2 + 4 + 5);
 });
@@ -138,7 +146,7 @@ test('whiteouts: .wh.NAME, opaque markers, aufs bookkeeping skipped, bare .wh. w
       { op: 'whiteout', path: 'opt' },
     ],
   );
-  assert.deepEqual(s.warnings, ['ignored whiteout with no name: /tmp/.wh.']);
+  assert.deepEqual(s.warnings, [{ kind: 'whiteoutNoName', path: '/tmp/.wh.', message: 'ignored whiteout with no name: /tmp/.wh.' }]);
 });
 
 test('bad input: truncated layer, non-tar bytes, truncated gzip, corrupt zstd', async () => {

@@ -7,6 +7,9 @@ import { walkLayer } from '../../src/core/walk.js';
 import { MergedTree } from '../../src/core/merge.js';
 import { escapeForTerminal, decodeNameBytes, nameBytes } from '../../src/core/paths.js';
 import { WalkPool } from '../../src/core/walkPool.js';
+import { LayerChanges } from '../../src/core/changes.js';
+import { digestOf } from '../../src/core/digest.js';
+import { MAX_SPARSE_REGIONS, SPARSE_HOLE_BUDGET } from '../../src/core/tarHeaders.js';
 import { detectCompression, decompress } from '../../src/core/decompress.js';
 import { END, entry, file, gnuLong, header, oldGnuSparse, pax, sparse } from '../docker/hostileTar.js';
 import { listing } from '../helpers/core.js';
@@ -130,7 +133,11 @@ test('an entry under a symlink made earlier in the same layer is written through
     ['etc:dir', 'a:symlink', 'etc/passwd:file', 'etc/new:file'],
   );
   assert.deepEqual(upper.warnings, [
-    'entry "a/passwd" is written through a symlink of the same layer, as the engine does: it lands at /etc/passwd',
+    {
+      kind: 'throughSymlink',
+      path: '/etc/passwd',
+      message: 'entry "a/passwd" is written through a symlink of the same layer, as the engine does: it lands at /etc/passwd',
+    },
   ]);
   const tree = new MergedTree([lower, upper]);
   assert.deepEqual(listing(tree), ['/a symlink 0 L1', '/etc dir 0 L1', '/etc/new file 3 L1', '/etc/passwd file 7 L1']);
@@ -151,7 +158,10 @@ test('names climbing above the root land on it, with a warning; whiteouts in dir
     [...s.changes].map((c) => (c.op === 'entry' ? c.entry.path : `${c.op}:${c.path}`)),
     ['x', 'y', 'z', 'whiteout:q/r/gone', 'opaque:o'],
   );
-  assert.equal(s.warnings.length, 3);
+  assert.deepEqual(
+    s.warnings.map((w) => `${w.kind} ${w.path}`),
+    ['nameClimbsRoot /x', 'nameClimbsRoot /y', 'nameClimbsRoot /z'],
+  );
   assert.deepEqual(listing(new MergedTree([s])), [
     '/o dir 0 L0',
     '/q dir 0 L0',
@@ -179,6 +189,135 @@ test('non-UTF-8 names stay distinct bytes end to end, never equal to a literal e
     );
   }
   assert.equal(decodeNameBytes(Buffer.from([0xed, 0xb3, 0xbf]).toString('latin1')), '\udced\udcb3\udcbf');
+});
+
+test('a PAX sparse file gets the content digest of its expanded content (zeros in the holes, as Go reads it), in 0.0, 0.1 and 1.0', async () => {
+  const regions: Array<[number, number]> = [
+    [0, 100],
+    [500_000, 700],
+  ];
+  const expanded = Buffer.alloc(1_048_576);
+  expanded.fill(0x61, 0, 100);
+  expanded.fill(0x61 + (500_000 % 26), 500_000, 500_700);
+  const want = await digestOf(expanded);
+  const digests = async (...parts: Buffer[]) => {
+    const s = await walk(...parts);
+    return [...s.changes].map((c, i) => (c.op === 'entry' ? `${c.entry.path}:${s.changes.digest(i) ?? 'none'}` : c.op));
+  };
+  const pool = new WalkPool(1);
+  try {
+    for (const format of ['0.1', '1.0'] as const) {
+      const tar = Buffer.concat([sparse('real.bin', 1_048_576, regions, format), file('plain.bin', expanded), END]);
+      assert.deepEqual(await digests(sparse('real.bin', 1_048_576, regions, format), file('plain.bin', expanded)), [
+        `real.bin:${want}`,
+        `plain.bin:${want}`,
+      ]);
+      const pooled = await pool.walk(Readable.from([tar]));
+      assert.equal(pooled.changes.digest(0), want, `${format} through the pool`);
+    }
+  } finally {
+    await pool.close();
+  }
+  // 0.0, a region at the end of the file, and a file that is all hole.
+  const zero = Buffer.concat([
+    pax([
+      ['GNU.sparse.size', '9000'],
+      ['GNU.sparse.numblocks', '2'],
+      ['GNU.sparse.offset', '0'],
+      ['GNU.sparse.numbytes', '10'],
+      ['GNU.sparse.offset', '8980'],
+      ['GNU.sparse.numbytes', '20'],
+      ['GNU.sparse.name', 'zero.bin'],
+    ]),
+    header({ name: Buffer.from('GNUSparseFile.0/zero.bin'), typeflag: '0', size: 30 }),
+    body(30),
+  ]);
+  const zeroContent = Buffer.alloc(9000);
+  zeroContent.fill(0x61, 0, 10);
+  zeroContent.fill(0x61, 8980, 9000);
+  const hole = sparse('hole.bin', 4096, [], '0.1');
+  assert.deepEqual(await digests(zero, hole, file('after', 5)), [
+    `zero.bin:${await digestOf(zeroContent)}`,
+    `hole.bin:${await digestOf(Buffer.alloc(4096))}`,
+    `after:${await digestOf(Buffer.alloc(5, 'x'))}`,
+  ]);
+  // Past the layer's budget of hole bytes (a "terabyte" of holes): no digest, nothing expanded,
+  // and the files after it are read as before.
+  const huge = sparse('huge.bin', SPARSE_HOLE_BUDGET + 101, [[0, 100]], '0.1');
+  assert.deepEqual(await digests(huge, file('after', 5)), ['huge.bin:none', `after:${await digestOf(Buffer.alloc(5, 'x'))}`]);
+  // A 1.0 map with more regions than are kept: the file begun is dropped, the next one is digested.
+  const many = Array.from({ length: MAX_SPARSE_REGIONS + 1 }, (_, i): [number, number] => [2 * i, 1]);
+  assert.deepEqual(await digests(sparse('many.bin', 2 * many.length, many, '1.0'), file('after', 5)), [
+    'many.bin:none',
+    `after:${await digestOf(Buffer.alloc(5, 'x'))}`,
+  ]);
+});
+
+test('an entry under a file of the same layer refuses it (the engine: "not a directory"); under a lower file it replaces it', async () => {
+  await assert.rejects(walk(file('f', 3), file('f/a/b', 4)), {
+    message: `the engine refuses this layer: entry "f/a/b" is under /f, a regular file earlier in this layer (the engine's unpack fails: not a directory)`,
+  });
+  // A file that replaced a directory of the layer: what was listed below it is gone too.
+  await assert.rejects(walk(entry('d/', '5'), entry('d/e/', '5'), file('d', 3), file('d/e/x', 4)), {
+    message: /entry "d\/e\/x" is under \/d, a regular file earlier/,
+  });
+  // A directory that replaced the file: fine, as is a directory over a file of a lower layer.
+  assert.deepEqual(await paths(file('f', 3), entry('f/', '5'), file('f/x', 4)), ['f:3', 'f:0', 'f/x:4']);
+  const s = await walk(file('o', 5), file('o/.wh..wh..opq', 0));
+  assert.deepEqual(
+    [...s.changes].map((c) => (c.op === 'entry' ? `${c.entry.path}:${c.entry.type}` : c.op)),
+    ['o:file'],
+  );
+  assert.deepEqual(s.warnings, [
+    {
+      kind: 'opaqueOnFile',
+      path: '/o',
+      message: `ignored opaque marker "o/.wh..wh..opq": /o is not a directory in this layer (the engine's mark on it changes nothing)`,
+    },
+  ]);
+});
+
+test('non-UTF-8 symlink targets stay byte-exact across the walk pool and the summary cache (header, GNU K, PAX linkpath)', async () => {
+  const targets = [
+    Buffer.from([0x61, 0xff, 0x62]),
+    Buffer.from([0x61, 0xfe, 0x62]),
+    Buffer.from('a\\xffb'),
+    Buffer.from([0x2e, 0x2e, 0x2f, 0xc3, 0x28, 0xed, 0xa0, 0x80]),
+    Buffer.concat([Buffer.from('long/'.repeat(30)), Buffer.from([0x80, 0x81])]),
+    Buffer.concat([Buffer.from('pax/'.repeat(30)), Buffer.from([0xf8, 0x88, 0x80])]),
+  ];
+  const tar = Buffer.concat([
+    entry('l0', '2', targets[0]),
+    entry('l1', '2', targets[1]),
+    entry('l2', '2', targets[2]),
+    entry('l3', '2', targets[3]),
+    gnuLong(targets[4]!, 'K'),
+    entry('l4', '2', 'ignored'),
+    pax([['linkpath', targets[5]!]]),
+    entry('l5', '2', 'ignored'),
+    END,
+  ]);
+  const pool = new WalkPool(1);
+  try {
+    const direct = await walkLayer(Readable.from([tar]));
+    const pooled = await pool.walk(Readable.from([tar]));
+    const cached = { ...pooled, changes: LayerChanges.fromJSON(JSON.parse(JSON.stringify(pooled.changes.toJSON()))) };
+    for (const s of [direct, pooled, cached]) {
+      const links = [...s.changes].map((c) => (c.op === 'entry' ? c.entry.linkTarget! : ''));
+      assert.deepEqual(
+        links.map((l) => nameBytes(l).toString('hex')),
+        targets.map((t) => t.toString('hex')),
+      );
+      assert.equal(new Set(links).size, 6);
+      assert.deepEqual(
+        links.slice(0, 4).map((l) => escapeForTerminal(l)),
+        ['a\\xffb', 'a\\xfeb', 'a\\xffb', '../\\xc3(\\xed\\xa0\\x80'],
+      );
+    }
+    assert.deepEqual([...pooled.changes], [...direct.changes]);
+  } finally {
+    await pool.close();
+  }
 });
 
 test('bidi controls and other invisible format characters are escaped like control characters', () => {

@@ -34,7 +34,7 @@ test('bundled example: JSON report has the exact bytes, layers and waste entries
   const r = run([example, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(report), ['image', 'layers', 'waste', 'packages', 'secrets', 'config']);
+  assert.deepEqual(Object.keys(report), ['image', 'layers', 'waste', 'packages', 'secrets', 'config', 'warnings']);
   // No package database in the example (busybox): every file is unpackaged; and no leaked secret.
   assert.deepEqual(report.packages, {
     packagedBytes: 0,
@@ -44,6 +44,7 @@ test('bundled example: JSON report has the exact bytes, layers and waste entries
     warnings: [],
   });
   assert.deepEqual(report.secrets, []);
+  assert.deepEqual(report.warnings, []);
   assert.equal(report.image.os, 'linux');
   assert.equal(report.image.storedBytes, 2185066);
   assert.equal(report.image.visibleBytes, 2103126);

@@ -240,6 +240,11 @@ test('path traversal: ../../etc/passwd and a/../../b land where the engine puts 
   ];
   const r = cli([path, '--json']);
   warns(r, warnings);
+  // The same warnings in the JSON report, as data.
+  assert.deepEqual(JSON.parse(r.stdout).warnings, [
+    { layer: 1, path: '/etc/passwd', kind: 'nameClimbsRoot', message: warnings[0]!.slice('layer 1: '.length) },
+    { layer: 1, path: '/b', kind: 'nameClimbsRoot', message: warnings[1]!.slice('layer 1: '.length) },
+  ]);
   // The climbing /etc/passwd (1 B) replaces the base's (4 B), which becomes hidden.
   assert.deepEqual(numbers(r), { stored: BASE_BYTES + 7, visible: BASE_BYTES - 4 + 7, hidden: 4, entries: [4, 4] });
   const ls = cli(['ls', path, '--json']);
@@ -280,6 +285,13 @@ test('symlink loops and links climbing above the root: listed as they are, with 
   ];
   const r = cli([path, '--json']);
   warns(r, warnings);
+  // About the final filesystem, not a layer: layer null, the link's path.
+  const kinds = ['symlinkClimbsRoot', 'symlinkLoop', 'symlinkLoop', 'symlinkLoop', 'symlinkLoop', 'symlinkClimbsRoot'];
+  const linkPaths = ['/d/up', '/l1', '/l2', '/self', '/viadir', '/out'];
+  assert.deepEqual(
+    JSON.parse(r.stdout).warnings,
+    warnings.map((message, i) => ({ layer: null, path: linkPaths[i], kind: kinds[i], message })),
+  );
   assert.deepEqual(numbers(r), { stored: BASE_BYTES, visible: BASE_BYTES, hidden: 0, entries: [4, 9] });
   const rows = listing(cli(['ls', path, '--json']));
   assert.ok(rows.includes('/l1 symlink 0 L1') && rows.includes('/out symlink 0 L1') && rows.includes('/abs symlink 0 L1'));

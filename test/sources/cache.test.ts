@@ -60,7 +60,7 @@ function summary(i: number, extra = 0): LayerSummary {
         path: createHash('sha256').update(`${i}/${k}`).digest('hex'),
       })),
     ]),
-    warnings: ['w'],
+    warnings: [{ kind: 'nameClimbsRoot', path: '/w', message: 'w' }],
   };
 }
 
@@ -69,28 +69,28 @@ test('cache root: LAYERSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/layerscope, else ~/
   assert.equal(cacheRoot({ XDG_CACHE_HOME: '/b' }), join('/b', 'layerscope'));
   assert.ok(cacheRoot({ XDG_CACHE_HOME: 'relative' }).endsWith(join('.cache', 'layerscope')));
   assert.ok(cacheRoot({}).endsWith(join('.cache', 'layerscope')));
-  assert.equal(openSummaryCache({ dir: '/c' }).dir, join('/c', 'v4'));
+  assert.equal(openSummaryCache({ dir: '/c' }).dir, join('/c', 'v5'));
 });
 
-test('put then get: the same summary back, stored as v4/<hex>.json.gz with no temp file left', async () => {
+test('put then get: the same summary back, stored as v5/<hex>.json.gz with no temp file left', async () => {
   const root = freshDir();
   const cache = openSummaryCache({ dir: root });
   const s = summary(1);
   assert.equal(await cache.get(s.diffId, ENGINE), undefined);
   await cache.put(s, ENGINE);
-  assert.deepEqual(readdirSync(join(root, 'v4')), [`${hexOf(s.diffId)}.json.gz`]);
+  assert.deepEqual(readdirSync(join(root, 'v5')), [`${hexOf(s.diffId)}.json.gz`]);
   assert.deepEqual(await cache.get(s.diffId, ENGINE), s);
   // Another process (a new cache object) reads it too.
   assert.deepEqual(await openSummaryCache({ dir: root }).get(s.diffId, ENGINE), s);
   // Not a sha256 diffID: never stored, never found.
   await cache.put({ ...s, diffId: 'sha512:abc' }, ENGINE);
   assert.equal(await cache.get('sha512:abc', ENGINE), undefined);
-  assert.equal(readdirSync(join(root, 'v4')).length, 1);
+  assert.equal(readdirSync(join(root, 'v5')).length, 1);
 });
 
 test('corrupt entries (bad gzip, bad JSON, wrong shape, another diffID) are misses and are removed', async () => {
   const root = freshDir();
-  const dir = join(root, 'v4');
+  const dir = join(root, 'v5');
   mkdirSync(dir, { recursive: true });
   const cache = openSummaryCache({ dir: root });
   const bad: Array<[number, Buffer]> = [
@@ -107,7 +107,7 @@ test('corrupt entries (bad gzip, bad JSON, wrong shape, another diffID) are miss
 
 test('size cap: least recently used entries go first; a read counts as a use', async () => {
   const root = freshDir();
-  const dir = join(root, 'v4');
+  const dir = join(root, 'v5');
   const file = (i: number) => join(dir, `${hexOf(summary(i).diffId)}.json.gz`);
   const sizeOf = (i: number) => statSync(file(i)).size;
   const roomy = openSummaryCache({ dir: root });
@@ -131,7 +131,7 @@ test('size cap: least recently used entries go first; a read counts as a use', a
 
 test('stale temp files from a crashed writer are cleaned up; fresh ones are left alone', async () => {
   const root = freshDir();
-  const dir = join(root, 'v4');
+  const dir = join(root, 'v5');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, '.tmp-1-old'), 'x');
   writeFileSync(join(dir, '.tmp-2-new'), 'x');

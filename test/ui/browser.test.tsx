@@ -114,7 +114,7 @@ test('w opens hidden bytes; Enter jumps to the largest hidden copy at its layer'
 });
 
 test('? shows help generated from the key map; Esc closes it', async () => {
-  const b = await browse({ columns: 100, rows: 80 });
+  const b = await browse({ columns: 100, rows: 200 });
   let frame = await b.press('?');
   for (const row of KEYMAP.filter((r) => BROWSER_HELP_CONTEXTS.includes(r.context)))
     for (const k of row.key) assert.ok(frame.includes(keyLabel(k)), `help lists ${keyLabel(k)}`);

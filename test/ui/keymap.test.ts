@@ -67,7 +67,7 @@ test('the key map: no key means two actions in a context, and no command needs C
 test('hints come from the rows shown on screen, neighbours with one label merged', () => {
   assert.equal(hintText('compare', { separator: '  ' }), 'Enter open  Tab groups  d diffs  s sort  / filter  a b browse  ? help  q back');
   assert.equal(hintText('picker'), 'Enter open · ↑ ↓ move · c compare · q quit');
-  assert.equal(hintText('prompt'), 'Enter apply · Esc cancel');
+  assert.equal(hintText('prompt'), 'Enter apply · Esc cancel · ↑ history');
   assert.deepEqual(
     hintsOf('files').map((h) => `${h.keys} ${h.label}${h.always ? ' (always)' : ''}`),
     [
@@ -87,6 +87,7 @@ test('hints come from the rows shown on screen, neighbours with one label merged
     hintsOf('hiddenBytes').map((h) => `${h.keys} ${h.label}`),
     [
       'v view',
+      'e explain',
       'w back to files',
       '/ filter',
       'Tab pane',

@@ -3,12 +3,13 @@
 import { SHOW_ALL } from '../../core/view.js';
 import { pathLines } from '../details.js';
 import { clampMove, scrollToShow, stepOf } from '../list.js';
+import { layoutFor, treeColumns } from '../layout.js';
 import type { UiModel } from '../model.js';
 import { preferences } from '../preferences.js';
 import { note, type PaneSpec, type UiState } from '../shell.js';
 import { TreePane } from '../TreePane.js';
 import { selectedLayer } from './layers.js';
-import { cursorNode, cursorRow, TREE, treeRows, withExpanded, withFiles } from './tree.js';
+import { cursorNode, cursorRow, TREE, treeRows, viewOptions, withExpanded, withFiles } from './tree.js';
 
 function isDirAt(model: UiModel, s: UiState, id: number): boolean {
   const status = model.view.statusAt(id, selectedLayer(s));
@@ -37,6 +38,19 @@ function collapse(model: UiModel, s: UiState): UiState {
   const parent = model.analysis.tree.parentOf(id);
   if (parent > 0) return { ...withFiles(s, { cursorId: parent }), details: { scroll: 0 } };
   return s;
+}
+
+/** Every directory closed; when none is open, every directory opened (at any layer: the set is
+ *  by node id, and a node with children is a directory wherever it is shown, so the parents are the set). */
+function toggleExpandAll(model: UiModel, s: UiState): UiState {
+  if (s.files.expanded.size > 0) return note(withFiles(s, { expanded: new Set() }), 'every directory collapsed');
+  const tree = model.analysis.tree;
+  const all = new Set<number>();
+  for (let id = 1; id < tree.nodeCount; id++) {
+    const parent = tree.parentOf(id);
+    if (parent > 0) all.add(parent);
+  }
+  return note(withFiles(s, { expanded: all }), 'every directory expanded');
 }
 
 const STATUS_TOGGLES = {
@@ -106,6 +120,12 @@ export const filesPane: PaneSpec = {
         const show = { ...f.show, [which]: !f.show[which] };
         return note(withFiles(s, { show }), `${show[which] ? 'showing' : 'hiding'} ${which} paths`);
       }
+      case 'toggleAttributes': {
+        const shown = !treeColumns(layoutFor(s.size, model.layerCount).main.innerWidth, f.attributes).attributes;
+        return note(withFiles(s, { attributes: shown }), shown ? 'showing permissions and uid:gid' : 'hiding permissions and uid:gid');
+      }
+      case 'toggleExpandAll':
+        return toggleExpandAll(model, s);
       case 'toggleSort':
         return note(withFiles(s, { sort: f.sort === 'size' ? 'name' : 'size' }), f.sort === 'size' ? 'sorted by name' : 'sorted by size');
       case 'back':
@@ -119,7 +139,7 @@ export const filesPane: PaneSpec = {
     lines(model, s, width) {
       const id = cursorNode(model, s);
       if (id === undefined) return [[{ text: 'Nothing to show at this layer.', tone: 'dim' }]];
-      return pathLines(model, id, selectedLayer(s), width);
+      return pathLines(model, id, selectedLayer(s), width, viewOptions(model, s));
     },
   },
   render: ({ model, state, focused, layout }) => <TreePane model={model} state={state} focused={focused} box={layout.main} />,

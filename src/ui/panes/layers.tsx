@@ -3,12 +3,14 @@
 import { LayersPane } from '../LayersPane.js';
 import { layerLines } from '../details.js';
 import { LIST_START, moveList, settleList, type ListState } from '../list.js';
-import type { PaneSpec, UiState } from '../shell.js';
+import { note, type PaneSpec, type UiState } from '../shell.js';
 
 declare module '../shell.js' {
   interface PaneSlices {
     /** The layers list; its cursor is the selected layer. */
     layers: ListState;
+    /** Wide mode: the selected layer's full command, the size columns folded. */
+    layersWide?: boolean;
   }
 }
 
@@ -39,6 +41,11 @@ export const layersPane: PaneSpec = {
   command(_model, s, command) {
     if (command === 'nextLayer') return selectLayer(s, selectedLayer(s) + 1);
     if (command === 'prevLayer') return selectLayer(s, selectedLayer(s) - 1);
+    if (command === 'toggleWideLayers')
+      return note(
+        { ...s, layersWide: !s.layersWide },
+        s.layersWide ? 'layers: one line each' : 'layers: the full command of the selected layer',
+      );
     return undefined;
   },
   details: {
@@ -46,6 +53,13 @@ export const layersPane: PaneSpec = {
     lines: (model, s, width) => layerLines(model, selectedLayer(s), width),
   },
   render: ({ model, state, focused, layout }) => (
-    <LayersPane model={model} selected={state.layers.cursor} scroll={state.layers.scroll} focused={focused} box={layout.layers} />
+    <LayersPane
+      model={model}
+      selected={state.layers.cursor}
+      scroll={state.layers.scroll}
+      wide={state.layersWide === true}
+      focused={focused}
+      box={layout.layers}
+    />
   ),
 };

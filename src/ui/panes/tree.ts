@@ -20,6 +20,9 @@ export interface FilesState {
   /** The applied filter ('' for none). */
   filterText: string;
   matchIndex: number;
+  /** Permissions and uid:gid columns: the user's toggle; undefined until then (the configured
+   *  default, when the pane has room: layout.ts treeColumns). */
+  attributes?: boolean | undefined;
 }
 
 declare module '../shell.js' {

@@ -43,7 +43,7 @@ export function plainBuildProgress(out: (text: string) => void = (t) => process.
           break;
       }
     },
-    fail(step, lastLines) {
+    fail(_step, lastLines) {
       // The error line that ends the run names the step. Its output was printed as it came (just
       // above, under FAILED): printed again it would be the error twice. A view that showed
       // nothing (a screen that closed) shows the last lines here, once.

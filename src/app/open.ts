@@ -111,12 +111,18 @@ export async function loadAnalysis(
   let kept = false;
   try {
     hooks.onOpen?.({ ref: source.ref, layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })) });
+    const caches = cachesOf(options, hooks);
     const image = await analyseImage(source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-      ...cachesOf(options, hooks),
+      ...caches,
       limits,
     });
     const analysis = analyse(image);
+    // A big image's merged tree is stored for the next open (small ones merge in milliseconds).
+    if (!image.merged && caches.cache?.putMerged) {
+      const columns = analysis.tree.toColumns();
+      if (columns) await caches.cache.putMerged(image.summaries, columns);
+    }
     if (keep) {
       const content = new ImageContent(source, image.summaries);
       keep({

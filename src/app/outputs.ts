@@ -1,9 +1,23 @@
 // Writing the reports a command was asked for, in one place for every command: the formats come
 // from the table in src/report/outputs.ts; none asked for means a screen on a terminal, else the
-// default format (text).
+// default format (text). The configuration reaches the formats from here (OutputSettings).
+// Several subjects in one run (`layerscope A B --json`) go through the same table: a format
+// that combines them (JSON: one array) writes once at the end, the others after each.
 import { appendFile, writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
-import { chosenFormats, OUTPUT_FORMATS, type OutputFormat, type OutputOptions, type Subject, type SubjectKind } from '../report/outputs.js';
+import { ciBaseOf } from '../config/ciBase.js';
+import { currentConfig } from '../config/current.js';
+import type { EffectiveConfig } from '../config/schema.js';
+import {
+  chosenFormats,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  type OutputOptions,
+  type OutputSettings,
+  type Rendered,
+  type Subject,
+  type SubjectKind,
+} from '../report/outputs.js';
 import { EXIT } from './exitCodes.js';
 import { writeOut } from './write.js';
 
@@ -26,12 +40,29 @@ export interface PreparedOutputs {
   prepared: Map<OutputFormat, unknown>;
 }
 
+/** What the formats take from the configuration file, when one was loaded. */
+export function outputSettings(config: EffectiveConfig | undefined = currentConfig()): OutputSettings {
+  if (!config) return {};
+  return { ciBase: ciBaseOf(config), ...(config.ci.format ? { ciFormat: config.ci.format } : {}) };
+}
+
 /** The formats to write for `kind`, each prepared (before the image is read: a bad rules file
  *  fails fast). */
-export function prepareOutputs(kind: SubjectKind, options: OutputOptions): PreparedOutputs {
+export function prepareOutputs(kind: SubjectKind, options: OutputOptions, settings: OutputSettings = outputSettings()): PreparedOutputs {
   const chosen = chosenFormats(kind, options);
   const formats = chosen.length > 0 ? chosen : OUTPUT_FORMATS.filter((f) => f.isDefault && f.help[kind] !== undefined);
-  return { formats, prepared: new Map(formats.map((f) => [f, f.prepare?.(options)])) };
+  return { formats, prepared: new Map(formats.map((f) => [f, f.prepare?.(options, settings)])) };
+}
+
+async function write(out: Rendered): Promise<void> {
+  if (out.file !== undefined) await writeFile(out.file, out.text);
+  else await writeOut(out.text);
+  if (out.append) {
+    const { file, text, what } = out.append;
+    await appendFile(file, text).catch((err: NodeJS.ErrnoException) => {
+      throw new InputError(`cannot append to ${what} ${file}: ${err.code ?? err.message}`);
+    });
+  }
 }
 
 /** Writes every prepared format for `subject`, in the table's order; the exit code says whether
@@ -44,15 +75,49 @@ export async function writeOutputs(
   let code: number = EXIT.ok;
   for (const format of outputs.formats) {
     const out = format.render(subject, { options, prepared: outputs.prepared.get(format), width: reportWidth() });
-    if (out.file !== undefined) await writeFile(out.file, out.text);
-    else await writeOut(out.text);
-    if (out.append) {
-      const { file, text, what } = out.append;
-      await appendFile(file, text).catch((err: NodeJS.ErrnoException) => {
-        throw new InputError(`cannot append to ${what} ${file}: ${err.code ?? err.message}`);
-      });
-    }
+    await write(out);
     if (out.failed) code = EXIT.ciFailed;
   }
   return code;
+}
+
+/** Reports on several subjects of one kind, read one after the other: `add` each as it is
+ *  read, then `finish`. Formats that combine (JSON) collect a part per subject and write once. */
+export class OutputRun {
+  private readonly parts = new Map<OutputFormat, unknown[]>();
+  private code: number = EXIT.ok;
+
+  constructor(
+    private readonly options: OutputOptions,
+    private readonly outputs: PreparedOutputs,
+  ) {}
+
+  private context(format: OutputFormat) {
+    return { options: this.options, prepared: this.outputs.prepared.get(format), width: reportWidth() };
+  }
+
+  async add(subject: Subject): Promise<void> {
+    for (const format of this.outputs.formats) {
+      if (format.combine) {
+        const parts = this.parts.get(format) ?? [];
+        parts.push(format.combine.part(subject, this.context(format)));
+        this.parts.set(format, parts);
+        continue;
+      }
+      const out = format.render(subject, this.context(format));
+      await write(out);
+      if (out.failed) this.code = EXIT.ciFailed;
+    }
+  }
+
+  /** Writes the combined formats; the exit code says whether a check failed. */
+  async finish(): Promise<number> {
+    for (const format of this.outputs.formats) {
+      if (!format.combine) continue;
+      const out = format.combine.render(this.parts.get(format) ?? [], this.context(format));
+      await write(out);
+      if (out.failed) this.code = EXIT.ciFailed;
+    }
+    return this.code;
+  }
 }

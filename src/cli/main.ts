@@ -5,15 +5,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
 import { loadAnalysis, type ImageOptions } from '../app/open.js';
-import { prepareOutputs, wantsScreen, writeOutputs } from '../app/outputs.js';
+import { OutputRun, prepareOutputs, wantsScreen, writeOutputs } from '../app/outputs.js';
 import type { ScreensLoader } from '../app/screens.js';
-import { printWarnings, writeLines, writeOut } from '../app/write.js';
+import { printWarnings, writeLines } from '../app/write.js';
 import { InputError, oneLine } from '../core/errors.js';
 import { escapeForTerminal, normaliseName } from '../core/paths.js';
 import { DEFAULT_LIMITS } from '../core/walk.js';
-import { jsonReport, jsonText, lsRows } from '../report/json.js';
+import { jsonText, lsRows } from '../report/json.js';
 import { SharedLayers } from '../app/sharedLayers.js';
-import { writeFile } from 'node:fs/promises';
 import { addStageCommands, pullPrinter } from './build.js';
 import { addContentCommands } from './content.js';
 import { addOutputOptions } from './options.js';
@@ -93,25 +92,14 @@ async function runMany(images: string[], options: MainOptions): Promise<number> 
   if (wantsScreen('image', options)) {
     throw new InputError('the browser opens one image at a time: add --json or --text to report on several, or use compare A B');
   }
-  const outputs = prepareOutputs('image', options);
-  const json = outputs.formats.find((f) => f.id === 'json');
-  const others = { ...outputs, formats: outputs.formats.filter((f) => f !== json) };
+  const run = new OutputRun(options, prepareOutputs('image', options));
   const shared = new SharedLayers();
-  const reports: unknown[] = [];
-  let code: number = EXIT.ok;
   for (const image of images) {
     const analysis = await loadAnalysis(image, options, { onPull: pullPrinter(), shared: (disk) => shared.behind(disk) });
     printWarnings(analysis.warnings);
-    if (json) reports.push(jsonReport(analysis));
-    code = Math.max(code, await writeOutputs({ kind: 'image', analysis }, options, others));
+    await run.add({ kind: 'image', analysis });
   }
-  if (json) {
-    const file = typeof options.json === 'string' && options.json !== '-' ? options.json : undefined;
-    const text = `${jsonText(reports, 2)}\n`;
-    if (file !== undefined) await writeFile(file, text);
-    else await writeOut(text);
-  }
-  return code;
+  return run.finish();
 }
 
 async function runLs(image: string, path: string | undefined, options: ImageOptions & { json?: boolean }): Promise<number> {

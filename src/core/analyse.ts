@@ -41,6 +41,8 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
     );
   }
   if (source.readAll) return analyseStream(source, source.readAll.bind(source), options);
+  const merged = await readMerged(source, options);
+  if (merged) return merged;
   const summaries: LayerSummary[] = new Array(source.layers.length);
   const queue = source.layers.map((_, i) => i);
   const workers = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), queue.length));
@@ -74,6 +76,49 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
   };
 }
 
+/** Every layer's origin: the local file range, or the blob digest (see LayerOrigin). */
+function originOf(source: ImageSource, index: number): LayerOrigin {
+  const info = source.layers[index]!;
+  const file = source.blobFile?.(index);
+  return file ? { file } : info.blobDigest ? { blobDigest: info.blobDigest } : {};
+}
+
+/** The image from the merged-tree cache: its summaries and merged tree, when every layer's
+ *  summary would be a proven hit (the same check a summary hit passes) and the chain is stored. */
+async function readMerged(source: ImageSource, options: AnalyseOptions): Promise<AnalysedImage | undefined> {
+  const { cache } = options;
+  if (!cache?.proves || !cache.getMerged || source.layers.length === 0) return undefined;
+  const diffIds = source.layers.map((l) => l.diffId);
+  if (!diffIds.every((d): d is string => typeof d === 'string' && d !== '')) return undefined;
+  const proven = await Promise.all(diffIds.map((d, i) => cache.proves!(d, originOf(source, i))));
+  if (!proven.every(Boolean)) return undefined;
+  const stored = await cache.getMerged(diffIds);
+  if (!stored) return undefined;
+  const summaries = stored.summaries.map((summary, index) => {
+    const info = source.layers[index]!;
+    // A stored summary, read before under other limits, still has to pass these.
+    const over = limitExceeded(summary, options.limits);
+    if (over) throw new InputError(layerMessage(index, info.blobDigest ?? info.diffId, over));
+    const total = info.blobSize;
+    options.onProgress?.({
+      layer: index,
+      blobBytesRead: total ?? summary.blobBytes,
+      ...(total !== undefined ? { blobBytesTotal: total } : {}),
+      done: true,
+    });
+    return { ...summary, blobBytes: total ?? summary.blobBytes, compression: compressionOf(info.mediaType) ?? summary.compression };
+  });
+  return {
+    ref: source.ref,
+    id: source.id,
+    config: source.config,
+    layers: source.layers,
+    summaries,
+    warnings: [...source.warnings],
+    merged: stored.tree,
+  };
+}
+
 let pool: WalkPool | undefined;
 function sharedPool(): WalkPool {
   pool ??= new WalkPool();
@@ -89,8 +134,8 @@ async function readLayer(source: ImageSource, index: number, options: AnalyseOpt
     options.onProgress?.({ layer: index, blobBytesRead, ...(total !== undefined ? { blobBytesTotal: total } : {}), done });
   // A hit must be proven to be these bytes: the same unchanged local file, or a blob digest a
   // read has checked. A config claiming another image's diffID proves nothing (cache poisoning).
-  const file = source.blobFile?.(index);
-  const origin: LayerOrigin = file ? { file } : info.blobDigest ? { blobDigest: info.blobDigest } : {};
+  const origin = originOf(source, index);
+  const file = origin.file;
   const hit = info.diffId ? await options.cache?.get(info.diffId, origin) : undefined;
   // Read under another secret scan cap: its findings would mean something else.
   const cached = hit && scannedWith(hit, options.limits?.secretsMaxBytes) ? hit : undefined;

@@ -23,7 +23,7 @@ export interface Analysis {
 }
 
 export function analyse(image: AnalysedImage): Analysis {
-  const tree = new MergedTree(image.summaries);
+  const tree = (image.merged && restored(image)) || new MergedTree(image.summaries);
   const layerWarnings = image.summaries.flatMap((s, i) => s.warnings.map((w): ImageWarning => ({ layer: i, ...w })));
   const imageWarnings = image.warnings.map((message): ImageWarning => ({ kind: 'image', message }));
   let dive: DiveMetrics | undefined;
@@ -49,4 +49,14 @@ export function analyse(image: AnalysedImage): Analysis {
     },
     warnings: [...imageWarnings, ...layerWarnings, ...tree.warnings, ...symlinkWarnings(tree)],
   };
+}
+
+/** The tree the merged-tree cache stored for these summaries, or undefined when it does not fit
+ *  them (then they are merged again). */
+function restored(image: AnalysedImage): MergedTree | undefined {
+  try {
+    return MergedTree.restore(image.summaries, image.merged!);
+  } catch {
+    return undefined;
+  }
 }

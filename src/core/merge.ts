@@ -55,6 +55,30 @@ function grown<T extends Int32Array | Uint8Array>(a: T, size: number, fill?: num
   return b;
 }
 
+/** A merged tree's columns, to store and restore without merging again (see MergedTree.restore).
+ *  Node paths are not stored: each node takes the path of a change that names it (the summaries
+ *  hold those strings already), bar the directories no change names (`impliedPaths`). */
+export interface MergedColumns {
+  nodeCount: number;
+  eventCount: number;
+  impliedIds: Int32Array<ArrayBuffer>;
+  impliedPaths: string[];
+  parent: Int32Array<ArrayBuffer>;
+  firstChild: Int32Array<ArrayBuffer>;
+  nextSibling: Int32Array<ArrayBuffer>;
+  firstEvent: Int32Array<ArrayBuffer>;
+  evLayer: Int32Array<ArrayBuffer>;
+  evKind: Uint8Array<ArrayBuffer>;
+  evCause: Uint8Array<ArrayBuffer>;
+  evEntry: Int32Array<ArrayBuffer>;
+  evNext: Int32Array<ArrayBuffer>;
+  slots: Int32Array<ArrayBuffer>;
+  hashes: Int32Array<ArrayBuffer>;
+  touchedBy: Int32Array<ArrayBuffer>[];
+  nodeOfChange: Int32Array<ArrayBuffer>[];
+  warnings: ImageWarning[];
+}
+
 export class MergedTree {
   readonly layerCount: number;
   readonly summaries: readonly LayerSummary[];
@@ -75,15 +99,19 @@ export class MergedTree {
   private evEntry = new Int32Array(1024);
   private evNext = new Int32Array(1024);
   /** Nodes each layer changed, in first-touch order. */
-  readonly touchedBy: Int32Array[] = [];
+  readonly touchedBy: Int32Array<ArrayBuffer>[] = [];
   /** For each layer, the node each change names (-1 for a whiteout of a path never seen). */
-  readonly nodeOfChange: Int32Array[] = [];
+  readonly nodeOfChange: Int32Array<ArrayBuffer>[] = [];
   /** Warnings raised while merging (e.g. whiteouts of paths that never existed). */
   readonly warnings: ImageWarning[] = [];
 
-  constructor(summaries: readonly LayerSummary[]) {
+  constructor(summaries: readonly LayerSummary[], restored?: MergedColumns) {
     this.summaries = summaries;
     this.layerCount = summaries.length;
+    if (restored) {
+      this.adopt(restored);
+      return;
+    }
     // Every change makes at most one node and one event (bar implied directories): size the
     // columns once instead of doubling into up to twice the memory.
     const changes = summaries.reduce((n, s) => n + s.changes.length, 0) + 64;
@@ -95,6 +123,108 @@ export class MergedTree {
 
   get nodeCount(): number {
     return this.paths.length;
+  }
+
+  /** The tree `columns` describe over these summaries, without merging; throws when they do not
+   *  fit the summaries (a stored tree of other layers, or a damaged one). */
+  static restore(summaries: readonly LayerSummary[], columns: MergedColumns): MergedTree {
+    return new MergedTree(summaries, columns);
+  }
+
+  /** The columns to store (see restore), or undefined when a node's path is not a change's. */
+  toColumns(): MergedColumns | undefined {
+    const n = this.nodeCount;
+    const named = new Uint8Array(n);
+    named[0] = 1;
+    for (let layer = 0; layer < this.layerCount; layer++) {
+      const nodes = this.nodeOfChange[layer]!;
+      const changes = this.summaries[layer]!.changes;
+      for (let i = 0; i < nodes.length; i++) {
+        const id = nodes[i]!;
+        if (id === NONE || named[id]) continue;
+        if (this.paths[id] !== changes.path(i)) return undefined;
+        named[id] = 1;
+      }
+    }
+    const impliedIds: number[] = [];
+    for (let id = 1; id < n; id++) if (!named[id]) impliedIds.push(id);
+    const e = this.eventCount;
+    return {
+      nodeCount: n,
+      eventCount: e,
+      impliedIds: Int32Array.from(impliedIds),
+      impliedPaths: impliedIds.map((id) => this.paths[id]!),
+      parent: this.parent.subarray(0, n),
+      firstChild: this.firstChild.subarray(0, n),
+      nextSibling: this.nextSibling.subarray(0, n),
+      firstEvent: this.firstEvent.subarray(0, n),
+      evLayer: this.evLayer.subarray(0, e),
+      evKind: this.evKind.subarray(0, e),
+      evCause: this.evCause.subarray(0, e),
+      evEntry: this.evEntry.subarray(0, e),
+      evNext: this.evNext.subarray(0, e),
+      ...this.table.columns(n),
+      touchedBy: this.touchedBy,
+      nodeOfChange: this.nodeOfChange,
+      warnings: this.warnings,
+    };
+  }
+
+  private adopt(c: MergedColumns): void {
+    const n = c.nodeCount;
+    const e = c.eventCount;
+    const fail = (why: string): never => {
+      throw new Error(`stored merged tree does not fit: ${why}`);
+    };
+    if (c.touchedBy.length !== this.layerCount || c.nodeOfChange.length !== this.layerCount) fail('layer count');
+    const sized = [c.parent, c.firstChild, c.nextSibling, c.firstEvent, c.hashes].every((a) => a.length === n);
+    if (!sized || [c.evLayer, c.evKind, c.evCause, c.evEntry, c.evNext].some((a) => a.length !== e)) fail('column lengths');
+    if (c.impliedIds.length !== c.impliedPaths.length || c.slots.length < 2 * n || (c.slots.length & (c.slots.length - 1)) !== 0)
+      fail('table');
+    const inNodes = (a: Int32Array, low: number) => a.every((v) => v >= low && v < n);
+    const inEvents = (a: Int32Array) => a.every((v) => v >= NONE && v < e);
+    if (!inNodes(c.parent, NONE) || !inNodes(c.firstChild, NONE) || !inNodes(c.nextSibling, NONE) || !inNodes(c.slots, NONE))
+      fail('node ids');
+    if (!inEvents(c.firstEvent) || !inEvents(c.evNext) || !c.evLayer.every((l) => l >= 0 && l < this.layerCount)) fail('event ids');
+    const paths = new Array<string>(n);
+    paths[0] = '';
+    for (let layer = 0; layer < this.layerCount; layer++) {
+      const nodes = c.nodeOfChange[layer]!;
+      const changes = this.summaries[layer]!.changes;
+      if (nodes.length !== changes.length) fail(`layer ${layer} change count`);
+      for (let i = 0; i < nodes.length; i++) {
+        const id = nodes[i]!;
+        if (id === NONE) continue;
+        if (id < 0 || id >= n) fail('node ids');
+        paths[id] ??= changes.path(i);
+      }
+      if (!inNodes(c.touchedBy[layer]!, 0)) fail('node ids');
+    }
+    for (let k = 0; k < c.impliedIds.length; k++) {
+      const id = c.impliedIds[k]!;
+      if (id <= 0 || id >= n) fail('node ids');
+      paths[id] = c.impliedPaths[k]!;
+    }
+    for (let id = 0; id < n; id++) if (typeof paths[id] !== 'string') fail(`node ${id} has no path`);
+    this.paths.length = 0;
+    for (let id = 0; id < n; id++) this.paths.push(paths[id]!);
+    this.parent = c.parent;
+    this.firstChild = c.firstChild;
+    this.nextSibling = c.nextSibling;
+    this.firstEvent = c.firstEvent;
+    // The last child / event of each node only serve the merge's appends: a restored tree has none.
+    this.lastChild = new Int32Array(0);
+    this.lastEvent = new Int32Array(0);
+    this.eventCount = e;
+    this.evLayer = c.evLayer;
+    this.evKind = c.evKind;
+    this.evCause = c.evCause;
+    this.evEntry = c.evEntry;
+    this.evNext = c.evNext;
+    this.table.adopt(c.slots, c.hashes, n);
+    this.touchedBy.push(...c.touchedBy);
+    this.nodeOfChange.push(...c.nodeOfChange);
+    this.warnings.push(...c.warnings);
   }
 
   idOf(path: ImagePath): number | undefined {
@@ -348,6 +478,18 @@ class PathTable {
 
   hashOf(id: number): number {
     return this.hashes[id]!;
+  }
+
+  /** The table's columns for `n` ids (see MergedColumns). */
+  columns(n: number): { slots: Int32Array<ArrayBuffer>; hashes: Int32Array<ArrayBuffer> } {
+    return { slots: this.slots, hashes: this.hashes.subarray(0, n) };
+  }
+
+  /** Takes over stored columns (see MergedTree.restore). */
+  adopt(slots: Int32Array<ArrayBuffer>, hashes: Int32Array<ArrayBuffer>, count: number): void {
+    this.slots = slots;
+    this.hashes = hashes;
+    this.count = count;
   }
 
   setRoot(hash: number): void {

@@ -3,6 +3,7 @@
 import type { LayerChanges } from './changes.js';
 import type { WalkLimits } from './walk.js';
 import type { LayerContents } from './contents.js';
+import type { MergedColumns } from './merge.js';
 import type { LayerWarning } from './warnings.js';
 export type { ImageWarning, LayerWarning, WarningKind } from './warnings.js';
 
@@ -174,6 +175,19 @@ export interface LayerOrigin {
 export interface SummaryCache {
   get(diffId: string, origin: LayerOrigin): Promise<LayerSummary | undefined>;
   put(summary: LayerSummary, origin: LayerOrigin): Promise<void>;
+  /** Optional: whether a hit for this diffID would be proven to be these bytes (the check get
+   *  makes before reading), without reading the summary. */
+  proves?(diffId: string, origin: LayerOrigin): Promise<boolean>;
+  /** Optional: the summaries of a chain of layers with their merged tree, stored by putMerged
+   *  (sources/mergedCache.ts). Asked only once every layer proves. */
+  getMerged?(diffIds: readonly string[]): Promise<MergedImage | undefined>;
+  putMerged?(summaries: readonly LayerSummary[], tree: MergedColumns): Promise<void>;
+}
+
+/** Layers' summaries and the tree they merge to, as the merged-tree cache stores them. */
+export interface MergedImage {
+  summaries: LayerSummary[];
+  tree: MergedColumns;
 }
 
 /** Image configs by image ID, checked against it on read (see sources/configCache.ts). */
@@ -221,6 +235,8 @@ export interface AnalysedImage {
   layers: LayerInfo[];
   summaries: LayerSummary[];
   warnings: string[];
+  /** The merged tree of these summaries, when the merged-tree cache had it: no merge needed. */
+  merged?: MergedColumns;
 }
 
 /** `Dockerfile:7 RUN make`: a layer's Dockerfile line, the file by its base name. */

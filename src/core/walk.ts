@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { TarFormatError, TarHeaderReader, type TarHeader } from './tarHeaders.js';
 import type { Compression, EntryType, ImagePath, LayerEntry, LayerSummary } from './model.js';
-import { LayerChanges, Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
+import { LayerChanges, Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK, TYPE_SYMLINK } from './changes.js';
 import { decompress } from './decompress.js';
 import { InputError } from './errors.js';
 import { heapExhausted, moreHeapHint } from './memory.js';
@@ -195,6 +195,10 @@ export class LayerReader {
   private dirs: Set<string> | undefined;
   private lastParent = '';
   private lastResolved = '';
+  /** Paths this layer has as directories (listed, or parents checked), closed under ancestors;
+   *  and the last parent checked: see checkParent. */
+  private readonly layerDirs = new Set<string>();
+  private checkedParent = '';
   /** Offered each regular file this layer records (see contentObservers.ts). */
   observers: ObserverSet | undefined;
 
@@ -244,6 +248,21 @@ export class LayerReader {
     if (name.path.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && name.path !== OPAQUE_MARKER) return false;
     const path = this.symlinks.size > 0 ? this.throughSymlinks(name.path, rawName) : name.path;
     const base = baseName(path);
+    if (base !== OPAQUE_MARKER) this.checkParent(path, rawName);
+    else {
+      // The engine sets the opaque mark on the parent whatever it is: on a file of this layer it
+      // changes nothing (below such a file it fails, as any entry does).
+      const dir = parentOf(path);
+      this.checkParent(dir, rawName);
+      if (dir !== '' && this.nonDirCode(dir) !== undefined) {
+        this.warn(
+          'opaqueOnFile',
+          `ignored opaque marker ${quote(rawName)}: /${dir} is not a directory in this layer (the engine's mark on it changes nothing)`,
+          dir,
+        );
+        return false;
+      }
+    }
     if (base.startsWith(WHITEOUT_PREFIX)) {
       this.dirs && this.addDirs(path, false);
       this.readWhiteout(path, base, type);
@@ -261,6 +280,8 @@ export class LayerReader {
     if (type === 'hardlink') extra = this.resolveHardLink(path, header);
     const index = this.changes.pushEntry(path, type, size, mode, header.uid, header.gid, header.mtime);
     this.latest?.set(path, index);
+    if (type === 'dir') this.layerDirs.add(path);
+    else if (this.layerDirs.has(path)) this.forgetDirs(path);
     this.dirs && this.addDirs(path, type === 'dir');
     if (type === 'symlink') {
       const target = linkOf(header);
@@ -350,6 +371,48 @@ export class LayerReader {
     for (let i = 0; i < this.changes.length; i++) {
       this.addDirs(this.changes.path(i), this.changes.op(i) === Op.Entry && this.changes.typeCode(i) === 1);
     }
+  }
+
+  /** An entry under a path this layer made a file, hard link or device (`f`, then `f/x`): the
+   *  engine's unpack fails there ("open /f/x: not a directory", Docker 20.10), and so this refuses
+   *  the layer. Only a new parent is looked at; one this layer listed as a directory costs a lookup. */
+  private checkParent(path: ImagePath, rawName: string): void {
+    const slash = path.lastIndexOf('/');
+    if (slash < 0) return;
+    const parent = path.slice(0, slash);
+    if (parent === this.checkedParent) return;
+    if (!this.layerDirs.has(parent)) {
+      for (let at = parent.indexOf('/'); ; at = parent.indexOf('/', at + 1)) {
+        const ancestor = at < 0 ? parent : parent.slice(0, at);
+        if (!this.layerDirs.has(ancestor)) {
+          const code = this.nonDirCode(ancestor);
+          if (code !== undefined) {
+            const what = code === TYPE_FILE ? 'a regular file' : code === TYPE_HARDLINK ? 'a hard link' : 'a device or pipe';
+            throw new LayerRefusedError(
+              `the engine refuses this layer: entry ${quote(rawName)} is under /${ancestor}, ${what} earlier in this layer (the engine's unpack fails: not a directory)`,
+            );
+          }
+          this.layerDirs.add(ancestor);
+        }
+        if (at < 0) break;
+      }
+    }
+    this.checkedParent = parent;
+  }
+
+  /** The type code of this layer's latest entry at `path` when it is a file, hard link or device. */
+  private nonDirCode(path: ImagePath): number | undefined {
+    if (this.layerDirs.has(path)) return undefined;
+    const i = this.latestIndex().get(path);
+    const code = i === undefined || this.changes.op(i) !== Op.Entry ? undefined : this.changes.typeCode(i);
+    return code === TYPE_DIR || code === TYPE_SYMLINK ? undefined : code;
+  }
+
+  /** A non-directory replaced directory `path` of this layer: it and what was below it are gone. */
+  private forgetDirs(path: ImagePath): void {
+    const below = `${path}/`;
+    for (const d of this.layerDirs) if (d === path || d.startsWith(below)) this.layerDirs.delete(d);
+    if (this.checkedParent === path || this.checkedParent.startsWith(below)) this.checkedParent = '';
   }
 
   /** Records `path`'s ancestors (created by the engine's MkdirAll) and `path` itself if a directory. */

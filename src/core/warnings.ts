@@ -16,6 +16,8 @@ export type WarningKind =
   | 'whiteoutNotFile'
   /** `.wh.` with nothing after it: ignored. */
   | 'whiteoutNoName'
+  /** An opaque marker inside a file (or device) of its own layer: the engine's mark changes nothing. */
+  | 'opaqueOnFile'
   /** A whiteout of a path no lower layer has. */
   | 'whiteoutOfNothing'
   /** A symlink of the final filesystem whose target climbs above the image root. */

@@ -1,14 +1,16 @@
 // Every report format, as one table: the option that asks for it, what it can render (an image,
 // a build, a comparison) and how. The command line's options and the choice of what to write
 // come from this table (src/cli/options.ts, src/app/outputs.ts), so a new format — junit,
-// github, markdown — is one entry here and its renderer.
+// github, markdown — is one entry here and its renderer. What a format needs from the
+// configuration reaches it as OutputSettings (the app layer reads the configuration).
 import type { AdviceItem } from '../core/advice.js';
 import type { Analysis } from '../core/analysis.js';
 import type { BuildResult } from '../core/buildResult.js';
 import type { Comparison } from '../core/compare.js';
 import type { CompareRowJson } from '../core/compareTree.js';
-import type { CiRules } from './ci.js';
-import { ciFormatOf, ciOutput, ciRulesOf, wantsCi } from './ci/run.js';
+import type { CiBase, CiRules } from './ci.js';
+import type { CiFormat } from './ci/report.js';
+import { ciFormatOf, ciOutput, ciRulesOf, type ConfiguredFormat, wantsCi } from './ci/run.js';
 import { jsonReport, jsonText } from './json.js';
 import { buildJsonReport, buildTextReport, compareTextReport } from './stages.js';
 import { textReport } from './text.js';
@@ -27,6 +29,21 @@ export type OutputOptions = object;
 /** The value of the option whose attribute is `id`. */
 export function optionValue(options: OutputOptions, id: string): unknown {
   return (options as Record<string, unknown>)[id];
+}
+
+/** What the formats take from the configuration file (src/app/outputs.ts reads it). */
+export interface OutputSettings {
+  /** Its ci section: the rules below the rules files. */
+  ciBase?: CiBase;
+  /** Its ci.format, and where it was set. */
+  ciFormat?: ConfiguredFormat;
+}
+
+export interface RenderContext {
+  options: OutputOptions;
+  prepared: unknown;
+  /** The columns a text report fits (Infinity: no limit, for a file or a pipe). */
+  width: number;
 }
 
 export interface Rendered {
@@ -52,9 +69,14 @@ export interface OutputFormat {
   isDefault?: boolean;
   /** Runs before the image is read, so bad settings (a rules file) fail before the slow part;
    *  what it returns reaches render. */
-  prepare?(options: OutputOptions): unknown;
-  /** `width`: the columns a text report fits (Infinity: no limit, for a file or a pipe). */
-  render(subject: Subject, context: { options: OutputOptions; prepared: unknown; width: number }): Rendered;
+  prepare?(options: OutputOptions, settings: OutputSettings): unknown;
+  render(subject: Subject, context: RenderContext): Rendered;
+  /** Several subjects in one run (`layerscope A B --json`): a part per subject as it is read,
+   *  one output for them all at the end. Without it, the format renders each subject in turn. */
+  combine?: {
+    part(subject: Subject, context: RenderContext): unknown;
+    render(parts: unknown[], context: RenderContext): Rendered;
+  };
 }
 
 /** `--json [file]`: FILE, or stdout when it is omitted or `-`. */
@@ -70,17 +92,24 @@ const json: OutputFormat = {
     build: 'per-stage reports, the comparison and the advice as JSON, to FILE or stdout',
     compare: 'the comparison as JSON, to FILE or stdout',
   },
-  render(subject, { options }) {
-    const value =
-      subject.kind === 'image'
-        ? jsonReport(subject.analysis)
-        : subject.kind === 'build'
-          ? buildJsonReport(subject.result)
-          : { ...subject.comparison, advice: subject.advice, ...(subject.rows ? { rows: subject.rows } : {}) };
-    const file = fileOf(optionValue(options, 'json'));
-    return { text: `${jsonText(value, 2)}\n`, ...(file !== undefined ? { file } : {}) };
+  render: (subject, { options }) => jsonOutput(jsonValue(subject), options),
+  // Several images: one array of their reports, in the order given.
+  combine: {
+    part: (subject) => jsonValue(subject),
+    render: (parts, { options }) => jsonOutput(parts, options),
   },
 };
+
+function jsonValue(subject: Subject): unknown {
+  if (subject.kind === 'image') return jsonReport(subject.analysis);
+  if (subject.kind === 'build') return buildJsonReport(subject.result);
+  return { ...subject.comparison, advice: subject.advice, ...(subject.rows ? { rows: subject.rows } : {}) };
+}
+
+function jsonOutput(value: unknown, options: OutputOptions): Rendered {
+  const file = fileOf(optionValue(options, 'json'));
+  return { text: `${jsonText(value, 2)}\n`, ...(file !== undefined ? { file } : {}) };
+}
 
 const text: OutputFormat = {
   id: 'text',
@@ -98,16 +127,25 @@ const text: OutputFormat = {
   },
 };
 
+interface PreparedCi {
+  rules: CiRules;
+  format: CiFormat;
+}
+
 const ci: OutputFormat = {
   id: 'ci',
   flags: '--ci',
   help: { image: 'check the image against the CI rules (.dive-ci, .layerscope-ci); exit 1 when a rule fails' },
   // The options that refine it (--ci-format, --ci-config, a flag per rule): src/cli/ci.ts.
   isChosen: (options) => wantsCi(options),
-  prepare: (options) => ciRulesOf(options),
-  render(subject, { options, prepared }) {
+  prepare: (options, settings): PreparedCi => ({
+    rules: ciRulesOf(options, settings.ciBase),
+    format: ciFormatOf(options, settings.ciFormat),
+  }),
+  render(subject, { prepared }) {
     if (subject.kind !== 'image') throw new Error(`--ci reports on an image, not a ${subject.kind}`);
-    const out = ciOutput(subject.analysis, prepared as CiRules, ciFormatOf(options));
+    const { rules, format } = prepared as PreparedCi;
+    const out = ciOutput(subject.analysis, rules, format);
     return {
       text: out.text,
       failed: out.failed,

@@ -14,6 +14,7 @@
 // the entries pass the size cap (default 1 GiB) the least recently used go first. An entry that
 // cannot be read back (truncated, corrupt, wrong shape) is deleted and treated as a miss.
 // The cache never fails an analysis: any error reading or writing it is a miss or a skipped write.
+// `v4/merged/` holds the merged trees of whole chains of layers (see mergedCache.ts).
 //
 // A hit must be proven to belong to the bytes at hand, not only to the diffID a config claims:
 // otherwise image B, whose config claims the diffID of a layer of image A, would show A's files
@@ -30,7 +31,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { SummaryCache } from '../core/analyse.js';
-import type { LayerOrigin, LayerSummary } from '../core/model.js';
+import type { LayerOrigin, LayerSummary, MergedImage } from '../core/model.js';
+import type { MergedColumns } from '../core/merge.js';
+import { MergedCache } from './mergedCache.js';
 import { LayerChanges, type LayerChangesJson } from '../core/changes.js';
 import { tempNameFor, writeFileAtomic } from './tempFiles.js';
 import { isLayerWarning } from '../core/warnings.js';
@@ -41,8 +44,11 @@ const gunzipAsync = promisify(gunzip);
 /** v5: sparse files carry a content digest. */
 export const CACHE_FORMAT = 'v5';
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
+/** Images smaller than this merge in tens of milliseconds: their merged tree is not stored. */
+export const DEFAULT_MERGED_MIN_ENTRIES = 50_000;
 const ENTRY = /^([a-f0-9]{64})\.json\.gz$/;
 const PROOFS = 'proofs';
+const MERGED = 'merged';
 const TEMP_PREFIX = '.tmp-';
 /** A temp file this old was left by a process that died mid-write. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -52,11 +58,16 @@ export interface SummaryCacheOptions {
   dir?: string;
   /** Size cap for all entries together. */
   maxBytes?: number;
+  /** Fewest entries (all layers together) an image has for its merged tree to be stored. */
+  mergedMinEntries?: number;
 }
 
 export interface OpenedSummaryCache extends SummaryCache {
   /** The directory holding this format's entries. */
   readonly dir: string;
+  proves(diffId: string, origin: LayerOrigin): Promise<boolean>;
+  getMerged(diffIds: readonly string[]): Promise<MergedImage | undefined>;
+  putMerged(summaries: readonly LayerSummary[], tree: MergedColumns): Promise<void>;
 }
 
 /** `$LAYERSCOPE_CACHE_DIR`, `$XDG_CACHE_HOME/layerscope` or `~/.cache/layerscope`. */
@@ -69,7 +80,11 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function openSummaryCache(options: SummaryCacheOptions = {}): OpenedSummaryCache {
-  return new FileSummaryCache(join(options.dir ?? cacheRoot(), CACHE_FORMAT), options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
+  return new FileSummaryCache(
+    join(options.dir ?? cacheRoot(), CACHE_FORMAT),
+    options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+    options.mergedMinEntries ?? DEFAULT_MERGED_MIN_ENTRIES,
+  );
 }
 
 interface Entry {
@@ -86,20 +101,37 @@ class FileSummaryCache implements OpenedSummaryCache {
    *  file is still the same after it. */
   private readonly before = new Map<string, string>();
 
+  private readonly merged: MergedCache;
+
   constructor(
     readonly dir: string,
     private readonly maxBytes: number,
-  ) {}
+    private readonly mergedMinEntries = DEFAULT_MERGED_MIN_ENTRIES,
+  ) {
+    this.merged = new MergedCache(join(dir, MERGED));
+  }
 
   async get(diffId: string, origin: LayerOrigin): Promise<LayerSummary | undefined> {
-    if (!origin.engine) {
-      const proof = await proofOf(origin);
-      if (origin.file && proof) this.before.set(fileKey(origin), proof);
-      if (!proof) return undefined;
-      const proven = await readFile(this.proofFile(proof), 'utf8').catch(() => undefined);
-      if (proven !== diffId) return undefined;
-    }
+    if (!(await this.proves(diffId, origin))) return undefined;
     return this.read(diffId);
+  }
+
+  async proves(diffId: string, origin: LayerOrigin): Promise<boolean> {
+    if (origin.engine) return true;
+    const proof = await proofOf(origin);
+    if (origin.file && proof) this.before.set(fileKey(origin), proof);
+    if (!proof) return false;
+    const proven = await readFile(this.proofFile(proof), 'utf8').catch(() => undefined);
+    return proven === diffId;
+  }
+
+  getMerged(diffIds: readonly string[]): Promise<MergedImage | undefined> {
+    return this.merged.get(diffIds);
+  }
+
+  async putMerged(summaries: readonly LayerSummary[], tree: MergedColumns): Promise<void> {
+    const entries = summaries.reduce((n, s) => n + s.changes.length, 0);
+    if (this.maxBytes > 0 && entries >= this.mergedMinEntries) await this.merged.put(summaries, tree);
   }
 
   private async read(diffId: string): Promise<LayerSummary | undefined> {

@@ -253,6 +253,30 @@ test('a PAX sparse file gets the content digest of its expanded content (zeros i
   ]);
 });
 
+test('an entry under a file of the same layer refuses it (the engine: "not a directory"); under a lower file it replaces it', async () => {
+  await assert.rejects(walk(file('f', 3), file('f/a/b', 4)), {
+    message: `the engine refuses this layer: entry "f/a/b" is under /f, a regular file earlier in this layer (the engine's unpack fails: not a directory)`,
+  });
+  // A file that replaced a directory of the layer: what was listed below it is gone too.
+  await assert.rejects(walk(entry('d/', '5'), entry('d/e/', '5'), file('d', 3), file('d/e/x', 4)), {
+    message: /entry "d\/e\/x" is under \/d, a regular file earlier/,
+  });
+  // A directory that replaced the file: fine, as is a directory over a file of a lower layer.
+  assert.deepEqual(await paths(file('f', 3), entry('f/', '5'), file('f/x', 4)), ['f:3', 'f:0', 'f/x:4']);
+  const s = await walk(file('o', 5), file('o/.wh..wh..opq', 0));
+  assert.deepEqual(
+    [...s.changes].map((c) => (c.op === 'entry' ? `${c.entry.path}:${c.entry.type}` : c.op)),
+    ['o:file'],
+  );
+  assert.deepEqual(s.warnings, [
+    {
+      kind: 'opaqueOnFile',
+      path: '/o',
+      message: `ignored opaque marker "o/.wh..wh..opq": /o is not a directory in this layer (the engine's mark on it changes nothing)`,
+    },
+  ]);
+});
+
 test('non-UTF-8 symlink targets stay byte-exact across the walk pool and the summary cache (header, GNU K, PAX linkpath)', async () => {
   const targets = [
     Buffer.from([0x61, 0xff, 0x62]),

@@ -45,6 +45,7 @@ type Item =
   | { kind: 'whiteoutNewDir' }
   | { kind: 'whiteout'; pick: number }
   | { kind: 'opaque'; dir: number }
+  | { kind: 'opaqueOnFile' }
   | { kind: 'hardlink'; pick: number };
 
 const itemArb: fc.Arbitrary<Item> = fc.oneof(
@@ -68,6 +69,7 @@ const itemArb: fc.Arbitrary<Item> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'whiteoutNewDir' as const }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('whiteout' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('opaque' as const), dir: fc.integer({ min: 1, max: 4 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'opaqueOnFile' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('hardlink' as const), pick: fc.nat() }) },
 );
 const imageArb = fc.array(fc.array(itemArb, { minLength: 1, maxLength: 10 }), { minLength: 4, maxLength: 10 });
@@ -176,6 +178,15 @@ function buildLayers(layers: Item[][]): Buffer[] {
           const name = `${dir(item.dir)}/.wh..wh..opq`;
           if (!names.has(name)) deferred.push(Buffer.from(name));
           names.add(name);
+          break;
+        }
+        case 'opaqueOnFile': {
+          // An opaque marker inside a regular file of the same layer: the engine marks the file,
+          // which changes nothing (an entry below the file would make it refuse the layer).
+          const name = `of${k}`;
+          if (!add(name, file(name, 5))) break;
+          deferred.push(Buffer.from(`${name}/.wh..wh..opq`));
+          names.add(`${name}/.wh..wh..opq`);
           break;
         }
         case 'hardlink':
@@ -377,6 +388,31 @@ const refused: Array<{ name: string; tar: () => Buffer; message: RegExp }> = [
     name: 'an entry through a symlink that leads nowhere',
     tar: () => Buffer.concat([entry('s', '2', '../../nowhere'), file('s/x', 3), END]),
     message: /entry "s\/x" goes through the symlink \/s → \.\.\/\.\.\/nowhere, which does not lead to a directory of this layer/,
+  },
+  {
+    name: 'an entry under a regular file of the same layer',
+    tar: () => Buffer.concat([file('f', 3), file('f/x', 4), END]),
+    message: /entry "f\/x" is under \/f, a regular file earlier in this layer \(the engine's unpack fails: not a directory\)/,
+  },
+  {
+    name: 'a directory under a regular file of the same layer',
+    tar: () => Buffer.concat([file('f', 3), entry('f/d/', '5'), END]),
+    message: /entry "f\/d\/" is under \/f, a regular file earlier in this layer/,
+  },
+  {
+    name: 'a whiteout under a regular file of the same layer',
+    tar: () => Buffer.concat([file('f', 3), file('f/.wh.x', 0), END]),
+    message: /entry "f\/\.wh\.x" is under \/f, a regular file earlier in this layer/,
+  },
+  {
+    name: 'an entry under a hard link of the same layer',
+    tar: () => Buffer.concat([file('f', 3), entry('h', '1', 'f'), file('h/x', 4), END]),
+    message: /entry "h\/x" is under \/h, a hard link earlier in this layer/,
+  },
+  {
+    name: 'an entry under a file that replaced a directory of the same layer',
+    tar: () => Buffer.concat([entry('d/', '5'), entry('d/e/', '5'), file('d', 3), file('d/e/x', 4), END]),
+    message: /entry "d\/e\/x" is under \/d, a regular file earlier in this layer/,
   },
   {
     name: 'a malformed PAX record',

@@ -13,16 +13,19 @@ export async function walkBuffer(buf: Buffer): Promise<LayerSummary> {
 
 /** Drops from a random layer the entries the engine's applier would refuse the layer for, so a
  *  property can run on layers the engine accepts: hard links that do not name an earlier file
- *  (or link) of the layer, and entries below a symlink made earlier in the layer. */
+ *  (or link) of the layer, entries below a symlink made earlier in the layer, and entries below a
+ *  file, hard link or device standing in the layer ("not a directory"). */
 export function loadableLayer(specs: TarSpec[]): TarSpec[] {
   const clean = (n: string) => (normaliseName(n).ok ? (normaliseName(n) as { path: string }).path : n);
   const files = new Set<string>();
   const links: string[] = [];
+  const nonDirs = new Set<string>();
   const out: TarSpec[] = [];
   for (const spec of specs) {
     const name = clean(spec.name);
     if (name === '') continue; // the root: the walker records nothing for it
     if (links.some((l) => name.startsWith(`${l}/`))) continue;
+    if ([...nonDirs].some((f) => name.startsWith(`${f}/`))) continue;
     const type = spec.type ?? 'file';
     if (type === 'link' && !files.has(clean(spec.linkname ?? ''))) continue;
     if (type === 'symlink') links.push(name);
@@ -31,6 +34,8 @@ export function loadableLayer(specs: TarSpec[]): TarSpec[] {
     if (!base.startsWith('.wh.')) {
       if (type === 'file' || type === 'link') files.add(name);
       else files.delete(name);
+      if (type === 'directory' || type === 'symlink') nonDirs.delete(name);
+      else nonDirs.add(name);
     }
     out.push(spec);
   }

@@ -17,8 +17,6 @@ import { CI_FORMATTERS } from './index.js';
 import { ciGitlab, readRulesFileText } from './gitlab.js';
 import { ciMarkdown } from './markdown.js';
 import { type CiFormat, ciReport } from './report.js';
-import { currentConfig } from '../../config/current.js';
-import { ciBaseOf } from '../../config/ciBase.js';
 
 export interface CiOptions {
   ci?: boolean;
@@ -52,13 +50,12 @@ export interface SourcedFormat {
   origin: string;
 }
 
+/** A format the configuration names, and where (the app layer reads the configuration). */
+export type ConfiguredFormat = { value: string; source: SourcedFormat['source']; origin: string };
+
 /** The format and where it came from: --ci-format, else LAYERSCOPE_CI_FORMAT or the
  *  configuration's ci.format (`configured`), else github under GitHub Actions, else dive's text. */
-export function ciFormatSourced(
-  options: CiOptions,
-  env: NodeJS.ProcessEnv = process.env,
-  configured?: { value: string; source: SourcedFormat['source']; origin: string },
-): SourcedFormat {
+export function ciFormatSourced(options: CiOptions, env: NodeJS.ProcessEnv = process.env, configured?: ConfiguredFormat): SourcedFormat {
   if (options.ciFormat !== undefined) return { value: options.ciFormat as CiFormat, source: 'flag', origin: '--ci-format' };
   if (configured) return configured as SourcedFormat;
   if (env.GITHUB_ACTIONS === 'true') return { value: 'github', source: 'env', origin: 'GITHUB_ACTIONS=true' };
@@ -66,10 +63,12 @@ export function ciFormatSourced(
 }
 
 /** The format: --ci-format, else the configuration's, else github under GitHub Actions, else dive's text. */
-export function ciFormatOf(options: CiOptions, env: NodeJS.ProcessEnv = process.env): CiFormat {
-  return ciFormatSourced(options, env, currentConfig()?.ci.format).value;
+export function ciFormatOf(options: CiOptions, configured?: ConfiguredFormat, env: NodeJS.ProcessEnv = process.env): CiFormat {
+  return ciFormatSourced(options, env, configured).value;
 }
 
+/** The rules: the flags over the rules files over `base` (the configuration's ci section, when
+ *  one was loaded). */
 export function ciRulesOf(options: CiOptions, base?: CiBase, env: NodeJS.ProcessEnv = process.env): CiRules {
   const flags: CiFlags = {
     lowestEfficiency: options.lowestEfficiency,
@@ -86,10 +85,7 @@ export function ciRulesOf(options: CiOptions, base?: CiBase, env: NodeJS.Process
       flags[name as CiRuleName] = 'disabled'; // --no-secrets
     else if (typeof value === 'string') flags[name as CiRuleName] = value;
   }
-  // Under the rules files: the configuration's ci section, when one was loaded.
-  const config = currentConfig();
-  const under = base ?? (config ? ciBaseOf(config) : undefined);
-  return loadCiRules({ configFile: options.ciConfig, flags, env, ...(under ? { base: under } : {}) });
+  return loadCiRules({ configFile: options.ciConfig, flags, env, ...(base ? { base } : {}) });
 }
 
 /** The report in `format`, whether a fail-level rule failed, and the Markdown summary GitHub

@@ -24,6 +24,9 @@ if (!process.env.LAYERSCOPE_NO_COMPILE_CACHE && !process.argv.includes('--no-cac
     // a read-only cache dir only costs speed
   }
 }
+// React (under Ink) picks its build when first loaded: without this, every frame runs the
+// development build (component stacks, render logging, extra checks), several times the work.
+process.env.NODE_ENV ??= 'production';
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
 // Everything is written by now. Should some handle still hold the event loop (a socket an

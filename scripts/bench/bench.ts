@@ -73,7 +73,8 @@ interface Target {
 function child(script: string, args: string[], env: Record<string, string> = {}, execArgv: string[] = []): Record<string, unknown> {
   const r = spawnSync(process.execPath, [...execArgv, join(dist, script), ...args], {
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    // The React build the binary runs (bin/layerscope.js sets it before loading anything).
+    env: { NODE_ENV: 'production', ...process.env, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`${script} ${args.join(' ')} failed: ${r.stderr}`);

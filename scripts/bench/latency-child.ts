@@ -6,6 +6,12 @@ import { render } from 'ink-testing-library';
 import { App } from '../../src/ui/App.js';
 import { loadAnalysis } from '../../src/app/open.js';
 
+// ink-testing-library's stdout has columns but no rows: Ink then asks terminal-size, which spawns
+// `tput` twice per frame when no terminal is attached (a real terminal gives both, and no process
+// is spawned). The size the App is given, stated here, keeps those spawns out of the figures.
+process.env.COLUMNS ??= '120';
+process.env.LINES ??= '40';
+
 const image = process.argv[2]!;
 const samples = Number(process.env.BENCH_KEY_SAMPLES ?? 40);
 const app = render(React.createElement(App, { load: (hooks) => loadAnalysis(image, {}, hooks), size: { columns: 120, rows: 40 } }));

@@ -7,6 +7,12 @@ import { render } from 'ink-testing-library';
 import { App } from '../../src/ui/App.js';
 import { loadAnalysis } from '../../src/app/open.js';
 
+// ink-testing-library's stdout has columns but no rows: Ink then asks terminal-size, which spawns
+// `tput` twice per frame when no terminal is attached (a real terminal gives both, and no process
+// is spawned). The size the App is given, stated here, keeps those spawns out of the figures.
+process.env.COLUMNS ??= '120';
+process.env.LINES ??= '40';
+
 const image = process.argv[2]!;
 const mode = process.argv[3] ?? 'open';
 

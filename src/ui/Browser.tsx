@@ -15,6 +15,8 @@ import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './view
 import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
 import { FILTER_DEBOUNCE_MS } from './filterInput.js';
+import { screenClipboard, type ClipboardResult } from './clipboard.js';
+import { yankMessage, yankText } from './yank.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
@@ -35,9 +37,21 @@ export interface BrowserProps {
   content?: ContentAccess;
   /** The build stage this image is (opened from the stage picker or a comparison): the header names it. */
   stage?: string | undefined;
+  /** Where `y` and `Y` copy to (tests); otherwise the terminal's clipboard, through OSC 52. */
+  clipboard?: (bytes: Uint8Array) => ClipboardResult;
 }
 
-export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath, content, stage }: BrowserProps): React.JSX.Element {
+const terminalClipboard = screenClipboard();
+
+export function Browser({
+  analysis,
+  size: fixedSize,
+  takeEarlyKeys,
+  initialPath,
+  content,
+  stage,
+  clipboard = terminalClipboard,
+}: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
   const terminal = useTerminalSize();
@@ -89,11 +103,17 @@ export function Browser({ analysis, size: fixedSize, takeEarlyKeys, initialPath,
           openViewer(command === 'diff');
           return;
         }
+        if (command === 'yankPath' || command === 'yankCommand') {
+          const yank = yankText(model, current.current, command === 'yankPath' ? 'path' : 'command');
+          const message = yankMessage(yank, yank ? clipboard(yank.bytes) : undefined);
+          route({ type: 'notify', ...message });
+          return;
+        }
       }
       current.current = reducer(current.current, action);
       dispatch(action);
     },
-    [openViewer, reducer],
+    [openViewer, reducer, model, clipboard],
   );
   const handleKey = useKeymap(route, viewing === undefined);
   // The tree follows the filter prompt's text once typing pauses (each key only edits the text).

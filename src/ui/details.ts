@@ -104,7 +104,7 @@ export function pathLines(model: UiModel, id: number, layer: number, width: numb
       const shown = options ?? { layer, changesOnly: false };
       const size = options
         ? model.view.sizeOf(id, options, status).size
-        : (model.view.sizesAt(status.status === 'removed' ? layer - 1 : layer)[id] ?? 0);
+        : model.view.subtreeBytes(id, status.status === 'removed' ? layer - 1 : layer);
       lines.push(...field('size', `${bytes(size)} ${dirSizeMeaning(shown)}`, width));
     } else if (entry.type === 'hardlink') {
       lines.push(...field('size', `${bytes(tree.contentSize(entry, status.state.layer))} (shared with the link target)`, width));

@@ -57,6 +57,8 @@ export type Command =
   | 'openB'
   | 'compare'
   | 'view'
+  | 'yankPath'
+  | 'yankCommand'
   | 'toggleAttributes'
   | 'toggleWideLayers'
   | 'toggleWarnings'
@@ -206,6 +208,14 @@ export const KEYMAP: Keymap = [
   { key: ['r', 'ctrl-r'], action: 'toggleRemoved', help: 'show/hide removed paths', short: 'show/hide removed', context: 'browser' },
   { key: ['u', 'ctrl-u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', short: 'show/hide unchanged', context: 'browser' },
   { key: ['s', 'ctrl-o'], action: 'toggleSort', help: 'sort by size / by name', short: 'sort', onScreen: true, context: 'browser' },
+  { key: ['y'], action: 'yankPath', help: 'copy the path to the clipboard (OSC 52)', short: 'copy path', context: 'browser' },
+  {
+    key: ['Y'],
+    action: 'yankCommand',
+    help: 'copy a command printing this copy: layerscope cat IMAGE PATH --layer N',
+    short: 'copy cat command',
+    context: 'browser',
+  },
   {
     key: ['b', 'ctrl-b'],
     action: 'toggleAttributes',

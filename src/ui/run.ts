@@ -4,7 +4,7 @@
 import React from 'react';
 import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
-import { loadAnalysis, type ImageOptions, type OpenContent } from '../app/open.js';
+import { openAnalysed, type ImageOptions, type OpenContent } from '../app/open.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 
 export async function runBrowser(image: string | undefined, options: ImageOptions): Promise<number> {
@@ -41,11 +41,10 @@ export async function runBrowser(image: string | undefined, options: ImageOption
       // The source stays open while browsing: the file viewer reads from it.
       content: () => opened?.content,
       load: (hooks) =>
-        loadAnalysis(image, options, hooks, (o) => {
+        openAnalysed(image, options, hooks).then((o) => {
           opened = o;
-        }).then((analysis) => {
           loaded = true;
-          return analysis;
+          return o.analysis;
         }),
       onError: (error: unknown) => {
         failed = true;

@@ -53,7 +53,9 @@ export type Action =
   | { type: 'resize'; columns: number; rows: number }
   | { type: 'filterType'; text: string }
   /** The tree follows the text typed at the prompt (sent once typing pauses). */
-  | { type: 'filterPreview' };
+  | { type: 'filterPreview' }
+  /** A line for the status bar from outside the reducer (what a copy did). */
+  | { type: 'notify'; text: string; tone: 'info' | 'error' };
 
 export interface PaneRenderProps {
   model: UiModel;

@@ -85,6 +85,7 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
   if (action.type === 'key') return keyPress(model, state, action.name, action.text);
   if (action.type === 'resize') return { ...state, size: { columns: action.columns, rows: action.rows } };
   if (action.type === 'filterPreview') return state.prompt === undefined ? state : previewFilter(model, state);
+  if (action.type === 'notify') return note(state, action.text, action.tone);
   const s: UiState = state.message || state.legend ? { ...state, message: undefined, legend: false } : state;
   if (action.type === 'quit') return { ...s, quit: true };
   if (s.prompt !== undefined) return promptAction(model, s, action);

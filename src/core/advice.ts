@@ -42,6 +42,12 @@ export interface AdviceItem {
 const TOOLCHAIN_PACKAGE =
   /^(?:gcc(?:-\d+)?|g\+\+(?:-\d+)?|gcc-c\+\+|cpp(?:-\d+)?|binutils(?:-.*)?|libgcc-\d+-dev|libstdc\+\+-\d+-dev|libc6?-dev|linux-libc-dev|libc-dev-bin|musl-dev|glibc-devel|glibc-headers|kernel-headers|build-essential|build-base|make|cmake|ninja(?:-build)?|autoconf|automake|libtool|pkg-?config|pkgconf|clang(?:-\d+)?|llvm(?:-\d+)?(?:-dev)?|lld(?:-\d+)?|golang(?:-.*)?|go|rustc|cargo|openjdk-\d+-jdk(?:-headless)?|java-[\d.]+-openjdk-devel|libasan\d+|libtsan\d+|liblsan\d+|libubsan\d+|libcc1-\d+|libisl\d+|libmpc\d+|libmpfr\d+|libctf0|libctf-nobfd0|libgprofng0|libjansson4|libitm\d+|libquadmath\d+|libatomic\d+|libgomp\d+|libhwasan\d+|libbinutils|libsframe\d+)$/;
 
+/** Whether an installed package only builds (a compiler, binutils, headers, a build tool): what a
+ *  builder stage should keep and a final stage should not carry. */
+export function isToolchainPackage(p: { manager: string; name: string }): boolean {
+  return p.manager !== 'npm' && p.manager !== 'pip' && TOOLCHAIN_PACKAGE.test(p.name);
+}
+
 interface Rule {
   category: PathCategory;
   /** What the rule recognises, for the title (e.g. "apt package lists"). */
@@ -200,7 +206,7 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   const toolchainFiles = new Set<number>();
   const toolchains = new Map<number, Array<{ name: string; bytes: number; files: number; ids: number[] }>>();
   for (const p of analysis.packages.packages) {
-    if (p.removedIn !== undefined || p.manager === 'npm' || p.manager === 'pip' || !TOOLCHAIN_PACKAGE.test(p.name)) continue;
+    if (p.removedIn !== undefined || !isToolchainPackage(p)) continue;
     const list = toolchains.get(p.layer) ?? [];
     list.push({ name: p.name, bytes: p.bytes, files: p.files, ids: p.fileIds });
     toolchains.set(p.layer, list);

@@ -76,7 +76,11 @@ export function fullCommandLines(model: UiModel, index: number, innerWidth: numb
   const start = innerWidth - cols.command;
   const parts = wrap(commandText(model, index, true), Math.max(10, cols.command), 0);
   if (parts.length <= 1) return [];
-  return parts.slice(1, 1 + Math.max(0, maxLines)).map((part) => [{ text: ' '.repeat(start) + part, tone: 'plain' as const }]);
+  const shown = parts.slice(1, 1 + Math.max(0, maxLines));
+  // More than the pane holds: the last line shown says so.
+  if (parts.length - 1 > shown.length && shown.length > 0)
+    shown[shown.length - 1] = `${shown[shown.length - 1]!.slice(0, cols.command - 1)}…`;
+  return shown.map((part) => [{ text: ' '.repeat(start) + part, tone: 'plain' as const }]);
 }
 
 export function LayersPane({ model, selected, scroll, focused, box, wide = false }: LayersPaneProps): React.JSX.Element {

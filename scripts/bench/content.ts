@@ -26,7 +26,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { constants, createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { loadAnalysis, type OpenContent } from '../../src/app/open.js';
+import { openAnalysed } from '../../src/app/open.js';
 import { findCopy } from '../../src/core/contentPath.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -192,21 +192,19 @@ async function inflateUpTo(gzPath: string, end: number): Promise<number> {
 async function catTime(spec: string, expected: Buffer, times_ = runs): Promise<{ first: number; best: number }> {
   const times: number[] = [];
   for (let r = 0; r < times_; r++) {
-    let open: OpenContent | undefined;
-    const analysis = await loadAnalysis(spec, {}, {}, (o) => {
-      open = o;
-    });
+    const open = await openAnalysed(spec, {});
+    const { analysis } = open;
     try {
       const copy = findCopy(analysis.tree, `/${TARGET}`);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const chunks: Buffer[] = [];
-      for await (const c of open!.content.stream(copy.layer, copy.index)) chunks.push(c);
+      for await (const c of open.content.stream(copy.layer, copy.index)) chunks.push(c);
       times.push(performance.now() - t0);
       lastCpu = cpuMs(c0);
       if (!Buffer.concat(chunks).equals(expected)) throw new Error(`${spec}: cat gave other bytes`);
     } finally {
-      await open?.close();
+      await open.close();
     }
   }
   return { first: times[0]!, best: Math.min(...times) };

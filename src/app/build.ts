@@ -14,7 +14,7 @@ import { copiedFromStages, findStage, stageClosure, stageLabel, type StageGraph 
 import { listContext, readIgnore } from '../sources/buildContext.js';
 import { dockerfileInstructions, layerSources, parseDockerfile } from '../sources/dockerfile.js';
 import type { EngineAddress } from '../sources/buildkit/session.js';
-import { type LoadHooks, loadAnalysis, type ImageOptions } from './open.js';
+import { type LoadHooks, loadAnalysis, openAnalysed, type ImageOptions } from './open.js';
 import { printWarnings } from './write.js';
 import { escapeForTerminal } from '../core/paths.js';
 import type { BuildProgressView } from './buildProgress.js';
@@ -248,7 +248,13 @@ export async function compareJob(a: string, b: string, options: CompareOptions):
     graph && stage !== undefined && graph.stages[stage] ? stageLabel(graph.stages[stage]!) : spec;
   return {
     labels: { a: label(a, stages?.a), b: label(b, stages?.b) },
-    load: (side, hooks, keep) => loadAnalysis(side === 'a' ? a : b, options, { shared: (disk) => shared.behind(disk), ...hooks }, keep),
+    load: async (side, hooks, keep) => {
+      const sideHooks: LoadHooks = { shared: (disk) => shared.behind(disk), ...hooks };
+      if (!keep) return loadAnalysis(side === 'a' ? a : b, options, sideHooks);
+      const opened = await openAnalysed(side === 'a' ? a : b, options, sideHooks);
+      keep(opened);
+      return opened.analysis;
+    },
     compare: (x, y) =>
       compareAnalyses(x, y, { ...(graph && stages ? { graph, aStage: stages.a, bStage: stages.b } : { aLabel: a, bLabel: b }) }),
   };

@@ -2,7 +2,7 @@
 // stage): the image is opened again only when the user first looks inside one of its files —
 // its layer summaries come from the cache then — and stays open until close().
 import type { ImageContent } from '../sources/content.js';
-import { loadAnalysis, type ImageOptions, type OpenContent } from './open.js';
+import { openAnalysed, type ImageOptions, type OpenContent } from './open.js';
 
 export class LazyContent {
   private opening: Promise<OpenContent> | undefined;
@@ -13,12 +13,7 @@ export class LazyContent {
   ) {}
 
   async open(layer: number, index: number): ReturnType<ImageContent['open']> {
-    this.opening ??= new Promise<OpenContent>((resolve, reject) => {
-      let kept: OpenContent | undefined;
-      loadAnalysis(this.spec, this.options, {}, (o) => {
-        kept = o;
-      }).then(() => resolve(kept!), reject);
-    });
+    this.opening ??= openAnalysed(this.spec, this.options);
     return (await this.opening).content.open(layer, index);
   }
 

@@ -1,4 +1,6 @@
-// Opening and analysing an image: shared by every command and the TUI.
+// Opening and analysing an image, the one way every command and the TUI do it: openAnalysed()
+// keeps the source open for the file contents (the caller closes it), loadAnalysis() wants only
+// the analysis, withImageContent() scopes an open image to a callback (cat, extract, export, diff).
 import { ImageContent } from '../sources/content.js';
 import { fileURLToPath } from 'node:url';
 import { analyseImage, type LayerProgress } from '../core/analyse.js';
@@ -11,6 +13,7 @@ import { openConfigCache } from '../sources/configCache.js';
 import type { ConfigStore, SummaryCache } from '../core/model.js';
 import { openImage } from '../sources/open.js';
 import { withEngineHooks, type PullProgress } from '../sources/engineHooks.js';
+import { printWarnings } from './write.js';
 
 /** The image `layerscope` opens when given none: a real multi-stage build, shipped in the package. */
 export const BUNDLED_EXAMPLE = fileURLToPath(new URL('../../../examples/multistage-final.tar', import.meta.url));
@@ -67,7 +70,8 @@ export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes' | '
 
 export interface LoadHooks {
   /** Called once the image's metadata is known, before any layer is read. */
-  onOpen?: (info: { ref: string; layers: Array<{ index: number; blobSize?: number; command: string }> }) => void;
+  /** `streamed`: the layers come in one stream the source has to produce first (an engine's save). */
+  onOpen?: (info: { ref: string; layers: Array<{ index: number; blobSize?: number; command: string }>; streamed?: boolean }) => void;
   onProgress?: (progress: LayerProgress) => void;
   /** Progress of a pull, when an engine source has to pull the image first. */
   onPull?: (progress: PullProgress) => void;
@@ -92,14 +96,43 @@ export interface OpenContent {
   close(): Promise<void>;
 }
 
-/** Opens and analyses an image. With `keep`, the source is not closed: an ImageContent over it is
- *  handed to `keep`, whose close() the caller owes. */
-export async function loadAnalysis(
+/** An image opened and analysed, its source still open for the file contents. */
+export interface OpenedImage extends OpenContent {
+  analysis: Analysis;
+}
+
+/** Opens and analyses an image and keeps its source open: the caller owes close(). */
+export function openAnalysed(spec: string | undefined, options: ImageOptions, hooks: LoadHooks = {}): Promise<OpenedImage> {
+  return open(spec, options, hooks, true) as Promise<OpenedImage>;
+}
+
+/** Opens and analyses an image, and closes it: the analysis only. */
+export async function loadAnalysis(spec: string | undefined, options: ImageOptions, hooks: LoadHooks = {}): Promise<Analysis> {
+  return (await open(spec, options, hooks, false)).analysis;
+}
+
+/** Runs `use` on the opened image (its warnings printed first) and closes it after, whatever happens. */
+export async function withImageContent<T>(
   spec: string | undefined,
   options: ImageOptions,
-  hooks: LoadHooks = {},
-  keep?: (open: OpenContent) => void,
-): Promise<Analysis> {
+  use: (image: OpenedImage) => Promise<T>,
+  hooks: { onPull?: (progress: PullProgress) => void } = {},
+): Promise<T> {
+  const opened = await openAnalysed(spec, options, hooks.onPull ? { onPull: hooks.onPull } : {});
+  try {
+    printWarnings(opened.analysis.warnings);
+    return await use(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+async function open(
+  spec: string | undefined,
+  options: ImageOptions,
+  hooks: LoadHooks,
+  keepOpen: boolean,
+): Promise<{ analysis: Analysis } | OpenedImage> {
   const limits = limitsOf(options);
   const source = await withEngineHooks(hooks.onPull ? { onPull: hooks.onPull } : {}, () =>
     openImage(spec ?? BUNDLED_EXAMPLE, {
@@ -110,7 +143,11 @@ export async function loadAnalysis(
   );
   let kept = false;
   try {
-    hooks.onOpen?.({ ref: source.ref, layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })) });
+    hooks.onOpen?.({
+      ref: source.ref,
+      layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })),
+      ...(source.readAll ? { streamed: true } : {}),
+    });
     const caches = cachesOf(options, hooks);
     const image = await analyseImage(source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
@@ -123,18 +160,17 @@ export async function loadAnalysis(
       const columns = analysis.tree.toColumns();
       if (columns) await caches.cache.putMerged(image.summaries, columns);
     }
-    if (keep) {
-      const content = new ImageContent(source, image.summaries);
-      keep({
-        content,
-        async close() {
-          await content.close();
-          await source.close();
-        },
-      });
-      kept = true;
-    }
-    return analysis;
+    if (!keepOpen) return { analysis };
+    const content = new ImageContent(source, image.summaries);
+    kept = true;
+    return {
+      analysis,
+      content,
+      async close() {
+        await content.close();
+        await source.close();
+      },
+    };
   } finally {
     if (!kept) await source.close();
   }

@@ -3,8 +3,7 @@
 import { once } from 'node:events';
 import { findCopy, parseLayerOption } from '../core/contentPath.js';
 import { InputError } from '../core/errors.js';
-import type { ImageOptions } from '../app/open.js';
-import { type OpenedImage, withImageContent as openContent } from '../app/content.js';
+import { type ImageOptions, type OpenedImage, withImageContent as openContent } from '../app/open.js';
 import { pullPrinter } from './progress.js';
 
 export interface CatOptions extends ImageOptions {

@@ -10,9 +10,8 @@ import { InputError } from '../core/errors.js';
 import { escapeForTerminal } from '../core/paths.js';
 import { looksLikeText } from '../core/contentKind.js';
 import type { ImageContent } from '../sources/content.js';
-import { type OpenedImage, withImageContent as openContent } from '../app/content.js';
 import { pullPrinter } from './progress.js';
-import type { ImageOptions } from '../app/open.js';
+import { type ImageOptions, type OpenedImage, withImageContent as openContent } from '../app/open.js';
 import { writeOut } from '../app/write.js';
 
 export interface DiffOptions extends ImageOptions {

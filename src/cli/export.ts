@@ -14,9 +14,8 @@ import type { MergedTree } from '../core/merge.js';
 import type { LayerEntry } from '../core/model.js';
 import type { ImageContent } from '../sources/content.js';
 import { releaseTemp, tempNameFor, trackTemp } from '../sources/tempFiles.js';
-import { type OpenedImage, withImageContent as openContent } from '../app/content.js';
 import { pullPrinter } from './progress.js';
-import type { ImageOptions } from '../app/open.js';
+import { type ImageOptions, type OpenedImage, withImageContent as openContent } from '../app/open.js';
 import { printWarnings } from '../app/write.js';
 
 export interface ExportOptions extends ImageOptions {

@@ -15,9 +15,8 @@ import { findCopy, parseLayerOption, resolveInView, userPath } from '../core/con
 import { InputError } from '../core/errors.js';
 import type { LayerEntry } from '../core/model.js';
 import { escapeForTerminal } from '../core/paths.js';
-import { type OpenedImage, withImageContent as openContent } from '../app/content.js';
 import { pullPrinter } from './progress.js';
-import type { ImageOptions } from '../app/open.js';
+import { type ImageOptions, type OpenedImage, withImageContent as openContent } from '../app/open.js';
 import { printWarnings } from '../app/write.js';
 
 export interface ExtractOptions extends ImageOptions {

@@ -64,7 +64,6 @@ const ENV_NAMES: Record<keyof Defaults, string> = {
   collapseDirs: 'LAYERSCOPE_COLLAPSE_DIRS',
   mouse: 'LAYERSCOPE_MOUSE',
 };
-export const CONFIG_ENV_NAMES: Readonly<Record<keyof Defaults, string>> = ENV_NAMES;
 
 /** Parses one default from text or YAML; throws a one-line InputError naming `where`. */
 export function parseDefault<K extends keyof Defaults>(key: K, raw: unknown, where: string): Defaults[K] {

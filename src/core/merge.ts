@@ -283,6 +283,20 @@ export class MergedTree {
     return this.evEntry[event]!;
   }
 
+  /** The first event of `id` (layer order), or -1; then nextEventOf. Allocation-free. */
+  firstEventOf(id: number): number {
+    return this.firstEvent[id]!;
+  }
+
+  nextEventOf(event: number): number {
+    return this.evNext[event]!;
+  }
+
+  /** Whether an event removed its path. */
+  eventRemoves(event: number): boolean {
+    return this.evKind[event] === REMOVED;
+  }
+
   /** Whether the node shows a directory after `layer` (false if absent). */
   isDirAt(id: number, layer = this.layerCount - 1): boolean {
     if (id === 0) return true;

@@ -227,9 +227,13 @@ interface OptionsCache {
 }
 
 const OPTIONS_CACHE_SIZE = 16;
+/** Most entries (directories × layers) of the subtree-bytes table: 64 MB. */
+const DIRECTORY_BYTES_LIMIT = 8_000_000;
 
 export class TreeView {
   private readonly sizeCache = new Map<number, Float64Array>();
+  /** See directoryBytes; false: too big for one table. */
+  private directoryTable: { row: Int32Array; bytes: Float64Array } | false | undefined;
   private readonly sizeCacheLimit: number;
   private readonly changedCache = new Map<number, Map<number, number>>();
   private readonly optionsCache = new Map<string, OptionsCache>();
@@ -280,6 +284,85 @@ export class TreeView {
     return sizes;
   }
 
+  /** Regular-file bytes visible below (and at) node `id` after `layer`: sizesAt(layer)[id],
+   *  answered for every layer from one table built on first use (see directoryBytes), so a
+   *  layer's first visit costs no pass over the nodes. */
+  subtreeBytes(id: number, layer: number): number {
+    const table = this.directoryBytes();
+    if (!table) return this.sizesAt(layer)[id] ?? 0;
+    const row = table.row[id]!;
+    if (row >= 0) return table.bytes[row * this.tree.layerCount + layer]!;
+    const { tree } = this;
+    const event = tree.visibleEvent(id, layer);
+    if (event < 0) return 0;
+    const index = tree.eventEntryIndex(event);
+    const changes = tree.summaries[tree.eventLayer(event)]!.changes;
+    return index >= 0 && changes.typeCode(index) === TYPE_FILE ? changes.size(index) : 0;
+  }
+
+  /** Subtree bytes at every layer of every node that is a directory at some layer: one pass over
+   *  the events. A file shown from layer a until layer b (its next event) adds its size to its
+   *  directory's row from a to b; a row, once its children are in (they have higher ids), goes
+   *  into its parent's; a prefix sum over the layers then gives each layer's bytes. A visible
+   *  path's parent is a visible directory, so this is what sizesAt sums layer by layer.
+   *  Undefined when the table would pass DIRECTORY_BYTES_LIMIT entries. */
+  private directoryBytes(): { row: Int32Array; bytes: Float64Array } | undefined {
+    if (this.directoryTable !== undefined) return this.directoryTable || undefined;
+    const { tree } = this;
+    const n = tree.nodeCount;
+    const layers = tree.layerCount;
+    const row = new Int32Array(n).fill(-1);
+    let rows = 1;
+    row[0] = 0;
+    for (let id = 1; id < n; id++) {
+      for (let e = tree.firstEventOf(id); e >= 0; e = tree.nextEventOf(e)) {
+        if (tree.eventRemoves(e)) continue;
+        const index = tree.eventEntryIndex(e);
+        if (index < 0 || tree.summaries[tree.eventLayer(e)]!.changes.typeCode(index) === TYPE_DIR) {
+          row[id] = rows++;
+          break;
+        }
+      }
+    }
+    if (rows * (layers + 1) > DIRECTORY_BYTES_LIMIT) {
+      this.directoryTable = false;
+      return undefined;
+    }
+    const width = layers + 1;
+    const delta = new Float64Array(rows * width);
+    for (let id = n - 1; id > 0; id--) {
+      const own = row[id]!;
+      const target = own >= 0 ? own : row[tree.parentOf(id)]!;
+      for (let e = tree.firstEventOf(id); e >= 0; ) {
+        const next = tree.nextEventOf(e);
+        const index = tree.eventEntryIndex(e);
+        if (!tree.eventRemoves(e) && index >= 0) {
+          const changes = tree.summaries[tree.eventLayer(e)]!.changes;
+          if (changes.typeCode(index) === TYPE_FILE) {
+            const size = changes.size(index);
+            delta[target * width + tree.eventLayer(e)]! += size;
+            delta[target * width + (next >= 0 ? tree.eventLayer(next) : layers)]! -= size;
+          }
+        }
+        e = next;
+      }
+      if (own >= 0) {
+        const parent = row[tree.parentOf(id)]!;
+        for (let l = 0; l < layers; l++) delta[parent * width + l]! += delta[own * width + l]!;
+      }
+    }
+    const bytes = new Float64Array(rows * layers);
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (let l = 0; l < layers; l++) {
+        sum += delta[r * width + l]!;
+        bytes[r * layers + l] = sum;
+      }
+    }
+    this.directoryTable = { row, bytes };
+    return this.directoryTable;
+  }
+
   /** Bytes `layer` changed below each directory: regular files it added or modified (their new
    *  size) or removed (their old size). Only the touched paths and their ancestors appear. */
   changedBytes(layer: number): Map<number, number> {
@@ -307,7 +390,7 @@ export class TreeView {
     if (entry.type !== 'dir') return { ownSize, size: ownSize };
     if (options.changesOnly) return { ownSize, size: this.changedBytes(options.layer).get(id) ?? 0 };
     const layer = status.status === 'removed' ? options.layer - 1 : options.layer;
-    return { ownSize, size: this.sizesAt(layer)[id] ?? 0 };
+    return { ownSize, size: this.subtreeBytes(id, layer) };
   }
 
   /** sizeOf(…).size without building the status objects: sorting a big directory by size
@@ -322,7 +405,7 @@ export class TreeView {
     }
     const index = tree.eventEntryIndex(event);
     const layer = tree.eventLayer(event);
-    if (index < 0 || tree.summaries[layer]!.changes.typeCode(index) === TYPE_DIR) return this.sizesAt(options.layer)[id] ?? 0;
+    if (index < 0 || tree.summaries[layer]!.changes.typeCode(index) === TYPE_DIR) return this.subtreeBytes(id, options.layer);
     return tree.contentSizeAt(layer, index);
   }
 

@@ -6,13 +6,13 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, cursorNode, initialState, keyContext, revealPath, type Action } from './state.js';
+import { createReducer, cursorNode, initialState, keyContext, revealPath, layoutOf, type Action } from './state.js';
 import { paneIn } from './panes/index.js';
 import { commandFor, keyName } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
 import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './viewerTarget.js';
-import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
+import { helpBox, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
 import { FILTER_DEBOUNCE_MS } from './filterInput.js';
 import { screenClipboard, type ClipboardResult } from './clipboard.js';
@@ -162,7 +162,7 @@ export function Browser({
       />
     );
   }
-  const layout = layoutFor(state.size, model.layerCount);
+  const layout = layoutOf(model, state);
   if (layout.tooSmall) {
     return (
       <Box flexDirection="column" width={layout.size.columns}>

@@ -54,6 +54,8 @@ export function layerLines(model: UiModel, layer: number, width: number): Line[]
       hidden > 0 ? 'hidden' : undefined,
     ),
   );
+  const hid = account.hidByLayer[layer] ?? 0;
+  if (hid > 0) lines.push(...field('hid below', `${bytes(hid)} of the layers below made unreachable`, width, 'removed'));
   if (info.created) lines.push(...field('created', info.created, width));
   lines.push([]);
   lines.push([{ text: 'What it did to the filesystem', tone: 'title' }]);
@@ -104,7 +106,7 @@ export function pathLines(model: UiModel, id: number, layer: number, width: numb
       const shown = options ?? { layer, changesOnly: false };
       const size = options
         ? model.view.sizeOf(id, options, status).size
-        : (model.view.sizesAt(status.status === 'removed' ? layer - 1 : layer)[id] ?? 0);
+        : model.view.subtreeBytes(id, status.status === 'removed' ? layer - 1 : layer);
       lines.push(...field('size', `${bytes(size)} ${dirSizeMeaning(shown)}`, width));
     } else if (entry.type === 'hardlink') {
       lines.push(...field('size', `${bytes(tree.contentSize(entry, status.state.layer))} (shared with the link target)`, width));
@@ -174,7 +176,13 @@ export function hiddenLines(model: UiModel, index: number, width: number): Line[
   );
   lines.push(...command(target.layer));
   if (target.hiddenBy) {
-    const how = target.hiddenBy.change === 'removed' ? `removed (${target.hiddenBy.cause ?? 'replaced'})` : 'overwritten by a new copy';
+    const copy = entry.copies.find((c) => c.layer === target.layer && c.hiddenBy === target.hiddenBy!.layer);
+    const how =
+      target.hiddenBy.change === 'removed'
+        ? `removed (${target.hiddenBy.cause ?? 'replaced'})`
+        : copy?.how === 'metadata'
+          ? 're-stored with the same content (only mode, owner or times changed)'
+          : 'overwritten by a new copy';
     lines.push(...field('hidden by', `L${target.hiddenBy.layer}: ${how}`, width, 'removed'));
     lines.push(...command(target.hiddenBy.layer));
   } else {

@@ -4,7 +4,7 @@
 import React from 'react';
 import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
-import { loadAnalysis, type ImageOptions, type OpenContent } from '../app/open.js';
+import { openAnalysed, type ImageOptions, type OpenContent } from '../app/open.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 import { mouseInput } from './mouse.js';
 import { preferences } from './preferences.js';
@@ -47,11 +47,10 @@ export async function runBrowser(image: string | undefined, options: ImageOption
       content: () => opened?.content,
       mouse: mouse?.events,
       load: (hooks) =>
-        loadAnalysis(image, options, hooks, (o) => {
+        openAnalysed(image, options, hooks).then((o) => {
           opened = o;
-        }).then((analysis) => {
           loaded = true;
-          return analysis;
+          return o.analysis;
         }),
       onError: (error: unknown) => {
         failed = true;

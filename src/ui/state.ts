@@ -44,7 +44,7 @@ export function initialState(model: UiModel, size: TerminalSize): UiState {
 }
 
 export function layoutOf(model: UiModel, state: UiState): Layout {
-  return layoutFor(state.size, model.layerCount);
+  return layoutFor(state.size, model.layerCount, state.layersWide === true);
 }
 
 /** Clamps cursors and scroll offsets after any change, pane by pane in registry order. */

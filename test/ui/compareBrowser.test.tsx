@@ -22,7 +22,6 @@ import { analysisOf } from '../helpers/analysis.js';
 import { eventually, tick } from '../helpers/ui.js';
 import type { TarSpec } from '../helpers/tar.js';
 
-// eslint-disable-next-line no-control-regex
 const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const T = new Date('2024-01-01T00:00:00Z');
 const BASE: TarSpec[] = [{ name: 'bin/sh', content: 1000, mode: 0o755, mtime: T }];

@@ -10,20 +10,16 @@ import { Browser } from '../../src/ui/Browser.js';
 import { Viewer } from '../../src/ui/Viewer.js';
 import { viewerTarget } from '../../src/ui/viewerTarget.js';
 import { findCopy } from '../../src/core/contentPath.js';
-import { loadAnalysis, type OpenContent } from '../../src/app/open.js';
+import { openAnalysed, type OpenContent } from '../../src/app/open.js';
 import type { Analysis } from '../../src/core/analysis.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/multistage-final.tar', import.meta.url));
-// eslint-disable-next-line no-control-regex
 const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const ESC = '\u001B';
 
 async function opened(path = EXAMPLE): Promise<{ analysis: Analysis; open: OpenContent }> {
-  let open: OpenContent | undefined;
-  const analysis = await loadAnalysis(path, { cache: false }, {}, (o) => {
-    open = o;
-  });
-  return { analysis, open: open! };
+  const open = await openAnalysed(path, { cache: false });
+  return { analysis: open.analysis, open };
 }
 
 function driver(r: ReturnType<typeof render>) {

@@ -67,6 +67,8 @@ export interface OutputFormat {
   isChosen?(options: OutputOptions): boolean;
   /** The format written when none is asked for and there is no screen. */
   isDefault?: boolean;
+  /** The file the options name for it (`--json FILE`), checked before the image is read. */
+  file?(options: OutputOptions): string | undefined;
   /** Runs before the image is read, so bad settings (a rules file) fail before the slow part;
    *  what it returns reaches render. */
   prepare?(options: OutputOptions, settings: OutputSettings): unknown;
@@ -92,6 +94,7 @@ const json: OutputFormat = {
     build: 'per-stage reports, the comparison and the advice as JSON, to FILE or stdout',
     compare: 'the comparison as JSON, to FILE or stdout',
   },
+  file: (options) => fileOf(optionValue(options, 'json')),
   render: (subject, { options }) => jsonOutput(jsonValue(subject), options),
   // Several images: one array of their reports, in the order given.
   combine: {

@@ -70,7 +70,8 @@ export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes' | '
 
 export interface LoadHooks {
   /** Called once the image's metadata is known, before any layer is read. */
-  onOpen?: (info: { ref: string; layers: Array<{ index: number; blobSize?: number; command: string }> }) => void;
+  /** `streamed`: the layers come in one stream the source has to produce first (an engine's save). */
+  onOpen?: (info: { ref: string; layers: Array<{ index: number; blobSize?: number; command: string }>; streamed?: boolean }) => void;
   onProgress?: (progress: LayerProgress) => void;
   /** Progress of a pull, when an engine source has to pull the image first. */
   onPull?: (progress: PullProgress) => void;
@@ -142,7 +143,11 @@ async function open(
   );
   let kept = false;
   try {
-    hooks.onOpen?.({ ref: source.ref, layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })) });
+    hooks.onOpen?.({
+      ref: source.ref,
+      layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })),
+      ...(source.readAll ? { streamed: true } : {}),
+    });
     const caches = cachesOf(options, hooks);
     const image = await analyseImage(source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),

@@ -7,8 +7,6 @@ import { createXXHash128 } from 'hash-wasm';
 import type { LayerChanges } from './changes.js';
 import type { ContentObserver } from './contentObservers.js';
 
-export const DIGEST_ALGORITHM = 'xxh128';
-
 /** Digests every regular file of one layer into its changes' digest column. */
 export async function digestObserver(changes: LayerChanges): Promise<ContentObserver> {
   // One hasher per walk (walks in one thread may interleave), reset per file.

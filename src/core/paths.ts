@@ -41,17 +41,6 @@ export function joinPath(dir: ImagePath, name: string): ImagePath {
   return dir === '' ? name : `${dir}/${name}`;
 }
 
-/** Every proper ancestor of `path`, outermost first ('' excluded). */
-export function ancestorsOf(path: ImagePath): ImagePath[] {
-  const out: ImagePath[] = [];
-  let at = path.indexOf('/');
-  while (at >= 0) {
-    out.push(path.slice(0, at));
-    at = path.indexOf('/', at + 1);
-  }
-  return out;
-}
-
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** First of the 128 code points that stand for the bytes 0x80–0xff that are not UTF-8 (the

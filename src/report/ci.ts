@@ -200,9 +200,6 @@ export interface CiMeasures extends Pick<DiveMetrics, 'efficiency' | 'wastedByte
   secrets?: SecretFinding[] | null;
 }
 
-/** @deprecated name kept for callers of the dive-only version. */
-export type CiMetrics = CiMeasures;
-
 function envName(rule: CiRuleName): string {
   return `LAYERSCOPE_CI_${rule.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }

@@ -27,10 +27,6 @@ export function parseDigest(text: unknown, what: string): Digest {
   return { algorithm, encoded };
 }
 
-export function isDigest(text: string): boolean {
-  return DIGEST.test(text);
-}
-
 /** Where an OCI layout keeps the blob with this digest. */
 export function blobPath(digest: string, what: string): string {
   const { algorithm, encoded } = parseDigest(digest, what);

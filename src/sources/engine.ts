@@ -405,7 +405,7 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
   const walked = new Map<string, WalkedMember>();
   const small = new Map<string, Buffer>();
   const links = new Map<string, string>();
-  let slot = 0;
+  const placer = new LayerPlacer(info.diffIds, small);
   const extract = tar.extract();
   const source = Readable.from(stream as AsyncIterable<Buffer>);
   const abort = () => source.destroy(new Error('aborted'));
@@ -433,33 +433,35 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
         continue;
       }
       if (isLayerName(name, diffIds) || size > MAX_METADATA_BYTES) {
-        const index = slot++;
-        const report = (read: number, done: boolean) =>
-          opts.onProgress?.({ layer: index, blobBytesRead: read, blobBytesTotal: size, done });
+        // Which layer of the image this member is, when its name (or the chain of v1 ids) says;
+        // otherwise its diffID says it once walked.
+        const before = placer.before(name);
+        const report = (read: number, done: boolean, layer = before) =>
+          opts.onProgress?.({ ...(layer !== undefined ? { layer } : {}), member: name, blobBytesRead: read, blobBytesTotal: size, done });
         report(0, false);
         try {
-          walked.set(name, {
-            summary: await walkLayer(entry as unknown as AsyncIterable<Buffer>, {
-              onProgress: (n) => report(n, false),
-              ...(opts.limits ? { limits: opts.limits } : {}),
-            }),
-            size,
+          const summary = await walkLayer(entry as unknown as AsyncIterable<Buffer>, {
+            onProgress: (n) => report(n, false),
+            ...(opts.limits ? { limits: opts.limits } : {}),
           });
+          walked.set(name, { summary, size });
+          report(size, true, placer.after(name, summary.diffId) ?? before);
         } catch (e) {
           // A limit stops the read at once: draining the rest is the work the limit is there to
-          // spare. The layer's index is known when the member is named by its diffID.
+          // spare. The layer's index is known when the member could be placed before its walk.
           if (isLayerLimit(e)) {
-            const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
-            const index = blob ? info.diffIds.indexOf(`sha256:${blob[1]}`) : -1;
-            throw new InputError(`${opts.where}: ${index >= 0 ? layerMessage(index, name, e) : `layer ${name} ${(e as Error).message}`}`, {
-              cause: e,
-            });
+            throw new InputError(
+              `${opts.where}: ${before !== undefined ? layerMessage(before, name, e) : `layer ${name} ${(e as Error).message}`}`,
+              {
+                cause: e,
+              },
+            );
           }
           // Not fatal yet: only the members the manifest names must be layers.
           walked.set(name, { error: e, size });
           entry.resume();
+          report(size, true);
         }
-        report(size, true);
         continue;
       }
       small.set(name, await collect(entry));
@@ -479,8 +481,81 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
 
 function isLayerName(name: string, diffIds: Set<string>): boolean {
   if (/(^|\/)layer\.tar$/.test(name)) return true;
-  const blob = /^blobs\/(sha256)\/([a-f0-9]{64})$/.exec(name);
-  return blob !== null && diffIds.has(`${blob[1]}:${blob[2]}`);
+  const digest = digestNamed(name);
+  return digest !== undefined && diffIds.has(digest);
+}
+
+/** The digest a member is named by: Docker 25+ `blobs/sha256/<hex>`, Podman's `<hex>.tar`. */
+function digestNamed(name: string): string | undefined {
+  const blob = /^blobs\/sha256\/([a-f0-9]{64})$|^([a-f0-9]{64})\.tar$/.exec(name);
+  return blob ? `sha256:${blob[1] ?? blob[2]}` : undefined;
+}
+
+/**
+ * Says which layer of the image a layer member of the save stream is, for progress. A member
+ * named by its digest is the layer with that diffID. A legacy member `<v1 id>/layer.tar` is
+ * placed through the v1 ids: `<v1 id>/json` (just before it in the stream) names its parent, so
+ * it is layer 0 when it has none, one above a placed parent, one below a placed child. Once
+ * walked, any member is placed by the diffID its bytes hash to.
+ */
+class LayerPlacer {
+  /** Legacy layer directories placed so far → layer index. */
+  private readonly placed = new Map<string, number>();
+
+  constructor(
+    private readonly diffIds: readonly string[],
+    private readonly small: ReadonlyMap<string, Buffer>,
+  ) {}
+
+  before(name: string): number | undefined {
+    const digest = digestNamed(name);
+    if (digest !== undefined) return this.indexOf(digest);
+    const dir = legacyLayerDir(name);
+    return dir === undefined ? undefined : this.depth(dir, 0);
+  }
+
+  after(name: string, diffId: string): number | undefined {
+    const index = this.indexOf(diffId);
+    const dir = legacyLayerDir(name);
+    if (dir !== undefined && index !== undefined) this.placed.set(dir, index);
+    return index;
+  }
+
+  private indexOf(diffId: string): number | undefined {
+    const index = this.diffIds.indexOf(diffId);
+    return index >= 0 ? index : undefined;
+  }
+
+  private depth(dir: string, hops: number): number | undefined {
+    const known = this.placed.get(dir);
+    if (known !== undefined) return known;
+    if (hops > this.diffIds.length) return undefined; // a loop of parents
+    const parent = this.parentOf(dir);
+    if (parent === null) return 0;
+    if (parent !== undefined) {
+      const below = this.depth(parent, hops + 1);
+      if (below !== undefined) return below + 1;
+    }
+    for (const [child, index] of this.placed) if (index > 0 && this.parentOf(child) === dir) return index - 1;
+    return undefined;
+  }
+
+  /** The parent's v1 id, null for none, undefined when its json has not streamed past (or is odd). */
+  private parentOf(dir: string): string | null | undefined {
+    const bytes = this.small.get(`${dir}/json`);
+    if (!bytes) return undefined;
+    try {
+      const parent = (JSON.parse(bytes.toString('utf8')) as { parent?: unknown }).parent;
+      if (parent === undefined || parent === '') return null;
+      return typeof parent === 'string' ? parent.replace(/^sha256:/, '') : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function legacyLayerDir(name: string): string | undefined {
+  return /^([^/]+)\/layer\.tar$/.exec(name)?.[1];
 }
 
 function resolveRelative(name: string, target: string): string | undefined {

@@ -15,7 +15,7 @@ import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
-import { cell, type Line } from './text.js';
+import { cell, type Line, plural } from './text.js';
 import { note, type PaneSpec, type UiState } from './shell.js';
 import { showInTree } from './panes/tree.js';
 
@@ -70,9 +70,9 @@ function header(model: UiModel, view: ListView): Line[] {
     const a = model.analysis.packages;
     return [
       [
-        { text: `${a.packages.filter((p) => p.removedIn === undefined).length} packages, ` },
+        { text: `${plural(a.packages.filter((p) => p.removedIn === undefined).length, 'package')}, ` },
         { text: bytes(a.packagedBytes), tone: 'label' },
-        { text: ` · unpackaged ${bytes(a.unpackagedBytes)} in ${a.unpackagedFiles} files` },
+        { text: ` · unpackaged ${bytes(a.unpackagedBytes)} in ${plural(a.unpackagedFiles, 'file')}` },
       ],
       [{ text: `  ${cell('bytes', BYTES, 'right')} ${cell('layer', LAYER)} ${cell('from', MANAGER)} package`, tone: 'dim' }],
     ];
@@ -175,7 +175,7 @@ function jumpToPackage(model: UiModel, s: UiState): UiState {
   const where = p.removedIn !== undefined ? `L${p.layer}, removed in L${p.removedIn}` : `L${p.layer}`;
   return note(
     state,
-    `${p.name} ${p.version}: ${p.bytes} bytes in ${p.files} files (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`,
+    `${p.name} ${p.version}: ${plural(p.bytes, 'byte')} in ${plural(p.files, 'file')} (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`,
   );
 }
 

@@ -15,7 +15,7 @@ import { Pane } from './Pane.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
-import { cell, type Line } from './text.js';
+import { cell, type Line, plural } from './text.js';
 import { note, type PaneSpec, type UiState } from './shell.js';
 import { showInTree } from './panes/tree.js';
 
@@ -142,9 +142,9 @@ function header(model: UiModel, view: ListView, pv: PackagesView = NO_PACKAGES_V
     const shown = pv.filter === '' ? undefined : packageRows(model, pv.filter).length;
     return [
       [
-        { text: `${a.packages.filter((p) => p.removedIn === undefined).length} packages, ` },
+        { text: `${plural(a.packages.filter((p) => p.removedIn === undefined).length, 'package')}, ` },
         { text: bytes(a.packagedBytes), tone: 'label' },
-        { text: ` · unpackaged ${bytes(a.unpackagedBytes)} in ${a.unpackagedFiles} files` },
+        { text: ` · unpackaged ${bytes(a.unpackagedBytes)} in ${plural(a.unpackagedFiles, 'file')}` },
         ...(shown !== undefined ? [{ text: ` · ${shown} named *${pv.filter}*`, tone: 'accent' as const }] : []),
       ],
       [{ text: `  ${cell('bytes', BYTES, 'right')} ${cell('layer', LAYER)} ${cell('from', MANAGER)} package`, tone: 'dim' }],
@@ -257,7 +257,10 @@ function activatePackages(model: UiModel, s: UiState): UiState {
   if (!f) return s;
   const { state, cleared } = showInTree(model, s, packageLayer(model, pv.open), f.id);
   const where = p.removedIn !== undefined ? `L${p.layer}, removed in L${p.removedIn}` : `L${p.layer}`;
-  return note(state, `${f.path}: ${f.bytes} bytes, of ${p.name} ${p.version} (${p.bytes} bytes in ${p.files} files, ${where})${cleared}`);
+  return note(
+    state,
+    `${f.path}: ${plural(f.bytes, 'byte')}, of ${p.name} ${p.version} (${plural(p.bytes, 'byte')} in ${plural(p.files, 'file')}, ${where})${cleared}`,
+  );
 }
 
 const packagesFilter: NonNullable<PaneSpec['filter']> = {

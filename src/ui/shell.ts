@@ -11,6 +11,7 @@ import type { ListCommand } from './list.js';
 import type { UiModel } from './model.js';
 import type { Line } from './text.js';
 import type { FilterInput } from './filterInput.js';
+import type { MouseEvent } from './mouse.js';
 
 /** The three places Tab cycles through. `main` holds the file tree or a pane in its place. */
 export type Slot = 'layers' | 'main' | 'details';
@@ -57,7 +58,9 @@ export type Action =
   /** The tree follows the text typed at the prompt (sent once typing pauses). */
   | { type: 'filterPreview' }
   /** A line for the status bar from outside the reducer (what a copy did). */
-  | { type: 'notify'; text: string; tone: 'info' | 'error' };
+  | { type: 'notify'; text: string; tone: 'info' | 'error' }
+  /** A mouse report (src/ui/mouse.ts): the wheel, a click. */
+  | { type: 'mouse'; event: MouseEvent };
 
 export interface PaneRenderProps {
   model: UiModel;

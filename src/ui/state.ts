@@ -13,6 +13,7 @@ import { isListCommand, type ListCommand, scrollText } from './list.js';
 import type { UiModel } from './model.js';
 import { overlayLines } from './help.js';
 import { NO_FILTER_INPUT, remember, stepHistory } from './filterInput.js';
+import { pointerAction } from './pointer.js';
 import { focusedPane, PANES, paneIn } from './panes/index.js';
 import { selectedLayer } from './panes/layers.js';
 import { reveal, TREE, viewOptions, withFiles } from './panes/tree.js';
@@ -87,6 +88,7 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
   if (action.type === 'filterPreview')
     return state.prompt === undefined || state.promptFor !== undefined ? state : previewFilter(model, state);
   if (action.type === 'notify') return note(state, action.text, action.tone);
+  if (action.type === 'mouse') return pointerAction(model, state, action.event, layoutOf(model, state));
   const s: UiState = state.message || state.legend ? { ...state, message: undefined, legend: false } : state;
   if (action.type === 'quit') return { ...s, quit: true };
   if (s.prompt !== undefined) return promptAction(model, s, action);

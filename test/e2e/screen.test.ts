@@ -118,6 +118,17 @@ test('200×60: the tree shows permissions, uid:gid and times; f shows the full c
     assert.doesNotMatch(command, /…/);
     term.keys('q');
     await term.waitFor(/^exit=0$/m);
+    // The configuration's default (dive's filetree.show-attributes; here its variable): no attribute columns.
+    term.run(`clear; LAYERSCOPE_ATTRIBUTES=false node bin/layerscope.js ${EXAMPLE}; echo "exit=$?"`);
+    screen = await term.waitFor(READY);
+    assert.ok(
+      left(screen, 120).some((l) => /^│ {3}name {2,}size added│$/.test(l)),
+      screen,
+    );
+    screen = await term.press(['b'], /showing permissions and uid:gid/);
+    assert.ok(left(screen, 120).some((l) => /mode {11}uid:gid modified/.test(l)));
+    term.keys('q');
+    await term.waitFor(/^exit=1$|^exit=0$/m);
   } finally {
     term.close();
   }

@@ -13,7 +13,7 @@ import { createReducer, initialState, revealPath, type UiState } from '../../src
 import { helpBox, layoutFor } from '../../src/ui/layout.js';
 import type { Command } from '../../src/ui/keymap.js';
 import { indentText, TreePane } from '../../src/ui/TreePane.js';
-import { LayersPane } from '../../src/ui/LayersPane.js';
+import { LayersPane, layerColumns } from '../../src/ui/LayersPane.js';
 import { HelpOverlay } from '../../src/ui/HelpOverlay.js';
 import { StatusBar } from '../../src/ui/StatusBar.js';
 import { hiddenBytesTotals } from '../../src/ui/HiddenBytesPane.js';
@@ -184,9 +184,11 @@ test("layers' wide mode: f shows the selected layer's full command below its row
   const s = run(state, 'toggleWideLayers');
   assert.equal(s.layersWide, true);
   const lines = inside(frameOf(<LayersPane model={model} selected={2} scroll={0} focused={true} wide={true} box={layout.layers} />));
-  assert.match(lines[1]!, /^▶ Layers {4}size {4}hidden {2}command/);
+  assert.match(lines[1]!, /^▶ Layers {4}size +hidden {2}command/, 'no bar, no compressed column');
   const at = lines.findIndex((l) => l.includes('step-0'));
-  assert.match(lines[at + 5]!, /^ {28}\S/, 'continuation lines start under the command column');
+  const start = layout.layers.innerWidth - layerColumns(layout.layers.innerWidth, true).command;
+  assert.equal(lines[at]!.indexOf('RUN'), start);
+  assert.equal(lines[at + 5]!.search(/\S/), start, 'continuation lines start under the command column');
   const text = lines
     .slice(at, at + 6)
     .map((l, i) => (i === 0 ? l.slice(l.indexOf('RUN')) : l.trim()))

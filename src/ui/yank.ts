@@ -18,7 +18,7 @@ export interface Yank {
 }
 
 /** The path and the layer of the copy under the cursor, if the focused pane points at one. */
-function target(model: UiModel, s: UiState): { path: string; layer: number } | undefined {
+export function cursorTarget(model: UiModel, s: UiState): { path: string; layer: number } | undefined {
   const tree = model.analysis.tree;
   const context = keyContext(s);
   if (context === 'files') {
@@ -36,7 +36,7 @@ function target(model: UiModel, s: UiState): { path: string; layer: number } | u
 }
 
 export function yankText(model: UiModel, s: UiState, what: YankWhat): Yank | undefined {
-  const at = target(model, s);
+  const at = cursorTarget(model, s);
   if (!at) return undefined;
   const path = displayPath(at.path);
   if (what === 'path') return { bytes: nameBytes(path), shown: escapeForTerminal(path) };

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, childEnv } from '../helpers/cli.js';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
 
@@ -36,7 +36,7 @@ test('npm pack → npm install -g into a temp prefix: --version, version and --t
     const prefix = join(work, 'prefix');
     run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(work, packed[0]!.filename)], work);
     const bin = join(prefix, 'bin', 'layerscope');
-    const env = { ...process.env, LAYERSCOPE_CACHE_DIR: join(work, 'cache') };
+    const env = { ...childEnv, LAYERSCOPE_CACHE_DIR: join(work, 'cache') };
     assert.equal(run(bin, ['--version'], work, env), `${pkg.version}\n`);
     assert.equal(run(bin, ['-V'], work, env), `${pkg.version}\n`);
     assert.equal(run(bin, ['version'], work, env), `${pkg.version}\n`);

@@ -10,7 +10,6 @@ import { cliPath, repoRoot } from '../helpers/cli.js';
  *  output asked for is --ci (as for dive), not the browser these tests drive. */
 const NO_CI = ['-e', 'CI='];
 
-
 const session = `layerscope-build-tui-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
 after(() => {

@@ -11,7 +11,6 @@ import { cliPath, repoRoot } from '../helpers/cli.js';
  *  output asked for is --ci (as for dive), not the browser these tests drive. */
 const NO_CI = ['-e', 'CI='];
 
-
 const socket = `layerscope-compare-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 after(() => {

@@ -43,7 +43,7 @@ test('npm pack → npm install -g into a temp prefix: --version, version and --t
     const text = run(bin, ['--text'], work, env);
     // The example ships inside the package: its path is the installed one.
     assert.match(text, new RegExp(`^Image ${prefix}/lib/node_modules/layerscope/examples/multistage-final\\.tar$`, 'm'));
-    assert.match(text, /^ {4}81\.9 kB {4}×1 {2}L4 {8}\/tmp\/assets\.tar$/m);
+    assert.match(text, /^ {4}81\.9 kB {4}×1 {2}L4→L5 {7}\/tmp\/assets\.tar$/m);
     assert.equal(pkg.engines.node, '>=22.15.0');
   } finally {
     rmSync(work, { recursive: true, force: true });

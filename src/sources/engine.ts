@@ -9,6 +9,7 @@
 // platform) is read first: it says whether the image is there (else it is pulled through the
 // engine) and which `blobs/` members are layers.
 import { existsSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -23,6 +24,7 @@ import { sha256Digest } from './digest.js';
 import { MAX_METADATA_BYTES, normaliseArchiveName, parseJson } from './fileSet.js';
 import { parseArchiveManifest, type ArchiveManifestEntry } from './dockerArchive.js';
 import { currentEngineHooks, type EngineHooks } from './engineHooks.js';
+import { chooseContext, readContext, type ChosenContext, type DockerContext } from './dockerContext.js';
 import { formatPlatform, platformMismatch, type Platform, type PlatformRequest } from './platform.js';
 
 export type EngineKind = 'docker' | 'podman';
@@ -37,6 +39,8 @@ export interface EngineEndpoint {
   address: string;
   /** The variable the address came from, if any. */
   origin?: 'DOCKER_HOST' | 'CONTAINER_HOST';
+  /** The Docker context the address came from, if any (dockerContext.ts). */
+  context?: ChosenContext;
   /** Every address considered, in order, for the "not reachable" message. */
   tried: string[];
 }
@@ -46,7 +50,9 @@ function socketAddress(path: string): string {
 }
 
 /**
- * Docker: DOCKER_HOST when set (any scheme docker-modem knows: unix, tcp, https with
+ * Docker: the context the docker CLI would use (`--context`, else DOCKER_HOST's default context,
+ * else DOCKER_CONTEXT, else config.json's currentContext; see dockerContext.ts) when it is not
+ * `default`. The default context: DOCKER_HOST when set (any scheme docker-modem knows: unix, tcp, https with
  * DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, ssh); otherwise the first socket that exists of
  * /var/run/docker.sock, ~/.docker/run/docker.sock (Docker Desktop), $XDG_RUNTIME_DIR/docker.sock
  * (rootless); /var/run/docker.sock when none exists.
@@ -57,8 +63,11 @@ export function engineEndpoint(
   kind: EngineKind,
   env: NodeJS.ProcessEnv = process.env,
   exists: (path: string) => boolean = existsSync,
+  context?: string,
 ): EngineEndpoint {
   if (kind === 'docker') {
+    const chosen = chooseContext(env, context);
+    if (chosen) return contextEndpoint(readContext(chosen, env), env);
     const host = env.DOCKER_HOST;
     if (host) {
       const unix = /^unix:\/\/(.+)$/.exec(host);
@@ -71,6 +80,7 @@ export function engineEndpoint(
     if (env.XDG_RUNTIME_DIR) candidates.push(join(env.XDG_RUNTIME_DIR, 'docker.sock'));
     return pickSocket(kind, candidates, exists);
   }
+  if (context) throw new InputError(`--context ${context} names a Docker context; the Podman service is found through CONTAINER_HOST`);
   const host = env.CONTAINER_HOST;
   if (host) {
     const found = { kind, address: host, origin: 'CONTAINER_HOST' as const, tried: [host] };
@@ -86,6 +96,48 @@ export function engineEndpoint(
   return pickSocket(kind, candidates, exists);
 }
 
+/** A context's docker endpoint as dockerode options: unix, tcp (TLS with the context's PEM files,
+ *  as the docker CLI does; SkipTLSVerify honoured) or ssh. */
+function contextEndpoint(ctx: DockerContext, env: NodeJS.ProcessEnv): EngineEndpoint {
+  const found = { kind: 'docker' as const, address: ctx.host, context: { name: ctx.name, origin: ctx.origin }, tried: [ctx.host] };
+  const unix = /^unix:\/\/(.+)$/.exec(ctx.host);
+  if (unix) return { ...found, options: { socketPath: unix[1]! } };
+  let url: URL;
+  try {
+    url = new URL(ctx.host);
+  } catch {
+    url = new URL('invalid://');
+  }
+  const what = `docker context "${ctx.name}" (from ${ctx.origin}): endpoint ${ctx.host}`;
+  if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
+    const tls = url.protocol === 'https:' || ctx.tls.cert !== undefined || ctx.tls.ca !== undefined || ctx.skipTlsVerify;
+    const material = { ...ctx.tls };
+    return {
+      ...found,
+      options: {
+        host: url.hostname,
+        port: Number(url.port || (tls ? 2376 : 2375)),
+        protocol: tls ? 'https' : 'http',
+        ...material,
+        ...(tls && ctx.skipTlsVerify ? { agent: new HttpsAgent({ rejectUnauthorized: false, ...material }) } : {}),
+      } as Docker.DockerOptions,
+    };
+  }
+  if (url.protocol === 'ssh:') {
+    return {
+      ...found,
+      options: {
+        protocol: 'ssh',
+        host: url.hostname,
+        port: Number(url.port || 22),
+        ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+        sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
+      } as Docker.DockerOptions,
+    };
+  }
+  throw new InputError(`${what} is not supported here (use unix://, tcp:// or ssh://)`);
+}
+
 function pickSocket(kind: EngineKind, candidates: string[], exists: (path: string) => boolean): EngineEndpoint {
   // None there: the first (the conventional place) is what the message's error is about.
   const found = candidates.find((p) => exists(p)) ?? candidates[0]!;
@@ -96,12 +148,14 @@ const ENGINE_NAME: Record<EngineKind, string> = { docker: 'Docker engine', podma
 
 /** The one-line message for an engine that does not answer: what was tried and what to do. */
 export function unreachableMessage(endpoint: EngineEndpoint, reason: string, bareRef?: string): string {
+  const context = endpoint.context;
   const tried =
     endpoint.tried.length > 1
       ? ` (tried ${endpoint.tried.join(', ')})`
-      : ` at ${endpoint.address}${endpoint.origin ? ` (from ${endpoint.origin})` : ''}`;
-  const fix =
-    endpoint.kind === 'docker'
+      : ` at ${endpoint.address}${context ? ` (docker context "${context.name}", from ${context.origin})` : endpoint.origin ? ` (from ${endpoint.origin})` : ''}`;
+  const fix = context
+    ? `start that engine, choose another context (--context NAME, or docker context use NAME), or set DOCKER_HOST`
+    : endpoint.kind === 'docker'
       ? /EACCES|permission denied/i.test(reason)
         ? 'add your user to the docker group (or run as root), set DOCKER_HOST, or use --source podman'
         : 'start Docker (sudo systemctl start docker), set DOCKER_HOST to where it listens, or use --source podman'
@@ -119,8 +173,9 @@ export async function connectEngine(
   kind: EngineKind,
   env: NodeJS.ProcessEnv = process.env,
   bareRef?: string,
+  context?: string,
 ): Promise<{ docker: Docker; endpoint: EngineEndpoint }> {
-  const endpoint = engineEndpoint(kind, env);
+  const endpoint = engineEndpoint(kind, env, existsSync, context);
   let docker: Docker;
   try {
     docker = new Docker(endpoint.options);
@@ -267,6 +322,8 @@ export interface EngineOpenOptions extends EngineHooks {
   bare?: boolean;
   /** Environment to read DOCKER_HOST / CONTAINER_HOST / XDG_RUNTIME_DIR from (tests). */
   env?: NodeJS.ProcessEnv;
+  /** `--context NAME`: the Docker context to reach the engine through. */
+  context?: string;
 }
 
 /**
@@ -276,7 +333,7 @@ export interface EngineOpenOptions extends EngineHooks {
  */
 export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpenOptions): Promise<ImageSource> {
   const hooks: EngineHooks = { ...currentEngineHooks(), ...(opts.onPull ? { onPull: opts.onPull } : {}) };
-  const { docker, endpoint } = await connectEngine(kind, opts.env, opts.bare ? ref : undefined);
+  const { docker, endpoint } = await connectEngine(kind, opts.env, opts.bare ? ref : undefined, opts.context);
   const info = await inspectOrPull(docker, kind, ref, opts, hooks);
   const where = `${kind}://${ref}`;
   // A platform other than the one asked for is reported once the stream's config is read.

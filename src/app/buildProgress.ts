@@ -14,6 +14,8 @@ export interface BuildProgressView {
 export function plainBuildProgress(out: (text: string) => void = (t) => process.stderr.write(t)): BuildProgressView {
   // Steps and output come from the Dockerfile and the build: make each line terminal-safe.
   const write = (text: string) => out(`${escapeForTerminal(text.replace(/\n$/, ''), { keepTabs: true })}\n`);
+  /** Whether the build's output lines were printed as they came. */
+  let streamed = false;
   return {
     event(event) {
       switch (event.type) {
@@ -33,6 +35,7 @@ export function plainBuildProgress(out: (text: string) => void = (t) => process.
           else write(`  FAILED ${event.text}\n`);
           break;
         case 'output':
+          streamed = true;
           write(`    ${event.text}\n`);
           break;
         case 'built':
@@ -40,9 +43,12 @@ export function plainBuildProgress(out: (text: string) => void = (t) => process.
           break;
       }
     },
-    fail(step, lastLines) {
-      // Every line was printed as it came; repeat the failing step and its output together.
-      write(`layerscope: build failed at ${step ?? 'the start'}; its last output:\n`);
+    fail(_step, lastLines) {
+      // The error line that ends the run names the step. Its output was printed as it came (just
+      // above, under FAILED): printed again it would be the error twice. A view that showed
+      // nothing (a screen that closed) shows the last lines here, once.
+      if (streamed || lastLines.length === 0) return;
+      write("layerscope: the failing step's last output:\n");
       for (const line of lastLines) write(`  | ${line}\n`);
     },
     async close() {},

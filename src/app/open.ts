@@ -23,6 +23,8 @@ export interface ImageOptions {
   source?: string;
   /** `--insecure-registry`: plain HTTP to the registry named in IMAGE. */
   insecureRegistry?: boolean;
+  /** `--context NAME`: the Docker context to reach the engine through. */
+  context?: string;
   /** false with `--no-cache`: no layer summary is read from or written to the cache. */
   cache?: boolean;
   /** `--max-files N`: most entries one layer may have. */
@@ -70,7 +72,8 @@ export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes' | '
 
 export interface LoadHooks {
   /** Called once the image's metadata is known, before any layer is read. */
-  onOpen?: (info: { ref: string; layers: Array<{ index: number; blobSize?: number; command: string }> }) => void;
+  /** `streamed`: the layers come in one stream the source has to produce first (an engine's save). */
+  onOpen?: (info: { ref: string; layers: Array<{ index: number; blobSize?: number; command: string }>; streamed?: boolean }) => void;
   onProgress?: (progress: LayerProgress) => void;
   /** Progress of a pull, when an engine source has to pull the image first. */
   onPull?: (progress: PullProgress) => void;
@@ -138,11 +141,16 @@ async function open(
       platform: options.platform,
       source: options.source,
       insecureRegistry: options.insecureRegistry,
+      ...(options.context ? { context: options.context } : {}),
     }),
   );
   let kept = false;
   try {
-    hooks.onOpen?.({ ref: source.ref, layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })) });
+    hooks.onOpen?.({
+      ref: source.ref,
+      layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })),
+      ...(source.readAll ? { streamed: true } : {}),
+    });
     const caches = cachesOf(options, hooks);
     const image = await analyseImage(source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),

@@ -3,7 +3,9 @@
 // default format (text). The configuration reaches the formats from here (OutputSettings).
 // Several subjects in one run (`layerscope A B --json`) go through the same table: a format
 // that combines them (JSON: one array) writes once at the end, the others after each.
+import { statSync } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { ciBaseOf } from '../config/ciBase.js';
 import { currentConfig } from '../config/current.js';
@@ -40,6 +42,43 @@ export interface PreparedOutputs {
   prepared: Map<OutputFormat, unknown>;
 }
 
+/** What to say when a report cannot be written to `file`: what is wrong and what to do. */
+export function outputFileProblem(file: string, err: NodeJS.ErrnoException): string {
+  const dir = dirname(file);
+  switch (err.code) {
+    case 'ENOENT':
+      return `cannot write ${file}: there is no directory ${dir}; create it first, or name a file in a directory that exists`;
+    case 'ENOTDIR':
+      return `cannot write ${file}: ${dir} is not a directory; name a file in a directory that exists`;
+    case 'EISDIR':
+      return `cannot write ${file}: it is a directory; name a file, e.g. ${file.replace(/\/+$/, '')}/report.json`;
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return `cannot write ${file}: permission denied; name a file you can write, or - for stdout`;
+    default:
+      return `cannot write ${file}: ${err.code ?? err.message}`;
+  }
+}
+
+/** Fails (one line, exit 2) when `file` cannot be where a report goes: its directory is missing,
+ *  or it is a directory. Checked before the image is read. */
+export function checkOutputFile(file: string): void {
+  const dir = statSync(dirname(file), { throwIfNoEntry: false });
+  if (!dir) throw new InputError(outputFileProblem(file, Object.assign(new Error('missing'), { code: 'ENOENT' })));
+  if (!dir.isDirectory()) throw new InputError(outputFileProblem(file, Object.assign(new Error('not a dir'), { code: 'ENOTDIR' })));
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new InputError(outputFileProblem(file, Object.assign(new Error('a dir'), { code: 'EISDIR' })));
+  }
+}
+
+/** Writes a report to the file an option named; a failure is the user's, in one line. */
+export async function writeReportFile(file: string, text: string): Promise<void> {
+  await writeFile(file, text).catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(outputFileProblem(file, err));
+  });
+}
+
 /** What the formats take from the configuration file, when one was loaded. */
 export function outputSettings(config: EffectiveConfig | undefined = currentConfig()): OutputSettings {
   if (!config) return {};
@@ -51,11 +90,15 @@ export function outputSettings(config: EffectiveConfig | undefined = currentConf
 export function prepareOutputs(kind: SubjectKind, options: OutputOptions, settings: OutputSettings = outputSettings()): PreparedOutputs {
   const chosen = chosenFormats(kind, options);
   const formats = chosen.length > 0 ? chosen : OUTPUT_FORMATS.filter((f) => f.isDefault && f.help[kind] !== undefined);
+  for (const f of formats) {
+    const file = f.file?.(options);
+    if (file !== undefined) checkOutputFile(file);
+  }
   return { formats, prepared: new Map(formats.map((f) => [f, f.prepare?.(options, settings)])) };
 }
 
 async function write(out: Rendered): Promise<void> {
-  if (out.file !== undefined) await writeFile(out.file, out.text);
+  if (out.file !== undefined) await writeReportFile(out.file, out.text);
   else await writeOut(out.text);
   if (out.append) {
     const { file, text, what } = out.append;

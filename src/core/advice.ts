@@ -10,7 +10,7 @@ import { Op, TYPE_FILE } from './changes.js';
 
 export type PathCategory = 'package-cache' | 'cache' | 'vcs' | 'sources' | 'tests' | 'toolchain' | 'docs' | 'other';
 
-export type AdviceKind = Exclude<PathCategory, 'docs' | 'other'> | 'deleted-later' | 'overwritten-later';
+export type AdviceKind = Exclude<PathCategory, 'docs' | 'other'> | 'deleted-later' | 'overwritten-later' | 'restored-later';
 
 export interface AdviceItem {
   kind: AdviceKind;
@@ -28,7 +28,8 @@ export interface AdviceItem {
   /** The layer whose command put the bytes there, and that command. */
   layer: number;
   command: string;
-  /** For deleted-later / overwritten-later: the layer that removed or replaced them. */
+  /** For deleted-later / overwritten-later / restored-later: the layer that removed, replaced or
+   *  re-stored them (restored-later: the same content again, only mode, owner or times changed). */
   laterLayer?: number;
   laterCommand?: string;
   /** What to change, in Dockerfile terms. */
@@ -40,6 +41,12 @@ export interface AdviceItem {
 /** Packages that only build: compilers, binutils, headers, build tools (dpkg, apk and rpm names). */
 const TOOLCHAIN_PACKAGE =
   /^(?:gcc(?:-\d+)?|g\+\+(?:-\d+)?|gcc-c\+\+|cpp(?:-\d+)?|binutils(?:-.*)?|libgcc-\d+-dev|libstdc\+\+-\d+-dev|libc6?-dev|linux-libc-dev|libc-dev-bin|musl-dev|glibc-devel|glibc-headers|kernel-headers|build-essential|build-base|make|cmake|ninja(?:-build)?|autoconf|automake|libtool|pkg-?config|pkgconf|clang(?:-\d+)?|llvm(?:-\d+)?(?:-dev)?|lld(?:-\d+)?|golang(?:-.*)?|go|rustc|cargo|openjdk-\d+-jdk(?:-headless)?|java-[\d.]+-openjdk-devel|libasan\d+|libtsan\d+|liblsan\d+|libubsan\d+|libcc1-\d+|libisl\d+|libmpc\d+|libmpfr\d+|libctf0|libctf-nobfd0|libgprofng0|libjansson4|libitm\d+|libquadmath\d+|libatomic\d+|libgomp\d+|libhwasan\d+|libbinutils|libsframe\d+)$/;
+
+/** Whether an installed package only builds (a compiler, binutils, headers, a build tool): what a
+ *  builder stage should keep and a final stage should not carry. */
+export function isToolchainPackage(p: { manager: string; name: string }): boolean {
+  return p.manager !== 'npm' && p.manager !== 'pip' && TOOLCHAIN_PACKAGE.test(p.name);
+}
 
 interface Rule {
   category: PathCategory;
@@ -199,7 +206,7 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   const toolchainFiles = new Set<number>();
   const toolchains = new Map<number, Array<{ name: string; bytes: number; files: number; ids: number[] }>>();
   for (const p of analysis.packages.packages) {
-    if (p.removedIn !== undefined || p.manager === 'npm' || p.manager === 'pip' || !TOOLCHAIN_PACKAGE.test(p.name)) continue;
+    if (p.removedIn !== undefined || !isToolchainPackage(p)) continue;
     const list = toolchains.get(p.layer) ?? [];
     list.push({ name: p.name, bytes: p.bytes, files: p.files, ids: p.fileIds });
     toolchains.set(p.layer, list);
@@ -271,7 +278,9 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   const hidden = new Map<
     string,
     {
-      kind: 'deleted-later' | 'overwritten-later';
+      kind: 'deleted-later' | 'overwritten-later' | 'restored-later';
+      /** restored-later: what changed (chmod, chown, chmod and chown, touch). */
+      verb?: string;
       layer: number;
       later: number;
       bytes: number;
@@ -296,10 +305,11 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
       // The first later event that took this copy out of view.
       const later = tree.historyOf(id).find((e) => e.layer > layer);
       if (!later) continue;
-      const kind = later.change === 'removed' ? 'deleted-later' : 'overwritten-later';
+      const verb = later.change === 'modified' ? metadataOnly(tree, layer, index, later.layer, later.entryIndex) : undefined;
+      const kind = later.change === 'removed' ? 'deleted-later' : verb ? 'restored-later' : 'overwritten-later';
       // A deleted directory shows as a removal of every path under it: one group per layer pair.
-      const key = `${kind}\0${layer}\0${later.layer}`;
-      const group = hidden.get(key) ?? { kind, layer, later: later.layer, bytes: 0, files: 0, paths: [] };
+      const key = `${kind}\0${verb ?? ''}\0${layer}\0${later.layer}`;
+      const group = hidden.get(key) ?? { kind, ...(verb ? { verb } : {}), layer, later: later.layer, bytes: 0, files: 0, paths: [] };
       group.bytes += size;
       group.files += 1;
       group.paths.push({ path: displayPath(path), bytes: size });
@@ -310,6 +320,23 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
     if (g.bytes < minBytes) continue;
     const deleted = g.kind === 'deleted-later';
     const inBase = g.layer < baseLayers;
+    if (g.kind === 'restored-later') {
+      const fix = RESTORED_FIX[g.verb!] ?? RESTORED_FIX.touch!;
+      items.push({
+        kind: g.kind,
+        inBase,
+        title: `re-stored by ${g.verb} in layer ${g.later}: the same content again, the copy in layer ${g.layer} is still stored${inBase ? ' (a base image layer)' : ''}`,
+        bytes: g.bytes,
+        files: g.files,
+        paths: topPaths(g.paths),
+        layer: g.layer,
+        command: command(g.layer),
+        laterLayer: g.later,
+        laterCommand: command(g.later),
+        fix,
+      });
+      continue;
+    }
     items.push({
       kind: g.kind,
       inBase,
@@ -339,6 +366,31 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
     (a, b) => Number(a.inBase) - Number(b.inBase) || b.bytes - a.bytes || a.layer - b.layer || a.title.localeCompare(b.title),
   );
 }
+
+/** How a later layer's change to a file re-stored it with the same content, judged by content
+ *  digest and size: 'chmod', 'chown', 'chmod and chown' or 'touch'; undefined when the content
+ *  differs (a real replacement). */
+function metadataOnly(tree: Analysis['tree'], layer: number, index: number, laterLayer: number, laterIndex: number): string | undefined {
+  if (laterIndex < 0) return undefined;
+  const was = tree.summaries[layer]!.changes;
+  const now = tree.summaries[laterLayer]!.changes;
+  if (now.typeCode(laterIndex) !== TYPE_FILE || now.size(laterIndex) !== was.size(index)) return undefined;
+  const digest = was.digest(index);
+  if (digest === undefined || now.digest(laterIndex) !== digest) return undefined;
+  const before = was.entry(index);
+  const after = now.entry(laterIndex);
+  const chmod = after.mode !== before.mode;
+  const chown = after.uid !== before.uid || after.gid !== before.gid;
+  return chmod && chown ? 'chmod and chown' : chmod ? 'chmod' : chown ? 'chown' : 'touch';
+}
+
+const RESTORED_FIX: Readonly<Record<string, string>> = {
+  chmod: 'use `COPY --chmod=…` (or chmod in the RUN that writes the file): a chmod in a later layer stores the whole file again',
+  chown: 'use `COPY --chown=…` (or chown in the RUN that writes the file): a chown in a later layer stores the whole file again',
+  'chmod and chown':
+    'use `COPY --chmod=… --chown=…` (or change them in the RUN that writes the file): a later chmod or chown stores the whole file again',
+  touch: 'drop the later step that only touches the files (or do it where they are written): it stores the whole file again',
+};
 
 function topPaths(paths: Array<{ path: string; bytes: number }>): string[] {
   return [...paths]

@@ -9,7 +9,11 @@ import { scannedWith } from './contents.js';
 import { availableParallelism } from 'node:os';
 
 export interface LayerProgress {
-  layer: number;
+  /** Layer index in the image; absent while a sequential source reads a member it cannot place
+   *  yet (StreamProgress). */
+  layer?: number;
+  /** A sequential source's member name (StreamProgress.member). */
+  member?: string;
   blobBytesRead: number;
   /** Stored size when the source knows it. */
   blobBytesTotal?: number;
@@ -206,6 +210,10 @@ async function analyseStream(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
+  // Every layer is read now, a layer the stream held once for two places included.
+  for (const [layer, summary] of read.summaries.entries()) {
+    options.onProgress?.({ layer, blobBytesRead: summary.blobBytes, blobBytesTotal: summary.blobBytes, done: true });
+  }
   // The sequential source checked each layer against the config's diffIDs itself.
   for (const summary of read.summaries) await cache?.put(summary, { engine: true });
   if (read.configBytes) await configs?.putConfig(read.id, read.configBytes);

@@ -15,7 +15,8 @@
 import type { Analysis } from './analysis.js';
 import { displayPath, type ImagePath, type LayerEntry } from './model.js';
 import { baseName, joinPath } from './paths.js';
-import { classifyPath, type PathCategory } from './advice.js';
+import { classifyPath, isToolchainPackage, type PathCategory } from './advice.js';
+import type { ImagePackage } from './packages/attribute.js';
 import { hasWildcard, stageTitle, type StageEdge, type StageGraph } from './stages.js';
 
 export interface CompareSide {
@@ -38,11 +39,47 @@ export interface DirGroup {
   bytes: number;
 }
 
+/** The files of one installed package (its database says it owns them) that fall in a bucket. */
+export interface BucketPackage {
+  manager: ImagePackage['manager'];
+  name: string;
+  version: string;
+  files: number;
+  bytes: number;
+  /** A compiler, binutils, headers or a build tool (see advice.ts isToolchainPackage). */
+  toolchain: boolean;
+}
+
+/** Build toolchain packages, named by the package databases (not guessed from paths). */
+export interface ToolchainSummary {
+  /** `build toolchain: gcc-12, cpp-12, binutils-x86-64-linux-gnu and 4 more packages`. */
+  title: string;
+  /** Package names, most bytes first. */
+  packages: string[];
+  files: number;
+  bytes: number;
+}
+
 export interface FileBucket {
   files: number;
   bytes: number;
   /** Largest first. */
   groups: DirGroup[];
+  /** Packages that own files of this bucket, most bytes first (at most maxGroups). */
+  packages: BucketPackage[];
+  /** The toolchain packages' part of this bucket, when there is one. */
+  toolchain?: ToolchainSummary;
+  /** Bytes of this bucket no installed package owns. */
+  unpackagedBytes: number;
+}
+
+/** The build toolchain the final image (B) carries, from its package databases: what a
+ *  multi-stage split should leave in the builder. */
+export interface CarriedToolchain extends ToolchainSummary {
+  /** In B's shared base layers (FROM): only another base removes it. */
+  inBase: boolean;
+  /** `move to a builder stage` (or, from the base: `choose a base without it`). */
+  fix: string;
 }
 
 export type CopyStatus = 'identical' | 'differs' | 'missing';
@@ -89,6 +126,8 @@ export interface Comparison {
   inBoth: { files: number; bytes: number; differing: number };
   copied: CopiedFile[];
   copiedSummary: { files: number; bytes: number; identical: number };
+  /** Toolchain packages installed in B (visible files, whatever the bucket); absent when none. */
+  toolchainInB?: CarriedToolchain;
   identity: 'xxh128';
 }
 
@@ -119,16 +158,16 @@ export interface FileInfo {
 /** Visible regular files and hard links, by path (walk order: paths sorted). */
 export function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
   const out = new Map<ImagePath, FileInfo>();
-  const seen = new Set<string>();
+  // Stored copies already counted: one flag per change of each layer (no string key per file).
+  const seen = analysis.image.summaries.map((s) => new Uint8Array(s.changes.length));
   const { tree } = analysis;
   for (const { id, state } of tree.walkVisible()) {
     const { entry } = state;
     if (entry.type !== 'file' && entry.type !== 'hardlink') continue;
     const content = entry.type === 'file' ? state.entryIndex : entry.linkedContent;
-    const copy = `${state.layer}:${content}`;
     const bytes = tree.contentSize(entry, state.layer);
-    const first = content !== undefined && !seen.has(copy);
-    if (content !== undefined) seen.add(copy);
+    const first = content !== undefined && seen[state.layer]![content] === 0;
+    if (content !== undefined) seen[state.layer]![content] = 1;
     const digest = content === undefined ? undefined : analysis.image.summaries[state.layer]!.changes.digest(content);
     out.set(tree.pathOf(id), { path: tree.pathOf(id), digest, entry, layer: state.layer, bytes, countedBytes: first ? bytes : 0 });
   }
@@ -206,6 +245,7 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
     if (!filesA.has(path)) onlyB.push(fb);
   }
   const maxGroups = options.maxGroups ?? 12;
+  const toolchainInB = carriedToolchain(b, shared);
   const identical = copied.filter((c) => c.status === 'identical');
   return {
     a: sideA,
@@ -214,11 +254,12 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
     sharedBase: { layers: shared, bytes: sharedBytes },
     unique: { a: uniqueA, b: uniqueB },
     userReduction: ratioOf(uniqueA.bytes, uniqueB.bytes),
-    onlyInA: bucket(onlyA, maxGroups),
-    onlyInB: bucket(onlyB, maxGroups),
+    onlyInA: bucket(onlyA, maxGroups, packageOwners(a)),
+    onlyInB: bucket(onlyB, maxGroups, packageOwners(b)),
     inBoth,
     copied,
     copiedSummary: { files: copied.length, bytes: copied.reduce((n, c) => n + c.bytes, 0), identical: identical.length },
+    ...(toolchainInB ? { toolchainInB } : {}),
     identity: 'xxh128',
   };
 }
@@ -235,16 +276,53 @@ export function groupOf(path: ImagePath): ImagePath {
   return segments.slice(0, Math.min(depth, segments.length - 1)).join('/');
 }
 
-function bucket(files: FileInfo[], maxGroups: number): FileBucket {
+/** Which installed package owns each visible path (the package databases' word, not a guess by path). */
+export function packageOwners(analysis: Analysis): Map<ImagePath, ImagePackage> {
+  const out = new Map<ImagePath, ImagePackage>();
+  for (const p of analysis.packages.packages) {
+    if (p.removedIn !== undefined) continue;
+    for (const id of p.fileIds) {
+      const path = analysis.tree.pathOf(id);
+      if (!out.has(path)) out.set(path, p);
+    }
+  }
+  return out;
+}
+
+function toolchainSummary(list: Array<{ name: string; files: number; bytes: number }>): ToolchainSummary | undefined {
+  if (list.length === 0) return undefined;
+  const sorted = [...list].sort((x, y) => y.bytes - x.bytes || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const names = sorted.map((p) => p.name);
+  const more = names.length > 3 ? ` and ${names.length - 3} more packages` : '';
+  return {
+    title: `build toolchain: ${names.slice(0, 3).join(', ')}${more}`,
+    packages: names,
+    files: sorted.reduce((n, p) => n + p.files, 0),
+    bytes: sorted.reduce((n, p) => n + p.bytes, 0),
+  };
+}
+
+function bucket(files: FileInfo[], maxGroups: number, owners: Map<ImagePath, ImagePackage>): FileBucket {
   const groups = new Map<ImagePath, { files: number; bytes: number; byCategory: Map<PathCategory, number> }>();
+  const packages = new Map<ImagePackage, BucketPackage>();
   let bytes = 0;
+  let unpackagedBytes = 0;
   for (const f of files) {
     bytes += f.countedBytes;
     const key = groupOf(f.path);
     const g = groups.get(key) ?? { files: 0, bytes: 0, byCategory: new Map() };
     g.files += 1;
     g.bytes += f.countedBytes;
-    const category = classifyPath(f.path);
+    const owner = owners.get(f.path);
+    const toolchain = owner !== undefined && isToolchainPackage(owner);
+    if (owner) {
+      const bp = packages.get(owner) ?? { manager: owner.manager, name: owner.name, version: owner.version, files: 0, bytes: 0, toolchain };
+      bp.files += 1;
+      bp.bytes += f.countedBytes;
+      packages.set(owner, bp);
+    } else unpackagedBytes += f.countedBytes;
+    // A file a toolchain package owns is toolchain wherever it lives (gcc in /usr/bin too).
+    const category = toolchain ? 'toolchain' : classifyPath(f.path);
     g.byCategory.set(category, (g.byCategory.get(category) ?? 0) + Math.max(1, f.bytes));
     groups.set(key, g);
   }
@@ -255,7 +333,29 @@ function bucket(files: FileInfo[], maxGroups: number): FileBucket {
     bytes: g.bytes,
   }));
   list.sort((x, y) => y.bytes - x.bytes || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-  return { files: files.length, bytes, groups: list.slice(0, maxGroups) };
+  const byBytes = [...packages.values()].sort((x, y) => y.bytes - x.bytes || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const toolchain = toolchainSummary(byBytes.filter((p) => p.toolchain));
+  return {
+    files: files.length,
+    bytes,
+    groups: list.slice(0, maxGroups),
+    packages: byBytes.slice(0, maxGroups),
+    ...(toolchain ? { toolchain } : {}),
+    unpackagedBytes,
+  };
+}
+
+/** The toolchain packages B has installed, with the bytes of their visible files. */
+function carriedToolchain(b: Analysis, sharedLayers: number): CarriedToolchain | undefined {
+  const list = b.packages.packages.filter((p) => p.removedIn === undefined && isToolchainPackage(p));
+  const summary = toolchainSummary(list);
+  if (!summary) return undefined;
+  const inBase = list.every((p) => p.layer < sharedLayers);
+  return {
+    ...summary,
+    inBase,
+    fix: inBase ? 'it comes with the base image: choose a base without it' : 'move to a builder stage',
+  };
 }
 
 /** Follows each `COPY --from=A` of B: which files of A it took, and where they are in B. */

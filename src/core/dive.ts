@@ -380,7 +380,8 @@ function plainKey(names: readonly string[]): string {
 
 const NEEDS_RANK = /[\x00\x01\ud800-\uffff]/;
 
-function sortVisits<T extends { names: string[] }>(visits: T[]): T[] {
+/** (Exported: the dive-format export lists a layer tree's nodes in this order.) */
+export function sortVisits<T extends { names: string[] }>(visits: T[]): T[] {
   if (visits.some((v) => v.names.some((n) => NEEDS_RANK.test(n)))) return visits.sort((a, b) => compareVisitOrder(a.names, b.names));
   const keyed = visits.map((v) => ({ v, key: plainKey(v.names) }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -8,6 +8,27 @@ import type { ImagePath } from './model.js';
 import type { MergedTree } from './merge.js';
 import { Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 
+/** How a later entry took a stored copy out of view. */
+export type HiddenHow =
+  /** the path was deleted (a whiteout, an opaque directory) */
+  | 'deleted'
+  /** a new copy with other content (or another kind of entry) took its place */
+  | 'overwritten'
+  /** a new copy with the same content: only the mode, owner or times changed (chmod, chown, touch) */
+  | 'metadata'
+  /** a later entry for the same path in the same layer's tar */
+  | 'duplicate';
+
+/** One hidden copy: the layer that stores it and the layer that hid it. */
+export interface HiddenCopy {
+  layer: number;
+  bytes: number;
+  /** The layer whose entry made this copy unreachable (its own layer for a duplicate); undefined
+   *  when no entry of the path did (a name the walker refused). */
+  hiddenBy?: number;
+  how?: HiddenHow;
+}
+
 export interface HiddenEntry {
   path: ImagePath;
   /** Hidden bytes stored under this path, over all its hidden copies. */
@@ -16,6 +37,8 @@ export interface HiddenEntry {
   count: number;
   /** Layers holding those copies, ascending. */
   layers: number[];
+  /** Each hidden copy, base first. */
+  copies: HiddenCopy[];
 }
 
 export interface ByteAccount {
@@ -26,6 +49,33 @@ export interface ByteAccount {
   entries: HiddenEntry[];
   /** Hidden bytes each layer carries (stored in it, unreachable at the end). */
   hiddenByLayer: number[];
+  /** Bytes of lower layers' copies each layer made unreachable (what a `RUN rm` hid). */
+  hidByLayer: number[];
+}
+
+/** Which entry took copy `index` of `layer` out of view, and how. */
+function hiddenHow(tree: MergedTree, layer: number, index: number): Pick<HiddenCopy, 'hiddenBy' | 'how'> {
+  const id = tree.nodeOfChange[layer]?.[index];
+  if (id === undefined || id < 0) return {};
+  const changes = tree.summaries[layer]!.changes;
+  for (const event of tree.historyOf(id)) {
+    if (event.layer < layer) continue;
+    if (event.layer === layer) {
+      if (event.change !== 'removed' && event.entryIndex !== index) return { hiddenBy: layer, how: 'duplicate' };
+      continue;
+    }
+    if (event.change === 'removed') return { hiddenBy: event.layer, how: event.cause === 'replaced' ? 'overwritten' : 'deleted' };
+    const later = tree.summaries[event.layer]!.changes;
+    const same =
+      event.entryIndex >= 0 &&
+      later.typeCode(event.entryIndex) === TYPE_FILE &&
+      later.size(event.entryIndex) === changes.size(index) &&
+      later.digest(event.entryIndex) !== undefined &&
+      later.digest(event.entryIndex) === changes.digest(index);
+    return { hiddenBy: event.layer, how: same ? 'metadata' : 'overwritten' };
+  }
+  // No later entry of its own: its layer replaced a directory above it (`d/f`, then a file `d`).
+  return { hiddenBy: layer, how: 'overwritten' };
 }
 
 /** For each layer, which of its changes hold content visible at the end (1) or not (0):
@@ -54,6 +104,7 @@ export function accountBytes(tree: MergedTree): ByteAccount {
   const visible = visibleCopies(tree);
   const byPath = new Map<ImagePath, HiddenEntry>();
   const hiddenByLayer = tree.summaries.map(() => 0);
+  const hidByLayer = tree.summaries.map(() => 0);
   let storedBytes = 0;
   let visibleBytes = 0;
   tree.summaries.forEach((summary, layer) => {
@@ -72,17 +123,20 @@ export function accountBytes(tree: MergedTree): ByteAccount {
       }
       if (size === 0) continue;
       const path = changes.path(index);
-      const entry = byPath.get(path) ?? { path, bytes: 0, count: 0, layers: [] };
+      const entry = byPath.get(path) ?? { path, bytes: 0, count: 0, layers: [], copies: [] };
       entry.bytes += size;
       entry.count += 1;
       if (entry.layers[entry.layers.length - 1] !== layer) entry.layers.push(layer);
+      const how = hiddenHow(tree, layer, index);
+      entry.copies.push({ layer, bytes: size, ...how });
+      if (how.hiddenBy !== undefined && how.hiddenBy > layer) hidByLayer[how.hiddenBy]! += size;
       byPath.set(path, entry);
     }
     hiddenByLayer[layer] = hidden;
   });
   const hiddenBytes = storedBytes - visibleBytes;
   const entries = [...byPath.values()].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { storedBytes, visibleBytes, hiddenBytes, entries, hiddenByLayer };
+  return { storedBytes, visibleBytes, hiddenBytes, entries, hiddenByLayer, hidByLayer };
 }
 
 export interface LayerDiffStats {

@@ -149,7 +149,8 @@ export interface ImageSource {
    * the analyser calls it instead of openLayer: it walks every layer as it streams past and
    * returns the summaries in layer order together with the image metadata the stream itself
    * states, which replace `id`, `config` and `layers` above (known only from the engine's
-   * inspect before the pass). Progress `layer` numbers count layers in arrival order.
+   * inspect before the pass). Progress `layer` numbers are layer indices in the image (base
+   * first), given as soon as the member can be placed.
    */
   readAll?(options: { onProgress?: (progress: StreamProgress) => void; limits?: Partial<WalkLimits> }): Promise<StreamedImage>;
   /**
@@ -210,7 +211,11 @@ export interface BlobFile {
 
 /** Progress of a sequential read: bytes of one layer member as it streams past. */
 export interface StreamProgress {
-  layer: number;
+  /** The member's layer index in the image; absent while it cannot be told yet (a legacy save
+   *  names layers by v1 ids: the diffID its bytes hash to places it when its walk ends). */
+  layer?: number;
+  /** The member's name in the stream: ties together the events of one member. */
+  member: string;
   blobBytesRead: number;
   blobBytesTotal?: number;
   done: boolean;

@@ -1,5 +1,6 @@
 // Number and text formatting shared by the text report and the UI.
 import prettyBytes from 'pretty-bytes';
+import type { HiddenCopy } from '../core/hiddenBytes.js';
 import { escapeForTerminal } from '../core/paths.js';
 
 export function bytes(n: number): string {
@@ -73,4 +74,18 @@ export function shortCommand(command: string): string {
     .replace(/^RUN (\|\d+ (?:\S+=\S* )*)?\/bin\/sh -c /, 'RUN ')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** Where a path's hidden copies are, as a chain: `L0→L1→L2` is a copy stored in L0 that L1
+ *  hid, and L1's copy that L2 hid; `L0→L1 L3→L5` two separate ones; `?` when no entry did. */
+export function hiddenCopiesText(copies: readonly HiddenCopy[]): string {
+  const parts: string[] = [];
+  let end: number | undefined;
+  for (const copy of copies) {
+    const by = copy.hiddenBy === undefined ? '?' : `L${copy.hiddenBy}`;
+    if (end !== undefined && end === copy.layer && parts.length > 0 && copy.hiddenBy !== copy.layer) parts[parts.length - 1] += `→${by}`;
+    else parts.push(`L${copy.layer}→${by}`);
+    end = copy.hiddenBy;
+  }
+  return parts.join(' ');
 }

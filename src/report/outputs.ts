@@ -11,6 +11,8 @@ import type { CompareRowJson } from '../core/compareTree.js';
 import type { CiBase, CiRules } from './ci.js';
 import type { CiFormat } from './ci/report.js';
 import { ciFormatOf, ciOutput, ciRulesOf, type ConfiguredFormat, wantsCi } from './ci/run.js';
+import { diveJsonReport } from './diveJson.js';
+import { InputError } from '../core/errors.js';
 import { jsonReport, jsonText } from './json.js';
 import { buildJsonReport, buildTextReport, compareTextReport } from './stages.js';
 import { textReport } from './text.js';
@@ -67,6 +69,8 @@ export interface OutputFormat {
   isChosen?(options: OutputOptions): boolean;
   /** The format written when none is asked for and there is no screen. */
   isDefault?: boolean;
+  /** The file the options name for it (`--json FILE`), checked before the image is read. */
+  file?(options: OutputOptions): string | undefined;
   /** Runs before the image is read, so bad settings (a rules file) fail before the slow part;
    *  what it returns reaches render. */
   prepare?(options: OutputOptions, settings: OutputSettings): unknown;
@@ -92,6 +96,12 @@ const json: OutputFormat = {
     build: 'per-stage reports, the comparison and the advice as JSON, to FILE or stdout',
     compare: 'the comparison as JSON, to FILE or stdout',
   },
+  // --json-format dive takes it over (the next entry).
+  isChosen: (options) => {
+    const value = optionValue(options, 'json');
+    return value !== undefined && value !== false && jsonSchemaOf(options) === 'layerscope';
+  },
+  file: (options) => fileOf(optionValue(options, 'json')),
   render: (subject, { options }) => jsonOutput(jsonValue(subject), options),
   // Several images: one array of their reports, in the order given.
   combine: {
@@ -109,6 +119,36 @@ function jsonValue(subject: Subject): unknown {
 function jsonOutput(value: unknown, options: OutputOptions): Rendered {
   const file = fileOf(optionValue(options, 'json'));
   return { text: `${jsonText(value, 2)}\n`, ...(file !== undefined ? { file } : {}) };
+}
+
+/** `--json-format`: layerscope's schema (the default) or dive's. */
+function jsonSchemaOf(options: OutputOptions): 'layerscope' | 'dive' {
+  const value = optionValue(options, 'jsonFormat');
+  if (value === undefined || value === 'layerscope') return 'layerscope';
+  if (value === 'dive') return 'dive';
+  throw new InputError(`--json-format ${String(value)}: expected layerscope or dive`);
+}
+
+/** `--json-format dive`: dive's `--json` export schema (src/report/diveJson.ts), to the file
+ *  --json names or stdout; several images: an array of them. */
+const diveJson: OutputFormat = {
+  id: 'jsonFormat',
+  flags: '--json-format <schema>',
+  help: {
+    image: "the JSON report's schema: layerscope (the default) or dive (dive's --json export, for scripts written for dive)",
+  },
+  isChosen: (options) => jsonSchemaOf(options) === 'dive',
+  file: (options) => fileOf(optionValue(options, 'json')),
+  render: (subject, { options }) => jsonOutput(diveJsonValue(subject), options),
+  combine: {
+    part: (subject) => diveJsonValue(subject),
+    render: (parts, { options }) => jsonOutput(parts, options),
+  },
+};
+
+function diveJsonValue(subject: Subject): unknown {
+  if (subject.kind !== 'image') throw new Error(`--json-format dive reports on an image, not a ${subject.kind}`);
+  return diveJsonReport(subject.analysis);
 }
 
 const text: OutputFormat = {
@@ -155,7 +195,7 @@ const ci: OutputFormat = {
 };
 
 /** In the order they are written: the JSON report first, the CI verdict last. */
-export const OUTPUT_FORMATS: readonly OutputFormat[] = [json, text, ci];
+export const OUTPUT_FORMATS: readonly OutputFormat[] = [json, diveJson, text, ci];
 
 /** The formats `kind` offers. */
 export function formatsFor(kind: SubjectKind): OutputFormat[] {

@@ -93,6 +93,8 @@ export function comparisonText(c: Comparison, width = Number.POSITIVE_INFINITY):
       const left = `    ${padLeft(bytes(g.bytes), 9)}  ${padLeft(files(g.files), 11)}  ${padRight(g.category, 13)} `;
       lines.push(left + clipMiddle(g.path, width - left.length));
     }
+    if (bucket.toolchain)
+      lines.push(clip(`    of which ${bucket.toolchain.title} — ${bytes(bucket.toolchain.bytes)} (package databases)`, width));
   };
   group(`only in ${c.a.label} (left behind)`, c.onlyInA);
   const identical = c.copiedSummary.identical;
@@ -112,6 +114,8 @@ export function comparisonText(c: Comparison, width = Number.POSITIVE_INFINITY):
   if (c.copied.length > 20) lines.push(`    … ${c.copied.length - 20} more (see --json)`);
   group(`only in ${c.b.label}`, c.onlyInB);
   lines.push(`  in both (same path): ${files(c.inBoth.files)}, ${bytes(c.inBoth.bytes)}, ${c.inBoth.differing} differ`);
+  const t = c.toolchainInB;
+  if (t) lines.push(...wrap(`${c.b.label} carries ${t.title} — ${bytes(t.bytes)} — ${t.fix}`, width - 2, 2).map((l) => `  ${l}`));
   return lines;
 }
 

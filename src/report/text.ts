@@ -4,7 +4,7 @@ import { displayPath, sourceText } from '../core/model.js';
 import { describeFinding } from '../core/secrets.js';
 import { warningText } from '../core/warnings.js';
 import { imageCompressedBytes } from './json.js';
-import { bytes, clip, clipMiddle, padLeft, padRight, percent, shortCommand, terminalText, wrap } from './format.js';
+import { bytes, clip, clipMiddle, hiddenCopiesText, padLeft, padRight, percent, shortCommand, terminalText, wrap } from './format.js';
 
 export interface TextOptions {
   /** Columns to fit (a terminal's width); default: no limit, nothing is cut (a file or a pipe). */
@@ -61,21 +61,25 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
   lines.push(...wrap(`id ${image.id}  ${platform}  ${layerCount}`, width - 2, 2).map((line) => `  ${line}`));
   lines.push('');
   lines.push('Layers');
-  const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('compressed', 10)}  ${padLeft('hidden', 9)}  command`;
+  // hidden: what the layer stores that is unreachable at the end; hid below: what of the layers
+  // below it made unreachable (a `RUN rm` stores nothing and hides what it deletes).
+  const header = `  ${padLeft('#', 3)}  ${padLeft('size', 9)}  ${padLeft('compressed', 10)}  ${padLeft('hidden', 9)}  ${padLeft('hid below', 9)}  command`;
   lines.push(header);
   image.layers.forEach((layer, i) => {
     const summary = image.summaries[i]!;
     const left =
       `  ${padLeft(String(i), 3)}  ${padLeft(bytes(summary.sizeBytes), 9)}  ${padLeft(compressed(layer.compressedBytes), 10)}  ` +
-      `${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  `;
+      `${padLeft(bytes(account.hiddenByLayer[i] ?? 0), 9)}  ${padLeft(bytes(account.hidByLayer[i] ?? 0), 9)}  `;
     const what = layer.source ? sourceText(layer.source) : shortCommand(layer.command) || '(no command recorded)';
     lines.push(left + clip(what, width - left.length));
   });
   lines.push('');
   lines.push(`Hidden bytes (stored in a layer, unreachable in the final image): ${account.entries.length} paths`);
+  if (account.entries.length > 0) lines.push('  (Lx→Ly: the copy stored in layer x, hidden by layer y)');
   if (account.entries.length === 0) lines.push('  none');
   for (const entry of account.entries.slice(0, top)) {
-    const left = `  ${padLeft(bytes(entry.bytes), 9)}  ${padLeft(`×${entry.count}`, 4)}  ${padRight(`L${entry.layers.join(',')}`, 8)}  `;
+    // Each copy's layer → the layer that hid it.
+    const left = `  ${padLeft(bytes(entry.bytes), 9)}  ${padLeft(`×${entry.count}`, 4)}  ${padRight(hiddenCopiesText(entry.copies), 10)}  `;
     lines.push(left + clipMiddle(displayPath(entry.path), width - left.length));
   }
   if (account.entries.length > top) lines.push(`  … ${account.entries.length - top} more (see --json)`);

@@ -9,6 +9,7 @@
 // platform) is read first: it says whether the image is there (else it is pulled through the
 // engine) and which `blobs/` members are layers.
 import { existsSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -23,6 +24,7 @@ import { sha256Digest } from './digest.js';
 import { MAX_METADATA_BYTES, normaliseArchiveName, parseJson } from './fileSet.js';
 import { parseArchiveManifest, type ArchiveManifestEntry } from './dockerArchive.js';
 import { currentEngineHooks, type EngineHooks } from './engineHooks.js';
+import { chooseContext, readContext, type ChosenContext, type DockerContext } from './dockerContext.js';
 import { formatPlatform, platformMismatch, type Platform, type PlatformRequest } from './platform.js';
 
 export type EngineKind = 'docker' | 'podman';
@@ -37,6 +39,8 @@ export interface EngineEndpoint {
   address: string;
   /** The variable the address came from, if any. */
   origin?: 'DOCKER_HOST' | 'CONTAINER_HOST';
+  /** The Docker context the address came from, if any (dockerContext.ts). */
+  context?: ChosenContext;
   /** Every address considered, in order, for the "not reachable" message. */
   tried: string[];
 }
@@ -46,7 +50,9 @@ function socketAddress(path: string): string {
 }
 
 /**
- * Docker: DOCKER_HOST when set (any scheme docker-modem knows: unix, tcp, https with
+ * Docker: the context the docker CLI would use (`--context`, else DOCKER_HOST's default context,
+ * else DOCKER_CONTEXT, else config.json's currentContext; see dockerContext.ts) when it is not
+ * `default`. The default context: DOCKER_HOST when set (any scheme docker-modem knows: unix, tcp, https with
  * DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, ssh); otherwise the first socket that exists of
  * /var/run/docker.sock, ~/.docker/run/docker.sock (Docker Desktop), $XDG_RUNTIME_DIR/docker.sock
  * (rootless); /var/run/docker.sock when none exists.
@@ -57,8 +63,11 @@ export function engineEndpoint(
   kind: EngineKind,
   env: NodeJS.ProcessEnv = process.env,
   exists: (path: string) => boolean = existsSync,
+  context?: string,
 ): EngineEndpoint {
   if (kind === 'docker') {
+    const chosen = chooseContext(env, context);
+    if (chosen) return contextEndpoint(readContext(chosen, env), env);
     const host = env.DOCKER_HOST;
     if (host) {
       const unix = /^unix:\/\/(.+)$/.exec(host);
@@ -71,6 +80,7 @@ export function engineEndpoint(
     if (env.XDG_RUNTIME_DIR) candidates.push(join(env.XDG_RUNTIME_DIR, 'docker.sock'));
     return pickSocket(kind, candidates, exists);
   }
+  if (context) throw new InputError(`--context ${context} names a Docker context; the Podman service is found through CONTAINER_HOST`);
   const host = env.CONTAINER_HOST;
   if (host) {
     const found = { kind, address: host, origin: 'CONTAINER_HOST' as const, tried: [host] };
@@ -86,6 +96,48 @@ export function engineEndpoint(
   return pickSocket(kind, candidates, exists);
 }
 
+/** A context's docker endpoint as dockerode options: unix, tcp (TLS with the context's PEM files,
+ *  as the docker CLI does; SkipTLSVerify honoured) or ssh. */
+function contextEndpoint(ctx: DockerContext, env: NodeJS.ProcessEnv): EngineEndpoint {
+  const found = { kind: 'docker' as const, address: ctx.host, context: { name: ctx.name, origin: ctx.origin }, tried: [ctx.host] };
+  const unix = /^unix:\/\/(.+)$/.exec(ctx.host);
+  if (unix) return { ...found, options: { socketPath: unix[1]! } };
+  let url: URL;
+  try {
+    url = new URL(ctx.host);
+  } catch {
+    url = new URL('invalid://');
+  }
+  const what = `docker context "${ctx.name}" (from ${ctx.origin}): endpoint ${ctx.host}`;
+  if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
+    const tls = url.protocol === 'https:' || ctx.tls.cert !== undefined || ctx.tls.ca !== undefined || ctx.skipTlsVerify;
+    const material = { ...ctx.tls };
+    return {
+      ...found,
+      options: {
+        host: url.hostname,
+        port: Number(url.port || (tls ? 2376 : 2375)),
+        protocol: tls ? 'https' : 'http',
+        ...material,
+        ...(tls && ctx.skipTlsVerify ? { agent: new HttpsAgent({ rejectUnauthorized: false, ...material }) } : {}),
+      } as Docker.DockerOptions,
+    };
+  }
+  if (url.protocol === 'ssh:') {
+    return {
+      ...found,
+      options: {
+        protocol: 'ssh',
+        host: url.hostname,
+        port: Number(url.port || 22),
+        ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+        sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
+      } as Docker.DockerOptions,
+    };
+  }
+  throw new InputError(`${what} is not supported here (use unix://, tcp:// or ssh://)`);
+}
+
 function pickSocket(kind: EngineKind, candidates: string[], exists: (path: string) => boolean): EngineEndpoint {
   // None there: the first (the conventional place) is what the message's error is about.
   const found = candidates.find((p) => exists(p)) ?? candidates[0]!;
@@ -96,12 +148,14 @@ const ENGINE_NAME: Record<EngineKind, string> = { docker: 'Docker engine', podma
 
 /** The one-line message for an engine that does not answer: what was tried and what to do. */
 export function unreachableMessage(endpoint: EngineEndpoint, reason: string, bareRef?: string): string {
+  const context = endpoint.context;
   const tried =
     endpoint.tried.length > 1
       ? ` (tried ${endpoint.tried.join(', ')})`
-      : ` at ${endpoint.address}${endpoint.origin ? ` (from ${endpoint.origin})` : ''}`;
-  const fix =
-    endpoint.kind === 'docker'
+      : ` at ${endpoint.address}${context ? ` (docker context "${context.name}", from ${context.origin})` : endpoint.origin ? ` (from ${endpoint.origin})` : ''}`;
+  const fix = context
+    ? `start that engine, choose another context (--context NAME, or docker context use NAME), or set DOCKER_HOST`
+    : endpoint.kind === 'docker'
       ? /EACCES|permission denied/i.test(reason)
         ? 'add your user to the docker group (or run as root), set DOCKER_HOST, or use --source podman'
         : 'start Docker (sudo systemctl start docker), set DOCKER_HOST to where it listens, or use --source podman'
@@ -119,8 +173,9 @@ export async function connectEngine(
   kind: EngineKind,
   env: NodeJS.ProcessEnv = process.env,
   bareRef?: string,
+  context?: string,
 ): Promise<{ docker: Docker; endpoint: EngineEndpoint }> {
-  const endpoint = engineEndpoint(kind, env);
+  const endpoint = engineEndpoint(kind, env, existsSync, context);
   let docker: Docker;
   try {
     docker = new Docker(endpoint.options);
@@ -267,6 +322,8 @@ export interface EngineOpenOptions extends EngineHooks {
   bare?: boolean;
   /** Environment to read DOCKER_HOST / CONTAINER_HOST / XDG_RUNTIME_DIR from (tests). */
   env?: NodeJS.ProcessEnv;
+  /** `--context NAME`: the Docker context to reach the engine through. */
+  context?: string;
 }
 
 /**
@@ -276,7 +333,7 @@ export interface EngineOpenOptions extends EngineHooks {
  */
 export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpenOptions): Promise<ImageSource> {
   const hooks: EngineHooks = { ...currentEngineHooks(), ...(opts.onPull ? { onPull: opts.onPull } : {}) };
-  const { docker, endpoint } = await connectEngine(kind, opts.env, opts.bare ? ref : undefined);
+  const { docker, endpoint } = await connectEngine(kind, opts.env, opts.bare ? ref : undefined, opts.context);
   const info = await inspectOrPull(docker, kind, ref, opts, hooks);
   const where = `${kind}://${ref}`;
   // A platform other than the one asked for is reported once the stream's config is read.
@@ -405,7 +462,7 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
   const walked = new Map<string, WalkedMember>();
   const small = new Map<string, Buffer>();
   const links = new Map<string, string>();
-  let slot = 0;
+  const placer = new LayerPlacer(info.diffIds, small);
   const extract = tar.extract();
   const source = Readable.from(stream as AsyncIterable<Buffer>);
   const abort = () => source.destroy(new Error('aborted'));
@@ -433,33 +490,35 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
         continue;
       }
       if (isLayerName(name, diffIds) || size > MAX_METADATA_BYTES) {
-        const index = slot++;
-        const report = (read: number, done: boolean) =>
-          opts.onProgress?.({ layer: index, blobBytesRead: read, blobBytesTotal: size, done });
+        // Which layer of the image this member is, when its name (or the chain of v1 ids) says;
+        // otherwise its diffID says it once walked.
+        const before = placer.before(name);
+        const report = (read: number, done: boolean, layer = before) =>
+          opts.onProgress?.({ ...(layer !== undefined ? { layer } : {}), member: name, blobBytesRead: read, blobBytesTotal: size, done });
         report(0, false);
         try {
-          walked.set(name, {
-            summary: await walkLayer(entry as unknown as AsyncIterable<Buffer>, {
-              onProgress: (n) => report(n, false),
-              ...(opts.limits ? { limits: opts.limits } : {}),
-            }),
-            size,
+          const summary = await walkLayer(entry as unknown as AsyncIterable<Buffer>, {
+            onProgress: (n) => report(n, false),
+            ...(opts.limits ? { limits: opts.limits } : {}),
           });
+          walked.set(name, { summary, size });
+          report(size, true, placer.after(name, summary.diffId) ?? before);
         } catch (e) {
           // A limit stops the read at once: draining the rest is the work the limit is there to
-          // spare. The layer's index is known when the member is named by its diffID.
+          // spare. The layer's index is known when the member could be placed before its walk.
           if (isLayerLimit(e)) {
-            const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
-            const index = blob ? info.diffIds.indexOf(`sha256:${blob[1]}`) : -1;
-            throw new InputError(`${opts.where}: ${index >= 0 ? layerMessage(index, name, e) : `layer ${name} ${(e as Error).message}`}`, {
-              cause: e,
-            });
+            throw new InputError(
+              `${opts.where}: ${before !== undefined ? layerMessage(before, name, e) : `layer ${name} ${(e as Error).message}`}`,
+              {
+                cause: e,
+              },
+            );
           }
           // Not fatal yet: only the members the manifest names must be layers.
           walked.set(name, { error: e, size });
           entry.resume();
+          report(size, true);
         }
-        report(size, true);
         continue;
       }
       small.set(name, await collect(entry));
@@ -479,8 +538,81 @@ export async function readSaveArchive(stream: NodeJS.ReadableStream, info: Engin
 
 function isLayerName(name: string, diffIds: Set<string>): boolean {
   if (/(^|\/)layer\.tar$/.test(name)) return true;
-  const blob = /^blobs\/(sha256)\/([a-f0-9]{64})$/.exec(name);
-  return blob !== null && diffIds.has(`${blob[1]}:${blob[2]}`);
+  const digest = digestNamed(name);
+  return digest !== undefined && diffIds.has(digest);
+}
+
+/** The digest a member is named by: Docker 25+ `blobs/sha256/<hex>`, Podman's `<hex>.tar`. */
+function digestNamed(name: string): string | undefined {
+  const blob = /^blobs\/sha256\/([a-f0-9]{64})$|^([a-f0-9]{64})\.tar$/.exec(name);
+  return blob ? `sha256:${blob[1] ?? blob[2]}` : undefined;
+}
+
+/**
+ * Says which layer of the image a layer member of the save stream is, for progress. A member
+ * named by its digest is the layer with that diffID. A legacy member `<v1 id>/layer.tar` is
+ * placed through the v1 ids: `<v1 id>/json` (just before it in the stream) names its parent, so
+ * it is layer 0 when it has none, one above a placed parent, one below a placed child. Once
+ * walked, any member is placed by the diffID its bytes hash to.
+ */
+class LayerPlacer {
+  /** Legacy layer directories placed so far → layer index. */
+  private readonly placed = new Map<string, number>();
+
+  constructor(
+    private readonly diffIds: readonly string[],
+    private readonly small: ReadonlyMap<string, Buffer>,
+  ) {}
+
+  before(name: string): number | undefined {
+    const digest = digestNamed(name);
+    if (digest !== undefined) return this.indexOf(digest);
+    const dir = legacyLayerDir(name);
+    return dir === undefined ? undefined : this.depth(dir, 0);
+  }
+
+  after(name: string, diffId: string): number | undefined {
+    const index = this.indexOf(diffId);
+    const dir = legacyLayerDir(name);
+    if (dir !== undefined && index !== undefined) this.placed.set(dir, index);
+    return index;
+  }
+
+  private indexOf(diffId: string): number | undefined {
+    const index = this.diffIds.indexOf(diffId);
+    return index >= 0 ? index : undefined;
+  }
+
+  private depth(dir: string, hops: number): number | undefined {
+    const known = this.placed.get(dir);
+    if (known !== undefined) return known;
+    if (hops > this.diffIds.length) return undefined; // a loop of parents
+    const parent = this.parentOf(dir);
+    if (parent === null) return 0;
+    if (parent !== undefined) {
+      const below = this.depth(parent, hops + 1);
+      if (below !== undefined) return below + 1;
+    }
+    for (const [child, index] of this.placed) if (index > 0 && this.parentOf(child) === dir) return index - 1;
+    return undefined;
+  }
+
+  /** The parent's v1 id, null for none, undefined when its json has not streamed past (or is odd). */
+  private parentOf(dir: string): string | null | undefined {
+    const bytes = this.small.get(`${dir}/json`);
+    if (!bytes) return undefined;
+    try {
+      const parent = (JSON.parse(bytes.toString('utf8')) as { parent?: unknown }).parent;
+      if (parent === undefined || parent === '') return null;
+      return typeof parent === 'string' ? parent.replace(/^sha256:/, '') : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function legacyLayerDir(name: string): string | undefined {
+  return /^([^/]+)\/layer\.tar$/.exec(name)?.[1];
 }
 
 function resolveRelative(name: string, target: string): string | undefined {

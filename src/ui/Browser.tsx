@@ -6,17 +6,19 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, cursorNode, initialState, keyContext, revealPath, type Action } from './state.js';
+import { createReducer, cursorNode, initialState, keyContext, revealPath, layoutOf, type Action } from './state.js';
 import { paneIn } from './panes/index.js';
 import { commandFor, keyName } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
 import { copyAt, linkTargetCopy, viewerTarget, type ContentAccess } from './viewerTarget.js';
-import { helpBox, layoutFor, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
+import { helpBox, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
 import { FILTER_DEBOUNCE_MS } from './filterInput.js';
 import { screenClipboard, type ClipboardResult } from './clipboard.js';
 import { yankMessage, yankText } from './yank.js';
+import type { EventEmitter } from 'node:events';
+import type { MouseEvent } from './mouse.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
@@ -39,6 +41,8 @@ export interface BrowserProps {
   stage?: string | undefined;
   /** Where `y` and `Y` copy to (tests); otherwise the terminal's clipboard, through OSC 52. */
   clipboard?: (bytes: Uint8Array) => ClipboardResult;
+  /** Mouse reports ('mouse' events, src/ui/mouse.ts), when the mouse is on. */
+  mouse?: EventEmitter | undefined;
 }
 
 const terminalClipboard = screenClipboard();
@@ -51,6 +55,7 @@ export function Browser({
   content,
   stage,
   clipboard = terminalClipboard,
+  mouse,
 }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
@@ -116,6 +121,15 @@ export function Browser({
     [openViewer, reducer, model, clipboard],
   );
   const handleKey = useKeymap(route, viewing === undefined);
+  // The wheel and clicks, while the browser (not the viewer) is on screen.
+  useEffect(() => {
+    if (!mouse || viewing !== undefined) return;
+    const onMouse = (event: MouseEvent) => route({ type: 'mouse', event });
+    mouse.on('mouse', onMouse);
+    return () => {
+      mouse.off('mouse', onMouse);
+    };
+  }, [mouse, viewing, route]);
   // The tree follows the filter prompt's text once typing pauses (each key only edits the text).
   useEffect(() => {
     if (state.prompt === undefined) return;
@@ -148,7 +162,7 @@ export function Browser({
       />
     );
   }
-  const layout = layoutFor(state.size, model.layerCount);
+  const layout = layoutOf(model, state);
   if (layout.tooSmall) {
     return (
       <Box flexDirection="column" width={layout.size.columns}>

@@ -3,7 +3,7 @@
 import type React from 'react';
 import { Box, Text } from 'ink';
 import { displayPath } from '../core/model.js';
-import { bytes, percent } from '../report/format.js';
+import { bytes, hiddenCopiesText, percent } from '../report/format.js';
 import { hiddenBytesBodyRows, type Layout } from './layout.js';
 import type { UiModel } from './model.js';
 import { listWindow } from './list.js';
@@ -27,8 +27,8 @@ const WHERE = 11;
 
 export function hiddenLine(model: UiModel, index: number, innerWidth: number, atCursor: boolean): Line {
   const entry = model.analysis.account.entries[index]!;
-  const target = model.hiddenTarget(index)!;
-  const where = `L${target.layer}→${target.hiddenBy ? `L${target.hiddenBy.layer}` : 'same'}`;
+  // Every hidden copy: the layer that stores it → the layer that hid it.
+  const where = hiddenCopiesText(entry.copies);
   return [
     { text: `${atCursor ? theme.symbols.cursor : theme.symbols.noCursor} `, tone: 'accent' },
     { text: `${cell(bytes(entry.bytes), BYTES, 'right')} `, tone: 'hidden' },

@@ -23,11 +23,14 @@ export interface LayersPaneProps {
   wide?: boolean;
 }
 
+/** The hidden column: what the layer stores that is hidden, or what it hid below (`hid 81.9 kB`). */
+const HIDDEN = 12;
+
 export function layerColumns(innerWidth: number, wide = false): { bar: number; compressed: number; command: number } {
   const barWidth = wide ? 0 : innerWidth >= 90 ? 12 : innerWidth >= 60 ? 8 : 4;
   // The blob's stored (compressed) size, when there is room: what pulling the layer costs.
   const compressed = !wide && innerWidth >= 80 ? 11 : 0;
-  const fixed = 2 + 3 + 2 + 9 + 1 + (barWidth > 0 ? barWidth + 1 : 0) + compressed + 9 + 2;
+  const fixed = 2 + 3 + 2 + 9 + 1 + (barWidth > 0 ? barWidth + 1 : 0) + compressed + HIDDEN + 2;
   return { bar: barWidth, compressed, command: Math.max(0, innerWidth - fixed) };
 }
 
@@ -44,6 +47,8 @@ export function layerLine(model: UiModel, index: number, innerWidth: number, sel
   const cols = layerColumns(innerWidth, wide);
   const size = image.summaries[index]!.sizeBytes;
   const hidden = account.hiddenByLayer[index] ?? 0;
+  // A layer that stores nothing hidden may have hidden bytes of the layers below (a `RUN rm`).
+  const hid = account.hidByLayer[index] ?? 0;
   const info = image.layers[index];
   const compressed = info?.compressedBytes ?? null;
   const command = commandText(model, index, false);
@@ -57,7 +62,10 @@ export function layerLine(model: UiModel, index: number, innerWidth: number, sel
     ...(cols.compressed > 0
       ? [{ text: `${cell(compressed === null ? 'n/a' : bytes(compressed), cols.compressed - 1, 'right')} `, tone: 'dim' as const }]
       : []),
-    { text: `${cell(hidden > 0 ? bytes(hidden) : '-', 9, 'right')}  `, tone: hidden > 0 ? 'hidden' : 'dim' },
+    {
+      text: `${cell(hidden > 0 ? bytes(hidden) : hid > 0 ? `hid ${bytes(hid)}` : '-', HIDDEN, 'right')}  `,
+      tone: hidden > 0 ? 'hidden' : 'dim',
+    },
     { text: cell(command, cols.command) },
   ];
 }
@@ -68,7 +76,11 @@ export function fullCommandLines(model: UiModel, index: number, innerWidth: numb
   const start = innerWidth - cols.command;
   const parts = wrap(commandText(model, index, true), Math.max(10, cols.command), 0);
   if (parts.length <= 1) return [];
-  return parts.slice(1, 1 + Math.max(0, maxLines)).map((part) => [{ text: ' '.repeat(start) + part, tone: 'plain' as const }]);
+  const shown = parts.slice(1, 1 + Math.max(0, maxLines));
+  // More than the pane holds: the last line shown says so.
+  if (parts.length - 1 > shown.length && shown.length > 0)
+    shown[shown.length - 1] = `${shown[shown.length - 1]!.slice(0, cols.command - 1)}…`;
+  return shown.map((part) => [{ text: ' '.repeat(start) + part, tone: 'plain' as const }]);
 }
 
 export function LayersPane({ model, selected, scroll, focused, box, wide = false }: LayersPaneProps): React.JSX.Element {
@@ -85,7 +97,7 @@ export function LayersPane({ model, selected, scroll, focused, box, wide = false
   // Column headings aligned with the rows (the pane's marker takes the first two columns).
   const heading =
     `${cell('Layers', 10)}size ${cols.bar > 0 ? `${' '.repeat(cols.bar)} ` : ''}` +
-    `${cols.compressed > 0 ? `${cell('compressed', cols.compressed - 1, 'right')} ` : ''}${cell('hidden', 9, 'right')}  command`;
+    `${cols.compressed > 0 ? `${cell('compressed', cols.compressed - 1, 'right')} ` : ''}${cell('hidden', HIDDEN, 'right')}  command`;
   const lineOf = (i: number): Line => {
     const line = layerLine(model, i, box.innerWidth, i === selected, wide);
     if (i !== selected || fullFirst === undefined) return line;

@@ -3,7 +3,7 @@
 import type React from 'react';
 import { Box, Text } from 'ink';
 import { bytes, percent, shortCommand } from '../report/format.js';
-import type { LoadState, LayerLoad, PullLine } from './hooks/useLoader.js';
+import type { LoadState, LayerLoad, PullLine, UnplacedLoad } from './hooks/useLoader.js';
 import { StyledLine } from './StyledLine.js';
 import { theme } from './theme.js';
 import { primaryKey } from './keymap.js';
@@ -28,6 +28,26 @@ export function loadingLine(layer: LayerLoad, width: number): Line {
     { text: `${cell(amount, 22)} `, tone: layer.started && !layer.done ? 'plain' : 'dim' },
     { text: cell(shortCommand(layer.command), Math.max(0, width - fixed)), tone: 'dim' },
   ];
+}
+
+/** A save-stream member being read before the stream says which layer it is. */
+export function unplacedLine(member: UnplacedLoad, width: number): Line {
+  return loadingLine(
+    {
+      index: -1,
+      command: 'which layer: known once read',
+      read: member.read,
+      ...(member.total !== undefined ? { total: member.total } : {}),
+      started: true,
+      done: false,
+    },
+    width,
+  ).map((part, i) => (i === 1 ? { ...part, text: cell('L?', 5) } : part));
+}
+
+/** Seconds with one decimal: `2.4 s`. */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 export function pullLine(line: PullLine, width: number): Line {
@@ -69,13 +89,14 @@ export function LoadingView({ state, size }: LoadingViewProps): React.JSX.Elemen
   }
   if (state.phase !== 'reading') return <Box />;
   const { layers } = state;
+  const unplaced = state.unplaced ?? [];
   const done = layers.filter((l) => l.done).length;
-  const read = layers.reduce((n, l) => n + l.read, 0);
+  const read = layers.reduce((n, l) => n + l.read, 0) + unplaced.reduce((n, u) => n + u.read, 0);
   const totalKnown = layers.every((l) => l.total !== undefined);
   const total = layers.reduce((n, l) => n + (l.total ?? 0), 0);
   const current = layers.filter((l) => l.started && !l.done);
   // Only the rows that fit; keep the layers being read in view.
-  const room = Math.max(1, size.rows - 7);
+  const room = Math.max(1, size.rows - 7 - unplaced.length - (state.waitingMs !== undefined ? 1 : 0));
   const first = Math.max(0, Math.min(layers.length - room, (current[0]?.index ?? layers.findIndex((l) => !l.done)) - 1));
   const shown = layers.slice(Math.max(0, first), Math.max(0, first) + room);
   const all = done === layers.length;
@@ -86,13 +107,23 @@ export function LoadingView({ state, size }: LoadingViewProps): React.JSX.Elemen
         <Text> reading {cell(state.ref, Math.max(10, width - 20)).trimEnd()}</Text>
       </Text>
       <Text> </Text>
+      {state.waitingMs !== undefined ? (
+        <Text {...theme.tones.accent} wrap="truncate-end">
+          {`Waiting for the engine to export the image… ${seconds(state.waitingMs)}`}
+        </Text>
+      ) : null}
       {shown.map((layer) => (
         <StyledLine key={layer.index} line={loadingLine(layer, width)} />
+      ))}
+      {unplaced.map((member) => (
+        <StyledLine key={`m:${member.member}`} line={unplacedLine(member, width)} />
       ))}
       <Text> </Text>
       <Text wrap="truncate-end">
         {`${done} of ${plural(layers.length, 'layer')} read · ${bytes(read)}${totalKnown ? ` of ${bytes(total)} (${percent(total > 0 ? read / total : 1, 0)})` : ''}`}
-        {current.length > 0 ? ` · reading L${current.map((l) => l.index).join(', L')}` : ''}
+        {current.length + unplaced.length > 0
+          ? ` · reading ${[...current.map((l) => `L${l.index}`), ...unplaced.map(() => 'L?')].join(', ')}`
+          : ''}
       </Text>
       <Text {...theme.tones.dim}>{all ? 'Merging layers…' : `${primaryKey('browser', 'quit')} quits`}</Text>
     </Box>

@@ -1,6 +1,7 @@
 // After `layerscope build`: every stage with its size and layer count, then the comparisons of
 // the final stage with the stages it copies from. Keys from the key map's picker rows.
 import type React from 'react';
+import { plural } from './text.js';
 import { useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { stageTitle } from '../core/stages.js';
@@ -31,7 +32,7 @@ export function pickerItems(result: BuildResult, width = 100): PickerItem[] {
     const final = s.stage.index === result.finalStage ? ' *' : '';
     const label =
       `${padLeft(String(s.stage.index), 2)}  ${padRight(stageTitle(s.stage) + final, 18)} ` +
-      `${padLeft(bytes(s.analysis.account.storedBytes), 9)}  ${padLeft(String(s.analysis.image.layers.length), 3)} layers  ${base}`;
+      `${padLeft(bytes(s.analysis.account.storedBytes), 9)}  ${padLeft(String(s.analysis.image.layers.length), 3)} ${s.analysis.image.layers.length === 1 ? 'layer ' : 'layers'}  ${base}`;
     return { key: `stage-${s.stage.index}`, label: clip(label, width - 4), value: { kind: 'stage', index: s.stage.index } };
   });
   result.comparisons.forEach((c, i) => {
@@ -76,7 +77,7 @@ export function StagePicker({ result, onChoose, initialIndex = 0, width = 100 }:
   });
   return (
     <Box flexDirection="column">
-      <Text {...theme.tones.title}>{clip(`Built ${result.stages.length} stages of ${result.dockerfile}`, width)}</Text>
+      <Text {...theme.tones.title}>{clip(`Built ${plural(result.stages.length, 'stage')} of ${result.dockerfile}`, width)}</Text>
       <Text {...theme.tones.dim}>{clip(`${hintText('picker')} · * the stage the build is for`, width)}</Text>
       <Text> </Text>
       <Box flexDirection="column">

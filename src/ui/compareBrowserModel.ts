@@ -395,7 +395,10 @@ export function summaryLines(c: Comparison): Line[] {
     { text: reductionLine({ ...c, a: { ...c.a, label: a }, b: { ...c.b, label: b } }), tone: 'accent' },
     { text: `   copied ${plural(c.copiedSummary.files, 'file')}, ${bytes(c.copiedSummary.bytes)}`, tone: 'dim' },
   ];
+  const t = c.toolchainInB;
   const line2: Line = [
+    // What the final stage should not carry comes first: it is what to act on.
+    ...(t ? [{ text: `${b} carries ${t.title} — ${bytes(t.bytes)} — ${t.fix} · `, tone: 'warning' as const }] : []),
     { text: `shared base ${bytes(c.sharedBase.bytes)}, ${plural(c.sharedBase.layers, 'layer')}`, tone: 'dim' },
     {
       text: ` · own layers: ${a} ${bytes(c.unique.a.bytes)}/${c.unique.a.layers} → ${b} ${bytes(c.unique.b.bytes)}/${c.unique.b.layers}, `,
@@ -406,7 +409,8 @@ export function summaryLines(c: Comparison): Line[] {
 }
 
 export function groupsTitle(c: Comparison): string {
-  return `left behind in ${sideLabels(c).a}: ${plural(c.onlyInA.files, 'file')}, ${bytes(c.onlyInA.bytes)}`;
+  const t = c.onlyInA.toolchain;
+  return `left behind in ${sideLabels(c).a}: ${plural(c.onlyInA.files, 'file')}, ${bytes(c.onlyInA.bytes)}${t ? ` · ${t.title} ${bytes(t.bytes)}` : ''}`;
 }
 
 export function groupLine(g: DirGroup, width: number): Line {

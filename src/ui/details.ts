@@ -54,6 +54,8 @@ export function layerLines(model: UiModel, layer: number, width: number): Line[]
       hidden > 0 ? 'hidden' : undefined,
     ),
   );
+  const hid = account.hidByLayer[layer] ?? 0;
+  if (hid > 0) lines.push(...field('hid below', `${bytes(hid)} of the layers below made unreachable`, width, 'removed'));
   if (info.created) lines.push(...field('created', info.created, width));
   lines.push([]);
   lines.push([{ text: 'What it did to the filesystem', tone: 'title' }]);
@@ -174,7 +176,13 @@ export function hiddenLines(model: UiModel, index: number, width: number): Line[
   );
   lines.push(...command(target.layer));
   if (target.hiddenBy) {
-    const how = target.hiddenBy.change === 'removed' ? `removed (${target.hiddenBy.cause ?? 'replaced'})` : 'overwritten by a new copy';
+    const copy = entry.copies.find((c) => c.layer === target.layer && c.hiddenBy === target.hiddenBy!.layer);
+    const how =
+      target.hiddenBy.change === 'removed'
+        ? `removed (${target.hiddenBy.cause ?? 'replaced'})`
+        : copy?.how === 'metadata'
+          ? 're-stored with the same content (only mode, owner or times changed)'
+          : 'overwritten by a new copy';
     lines.push(...field('hidden by', `L${target.hiddenBy.layer}: ${how}`, width, 'removed'));
     lines.push(...command(target.hiddenBy.layer));
   } else {

@@ -202,11 +202,11 @@ export const KEYMAP: Keymap = [
     short: 'fold all',
     context: 'browser',
   },
-  { key: ['a', 'ctrl-a'], action: 'toggleAdded', help: 'show/hide added paths', short: 'show/hide added', context: 'browser' },
+  { key: ['a', 'ctrl-a'], action: 'toggleAdded', help: 'show/hide added paths', short: 'show added', context: 'browser' },
   // dive's Ctrl-M is the byte Enter sends (0x0d): no terminal tells them apart, so m only.
-  { key: ['m'], action: 'toggleModified', help: 'show/hide modified paths', short: 'show/hide modified', context: 'browser' },
-  { key: ['r', 'ctrl-r'], action: 'toggleRemoved', help: 'show/hide removed paths', short: 'show/hide removed', context: 'browser' },
-  { key: ['u', 'ctrl-u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', short: 'show/hide unchanged', context: 'browser' },
+  { key: ['m'], action: 'toggleModified', help: 'show/hide modified paths', short: 'show modified', context: 'browser' },
+  { key: ['r', 'ctrl-r'], action: 'toggleRemoved', help: 'show/hide removed paths', short: 'show removed', context: 'browser' },
+  { key: ['u', 'ctrl-u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', short: 'show unchanged', context: 'browser' },
   { key: ['s', 'ctrl-o'], action: 'toggleSort', help: 'sort by size / by name', short: 'sort', onScreen: true, context: 'browser' },
   { key: ['y'], action: 'yankPath', help: 'copy the path to the clipboard (OSC 52)', short: 'copy path', context: 'browser' },
   {
@@ -314,12 +314,19 @@ export const KEYMAP: Keymap = [
   {
     key: ['enter', 'space'],
     action: 'activate',
-    help: "packages: show the package's largest file in the tree; secrets: show the stored copy",
+    help: "packages: list the package's files (then: that file in the tree); secrets: show the stored copy",
     short: 'show in tree',
     onScreen: true,
     context: 'lists',
   },
-  { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', onScreen: true, context: 'lists' },
+  {
+    key: ['esc'],
+    action: 'back',
+    help: "back to the file tree (from a package's files: to the packages)",
+    short: 'back',
+    onScreen: true,
+    context: 'lists',
+  },
 
   { key: ['enter'], action: 'filterApply', help: 'apply the filter (empty: clear it)', short: 'apply', onScreen: true, context: 'prompt' },
   { key: ['esc'], action: 'filterCancel', help: 'cancel: back to the filter before', short: 'cancel', onScreen: true, context: 'prompt' },

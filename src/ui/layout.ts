@@ -42,14 +42,18 @@ function box(width: number, height: number, headerLines: number): PaneBox {
   return { width, height, innerWidth: Math.max(0, width - 2), bodyRows: Math.max(1, height - 2 - headerLines) };
 }
 
-export function layoutFor(size: TerminalSize, layerCount: number): Layout {
+/** Rows the layers pane may grow by in wide mode, for the selected layer's full command. */
+export const WIDE_LAYER_ROWS = 8;
+
+/** `wideLayers`: the layers pane has room for the selected layer's full command (up to its cap). */
+export function layoutFor(size: TerminalSize, layerCount: number, wideLayers = false): Layout {
   const columns = Math.max(1, size.columns);
   const rows = Math.max(1, size.rows);
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
   const height = Math.max(1, rows - 1);
   const mainHeight = Math.max(4, height - 2); // minus the header and the status bar
   const layersCap = Math.max(4, Math.floor(mainHeight * 0.4));
-  const layersHeight = Math.min(layersCap, Math.max(4, layerCount + 2 + HEADER_LINES.layers));
+  const layersHeight = Math.min(layersCap, Math.max(4, layerCount + (wideLayers ? WIDE_LAYER_ROWS : 0) + 2 + HEADER_LINES.layers));
   const middle = Math.max(4, mainHeight - layersHeight);
   // The file tree's share of the width (configurable, dive's filetree.pane-width); 0.6 by default.
   const detailsWidth = Math.max(24, Math.min(80, Math.floor(columns * (1 - preferences().treeWidth))));

@@ -90,16 +90,66 @@ for (const format of ['legacy', 'docker25'] as const) {
       ['COPY sh /bin/sh', 'RUN mkdir /same', 'RUN echo hello', 'RUN mkdir -p /same'],
     );
     assert.deepEqual(streamed.warnings, []);
-    // Progress: one slot per layer member that streamed past (a linked duplicate is not read twice).
-    const done = progress.filter((p) => p.done);
-    assert.equal(done.length, 3);
-    assert.deepEqual(
-      done.map((p) => p.layer),
-      [0, 1, 2],
-    );
-    for (const p of done) assert.equal(p.blobBytesRead, p.blobBytesTotal);
+    // Progress: one member per layer that streamed past (a linked duplicate is not read twice),
+    // each labelled with its index in the image.
+    assertPlacedProgress(progress, img, 3);
   });
 }
+
+/** Every progress event that names a layer names the right one (the layer whose tar is the
+ *  member's size), every member is placed by its last event, and no two members share a layer. */
+function assertPlacedProgress(progress: StreamProgress[], img: SyntheticImage, members: number): Map<string, number> {
+  const done = progress.filter((p) => p.done);
+  assert.equal(done.length, members);
+  const placed = new Map<string, number>();
+  for (const p of done) {
+    assert.ok(p.layer !== undefined, `${p.member} is placed once read`);
+    assert.equal(p.blobBytesRead, p.blobBytesTotal);
+    assert.equal(p.blobBytesTotal, img.layers[p.layer]!.tar.length, `${p.member} is layer ${p.layer}`);
+    placed.set(p.member, p.layer);
+  }
+  assert.equal(new Set(placed.values()).size, members);
+  for (const p of progress) if (p.layer !== undefined) assert.equal(p.layer, placed.get(p.member), `${p.member} labelled L${p.layer}`);
+  return placed;
+}
+
+test('a legacy save in the engine member order (by name, not by layer): each layer member is labelled with its own index', async () => {
+  // Five layers of distinct sizes; Docker ≤ 24 writes `<v1 id>/…` directories in name order.
+  const tars = await Promise.all([1000, 3000, 5000, 7000, 9000].map((n, i) => packTar([{ name: `l${i}.bin`, content: n }])));
+  const img = buildImage({ layers: tars, tags: ['stream/order:1'] });
+  const files = legacyDockerArchiveFiles([img]);
+  const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const order = [...sorted.keys()].filter((k) => k.endsWith('/layer.tar'));
+  const manifest = JSON.parse((files.get('manifest.json') as Buffer).toString('utf8')) as Array<{ Layers: string[] }>;
+  const truth = new Map(manifest[0]!.Layers.map((name, i) => [name, i]));
+  // The archive's order is not the image's: the old labels (arrival order) would be wrong.
+  assert.notDeepEqual(
+    order.map((n) => truth.get(n)),
+    [0, 1, 2, 3, 4],
+  );
+  const path = await ws.writeTar('legacy-sorted.tar', sorted);
+  const progress: StreamProgress[] = [];
+  const streamed = await readSaveArchive(createReadStream(path), infoOf(img), {
+    where: 'docker://stream/order:1',
+    address: 'unix:///test.sock',
+    platform: requestPlatform('linux/amd64'),
+    onProgress: (p) => progress.push(p),
+  });
+  assert.deepEqual(
+    streamed.summaries.map((s) => s.diffId),
+    img.diffIds,
+  );
+  const placed = assertPlacedProgress(progress, img, 5);
+  assert.deepEqual(placed, truth);
+  // The base layer (its json names no parent) is labelled L0 from its first byte.
+  const base = manifest[0]!.Layers[0]!;
+  assert.equal(progress.find((p) => p.member === base)?.layer, 0);
+  // A member whose parent streamed past before it is labelled from its first byte too.
+  for (const [i, name] of manifest[0]!.Layers.entries()) {
+    if (i === 0 || order.indexOf(manifest[0]!.Layers[i - 1]!) > order.indexOf(name)) continue;
+    assert.equal(progress.find((p) => p.member === name)?.layer, i, `${name} follows its parent`);
+  }
+});
 
 test('a layer that does not hash to its diffID is an error naming the layer', async () => {
   const img = await sample();

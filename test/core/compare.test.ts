@@ -7,6 +7,8 @@ import { compareRowsJson, compareTree } from '../../src/core/compareTree.js';
 import { digestOf } from '../../src/core/digest.js';
 import { parseDockerfile } from '../../src/sources/dockerfile.js';
 import { analysisOf } from '../helpers/analysis.js';
+import { comparisonText } from '../../src/report/stages.js';
+import { groupsTitle, summaryLines } from '../../src/ui/compareBrowserModel.js';
 import type { TarSpec } from '../helpers/tar.js';
 
 const T = new Date('2024-01-01T00:00:00Z');
@@ -119,8 +121,17 @@ test('every visible file lands in one bucket: only in A (grouped, hard links onc
       { path: '/root/.cache', category: 'cache', files: 1, bytes: 700 },
       { path: '/src', category: 'sources', files: 1, bytes: 300 },
     ],
+    packages: [],
+    unpackagedBytes: 9000,
   });
-  assert.deepEqual(c.onlyInB, { files: 1, bytes: 50, groups: [{ path: '/etc', category: 'other', files: 1, bytes: 50 }] });
+  assert.deepEqual(c.onlyInB, {
+    files: 1,
+    bytes: 50,
+    groups: [{ path: '/etc', category: 'other', files: 1, bytes: 50 }],
+    packages: [],
+    unpackagedBytes: 50,
+  });
+  assert.equal(c.toolchainInB, undefined);
   assert.deepEqual(c.inBoth, { files: 2, bytes: 1100, differing: 0 });
 });
 
@@ -247,4 +258,81 @@ test('grouping and glob helpers', () => {
   assert.equal(globRegex('opt/*.txt').test('opt/a/b.txt'), false);
   assert.equal(globRegex('f?[0-9].[!c]').test('fa1.h'), true);
   assert.equal(globRegex('f?[0-9].[!c]').test('fa1.c'), false);
+});
+
+const dpkgStatus = (names: string[]) =>
+  names.map((n) => `Package: ${n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n`).join('\n');
+const DPKG_BASE: TarSpec[] = [
+  { name: 'bin/sh', content: 100, mtime: T },
+  { name: 'var/lib/dpkg/status', content: dpkgStatus(['dash']), mtime: T },
+  { name: 'var/lib/dpkg/info/dash.list', content: '/.\n/bin\n/bin/sh\n', mtime: T },
+];
+
+test('compare names the packages the databases say own the bytes: gcc in /usr/bin is toolchain, not "other"', async () => {
+  const builderStage = await analysisOf('builder', [
+    DPKG_BASE,
+    [
+      { name: 'usr/bin/gcc-12', content: 3000, mtime: T },
+      { name: 'usr/lib/gcc/x86_64-linux-gnu/12/cc1', content: 9000, mtime: T },
+      { name: 'usr/bin/as', content: 2000, mtime: T },
+      { name: 'usr/bin/curl', content: 400, mtime: T },
+      { name: 'src/main.c', content: 300, mtime: T },
+      { name: 'var/lib/dpkg/status', content: dpkgStatus(['dash', 'gcc-12', 'cpp-12', 'binutils-x86-64-linux-gnu', 'curl']), mtime: T },
+      { name: 'var/lib/dpkg/info/gcc-12.list', content: '/usr/bin/gcc-12\n', mtime: T },
+      { name: 'var/lib/dpkg/info/cpp-12.list', content: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1\n', mtime: T },
+      { name: 'var/lib/dpkg/info/binutils-x86-64-linux-gnu.list', content: '/usr/bin/as\n', mtime: T },
+      { name: 'var/lib/dpkg/info/curl.list', content: '/usr/bin/curl\n', mtime: T },
+    ],
+  ]);
+  const finalStage = await analysisOf('final', [
+    DPKG_BASE,
+    [
+      { name: 'usr/bin/as', content: 'b'.repeat(2000), mtime: T },
+      { name: 'usr/local/bin/app', content: 'a'.repeat(500), mtime: T },
+      { name: 'var/lib/dpkg/status', content: dpkgStatus(['dash', 'binutils-x86-64-linux-gnu']), mtime: T },
+      { name: 'var/lib/dpkg/info/binutils-x86-64-linux-gnu.list', content: '/usr/bin/as\n', mtime: T2 },
+    ],
+  ]);
+  const c = compareAnalyses(builderStage, finalStage);
+  const a = c.onlyInA;
+  assert.deepEqual(
+    a.groups.map((g) => [g.path, g.category, g.files, g.bytes]),
+    [
+      ['/usr/lib/gcc', 'toolchain', 1, 9000],
+      ['/usr/bin', 'toolchain', 2, 3400],
+      ['/src', 'sources', 1, 300],
+      ['/var/lib/dpkg', 'other', 3, 16 + 37 + 14],
+    ],
+  );
+  assert.deepEqual(a.packages, [
+    { manager: 'dpkg', name: 'cpp-12', version: '1', files: 1, bytes: 9000, toolchain: true },
+    { manager: 'dpkg', name: 'gcc-12', version: '1', files: 1, bytes: 3000, toolchain: true },
+    { manager: 'dpkg', name: 'curl', version: '1', files: 1, bytes: 400, toolchain: false },
+  ]);
+  assert.deepEqual(a.toolchain, { title: 'build toolchain: cpp-12, gcc-12', packages: ['cpp-12', 'gcc-12'], files: 2, bytes: 12_000 });
+  assert.equal(a.unpackagedBytes, a.bytes - 12_400);
+  // The final stage still carries binutils (its own layer, not the shared base): move it.
+  assert.deepEqual(c.toolchainInB, {
+    title: 'build toolchain: binutils-x86-64-linux-gnu',
+    packages: ['binutils-x86-64-linux-gnu'],
+    files: 1,
+    bytes: 2000,
+    inBase: false,
+    fix: 'move to a builder stage',
+  });
+  assert.deepEqual(c.onlyInB.packages, []);
+  // The text report and the compare browser say it in those words.
+  assert.deepEqual(
+    comparisonText(c).filter((l) => l.includes('toolchain:')),
+    [
+      '    of which build toolchain: cpp-12, gcc-12 — 12 kB (package databases)',
+      '  final carries build toolchain: binutils-x86-64-linux-gnu — 2 kB — move to a builder stage',
+    ],
+  );
+  assert.equal(
+    summaryLines(c)[1]![0]!.text,
+    'final carries build toolchain: binutils-x86-64-linux-gnu — 2 kB — move to a builder stage · ',
+  );
+  assert.equal(groupsTitle(c), 'left behind in builder: 7 files, 12.8 kB · build toolchain: cpp-12, gcc-12 12 kB');
+  assert.deepEqual(c.inBoth, { files: 4, bytes: 100 + 2000 + 16 + dpkgStatus(['dash', 'binutils-x86-64-linux-gnu']).length, differing: 2 });
 });

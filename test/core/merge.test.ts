@@ -17,7 +17,9 @@ test('layers apply base first; a later layer overwrites a file; bytes are accoun
   assert.equal(account.storedBytes, 150);
   assert.equal(account.visibleBytes, 50);
   assert.equal(account.hiddenBytes, 100);
-  assert.deepEqual(account.entries, [{ path: 'etc/a', bytes: 100, count: 1, layers: [0] }]);
+  assert.deepEqual(account.entries, [
+    { path: 'etc/a', bytes: 100, count: 1, layers: [0], copies: [{ layer: 0, bytes: 100, hiddenBy: 1, how: 'overwritten' }] },
+  ]);
   assert.deepEqual(account.hiddenByLayer, [100, 0]);
   const a = tree.idOf('etc/a')!;
   assert.deepEqual(
@@ -116,8 +118,8 @@ test('duplicate entries in one tar: the later wins and the earlier copy is hidde
   assert.equal(account.storedBytes, 132);
   assert.equal(account.visibleBytes, 29);
   assert.deepEqual(account.entries, [
-    { path: 'dup', bytes: 100, count: 1, layers: [0] },
-    { path: 'dd/f', bytes: 3, count: 1, layers: [0] },
+    { path: 'dup', bytes: 100, count: 1, layers: [0], copies: [{ layer: 0, bytes: 100, hiddenBy: 0, how: 'duplicate' }] },
+    { path: 'dd/f', bytes: 3, count: 1, layers: [0], copies: [{ layer: 0, bytes: 3, hiddenBy: 0, how: 'overwritten' }] },
   ]);
   // Within one layer the path was never visible below, so it counts as added, once.
   assert.deepEqual(
@@ -191,8 +193,19 @@ test('the sum of waste entries equals hiddenBytes, and per-layer hidden bytes ad
     account.hiddenBytes,
   );
   assert.deepEqual(account.hiddenByLayer, [60, 11, 0]);
+  // What each layer hid of the layers below: L1 a (10) and c/d (30); L2 a (11) and b (20).
+  assert.deepEqual(account.hidByLayer, [0, 40, 31]);
   assert.deepEqual(
     account.entries.find((e) => e.path === 'a'),
-    { path: 'a', bytes: 21, count: 2, layers: [0, 1] },
+    {
+      path: 'a',
+      bytes: 21,
+      count: 2,
+      layers: [0, 1],
+      copies: [
+        { layer: 0, bytes: 10, hiddenBy: 1, how: 'overwritten' },
+        { layer: 1, bytes: 11, hiddenBy: 2, how: 'deleted' },
+      ],
+    },
   );
 });

@@ -1,4 +1,4 @@
-// Reopening an engine image: once every layer summary (and the config) is in the cache, the
+// The engine source against the real engine. Reopening an engine image: once every layer summary (and the config) is in the cache, the
 // engine is asked only for its inspect — no `docker save`. Counted at the engine's socket through a
 // forwarding proxy (test/helpers/engineProxy.ts): the real engine answers every request.
 import { after, before, test } from 'node:test';
@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dockerAvailable, need } from '../helpers/env.js';
-import { buildImage, makeTemp, removeTemp, run } from '../helpers/docker.js';
+import { buildImage, makeTemp, removeTemp, run, saveImage } from '../helpers/docker.js';
 import { runLayerscope } from '../helpers/cli.js';
 import { startEngineProxy, type EngineProxy } from '../helpers/engineProxy.js';
+import { analyseImage, type LayerProgress } from '../../src/core/analyse.js';
+import { openImage } from '../../src/sources/open.js';
+import { openTarFile } from '../../src/sources/tarIndex.js';
 
 const TAG = `layerscope-test/engine-cache:${process.pid}`;
 let work: string | undefined;
@@ -99,4 +102,27 @@ test('file contents of a warm-opened engine image: the image is saved once, only
   assert.equal(cat.result.code, 0, cat.result.stderr);
   assert.equal(cat.result.stdout, '\0'.repeat(40000));
   assert.equal(cat.saves.length, 1, JSON.stringify(cat.requests));
+});
+
+test('progress of a real engine save (no cache): every layer member is labelled with its index in the image', async (t) => {
+  if (!need(t, 'docker', dockerAvailable())) return;
+  // The truth: the layer tars' sizes in image order, from the engine's own save.
+  const archive = join(work!, 'progress.tar');
+  await saveImage(TAG, archive);
+  const files = await openTarFile(archive);
+  const manifest = JSON.parse((await files.readBytes('manifest.json')).toString('utf8')) as Array<{ Layers: string[] }>;
+  const sizes = manifest[0]!.Layers.map((name) => files.size(name));
+  await files.close();
+  assert.equal(new Set(sizes).size, sizes.length, 'layer tars of distinct sizes');
+  const progress: LayerProgress[] = [];
+  const source = await openImage(`docker://${TAG}`);
+  try {
+    await analyseImage(source, { onProgress: (p) => progress.push(p) });
+  } finally {
+    await source.close();
+  }
+  const placed = progress.filter((p) => p.layer !== undefined);
+  assert.ok(placed.length > sizes.length);
+  for (const p of placed) assert.equal(p.blobBytesTotal, sizes[p.layer!], `L${p.layer} is ${sizes[p.layer!]} bytes`);
+  assert.deepEqual([...new Set(progress.filter((p) => p.done).map((p) => p.layer))].sort(), [0, 1, 2, 3, 4]);
 });

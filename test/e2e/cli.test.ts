@@ -78,8 +78,8 @@ test('text summary when stdout is not a terminal', () => {
   const r = run([example]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Image .*multistage-final\.tar$/m);
-  assert.match(r.stdout, /^\s+4\s+162 kB\s+166 kB\s+81\.9 kB\s+RUN yes 'id,lat,lon,name'/m);
-  assert.match(r.stdout, /^\s+81\.9 kB\s+×1\s+L4\s+\/tmp\/assets\.tar$/m);
+  assert.match(r.stdout, /^\s+4\s+162 kB\s+166 kB\s+81\.9 kB\s+0 B\s+RUN yes 'id,lat,lon,name'/m);
+  assert.match(r.stdout, /^\s+81\.9 kB\s+×1\s+L4→L5\s+\/tmp\/assets\.tar$/m);
   assert.match(r.stdout, /^\s+hidden\s+81\.9 kB \(3\.8% of stored\)$/m);
 });
 
@@ -141,4 +141,16 @@ test('bad input: missing file, non-image tar, truncated layer, bad option → on
   assertOneLineError(run([example, '--bogus']), /unknown option '--bogus'/);
   assertOneLineError(run([example, '--platform', 'not a platform']), /platform/);
   assertOneLineError(run([example, '--ci', '--lowestEfficiency', 'abc']), /lowestEfficiency/);
+});
+
+test('--json into a directory that does not exist: one line saying what to do, exit 2, before the image is read', () => {
+  assertOneLineError(
+    run([example, '--json', '/nonexistent/dir/x.json']),
+    /^layerscope: cannot write \/nonexistent\/dir\/x\.json: there is no directory \/nonexistent\/dir; create it first, or name a file in a directory that exists$/,
+  );
+  assertOneLineError(
+    run(['/no/such/image.tar', '--json', '/nonexistent/dir/x.json']),
+    /cannot write \/nonexistent\/dir\/x\.json: there is no directory/,
+  );
+  assertOneLineError(run([example, '--json', workspace.dir]), /: it is a directory; name a file, e\.g\. .*\/report\.json$/);
 });

@@ -502,7 +502,7 @@ test('openRegistry with analyseImage: progress reports blob sizes from the manif
       const done: Array<[number, number, number | undefined]> = [];
       const analysed = await analyseImage(source, {
         onProgress: (p) => {
-          if (p.done) done.push([p.layer, p.blobBytesRead, p.blobBytesTotal]);
+          if (p.done) done.push([p.layer ?? -1, p.blobBytesRead, p.blobBytesTotal]);
         },
       });
       assert.deepEqual(

@@ -445,7 +445,7 @@ test('control characters and non-UTF-8 names are escaped in the text report, ls,
   const text = cli([path, '--text']);
   warns(text, warnings);
   assert.doesNotMatch(text.stdout, RAW_CONTROL);
-  assert.match(text.stdout, /3 B\s+×1\s+L1\s+\/evil\\x1b\]0;pwned\\x07$/m, 'the hidden copy, escaped');
+  assert.match(text.stdout, /3 B\s+×1\s+L1→L2\s+\/evil\\x1b\]0;pwned\\x07$/m, 'the hidden copy, escaped');
   assert.match(text.stdout, /RUN printf "\\x1b\[2J" > evil/, 'commands too');
 
   const ls = cli(['ls', path]);
@@ -537,12 +537,14 @@ test('control characters in names are escaped in compare and build output', asyn
   const view = plainBuildProgress((t) => (progress += t));
   view.event({ type: 'step', stage: 0, text: 'Step 2/4 : RUN printf "\x1b]0;x\x07"' });
   view.event({ type: 'output', stage: 0, text: 'col1\tcol2 \x1b[2J' });
+  // Its output was printed as it came: not again.
   await view.fail('Step 2/4 : RUN x', ['out \x9b31m']);
   assert.doesNotMatch(progress.replace(/\t/g, ''), RAW_CONTROL);
-  assert.equal(
-    progress,
-    '  Step 2/4 : RUN printf "\\x1b]0;x\\x07"\n    col1\tcol2 \\x1b[2J\nlayerscope: build failed at Step 2/4 : RUN x; its last output:\n  | out \\x9b31m\n',
-  );
+  assert.equal(progress, '  Step 2/4 : RUN printf "\\x1b]0;x\\x07"\n    col1\tcol2 \\x1b[2J\n');
+  // A view that showed nothing (a screen that closed) prints the last lines, escaped.
+  let after = '';
+  await plainBuildProgress((t) => (after += t)).fail('Step 2/4 : RUN x', ['out \x9b31m']);
+  assert.equal(after, "layerscope: the failing step's last output:\n  | out \\x9b31m\n");
 });
 
 // --- shape: deep and wide -------------------------------------------------------------------
@@ -558,7 +560,7 @@ test('a path 20000 directories deep: analysed and listed, no recursion limit', a
   const before = cli(['ls', path, '/d', '--json']);
   assert.equal(before.code, 2, 'gone after the whiteout');
   const text = cli([path, '--text']);
-  assert.match(text.stdout, /1 B\s+×1\s+L1\s+\/d\/d\/d/);
+  assert.match(text.stdout, /1 B\s+×1\s+L1→L2\s+\/d\/d\/d/);
   assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
 });
 

@@ -78,7 +78,7 @@ test('an unknown compressed size is null in JSON and n/a in text, and the image 
     assert.equal(report.layers[1]!.compressedBytes, null);
     assert.equal(report.image.compressedBytes, null);
     const text = textReport(analysis, { width: 120 });
-    assert.match(text, /^\s+1\s+3 kB\s+n\/a\s+0 B\s+COPY layer1/m);
+    assert.match(text, /^\s+1\s+3 kB\s+n\/a\s+0 B\s+0 B\s+COPY layer1/m);
     assert.match(text, /^ {2}compressed {6}n\/a {2}\(this source does not say/m);
   } finally {
     ws.cleanup();

@@ -161,7 +161,7 @@ test('with analyseImage: the second analysis opens no layer, and gives the same 
     // file itself, so openLayer is not what shows a read); a cache hit reports only done.
     const opened = new Set<number>();
     try {
-      const image = await analyseImage(source, { cache, onProgress: (p) => void (p.done || opened.add(p.layer)) });
+      const image = await analyseImage(source, { cache, onProgress: (p) => void (p.done || opened.add(p.layer ?? -1)) });
       return { image, opened: [...opened] };
     } finally {
       await source.close();

@@ -110,3 +110,19 @@ test('build progress: stages as the build reaches them, the step and its last li
   assert.match(frame, /│ cc -o app main\.c/);
   r.unmount();
 });
+
+test('stage picker: one stage of one layer is singular', async () => {
+  const one = await analysisOf('one', [BASE], ['COPY bin']);
+  const graph = parseDockerfile('FROM base AS one\n');
+  const result = assembleBuild('/ctx', 'ctx/Dockerfile', graph, 0, [
+    { stage: graph.stages[0]!, tag: 'layerscope-build/ctx:one', imageId: one.image.id, analysis: one },
+  ]);
+  assert.equal(pickerItems(result)[0]!.label.replace(/\s+/g, ' ').trim(), '0 one * 1 kB 1 layer FROM base');
+  const r = render(<StagePicker result={result} onChoose={() => {}} />);
+  await eventually(
+    () => r.frames.length,
+    (n) => n > 0,
+  );
+  assert.match(plain(r.lastFrame()), /Built 1 stage of ctx\/Dockerfile/);
+  r.unmount();
+});

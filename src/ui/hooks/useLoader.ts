@@ -15,6 +15,13 @@ export interface LayerLoad {
   done: boolean;
 }
 
+/** A layer member of a save stream being read before the stream says which layer it is. */
+export interface UnplacedLoad {
+  member: string;
+  read: number;
+  total?: number;
+}
+
 /** One line of an engine pull (per blob, or the overall status). */
 export interface PullLine {
   id?: string;
@@ -26,7 +33,9 @@ export interface PullLine {
 export type LoadState =
   /** Before the layers are known; `pull` while the engine pulls a missing image. */
   | { phase: 'opening'; pull?: { ref: string; lines: PullLine[] } }
-  | { phase: 'reading'; ref: string; layers: LayerLoad[] }
+  /** `unplaced`: members of a save stream being read whose layer is not known yet; `waitingMs`:
+   *  how long a streamed source (an engine's save) has been exporting with no byte arrived yet. */
+  | { phase: 'reading'; ref: string; layers: LayerLoad[]; unplaced?: UnplacedLoad[]; waitingMs?: number }
   | { phase: 'ready'; analysis: Analysis }
   /** `error` as thrown (src/app/failure.ts decides how it is reported), `message` its one line. */
   | { phase: 'failed'; message: string; error: unknown };
@@ -35,9 +44,22 @@ export type Loader = (hooks: LoadHooks) => Promise<Analysis>;
 
 export const PROGRESS_INTERVAL_MS = 100;
 
+interface Progress {
+  ref: string;
+  layers: LayerLoad[];
+  version: number;
+  shown: number;
+  /** The layers come in one stream the source produces first (an engine's save). */
+  streamed: boolean;
+  openedAt: number;
+  /** Stream member → the layer row its progress went to. */
+  rows: Map<string, number>;
+  unplaced: Map<string, UnplacedLoad>;
+}
+
 export function useLoader(load: Loader): LoadState {
   const [state, setState] = useState<LoadState>({ phase: 'opening' });
-  const progress = useRef<{ ref: string; layers: LayerLoad[]; version: number; shown: number } | undefined>(undefined);
+  const progress = useRef<Progress | undefined>(undefined);
   const pull = useRef<{ ref: string; lines: Map<string, PullLine>; version: number; shown: number } | undefined>(undefined);
   useEffect(() => {
     let live = true;
@@ -45,9 +67,17 @@ export function useLoader(load: Loader): LoadState {
       if (!live) return;
       const p = progress.current;
       if (p) {
-        if (p.version === p.shown) return;
+        const waiting = p.streamed && p.layers.every((l) => !l.started) && p.unplaced.size === 0;
+        // While waiting the elapsed time changes: a frame per tick.
+        if (p.version === p.shown && !waiting) return;
         p.shown = p.version;
-        setState({ phase: 'reading', ref: p.ref, layers: p.layers.map((l) => ({ ...l })) });
+        setState({
+          phase: 'reading',
+          ref: p.ref,
+          layers: p.layers.map((l) => ({ ...l })),
+          ...(p.unplaced.size > 0 ? { unplaced: [...p.unplaced.values()].map((u) => ({ ...u })) } : {}),
+          ...(waiting ? { waitingMs: Date.now() - p.openedAt } : {}),
+        });
         return;
       }
       const q = pull.current;
@@ -81,16 +111,40 @@ export function useLoader(load: Loader): LoadState {
           })),
           version: 1,
           shown: 0,
+          streamed: info.streamed === true,
+          openedAt: Date.now(),
+          rows: new Map(),
+          unplaced: new Map(),
         };
       },
       onProgress(p) {
-        const layer = progress.current?.layers[p.layer];
+        const current = progress.current;
+        if (!current) return;
+        current.version++;
+        const member = p.member;
+        if (p.layer === undefined) {
+          if (member === undefined) return;
+          current.unplaced.set(member, {
+            member,
+            read: p.blobBytesRead,
+            ...(p.blobBytesTotal !== undefined ? { total: p.blobBytesTotal } : {}),
+          });
+          return;
+        }
+        const layer = current.layers[p.layer];
         if (!layer) return;
+        if (member !== undefined) {
+          current.unplaced.delete(member);
+          // Placed elsewhere before its walk ended: that row was not this member after all.
+          const before = current.rows.get(member);
+          const wrong = before !== undefined && before !== p.layer ? current.layers[before] : undefined;
+          if (wrong && !wrong.done) Object.assign(wrong, { read: 0, started: false });
+          current.rows.set(member, p.layer);
+        }
         layer.read = p.blobBytesRead;
         if (p.blobBytesTotal !== undefined) layer.total = p.blobBytesTotal;
         layer.started = true;
         layer.done = p.done;
-        progress.current!.version++;
       },
     })
       .then(

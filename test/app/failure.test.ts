@@ -85,7 +85,10 @@ test('the binary: bad input is exit 2 and one line; an unwritable --json FILE is
   const unwritable = await runLayerscope(['--json', '/nonexistent/dir/report.json']);
   assert.deepEqual(
     [unwritable.code, unwritable.stderr],
-    [2, "layerscope: ENOENT: no such file or directory, open '/nonexistent/dir/report.json'\n"],
+    [
+      2,
+      'layerscope: cannot write /nonexistent/dir/report.json: there is no directory /nonexistent/dir; create it first, or name a file in a directory that exists\n',
+    ],
   );
 });
 

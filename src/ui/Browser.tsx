@@ -84,7 +84,7 @@ export function Browser({
         copy = t?.id === undefined ? undefined : copyAt(tree, t.id, t.layer);
       }
       const show = (c: StoredCopy, withDiff: boolean): void => {
-        const target = viewerTarget(tree, c, content);
+        const target = viewerTarget(tree, c, content, model.analysis.secrets);
         if (!target) return;
         const next = c.entry.type === 'symlink' ? linkTargetCopy(tree, c) : undefined;
         setViewing({ target, diff: withDiff, ...(next ? { onFollow: () => show(next, false) } : {}) });

@@ -47,7 +47,7 @@ export function splitMouse(input: string): { text: string; events: MouseEvent[];
   const cut = PARTIAL.exec(text);
   // Only a report's beginning is held: ESC [ < … . A lone ESC or ESC [ at the end is a key (Esc)
   // or Ink's to complete, unless the report may continue (ESC [ <).
-  if (cut && cut[0].startsWith('\u001B[<')) return { text: text.slice(0, cut.index), events, rest: cut[0] };
+  if (cut?.[0].startsWith('\u001B[<')) return { text: text.slice(0, cut.index), events, rest: cut[0] };
   return { text, events, rest: '' };
 }
 

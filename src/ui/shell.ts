@@ -26,6 +26,8 @@ export interface ShellState {
   subject: string;
   /** The filter prompt's text while it is open. */
   prompt: string | undefined;
+  /** The pane whose rows the open prompt filters (its `filter`); undefined: the tree's paths. */
+  promptFor?: string;
   /** The prompt's history, the filter it opened on, what is wrong with its text. */
   filterInput: FilterInput;
   message: { text: string; tone: 'info' | 'error' } | undefined;
@@ -95,6 +97,11 @@ export interface PaneSpec {
   move?(model: UiModel, state: UiState, command: ListCommand, layout: Layout): UiState;
   /** Enter while it has focus. */
   activate?(model: UiModel, state: UiState): UiState;
+  /** The filter prompt (`/`) while it has focus filters its rows instead of the tree's paths:
+   *  the text in effect, and the state with `text` applied (as it is typed, and on Enter). */
+  filter?: { text(state: UiState): string; apply(model: UiModel, state: UiState, text: string): UiState };
+  /** Esc while it has focus, before the shell's "back to the tree"; undefined: not handled. */
+  back?(model: UiModel, state: UiState): UiState | undefined;
   /** Any other command; `focused` says whether it has focus. undefined: not its command. */
   command?(model: UiModel, state: UiState, command: Command, focused: boolean): UiState | undefined;
   /** The details of its `subject`. */

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commandAvailable, need } from '../helpers/env.js';
+import { commandAvailable, dockerAvailable, need } from '../helpers/env.js';
 import { Terminal } from '../helpers/terminal.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -132,3 +132,28 @@ for (const [columns, rows] of [
     }
   });
 }
+
+test('keys typed while an engine image loads (Tab / b i n / b a s h Enter) run in order once it is up: focus, filter, jump (80x24)', async (t) => {
+  if (!gate(t) || !need(t, 'docker', dockerAvailable())) return;
+  const term = new Terminal(80, 24);
+  try {
+    // --no-cache: every layer is read from the engine, seconds of loading to type into.
+    term.run('node bin/layerscope.js layerscope-test/debian:bookworm --no-cache; echo "exit=$?"');
+    await term.waitFor(/Opening the image|reading layerscope-test\/debian/);
+    term.keys('Tab');
+    term.type('/bin/bash');
+    term.keys('Enter');
+    const typedWhile = term.screen();
+    assert.doesNotMatch(typedWhile, READY, 'the keys were typed while the image was still loading');
+    const screen = await term.waitFor(/match 1 of \d+/, 60_000);
+    // /usr/bin/bash and /usr/bin/bashbug match; the title is cut at 80 columns.
+    assert.match(screen, /match 1 of 2 /);
+    assert.match(screen, /▶ Files after L0 · all · by size · filter /, 'Tab focused the tree, the filter is applied');
+    assert.match(screen, /^║›\+ +bash +1\.27 MB +L0║/m, 'the cursor is on the first match');
+    assert.match(screen, /│\/usr\/bin\/bash +│/);
+    term.keys('q');
+    await term.waitFor(/^exit=0$/m);
+  } finally {
+    term.close();
+  }
+});

@@ -10,7 +10,7 @@ import { clipMiddle, wrap } from '../../src/report/format.js';
 import { adviceText } from '../../src/report/stages.js';
 import { textReport } from '../../src/report/text.js';
 import { analysisOf } from '../helpers/analysis.js';
-import { repoRoot, runLayerscope } from '../helpers/cli.js';
+import { repoRoot, runLayerscope, childEnv } from '../helpers/cli.js';
 
 const example = join(repoRoot, 'examples', 'multistage-final.tar');
 
@@ -24,7 +24,7 @@ test('reportWidth: no limit unless stdout is a terminal; on one COLUMNS wins ove
 });
 
 test('--text to a pipe: nothing is cut, whatever COLUMNS says (the layer commands are whole)', async () => {
-  const r = await runLayerscope([example, '--text'], { env: { ...process.env, COLUMNS: '40' } });
+  const r = await runLayerscope([example, '--text'], { env: { ...childEnv, COLUMNS: '40' } });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
   assert.ok(

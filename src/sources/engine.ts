@@ -13,7 +13,8 @@ import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import { request as httpRequest } from 'node:http';
+import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { ImageCaches, ImageConfigInfo, ImageSource, LayerInfo, LayerSummary, StreamProgress, StreamedImage } from '../core/model.js';
 import { InputError } from '../core/errors.js';
@@ -168,6 +169,20 @@ export function unreachableMessage(endpoint: EngineEndpoint, reason: string, bar
   return `${lead}${tried}: ${reason}; ${fix}`;
 }
 
+/** dockerode, loaded when first needed: loading it (with ssh2 and its crypto) is a third of a
+ *  warm open's time, and a warm open needs only a ping and an inspect. */
+async function loadDockerode(): Promise<typeof Docker> {
+  return (await import('dockerode')).default;
+}
+
+function newDocker(DockerClass: typeof Docker, endpoint: EngineEndpoint, bareRef?: string): Docker {
+  try {
+    return new DockerClass(endpoint.options);
+  } catch (e) {
+    throw new InputError(unreachableMessage(endpoint, errorText(e), bareRef), { cause: e });
+  }
+}
+
 /** A dockerode client for a reachable engine, or an InputError saying what was tried. */
 export async function connectEngine(
   kind: EngineKind,
@@ -176,18 +191,83 @@ export async function connectEngine(
   context?: string,
 ): Promise<{ docker: Docker; endpoint: EngineEndpoint }> {
   const endpoint = engineEndpoint(kind, env, existsSync, context);
-  let docker: Docker;
-  try {
-    docker = new Docker(endpoint.options);
-  } catch (e) {
-    throw new InputError(unreachableMessage(endpoint, errorText(e), bareRef), { cause: e });
-  }
+  const docker = newDocker(await loadDockerode(), endpoint, bareRef);
   try {
     await withTimeout(docker.ping(), 15_000, 'no answer in 15 s');
   } catch (e) {
     throw new InputError(unreachableMessage(endpoint, errorText(e), bareRef), { cause: e });
   }
   return { docker, endpoint };
+}
+
+/**
+ * The engine as openEngine uses it: ping and inspect over plain HTTP on a unix socket or an
+ * unencrypted tcp endpoint without loading dockerode; dockerode for the rest (pull, save) and for
+ * every call on other endpoints (TLS, ssh, a DOCKER_HOST docker-modem reads itself).
+ */
+interface EngineApi {
+  endpoint: EngineEndpoint;
+  inspect(ref: string): Promise<Docker.ImageInspectInfo>;
+  docker(): Promise<Docker>;
+}
+
+async function connectEngineApi(kind: EngineKind, env: NodeJS.ProcessEnv, bareRef?: string, context?: string): Promise<EngineApi> {
+  const endpoint = engineEndpoint(kind, env, existsSync, context);
+  const o = endpoint.options as { socketPath?: string; host?: string; port?: number; protocol?: string };
+  const plain = o.socketPath !== undefined || (o.host !== undefined && o.protocol === 'http');
+  let client: Promise<Docker> | undefined;
+  const docker = () => {
+    client ??= loadDockerode().then((D) => newDocker(D, endpoint, bareRef));
+    return client;
+  };
+  const call = plain
+    ? (path: string) => plainGet(o, path)
+    : async (path: string) => {
+        const d = await docker();
+        return path === '/_ping' ? d.ping() : d.getImage(path.slice('/images/'.length, -'/json'.length)).inspect();
+      };
+  try {
+    await withTimeout(call('/_ping'), 15_000, 'no answer in 15 s');
+  } catch (e) {
+    throw new InputError(unreachableMessage(endpoint, errorText(e), bareRef), { cause: e });
+  }
+  return {
+    endpoint,
+    docker,
+    inspect: async (ref) =>
+      (await call(`/images/${ref.replace(/[^A-Za-z0-9._\-/:@]/g, encodeURIComponent)}/json`)) as Docker.ImageInspectInfo,
+  };
+}
+
+/** GET over a unix socket or plain tcp; JSON back. Errors look like docker-modem's (statusCode,
+ *  json.message) so errorText and statusCode read both alike. */
+function plainGet(o: { socketPath?: string; host?: string; port?: number }, path: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const where = o.socketPath !== undefined ? { socketPath: o.socketPath } : { host: o.host, port: o.port };
+    const req = httpRequest({ ...where, path, method: 'GET', headers: { Accept: 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown = text;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          // `OK` from /_ping, or an error in plain text
+        }
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(json);
+        const message =
+          json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string'
+            ? (json as { message: string }).message
+            : text.trim();
+        reject(Object.assign(new Error(`(HTTP code ${status}) - ${message}`), { statusCode: status, json }));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
@@ -291,26 +371,26 @@ async function pullImage(docker: Docker, ref: string, platform: PlatformRequest,
 
 /** Inspects `ref`; pulls it first when the engine does not have it. */
 async function inspectOrPull(
-  docker: Docker,
+  api: EngineApi,
   kind: EngineKind,
   ref: string,
   opts: EngineOpenOptions,
   hooks: EngineHooks,
 ): Promise<EngineImageInfo> {
   try {
-    return parseInspect(await docker.getImage(ref).inspect());
+    return parseInspect(await api.inspect(ref));
   } catch (e) {
     if (statusCode(e) !== 404) throw new InputError(`${kind}://${ref}: ${errorText(e)}`, { cause: e });
   }
   try {
-    await pullImage(docker, ref, opts.platform, hooks);
+    await pullImage(await api.docker(), ref, opts.platform, hooks);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     const prefix = opts.bare ? `"${ref}" is not a file here, and the ${kind} engine` : `the ${kind} engine`;
     throw new InputError(`${prefix} has no image ${ref} and could not pull it (${reason})`, { cause: e });
   }
   try {
-    return parseInspect(await docker.getImage(withDefaultTag(ref)).inspect());
+    return parseInspect(await api.inspect(withDefaultTag(ref)));
   } catch (e) {
     throw new InputError(`${kind}://${ref}: pulled, but the engine cannot inspect it: ${errorText(e)}`, { cause: e });
   }
@@ -333,8 +413,9 @@ export interface EngineOpenOptions extends EngineHooks {
  */
 export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpenOptions): Promise<ImageSource> {
   const hooks: EngineHooks = { ...currentEngineHooks(), ...(opts.onPull ? { onPull: opts.onPull } : {}) };
-  const { docker, endpoint } = await connectEngine(kind, opts.env, opts.bare ? ref : undefined, opts.context);
-  const info = await inspectOrPull(docker, kind, ref, opts, hooks);
+  const api = await connectEngineApi(kind, opts.env ?? process.env, opts.bare ? ref : undefined, opts.context);
+  const { endpoint } = api;
+  const info = await inspectOrPull(api, kind, ref, opts, hooks);
   const where = `${kind}://${ref}`;
   // A platform other than the one asked for is reported once the stream's config is read.
   const config: ImageConfigInfo = {
@@ -364,7 +445,7 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
     readCached: (caches) => readCachedImage(info, caches, opts.platform, where),
     async readAll({ onProgress, limits }) {
       reading = new AbortController();
-      return readSaveStream(docker, info, {
+      return readSaveStream(await api.docker(), info, {
         where,
         address: endpoint.address,
         platform: opts.platform,
@@ -374,7 +455,7 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
       });
     },
     // Content access (cat, extract, the viewer) saves the image once to a temp archive.
-    saveStream: () => docker.getImage(info.id).get(),
+    saveStream: async () => (await api.docker()).getImage(info.id).get(),
     async close() {
       reading?.abort();
     },

@@ -69,6 +69,13 @@ export interface PaneRenderProps {
   layout: Layout;
 }
 
+/** A path of the image at a layer, as a pane's cursor points at it. */
+export interface PanePointer {
+  path: string;
+  layer: number;
+  id?: number;
+}
+
 /** What the details pane shows for a subject. */
 export interface PaneDetails {
   title(model: UiModel, state: UiState): string;
@@ -106,6 +113,9 @@ export interface PaneSpec {
   command?(model: UiModel, state: UiState, command: Command, focused: boolean): UiState | undefined;
   /** The details of its `subject`. */
   details?: PaneDetails;
+  /** The path its cursor points at and the layer to read it at (node `id` when the merged tree
+   *  has it): what the file viewer opens and `y`/`Y` copy. undefined: nothing to read there. */
+  pointsAt?(model: UiModel, state: UiState): PanePointer | undefined;
   render(props: PaneRenderProps): React.JSX.Element;
 }
 

@@ -142,5 +142,9 @@ export const filesPane: PaneSpec = {
       return pathLines(model, id, selectedLayer(s), width, viewOptions(model, s));
     },
   },
+  pointsAt(model, s) {
+    const id = cursorNode(model, s);
+    return id === undefined ? undefined : { path: model.analysis.tree.pathOf(id), layer: selectedLayer(s), id };
+  },
   render: ({ model, state, focused, layout }) => <TreePane model={model} state={state} focused={focused} box={layout.main} />,
 };

@@ -44,6 +44,13 @@ export const hiddenBytesPane: PaneSpec = {
     title: () => 'Hidden copy',
     lines: (model, s, width) => hiddenLines(model, s.hiddenBytes.cursor, width),
   },
+  /** The largest hidden copy, at the layer that stored it. */
+  pointsAt(model, s) {
+    const entry = model.analysis.account.entries[s.hiddenBytes.cursor];
+    const target = model.hiddenTarget(s.hiddenBytes.cursor);
+    if (!entry || !target) return undefined;
+    return { path: entry.path, layer: target.layer, ...(target.id !== undefined ? { id: target.id } : {}) };
+  },
   render: ({ model, state, focused, layout }) => (
     <HiddenBytesPane model={model} cursor={state.hiddenBytes.cursor} scroll={state.hiddenBytes.scroll} focused={focused} layout={layout} />
   ),

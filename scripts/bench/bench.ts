@@ -18,12 +18,13 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
@@ -58,9 +59,18 @@ interface Scenario {
   warmFromOpenMs?: number;
   /** The analysis alone (open, read the caches, merge, account), summaries cached. */
   reopenMs?: number;
-  latency?: Record<string, { median: number; p95: number; samples: number }>;
+  latency?: Record<string, Latency>;
   sources?: Record<string, number>;
   profile?: unknown;
+}
+
+/** Key press → next frame: wall time, and this process's CPU time over the same span. */
+interface Latency {
+  median: number;
+  p95: number;
+  samples: number;
+  cpuMedian?: number;
+  cpuP95?: number;
 }
 
 interface Target {
@@ -232,7 +242,42 @@ async function measureMany(): Promise<Record<string, number>> {
   return { oneMs, tenMs, ratio: tenMs / oneMs };
 }
 
-function targets(rows: Scenario[], extra: { zstd?: { gzipMBps: number; zstdMBps: number }; many?: Record<string, number> }): Target[] {
+interface Extra {
+  zstd?: { gzipMBps: number; zstdMBps: number };
+  many?: Record<string, number>;
+  compare?: { latency: Record<string, Latency>; compareMs: number; loadMs: number };
+  content?: { cpuRatio: number; ratio: number; catGzipMs: number; floorMs: number; catPlainFirstMs: number };
+  build?: Array<{ dir: string; ratio: number }>;
+}
+
+/** Two images of a million files each (the million scenario's layers and one small layer of
+ *  their own), summaries cached: load, compare, and key latency in the compare browser. */
+async function measureCompare(): Promise<Extra['compare']> {
+  log('[compare] two 1M-file images side by side…');
+  const [a, b] = await makeSharedBaseImages(SCENARIOS.million!, dataDir, 2, 'compare', true);
+  const cacheDir = mkdtempSync(join(tmpdir(), 'layerscope-bench-compare-'));
+  const env = { LAYERSCOPE_CACHE_DIR: cacheDir };
+  try {
+    child('warm-child.js', [a!, 'fill'], env);
+    child('warm-child.js', [b!, 'fill'], env);
+    return child('compare-child.js', [a!, b!], env) as unknown as Extra['compare'];
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs another bench script (its own table goes to stderr here) and reads the JSON it writes. */
+function measureJson(script: string, file: string): Record<string, unknown> | undefined {
+  log(`${script}…`);
+  const r = spawnSync(process.execPath, [join(dist, script)], { stdio: ['ignore', 2, 2], env: { NODE_ENV: 'production', ...process.env } });
+  if (r.status !== 0) {
+    log(`${script} failed (exit ${r.status}): its rows are left out`);
+    return undefined;
+  }
+  return JSON.parse(readFileSync(join(root, 'bench', file), 'utf8')) as Record<string, unknown>;
+}
+
+function targets(rows: Scenario[], extra: Extra): Target[] {
   const out: Target[] = [];
   const f = (n: number, d = 0) => n.toFixed(d);
   const by = (n: string) => rows.find((r) => r.scenario === n);
@@ -246,10 +291,10 @@ function targets(rows: Scenario[], extra: { zstd?: { gzipMBps: number; zstdMBps:
   const million = by('million');
   if (million) {
     out.push({ target: 'Peak RSS ≤ 400 MB at 1M files (pool on)', figure: `${f(million.peakRssMB)} MB`, pass: million.peakRssMB <= 400 });
-    for (const [key, l] of Object.entries(million.latency ?? {}))
+    for (const [key, l] of Object.entries({ ...million.latency, ...extra.compare?.latency }))
       out.push({
         target: `Key p95 ≤ 30 ms on 1M files: ${key}`,
-        figure: `${f(l.p95, 1)} ms (median ${f(l.median, 1)})`,
+        figure: `${f(l.p95, 1)} ms (median ${f(l.median, 1)}; CPU p95 ${f(l.cpuP95 ?? NaN, 1)}, median ${f(l.cpuMedian ?? NaN, 1)})`,
         pass: l.p95 <= 30,
       });
     if (million.reopenMs !== undefined) {
@@ -286,6 +331,21 @@ function targets(rows: Scenario[], extra: { zstd?: { gzipMBps: number; zstdMBps:
       figure: `${f(extra.zstd.zstdMBps)} MB/s vs gzip ${f(extra.zstd.gzipMBps)} MB/s`,
       pass: extra.zstd.zstdMBps >= extra.zstd.gzipMBps,
     });
+  if (extra.content) {
+    const c = extra.content;
+    out.push({
+      target: 'Viewer: first page of a file at the end of a 1 GiB gzip layer ≤ 1.2× inflating up to it',
+      figure: `${f(c.cpuRatio, 2)}× CPU time, ${f(c.ratio, 2)}× wall (${f(c.catGzipMs)} / ${f(c.floorMs)} ms)`,
+      pass: c.cpuRatio <= 1.2,
+    });
+    out.push({
+      target: 'Viewer: the same file from an uncompressed archive ≤ 50 ms',
+      figure: `${f(c.catPlainFirstMs, 1)} ms (first read)`,
+      pass: c.catPlainFirstMs <= 50,
+    });
+  }
+  for (const b of extra.build ?? [])
+    out.push({ target: `Build: all stages ≤ 1.2× one --target final build (${b.dir})`, figure: `${f(b.ratio, 2)}×`, pass: b.ratio <= 1.2 });
   if (extra.many)
     out.push({
       target: '10 images sharing a base, one --json run ≤ 2× one image',
@@ -335,15 +395,32 @@ if (first && process.env.BENCH_ZSTD !== '0') {
   zstd = { gzipMs: first.sequentialFloorMs, zstdMs, gzipMBps: mbps(first.sequentialFloorMs), zstdMBps: mbps(zstdMs) };
 }
 const many = process.env.BENCH_MANY === '0' ? undefined : await measureMany();
+const compare = names.includes('million') && process.env.BENCH_COMPARE !== '0' ? await measureCompare() : undefined;
+const content = process.env.BENCH_CONTENT === '0' ? undefined : measureJson('content.js', 'content-results.json');
+const build =
+  process.env.BENCH_BUILD === '0'
+    ? undefined
+    : (measureJson('buildStages.js', 'build-results.json') as { results: Extra['build'] } | undefined)?.results;
 log('start-up → first frame, with and without the compile cache…');
 const startup = child('startup.js', ['9']);
-const ts = targets(rows, { ...(zstd ? { zstd } : {}), ...(many ? { many } : {}) });
+const ts = targets(rows, {
+  ...(zstd ? { zstd } : {}),
+  ...(many ? { many } : {}),
+  ...(compare ? { compare } : {}),
+  ...(content ? { content: content as unknown as NonNullable<Extra['content']> } : {}),
+  ...(build ? { build } : {}),
+});
 let out = `${targetTable(ts)}\n\n${scenarioTable(rows)}`;
 const withLatency = rows.filter((r) => r.latency);
 for (const r of withLatency) {
-  out += `\n\n| key on the ${r.scenario} tree | median | p95 | samples |\n| --- | ---: | ---: | ---: |`;
+  out += `\n\n| key on the ${r.scenario} tree | median | p95 | CPU median | CPU p95 | samples |\n| --- | ---: | ---: | ---: | ---: | ---: |`;
   for (const [key, l] of Object.entries(r.latency!))
-    out += `\n| ${key} | ${l.median.toFixed(1)} ms | ${l.p95.toFixed(1)} ms | ${l.samples} |`;
+    out += `\n| ${key} | ${l.median.toFixed(1)} ms | ${l.p95.toFixed(1)} ms | ${(l.cpuMedian ?? NaN).toFixed(1)} ms | ${(l.cpuP95 ?? NaN).toFixed(1)} ms | ${l.samples} |`;
+}
+if (compare) {
+  out += `\n\n| key in the compare of two 1M-file images (load ${compare.loadMs.toFixed(0)} ms, compare ${compare.compareMs.toFixed(0)} ms) | median | p95 | CPU median | CPU p95 | samples |\n| --- | ---: | ---: | ---: | ---: | ---: |`;
+  for (const [key, l] of Object.entries(compare.latency))
+    out += `\n| ${key} | ${l.median.toFixed(1)} ms | ${l.p95.toFixed(1)} ms | ${(l.cpuMedian ?? NaN).toFixed(1)} ms | ${(l.cpuP95 ?? NaN).toFixed(1)} ms | ${l.samples} |`;
 }
 for (const r of rows.filter((x) => x.profile)) {
   const p = r.profile as { threads: Array<{ thread: string; stages: Record<string, number> }>; inflateThreadPoolMs: number };
@@ -362,9 +439,26 @@ mkdirSync(join(root, 'bench'), { recursive: true });
 writeFileSync(
   join(root, 'bench', 'results.json'),
   JSON.stringify(
-    { date: new Date().toISOString(), cores: cpus().length, node: process.version, targets: ts, rows, zstd, many, startup },
+    {
+      date: new Date().toISOString(),
+      cores: cpus().length,
+      node: process.version,
+      load: loadavg(),
+      targets: ts,
+      rows,
+      zstd,
+      many,
+      compare,
+      content,
+      build,
+      startup,
+    },
     null,
     2,
   ),
 );
-console.log(`\nwrote bench/results.json (${cpus().length} cores, node ${process.version})`);
+console.log(
+  `\nwrote bench/results.json (${cpus().length} cores, node ${process.version}, load average at the end ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')})`,
+);

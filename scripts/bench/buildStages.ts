@@ -3,6 +3,7 @@
 // each other stage from the cache that build filled; it prints each engine build's time. The
 // ratio is all builds / the first one (1.0 would mean the other stages were free).
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +14,7 @@ const cases: Array<{ dir: string; args: string[] }> = [
   { dir: 'test/fixtures/dockerfiles/buildkit', args: ['--secret', 'id=token,env=HOME'] },
 ];
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+const results: Array<{ dir: string; ratio: number; runs: string[] }> = [];
 
 for (const c of cases) {
   const ratios: number[] = [];
@@ -38,4 +40,8 @@ for (const c of cases) {
   process.stdout.write(
     `${c.dir}: all stages / one build of the last stage = ${median.toFixed(2)} (median of ${ratios.length}; ${rows.join('; ')})\n`,
   );
+  results.push({ dir: c.dir, ratio: median, runs: rows });
 }
+// For `npm run bench`'s table.
+mkdirSync(join(root, 'bench'), { recursive: true });
+writeFileSync(join(root, 'bench', 'build-results.json'), `${JSON.stringify({ results }, null, 2)}\n`);

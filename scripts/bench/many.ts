@@ -19,7 +19,15 @@ async function tarOf(files: Array<{ name: string; body: Buffer }>): Promise<Buff
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-export async function makeSharedBaseImages(base: Scenario, root: string, count: number): Promise<string[]> {
+/** `count` images over `base`'s layers (all but its last, or all of them with `shareAll`), each
+ *  with one small layer of its own, in one layout under `root/<name>`. */
+export async function makeSharedBaseImages(
+  base: Scenario,
+  root: string,
+  count: number,
+  name = 'many',
+  shareAll = false,
+): Promise<string[]> {
   const image = await generate(base, root);
   const index = JSON.parse(readFileSync(join(image.dir, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
   const blob = (digest: string) => join(image.dir, 'blobs', 'sha256', digest.slice(7));
@@ -28,9 +36,9 @@ export async function makeSharedBaseImages(base: Scenario, root: string, count: 
     layers: Array<{ mediaType: string; digest: string; size: number }>;
   };
   const config = JSON.parse(readFileSync(blob(manifest.config.digest), 'utf8')) as { rootfs: { diff_ids: string[] }; history: unknown[] };
-  const shared = manifest.layers.length - 1;
+  const shared = shareAll ? manifest.layers.length : manifest.layers.length - 1;
   // One layout holding every image: the base blobs are the same files, as in a real store.
-  const dir = join(root, 'many', 'layout');
+  const dir = join(root, name, 'layout');
   const out = Array.from({ length: count }, (_, i) => `${dir}:@${i}`);
   if (existsSync(join(dir, 'index.json'))) return out;
   const tmp = `${dir}.tmp`;

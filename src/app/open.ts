@@ -23,6 +23,8 @@ export interface ImageOptions {
   source?: string;
   /** `--insecure-registry`: plain HTTP to the registry named in IMAGE. */
   insecureRegistry?: boolean;
+  /** `--context NAME`: the Docker context to reach the engine through. */
+  context?: string;
   /** false with `--no-cache`: no layer summary is read from or written to the cache. */
   cache?: boolean;
   /** `--max-files N`: most entries one layer may have. */
@@ -139,6 +141,7 @@ async function open(
       platform: options.platform,
       source: options.source,
       insecureRegistry: options.insecureRegistry,
+      ...(options.context ? { context: options.context } : {}),
     }),
   );
   let kept = false;

@@ -15,16 +15,26 @@ import { applyUiConfig } from '../config/apply.js';
 export interface ConfigOptions {
   config?: string;
   theme?: string;
+  /** false with --no-mouse */
+  mouse?: boolean;
 }
 
 export function addConfigOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'configuration file (default: $XDG_CONFIG_HOME/layerscope/config.yaml, ~/.config when unset)')
-    .addOption(new Option('--theme <name>', 'colour theme (NO_COLOR turns colours off whatever the theme)').choices(THEMES));
+    .addOption(new Option('--theme <name>', 'colour theme (NO_COLOR turns colours off whatever the theme)').choices(THEMES))
+    .option('--no-mouse', 'no mouse in the browser (the wheel scrolls, a click selects; config: mouse: false)');
 }
 
 export function configOf(options: ConfigOptions & CiOptions): EffectiveConfig {
-  return loadConfig({ flags: { config: options.config, theme: options.theme, ciFormat: options.ciFormat } });
+  return loadConfig({
+    flags: {
+      config: options.config,
+      theme: options.theme,
+      ciFormat: options.ciFormat,
+      ...(options.mouse === false ? { mouse: false } : {}),
+    },
+  });
 }
 
 /** Loads the configuration before any command runs (a bad file: one line, exit 2, before any

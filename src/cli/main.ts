@@ -26,6 +26,7 @@ function addImageOptions(cmd: Command): Command {
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this machine)')
     .addOption(new Option('--source <source>', 'where IMAGE comes from').choices(['docker', 'podman', 'docker-archive', 'oci', 'registry']))
     .option('--insecure-registry', 'allow plain HTTP to the registry (always allowed for localhost)')
+    .option('--context <name>', 'Docker context to reach the engine through, as docker --context (default: as the docker CLI chooses)')
     .option('--no-cache', 'do not read or write the layer summary cache (~/.cache/layerscope)')
     .option('--max-files <n>', `refuse a layer with more than N entries (default ${DEFAULT_LIMITS.maxEntries})`)
     .option('--max-bytes <size>', 'refuse a layer that unpacks to more than SIZE, e.g. 500GB or 2TiB (default 1TiB)')

@@ -15,5 +15,6 @@ export function applyUiConfig(config: EffectiveConfig, env: NodeJS.ProcessEnv = 
     hide: config.defaults.hide.value,
     treeWidth: config.defaults.treeWidth.value,
     attributes: config.defaults.attributes.value,
+    mouse: config.defaults.mouse.value,
   });
 }

@@ -28,6 +28,8 @@ export interface ConfigFlags {
   config?: string;
   theme?: string;
   ciFormat?: string;
+  /** false: --no-mouse */
+  mouse?: boolean;
 }
 
 export interface LoadOptions {
@@ -60,6 +62,7 @@ const ENV_NAMES: Record<keyof Defaults, string> = {
   attributes: 'LAYERSCOPE_ATTRIBUTES',
   treeWidth: 'LAYERSCOPE_TREE_WIDTH',
   collapseDirs: 'LAYERSCOPE_COLLAPSE_DIRS',
+  mouse: 'LAYERSCOPE_MOUSE',
 };
 
 /** Parses one default from text or YAML; throws a one-line InputError naming `where`. */
@@ -75,7 +78,8 @@ export function parseDefault<K extends keyof Defaults>(key: K, raw: unknown, whe
       return (SORTS.includes(text as never) ? text : fail(`a sort order (${SORTS.join(', ')})`)) as Defaults[K];
     case 'changesOnly':
     case 'attributes':
-    case 'collapseDirs': {
+    case 'collapseDirs':
+    case 'mouse': {
       if (typeof text === 'boolean') return text as Defaults[K];
       const t = String(text).toLowerCase();
       if (['true', '1', 'yes', 'on'].includes(t)) return true as Defaults[K];
@@ -231,6 +235,7 @@ export function loadConfig(opts: LoadOptions = {}): EffectiveConfig {
     ci.format = { value: env.LAYERSCOPE_CI_FORMAT, source: 'env', origin: 'LAYERSCOPE_CI_FORMAT' };
   }
   if (opts.flags?.theme !== undefined) set('theme', parseDefault('theme', opts.flags.theme, '--theme'), 'flag', '--theme');
+  if (opts.flags?.mouse === false) set('mouse', false, 'flag', '--no-mouse');
   if (opts.flags?.ciFormat !== undefined) ci.format = { value: opts.flags.ciFormat, source: 'flag', origin: '--ci-format' };
 
   const keys = applyKeyOverrides(diveKeys, fileKeys, notes);

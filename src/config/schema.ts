@@ -34,6 +34,8 @@ export interface Defaults {
   treeWidth: number;
   /** Start with directories collapsed (dive: filetree.collapse-dir). */
   collapseDirs: boolean;
+  /** The mouse in the browser: wheel and clicks (--no-mouse turns it off). */
+  mouse: boolean;
 }
 
 export const DEFAULTS: Readonly<Defaults> = {
@@ -44,6 +46,7 @@ export const DEFAULTS: Readonly<Defaults> = {
   attributes: true,
   treeWidth: 0.6,
   collapseDirs: true,
+  mouse: true,
 };
 
 export interface EffectiveConfig {

@@ -211,9 +211,9 @@ async function analyseStream(
     ...(options.limits ? { limits: options.limits } : {}),
   });
   // Every layer is read now, a layer the stream held once for two places included.
-  read.summaries.forEach((summary, layer) =>
-    options.onProgress?.({ layer, blobBytesRead: summary.blobBytes, blobBytesTotal: summary.blobBytes, done: true }),
-  );
+  for (const [layer, summary] of read.summaries.entries()) {
+    options.onProgress?.({ layer, blobBytesRead: summary.blobBytes, blobBytesTotal: summary.blobBytes, done: true });
+  }
   // The sequential source checked each layer against the config's diffIDs itself.
   for (const summary of read.summaries) await cache?.put(summary, { engine: true });
   if (read.configBytes) await configs?.putConfig(read.id, read.configBytes);

@@ -158,16 +158,16 @@ export interface FileInfo {
 /** Visible regular files and hard links, by path (walk order: paths sorted). */
 export function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
   const out = new Map<ImagePath, FileInfo>();
-  const seen = new Set<string>();
+  // Stored copies already counted: one flag per change of each layer (no string key per file).
+  const seen = analysis.image.summaries.map((s) => new Uint8Array(s.changes.length));
   const { tree } = analysis;
   for (const { id, state } of tree.walkVisible()) {
     const { entry } = state;
     if (entry.type !== 'file' && entry.type !== 'hardlink') continue;
     const content = entry.type === 'file' ? state.entryIndex : entry.linkedContent;
-    const copy = `${state.layer}:${content}`;
     const bytes = tree.contentSize(entry, state.layer);
-    const first = content !== undefined && !seen.has(copy);
-    if (content !== undefined) seen.add(copy);
+    const first = content !== undefined && seen[state.layer]![content] === 0;
+    if (content !== undefined) seen[state.layer]![content] = 1;
     const digest = content === undefined ? undefined : analysis.image.summaries[state.layer]!.changes.digest(content);
     out.set(tree.pathOf(id), { path: tree.pathOf(id), digest, entry, layer: state.layer, bytes, countedBytes: first ? bytes : 0 });
   }

@@ -64,16 +64,16 @@ interface Visible {
 
 function visibleEntries(x: Analysis): Map<ImagePath, Visible> {
   const out = new Map<ImagePath, Visible>();
-  const seen = new Set<string>();
+  // Stored copies already counted: one flag per change of each layer (no string key per file).
+  const seen = x.image.summaries.map((s) => new Uint8Array(s.changes.length));
   const { tree } = x;
   for (const { id, state } of tree.walkVisible()) {
     const e = state.entry;
     const isContent = e.type === 'file' || e.type === 'hardlink';
     const content = e.type === 'file' ? state.entryIndex : e.type === 'hardlink' ? e.linkedContent : undefined;
     const size = isContent ? tree.contentSize(e, state.layer) : 0;
-    const key = `${state.layer}:${content}`;
-    const first = content !== undefined && !seen.has(key);
-    if (content !== undefined) seen.add(key);
+    const first = content !== undefined && seen[state.layer]![content] === 0;
+    if (content !== undefined) seen[state.layer]![content] = 1;
     const digest = content === undefined ? undefined : x.image.summaries[state.layer]!.changes.digest(content);
     const entry: SideEntry = { type: e.type, size, mode: e.mode, layer: state.layer };
     if (digest !== undefined) entry.digest = digest;

@@ -9,10 +9,12 @@
 // platform) is read first: it says whether the image is there (else it is pulled through the
 // engine) and which `blobs/` members are layers.
 import { existsSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import { request as httpRequest } from 'node:http';
+import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { ImageCaches, ImageConfigInfo, ImageSource, LayerInfo, LayerSummary, StreamProgress, StreamedImage } from '../core/model.js';
 import { InputError } from '../core/errors.js';
@@ -23,6 +25,7 @@ import { sha256Digest } from './digest.js';
 import { MAX_METADATA_BYTES, normaliseArchiveName, parseJson } from './fileSet.js';
 import { parseArchiveManifest, type ArchiveManifestEntry } from './dockerArchive.js';
 import { currentEngineHooks, type EngineHooks } from './engineHooks.js';
+import { chooseContext, readContext, type ChosenContext, type DockerContext } from './dockerContext.js';
 import { formatPlatform, platformMismatch, type Platform, type PlatformRequest } from './platform.js';
 
 export type EngineKind = 'docker' | 'podman';
@@ -37,6 +40,8 @@ export interface EngineEndpoint {
   address: string;
   /** The variable the address came from, if any. */
   origin?: 'DOCKER_HOST' | 'CONTAINER_HOST';
+  /** The Docker context the address came from, if any (dockerContext.ts). */
+  context?: ChosenContext;
   /** Every address considered, in order, for the "not reachable" message. */
   tried: string[];
 }
@@ -46,7 +51,9 @@ function socketAddress(path: string): string {
 }
 
 /**
- * Docker: DOCKER_HOST when set (any scheme docker-modem knows: unix, tcp, https with
+ * Docker: the context the docker CLI would use (`--context`, else DOCKER_HOST's default context,
+ * else DOCKER_CONTEXT, else config.json's currentContext; see dockerContext.ts) when it is not
+ * `default`. The default context: DOCKER_HOST when set (any scheme docker-modem knows: unix, tcp, https with
  * DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, ssh); otherwise the first socket that exists of
  * /var/run/docker.sock, ~/.docker/run/docker.sock (Docker Desktop), $XDG_RUNTIME_DIR/docker.sock
  * (rootless); /var/run/docker.sock when none exists.
@@ -57,8 +64,11 @@ export function engineEndpoint(
   kind: EngineKind,
   env: NodeJS.ProcessEnv = process.env,
   exists: (path: string) => boolean = existsSync,
+  context?: string,
 ): EngineEndpoint {
   if (kind === 'docker') {
+    const chosen = chooseContext(env, context);
+    if (chosen) return contextEndpoint(readContext(chosen, env), env);
     const host = env.DOCKER_HOST;
     if (host) {
       const unix = /^unix:\/\/(.+)$/.exec(host);
@@ -71,6 +81,7 @@ export function engineEndpoint(
     if (env.XDG_RUNTIME_DIR) candidates.push(join(env.XDG_RUNTIME_DIR, 'docker.sock'));
     return pickSocket(kind, candidates, exists);
   }
+  if (context) throw new InputError(`--context ${context} names a Docker context; the Podman service is found through CONTAINER_HOST`);
   const host = env.CONTAINER_HOST;
   if (host) {
     const found = { kind, address: host, origin: 'CONTAINER_HOST' as const, tried: [host] };
@@ -86,6 +97,48 @@ export function engineEndpoint(
   return pickSocket(kind, candidates, exists);
 }
 
+/** A context's docker endpoint as dockerode options: unix, tcp (TLS with the context's PEM files,
+ *  as the docker CLI does; SkipTLSVerify honoured) or ssh. */
+function contextEndpoint(ctx: DockerContext, env: NodeJS.ProcessEnv): EngineEndpoint {
+  const found = { kind: 'docker' as const, address: ctx.host, context: { name: ctx.name, origin: ctx.origin }, tried: [ctx.host] };
+  const unix = /^unix:\/\/(.+)$/.exec(ctx.host);
+  if (unix) return { ...found, options: { socketPath: unix[1]! } };
+  let url: URL;
+  try {
+    url = new URL(ctx.host);
+  } catch {
+    url = new URL('invalid://');
+  }
+  const what = `docker context "${ctx.name}" (from ${ctx.origin}): endpoint ${ctx.host}`;
+  if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
+    const tls = url.protocol === 'https:' || ctx.tls.cert !== undefined || ctx.tls.ca !== undefined || ctx.skipTlsVerify;
+    const material = { ...ctx.tls };
+    return {
+      ...found,
+      options: {
+        host: url.hostname,
+        port: Number(url.port || (tls ? 2376 : 2375)),
+        protocol: tls ? 'https' : 'http',
+        ...material,
+        ...(tls && ctx.skipTlsVerify ? { agent: new HttpsAgent({ rejectUnauthorized: false, ...material }) } : {}),
+      } as Docker.DockerOptions,
+    };
+  }
+  if (url.protocol === 'ssh:') {
+    return {
+      ...found,
+      options: {
+        protocol: 'ssh',
+        host: url.hostname,
+        port: Number(url.port || 22),
+        ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+        sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
+      } as Docker.DockerOptions,
+    };
+  }
+  throw new InputError(`${what} is not supported here (use unix://, tcp:// or ssh://)`);
+}
+
 function pickSocket(kind: EngineKind, candidates: string[], exists: (path: string) => boolean): EngineEndpoint {
   // None there: the first (the conventional place) is what the message's error is about.
   const found = candidates.find((p) => exists(p)) ?? candidates[0]!;
@@ -96,12 +149,14 @@ const ENGINE_NAME: Record<EngineKind, string> = { docker: 'Docker engine', podma
 
 /** The one-line message for an engine that does not answer: what was tried and what to do. */
 export function unreachableMessage(endpoint: EngineEndpoint, reason: string, bareRef?: string): string {
+  const context = endpoint.context;
   const tried =
     endpoint.tried.length > 1
       ? ` (tried ${endpoint.tried.join(', ')})`
-      : ` at ${endpoint.address}${endpoint.origin ? ` (from ${endpoint.origin})` : ''}`;
-  const fix =
-    endpoint.kind === 'docker'
+      : ` at ${endpoint.address}${context ? ` (docker context "${context.name}", from ${context.origin})` : endpoint.origin ? ` (from ${endpoint.origin})` : ''}`;
+  const fix = context
+    ? `start that engine, choose another context (--context NAME, or docker context use NAME), or set DOCKER_HOST`
+    : endpoint.kind === 'docker'
       ? /EACCES|permission denied/i.test(reason)
         ? 'add your user to the docker group (or run as root), set DOCKER_HOST, or use --source podman'
         : 'start Docker (sudo systemctl start docker), set DOCKER_HOST to where it listens, or use --source podman'
@@ -114,25 +169,105 @@ export function unreachableMessage(endpoint: EngineEndpoint, reason: string, bar
   return `${lead}${tried}: ${reason}; ${fix}`;
 }
 
+/** dockerode, loaded when first needed: loading it (with ssh2 and its crypto) is a third of a
+ *  warm open's time, and a warm open needs only a ping and an inspect. */
+async function loadDockerode(): Promise<typeof Docker> {
+  return (await import('dockerode')).default;
+}
+
+function newDocker(DockerClass: typeof Docker, endpoint: EngineEndpoint, bareRef?: string): Docker {
+  try {
+    return new DockerClass(endpoint.options);
+  } catch (e) {
+    throw new InputError(unreachableMessage(endpoint, errorText(e), bareRef), { cause: e });
+  }
+}
+
 /** A dockerode client for a reachable engine, or an InputError saying what was tried. */
 export async function connectEngine(
   kind: EngineKind,
   env: NodeJS.ProcessEnv = process.env,
   bareRef?: string,
+  context?: string,
 ): Promise<{ docker: Docker; endpoint: EngineEndpoint }> {
-  const endpoint = engineEndpoint(kind, env);
-  let docker: Docker;
-  try {
-    docker = new Docker(endpoint.options);
-  } catch (e) {
-    throw new InputError(unreachableMessage(endpoint, errorText(e), bareRef), { cause: e });
-  }
+  const endpoint = engineEndpoint(kind, env, existsSync, context);
+  const docker = newDocker(await loadDockerode(), endpoint, bareRef);
   try {
     await withTimeout(docker.ping(), 15_000, 'no answer in 15 s');
   } catch (e) {
     throw new InputError(unreachableMessage(endpoint, errorText(e), bareRef), { cause: e });
   }
   return { docker, endpoint };
+}
+
+/**
+ * The engine as openEngine uses it: ping and inspect over plain HTTP on a unix socket or an
+ * unencrypted tcp endpoint without loading dockerode; dockerode for the rest (pull, save) and for
+ * every call on other endpoints (TLS, ssh, a DOCKER_HOST docker-modem reads itself).
+ */
+interface EngineApi {
+  endpoint: EngineEndpoint;
+  inspect(ref: string): Promise<Docker.ImageInspectInfo>;
+  docker(): Promise<Docker>;
+}
+
+async function connectEngineApi(kind: EngineKind, env: NodeJS.ProcessEnv, bareRef?: string, context?: string): Promise<EngineApi> {
+  const endpoint = engineEndpoint(kind, env, existsSync, context);
+  const o = endpoint.options as { socketPath?: string; host?: string; port?: number; protocol?: string };
+  const plain = o.socketPath !== undefined || (o.host !== undefined && o.protocol === 'http');
+  let client: Promise<Docker> | undefined;
+  const docker = () => {
+    client ??= loadDockerode().then((D) => newDocker(D, endpoint, bareRef));
+    return client;
+  };
+  const call = plain
+    ? (path: string) => plainGet(o, path)
+    : async (path: string) => {
+        const d = await docker();
+        return path === '/_ping' ? d.ping() : d.getImage(path.slice('/images/'.length, -'/json'.length)).inspect();
+      };
+  try {
+    await withTimeout(call('/_ping'), 15_000, 'no answer in 15 s');
+  } catch (e) {
+    throw new InputError(unreachableMessage(endpoint, errorText(e), bareRef), { cause: e });
+  }
+  return {
+    endpoint,
+    docker,
+    inspect: async (ref) =>
+      (await call(`/images/${ref.replace(/[^A-Za-z0-9._\-/:@]/g, encodeURIComponent)}/json`)) as Docker.ImageInspectInfo,
+  };
+}
+
+/** GET over a unix socket or plain tcp; JSON back. Errors look like docker-modem's (statusCode,
+ *  json.message) so errorText and statusCode read both alike. */
+function plainGet(o: { socketPath?: string; host?: string; port?: number }, path: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const where = o.socketPath !== undefined ? { socketPath: o.socketPath } : { host: o.host, port: o.port };
+    const req = httpRequest({ ...where, path, method: 'GET', headers: { Accept: 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown = text;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          // `OK` from /_ping, or an error in plain text
+        }
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(json);
+        const message =
+          json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string'
+            ? (json as { message: string }).message
+            : text.trim();
+        reject(Object.assign(new Error(`(HTTP code ${status}) - ${message}`), { statusCode: status, json }));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
@@ -236,26 +371,26 @@ async function pullImage(docker: Docker, ref: string, platform: PlatformRequest,
 
 /** Inspects `ref`; pulls it first when the engine does not have it. */
 async function inspectOrPull(
-  docker: Docker,
+  api: EngineApi,
   kind: EngineKind,
   ref: string,
   opts: EngineOpenOptions,
   hooks: EngineHooks,
 ): Promise<EngineImageInfo> {
   try {
-    return parseInspect(await docker.getImage(ref).inspect());
+    return parseInspect(await api.inspect(ref));
   } catch (e) {
     if (statusCode(e) !== 404) throw new InputError(`${kind}://${ref}: ${errorText(e)}`, { cause: e });
   }
   try {
-    await pullImage(docker, ref, opts.platform, hooks);
+    await pullImage(await api.docker(), ref, opts.platform, hooks);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     const prefix = opts.bare ? `"${ref}" is not a file here, and the ${kind} engine` : `the ${kind} engine`;
     throw new InputError(`${prefix} has no image ${ref} and could not pull it (${reason})`, { cause: e });
   }
   try {
-    return parseInspect(await docker.getImage(withDefaultTag(ref)).inspect());
+    return parseInspect(await api.inspect(withDefaultTag(ref)));
   } catch (e) {
     throw new InputError(`${kind}://${ref}: pulled, but the engine cannot inspect it: ${errorText(e)}`, { cause: e });
   }
@@ -267,6 +402,8 @@ export interface EngineOpenOptions extends EngineHooks {
   bare?: boolean;
   /** Environment to read DOCKER_HOST / CONTAINER_HOST / XDG_RUNTIME_DIR from (tests). */
   env?: NodeJS.ProcessEnv;
+  /** `--context NAME`: the Docker context to reach the engine through. */
+  context?: string;
 }
 
 /**
@@ -276,8 +413,9 @@ export interface EngineOpenOptions extends EngineHooks {
  */
 export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpenOptions): Promise<ImageSource> {
   const hooks: EngineHooks = { ...currentEngineHooks(), ...(opts.onPull ? { onPull: opts.onPull } : {}) };
-  const { docker, endpoint } = await connectEngine(kind, opts.env, opts.bare ? ref : undefined);
-  const info = await inspectOrPull(docker, kind, ref, opts, hooks);
+  const api = await connectEngineApi(kind, opts.env ?? process.env, opts.bare ? ref : undefined, opts.context);
+  const { endpoint } = api;
+  const info = await inspectOrPull(api, kind, ref, opts, hooks);
   const where = `${kind}://${ref}`;
   // A platform other than the one asked for is reported once the stream's config is read.
   const config: ImageConfigInfo = {
@@ -307,7 +445,7 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
     readCached: (caches) => readCachedImage(info, caches, opts.platform, where),
     async readAll({ onProgress, limits }) {
       reading = new AbortController();
-      return readSaveStream(docker, info, {
+      return readSaveStream(await api.docker(), info, {
         where,
         address: endpoint.address,
         platform: opts.platform,
@@ -317,7 +455,7 @@ export async function openEngine(kind: EngineKind, ref: string, opts: EngineOpen
       });
     },
     // Content access (cat, extract, the viewer) saves the image once to a temp archive.
-    saveStream: () => docker.getImage(info.id).get(),
+    saveStream: async () => (await api.docker()).getImage(info.id).get(),
     async close() {
       reading?.abort();
     },

@@ -24,6 +24,8 @@ export interface OpenOptions {
   source?: string;
   /** `--insecure-registry`: plain HTTP allowed to the registry (always allowed to loopback hosts). */
   insecureRegistry?: boolean;
+  /** `--context NAME`: the Docker context an engine reference is reached through. */
+  context?: string;
 }
 
 export interface ImageSpec {
@@ -36,12 +38,17 @@ export async function openImage(spec: string, opts: OpenOptions = {}): Promise<I
   const { kind, target } = parseImageSpec(spec, opts.source);
   const platform = requestPlatform(opts.platform);
   if (kind === 'docker' || kind === 'podman' || kind === 'registry') {
-    return openRemote(kind, target, { ref: spec, platform, ...(opts.insecureRegistry ? { insecure: true } : {}) });
+    return openRemote(kind, target, {
+      ref: spec,
+      platform,
+      ...(opts.insecureRegistry ? { insecure: true } : {}),
+      ...(opts.context ? { context: opts.context } : {}),
+    });
   }
   const located = locate(target);
   if (located) return openLocal(located.path, located.stats, kind ?? 'auto', { ref: spec, platform, select: located.select });
   if (kind !== undefined || looksLikePath(target)) throw new InputError(`no such file: ${target}`);
-  return openRemote('docker', target, { ref: spec, platform, bare: true });
+  return openRemote('docker', target, { ref: spec, platform, bare: true, ...(opts.context ? { context: opts.context } : {}) });
 }
 
 export function parseImageSpec(spec: string, source?: string): ImageSpec {
@@ -72,6 +79,8 @@ export interface RemoteOptions {
   bare?: boolean;
   /** `--insecure-registry`. */
   insecure?: boolean;
+  /** `--context NAME` (Docker engine references). */
+  context?: string;
 }
 
 /** `docker://`, `podman://`, `registry://` and bare references (`myapp:latest`) come here. */

@@ -1,6 +1,7 @@
 // The whole program on screen: the loading progress, then the browser; a failed load is shown
 // as one line and ends the app (run.ts reports the error as src/app/failure.ts says).
 import type React from 'react';
+import type { EventEmitter } from 'node:events';
 import { useCallback, useEffect, useRef } from 'react';
 import { Text, useApp, useInput, type Key } from 'ink';
 import { Browser } from './Browser.js';
@@ -24,9 +25,11 @@ export interface AppProps {
   size?: TerminalSize;
   /** The image's bytes once loaded, for the file viewer. */
   content?: () => ContentAccess | undefined;
+  /** Mouse reports for the browser, when the mouse is on. */
+  mouse?: EventEmitter | undefined;
 }
 
-export function App({ load, onError, onInterrupt, size, content }: AppProps): React.JSX.Element {
+export function App({ load, onError, onInterrupt, size, content, mouse }: AppProps): React.JSX.Element {
   const state = useLoader(load);
   const terminal = useTerminalSize();
   const { exit } = useApp();
@@ -69,7 +72,13 @@ export function App({ load, onError, onInterrupt, size, content }: AppProps): Re
   if (state.phase === 'ready') {
     const bytes = content?.();
     return (
-      <Browser analysis={state.analysis} takeEarlyKeys={takeEarlyKeys} {...(size ? { size } : {})} {...(bytes ? { content: bytes } : {})} />
+      <Browser
+        analysis={state.analysis}
+        takeEarlyKeys={takeEarlyKeys}
+        mouse={mouse}
+        {...(size ? { size } : {})}
+        {...(bytes ? { content: bytes } : {})}
+      />
     );
   }
   if (state.phase === 'failed') return <Text {...theme.tones.error}>layerscope: {escapeForTerminal(state.message)}</Text>;

@@ -6,8 +6,8 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, cursorNode, initialState, keyContext, revealPath, layoutOf, type Action } from './state.js';
-import { paneIn } from './panes/index.js';
+import { createReducer, initialState, keyContext, revealPath, layoutOf, type Action } from './state.js';
+import { focusedPane, paneIn } from './panes/index.js';
 import { commandFor, keyName } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
@@ -17,6 +17,8 @@ import { useKeymap } from './hooks/useKeymap.js';
 import { FILTER_DEBOUNCE_MS } from './filterInput.js';
 import { screenClipboard, type ClipboardResult } from './clipboard.js';
 import { yankMessage, yankText } from './yank.js';
+import type { EventEmitter } from 'node:events';
+import type { MouseEvent } from './mouse.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { StatusBar } from './StatusBar.js';
@@ -39,6 +41,8 @@ export interface BrowserProps {
   stage?: string | undefined;
   /** Where `y` and `Y` copy to (tests); otherwise the terminal's clipboard, through OSC 52. */
   clipboard?: (bytes: Uint8Array) => ClipboardResult;
+  /** Mouse reports ('mouse' events, src/ui/mouse.ts), when the mouse is on. */
+  mouse?: EventEmitter | undefined;
 }
 
 const terminalClipboard = screenClipboard();
@@ -51,6 +55,7 @@ export function Browser({
   content,
   stage,
   clipboard = terminalClipboard,
+  mouse,
 }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
@@ -69,17 +74,11 @@ export function Browser({
       const s = current.current;
       const tree = model.analysis.tree;
       if (!content) return;
-      const context = keyContext(s);
-      let copy: StoredCopy | undefined;
-      if (context === 'files') {
-        const id = cursorNode(model, s);
-        copy = id === undefined ? undefined : copyAt(tree, id, s.layers.cursor);
-      } else if (context === 'hiddenBytes') {
-        const t = model.hiddenTarget(s.hiddenBytes.cursor);
-        copy = t?.id === undefined ? undefined : copyAt(tree, t.id, t.layer);
-      }
+      // What the focused pane points at (the prompt and the help point at nothing).
+      const at = s.prompt === undefined && !s.help.open ? focusedPane(s).pointsAt?.(model, s) : undefined;
+      const copy = at?.id === undefined ? undefined : copyAt(tree, at.id, at.layer);
       const show = (c: StoredCopy, withDiff: boolean): void => {
-        const target = viewerTarget(tree, c, content);
+        const target = viewerTarget(tree, c, content, model.analysis.secrets);
         if (!target) return;
         const next = c.entry.type === 'symlink' ? linkTargetCopy(tree, c) : undefined;
         setViewing({ target, diff: withDiff, ...(next ? { onFollow: () => show(next, false) } : {}) });
@@ -116,6 +115,15 @@ export function Browser({
     [openViewer, reducer, model, clipboard],
   );
   const handleKey = useKeymap(route, viewing === undefined);
+  // The wheel and clicks, while the browser (not the viewer) is on screen.
+  useEffect(() => {
+    if (!mouse || viewing !== undefined) return;
+    const onMouse = (event: MouseEvent) => route({ type: 'mouse', event });
+    mouse.on('mouse', onMouse);
+    return () => {
+      mouse.off('mouse', onMouse);
+    };
+  }, [mouse, viewing, route]);
   // The tree follows the filter prompt's text once typing pauses (each key only edits the text).
   useEffect(() => {
     if (state.prompt === undefined) return;

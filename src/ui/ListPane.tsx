@@ -23,7 +23,66 @@ declare module './shell.js' {
   interface PaneSlices {
     /** The list pane shown (packages, secrets, config; reset when another is opened). */
     list: ListState;
+    /** The packages pane: the name filter, and the package whose files are listed (with the
+     *  package list's place to go back to). */
+    packages: PackagesView;
   }
+}
+
+export interface PackagesView {
+  /** Case-insensitive text a package's name must contain ('' shows every package). */
+  filter: string;
+  /** Index (in the analysis' packages) of the package whose files are listed. */
+  open: number | undefined;
+  back: ListState;
+}
+
+const NO_PACKAGES_VIEW: PackagesView = { filter: '', open: undefined, back: LIST_START };
+
+/** The packages shown: indices of those whose name contains the filter (any case). */
+export function packageRows(model: UiModel, filter: string): number[] {
+  const all = model.analysis.packages.packages;
+  const f = filter.toLowerCase();
+  const out: number[] = [];
+  for (let i = 0; i < all.length; i++) if (f === '' || all[i]!.name.toLowerCase().includes(f)) out.push(i);
+  return out;
+}
+
+/** One file a package owns, as the view where the package is (last) installed shows it. */
+export interface PackageFile {
+  id: number;
+  path: string;
+  /** Content bytes (a hard link: its content's). */
+  bytes: number;
+  /** The layer whose entry is visible there. */
+  layer: number;
+}
+
+const filesCache = new WeakMap<object, PackageFile[]>();
+
+/** The files of package `index`, largest first (then by path). */
+export function packageFiles(model: UiModel, index: number): PackageFile[] {
+  const p = model.analysis.packages.packages[index];
+  if (!p) return [];
+  const cached = filesCache.get(p);
+  if (cached) return cached;
+  const tree = model.analysis.tree;
+  const layer = packageLayer(model, index);
+  const out: PackageFile[] = [];
+  for (const id of p.fileIds) {
+    const st = tree.stateAt(id, layer);
+    if (!st || (st.entry.type !== 'file' && st.entry.type !== 'hardlink')) continue;
+    out.push({ id, path: displayPath(tree.pathOf(id)), bytes: tree.contentSize(st.entry, st.layer), layer: st.layer });
+  }
+  out.sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  filesCache.set(p, out);
+  return out;
+}
+
+/** The view a package's files are shown at: the last one, or the one before the layer that removed it. */
+function packageLayer(model: UiModel, index: number): number {
+  const p = model.analysis.packages.packages[index]!;
+  return p.removedIn !== undefined ? p.removedIn - 1 : model.layerCount - 1;
 }
 
 /** The list panes that take the main pane's place: packages, secrets, image config. */
@@ -36,6 +95,7 @@ export interface ListPaneProps {
   scroll: number;
   focused: boolean;
   layout: Layout;
+  packages?: PackagesView;
 }
 
 const BYTES = 9;
@@ -65,14 +125,27 @@ export function configRows(config: ImageConfigInfo): string[] {
   return rows;
 }
 
-function header(model: UiModel, view: ListView): Line[] {
+function header(model: UiModel, view: ListView, pv: PackagesView = NO_PACKAGES_VIEW): Line[] {
+  if (view === 'packages' && pv.open !== undefined) {
+    const p = model.analysis.packages.packages[pv.open]!;
+    const n = packageFiles(model, pv.open).length;
+    return [
+      [
+        { text: `${p.name} ${p.version}: `, tone: 'label' },
+        { text: `${n} file${n === 1 ? '' : 's'}, ${bytes(p.bytes)} · ${primaryKey('lists', 'back')}: back to the packages` },
+      ],
+      [{ text: `  ${cell('bytes', BYTES, 'right')} ${cell('layer', LAYER)} path`, tone: 'dim' }],
+    ];
+  }
   if (view === 'packages') {
     const a = model.analysis.packages;
+    const shown = pv.filter === '' ? undefined : packageRows(model, pv.filter).length;
     return [
       [
         { text: `${plural(a.packages.filter((p) => p.removedIn === undefined).length, 'package')}, ` },
         { text: bytes(a.packagedBytes), tone: 'label' },
         { text: ` · unpackaged ${bytes(a.unpackagedBytes)} in ${plural(a.unpackagedFiles, 'file')}` },
+        ...(shown !== undefined ? [{ text: ` · ${shown} named *${pv.filter}*`, tone: 'accent' as const }] : []),
       ],
       [{ text: `  ${cell('bytes', BYTES, 'right')} ${cell('layer', LAYER)} ${cell('from', MANAGER)} package`, tone: 'dim' }],
     ];
@@ -92,8 +165,18 @@ function header(model: UiModel, view: ListView): Line[] {
   return [[{ text: 'Image config and history' }], [{ text: '' }]];
 }
 
-function row(model: UiModel, view: ListView, index: number, width: number, atCursor: boolean): Line {
+function row(model: UiModel, view: ListView, at: number, width: number, atCursor: boolean, pv: PackagesView = NO_PACKAGES_VIEW): Line {
   const mark = { text: `${atCursor ? theme.symbols.cursor : theme.symbols.noCursor} `, tone: 'accent' as const };
+  const index = view === 'packages' && pv.open === undefined ? packageRows(model, pv.filter)[at]! : at;
+  if (view === 'packages' && pv.open !== undefined) {
+    const f = packageFiles(model, pv.open)[at]!;
+    return [
+      mark,
+      { text: `${cell(bytes(f.bytes), BYTES, 'right')} `, tone: 'label' },
+      { text: `${cell(`L${f.layer}`, LAYER)} `, tone: 'label' },
+      { text: cell(f.path, Math.max(1, width - 2 - BYTES - LAYER - 2)) },
+    ];
+  }
   if (view === 'packages') {
     const p = model.analysis.packages.packages[index]!;
     const where = p.removedIn !== undefined ? `L${p.layer}→L${p.removedIn}` : `L${p.layer}`;
@@ -121,9 +204,9 @@ const TITLES: Record<ListView, string> = {
   config: 'Image config',
 };
 
-export function ListPane({ model, view, cursor, scroll, focused, layout }: ListPaneProps): React.JSX.Element {
+export function ListPane({ model, view, cursor, scroll, focused, layout, packages }: ListPaneProps): React.JSX.Element {
   const box = layout.main;
-  const count = listLength(model, view);
+  const count = listLength(model, view, packages);
   const rows = hiddenBytesBodyRows(layout);
   const window = listWindow(scroll, rows, count);
   const lines: React.JSX.Element[] = [];
@@ -131,15 +214,20 @@ export function ListPane({ model, view, cursor, scroll, focused, layout }: ListP
     lines.push(
       <StyledLine
         key={i}
-        line={row(model, view, i, box.innerWidth, i === cursor)}
+        line={row(model, view, i, box.innerWidth, i === cursor, packages)}
         style={i === cursor && focused ? { inverse: true } : {}}
       />,
     );
   }
-  const hint = view === 'config' ? `${primaryKey('lists', 'back')}: back` : `${primaryKey('lists', 'activate')}: show in tree`;
+  const hint =
+    view === 'config'
+      ? `${primaryKey('lists', 'back')}: back`
+      : view === 'packages' && packages?.open === undefined
+        ? `${primaryKey('lists', 'activate')}: its files · ${primaryKey('browser', 'filter')}: filter by name`
+        : `${primaryKey('lists', 'activate')}: show in tree`;
   return (
     <Pane title={TITLES[view]} info={window.label || hint} focused={focused} box={box}>
-      {header(model, view).map((line, i) => (
+      {header(model, view, packages).map((line, i) => (
         <StyledLine key={`h${i}`} line={line} />
       ))}
       <Box flexDirection="column">{lines.length > 0 ? lines : <Text dimColor> </Text>}</Box>
@@ -147,37 +235,47 @@ export function ListPane({ model, view, cursor, scroll, focused, layout }: ListP
   );
 }
 
-/** Rows of a list pane: packages, secrets, config lines. */
-export function listLength(model: UiModel, view: ListView): number {
-  if (view === 'packages') return model.analysis.packages.packages.length;
+/** Rows of a list pane: packages (those the filter names) or one package's files, secrets, config lines. */
+export function listLength(model: UiModel, view: ListView, pv: PackagesView = NO_PACKAGES_VIEW): number {
+  if (view === 'packages') return pv.open !== undefined ? packageFiles(model, pv.open).length : packageRows(model, pv.filter).length;
   if (view === 'secrets') return model.analysis.secrets.length;
   return configRows(model.analysis.image.config).length;
 }
 
-function jumpToPackage(model: UiModel, s: UiState): UiState {
-  const p = model.analysis.packages.packages[s.list.cursor];
-  if (!p) return s;
-  const tree = model.analysis.tree;
-  const layer = p.removedIn !== undefined ? p.removedIn - 1 : model.layerCount - 1;
-  // Its largest file first: where its bytes are.
-  let best: number | undefined;
-  let bestSize = -1;
-  for (const id of p.fileIds) {
-    const st = tree.stateAt(id, layer);
-    const size = st ? tree.contentSize(st.entry, st.layer) : 0;
-    if (size > bestSize) {
-      best = id;
-      bestSize = size;
-    }
+/** Enter on a package: its files, largest first; Enter on one of them: that file in the tree. */
+function activatePackages(model: UiModel, s: UiState): UiState {
+  const pv = s.packages;
+  if (pv.open === undefined) {
+    const index = packageRows(model, pv.filter)[s.list.cursor];
+    if (index === undefined) return s;
+    const p = model.analysis.packages.packages[index]!;
+    if (packageFiles(model, index).length === 0) return note(s, `${p.name} owns no file in the image`, 'error');
+    return { ...s, packages: { ...pv, open: index, back: s.list }, list: { ...LIST_START } };
   }
-  if (best === undefined) return note(s, `${p.name} owns no file in the image`, 'error');
-  const { state, cleared } = showInTree(model, s, layer, best);
+  const p = model.analysis.packages.packages[pv.open]!;
+  const f = packageFiles(model, pv.open)[s.list.cursor];
+  if (!f) return s;
+  const { state, cleared } = showInTree(model, s, packageLayer(model, pv.open), f.id);
   const where = p.removedIn !== undefined ? `L${p.layer}, removed in L${p.removedIn}` : `L${p.layer}`;
   return note(
     state,
-    `${p.name} ${p.version}: ${plural(p.bytes, 'byte')} in ${plural(p.files, 'file')} (${where}); largest ${displayPath(tree.pathOf(best))}${cleared}`,
+    `${f.path}: ${plural(f.bytes, 'byte')}, of ${p.name} ${p.version} (${plural(p.bytes, 'byte')} in ${plural(p.files, 'file')}, ${where})${cleared}`,
   );
 }
+
+const packagesFilter: NonNullable<PaneSpec['filter']> = {
+  text: (s) => s.packages.filter,
+  apply(model, s, text) {
+    const next: UiState = { ...s, packages: { ...s.packages, filter: text, open: undefined }, list: { ...LIST_START } };
+    if (text === '' || s.prompt !== undefined) return next;
+    const n = packageRows(model, text).length;
+    return note(
+      next,
+      n === 0 ? `no package name contains ${text}` : `${n} package${n === 1 ? '' : 's'} named *${text}*`,
+      n === 0 ? 'error' : 'info',
+    );
+  },
+};
 
 function jumpToSecret(model: UiModel, s: UiState): UiState {
   const f = model.analysis.secrets[s.list.cursor];
@@ -188,7 +286,7 @@ function jumpToSecret(model: UiModel, s: UiState): UiState {
   return note(state, `${displayPath(f.path)}: the copy stored in L${f.layer}${cleared}`);
 }
 
-function listPane(view: ListView, toggle: PaneSpec['toggle'], activate?: PaneSpec['activate']): PaneSpec {
+function listPane(view: ListView, toggle: PaneSpec['toggle'], activate?: PaneSpec['activate'], extra: Partial<PaneSpec> = {}): PaneSpec {
   return {
     id: view,
     slot: 'main',
@@ -200,17 +298,41 @@ function listPane(view: ListView, toggle: PaneSpec['toggle'], activate?: PaneSpe
     open: (s) => ({ ...s, list: { ...LIST_START } }),
     settle(model, s, layout) {
       if (s.mainView !== view) return s;
-      const list = settleList(s.list, listLength(model, view), hiddenBytesBodyRows(layout));
+      const list = settleList(s.list, listLength(model, view, s.packages), hiddenBytesBodyRows(layout));
       return list === s.list ? s : { ...s, list };
     },
-    move: (model, s, command, layout) => ({ ...s, list: moveList(s.list, command, listLength(model, view), hiddenBytesBodyRows(layout)) }),
+    move: (model, s, command, layout) => ({
+      ...s,
+      list: moveList(s.list, command, listLength(model, view, s.packages), hiddenBytesBodyRows(layout)),
+    }),
     ...(activate ? { activate } : {}),
+    bodyRows: hiddenBytesBodyRows,
+    click(model, s, row, layout) {
+      const index = listWindow(s.list.scroll, hiddenBytesBodyRows(layout), Number.MAX_SAFE_INTEGER).from + row;
+      return this.settle!(model, { ...s, list: { ...s.list, cursor: index } }, layout);
+    },
     render: ({ model, state, focused, layout }) => (
-      <ListPane model={model} view={view} cursor={state.list.cursor} scroll={state.list.scroll} focused={focused} layout={layout} />
+      <ListPane
+        model={model}
+        view={view}
+        cursor={state.list.cursor}
+        scroll={state.list.scroll}
+        focused={focused}
+        layout={layout}
+        {...(view === 'packages' ? { packages: state.packages } : {})}
+      />
     ),
+    ...extra,
   };
 }
 
-export const packagesPane = listPane('packages', 'togglePackages', jumpToPackage);
+export const packagesPane = listPane('packages', 'togglePackages', activatePackages, {
+  init: () => ({ list: { ...LIST_START }, packages: NO_PACKAGES_VIEW }),
+  // Reopened: the package list, its filter kept.
+  open: (s) => ({ ...s, list: { ...LIST_START }, packages: { ...s.packages, open: undefined } }),
+  filter: packagesFilter,
+  back: (_model, s) =>
+    s.packages.open === undefined ? undefined : { ...s, list: s.packages.back, packages: { ...s.packages, open: undefined } },
+});
 export const secretsPane = listPane('secrets', 'toggleSecrets', jumpToSecret);
 export const configPane = listPane('config', 'toggleConfig');

@@ -20,6 +20,7 @@ export function statusLine(model: UiModel, state: UiState, width: number): Line 
     const line: Line = [{ text: '/', tone: 'accent' }, { text: state.prompt }, { text: '█', tone: 'dim' }];
     // What is wrong with the text so far (typing goes on), else the prompt's keys.
     if (state.filterInput.error) line.push({ text: `  ${state.filterInput.error}`, tone: 'error' });
+    else if (state.promptFor === 'packages') line.push({ text: `  ${hintText('prompt')} · part of a package name`, tone: 'dim' });
     else line.push({ text: `  ${hintText('prompt')} · text, /regex/, >1MB`, tone: 'dim' });
     if (state.message) line.push({ text: `  ${state.message.text}`, tone: state.message.tone === 'error' ? 'error' : 'label' });
     return line;

@@ -50,6 +50,7 @@ export type Command =
   | 'choose'
   | 'search'
   | 'toggleHex'
+  | 'toggleMask'
   | 'followLink'
   | 'diff'
   | 'toggleDifferences'
@@ -314,12 +315,19 @@ export const KEYMAP: Keymap = [
   {
     key: ['enter', 'space'],
     action: 'activate',
-    help: "packages: show the package's largest file in the tree; secrets: show the stored copy",
+    help: "packages: list the package's files (then: that file in the tree); secrets: show the stored copy",
     short: 'show in tree',
     onScreen: true,
     context: 'lists',
   },
-  { key: ['esc'], action: 'back', help: 'back to the file tree', short: 'back', onScreen: true, context: 'lists' },
+  {
+    key: ['esc'],
+    action: 'back',
+    help: "back to the file tree (from a package's files: to the packages)",
+    short: 'back',
+    onScreen: true,
+    context: 'lists',
+  },
 
   { key: ['enter'], action: 'filterApply', help: 'apply the filter (empty: clear it)', short: 'apply', onScreen: true, context: 'prompt' },
   { key: ['esc'], action: 'filterCancel', help: 'cancel: back to the filter before', short: 'cancel', onScreen: true, context: 'prompt' },
@@ -408,6 +416,13 @@ export const KEYMAP: Keymap = [
   { key: ['n'], action: 'nextMatch', help: 'next match', short: 'next', context: 'viewer' },
   { key: ['N'], action: 'prevMatch', help: 'previous match', short: 'previous', context: 'viewer' },
   { key: ['x'], action: 'toggleHex', help: 'hex / text', short: 'hex', onScreen: true, context: 'viewer' },
+  {
+    key: ['U'],
+    action: 'toggleMask',
+    help: 'a copy that holds a secret opens masked: show (or mask again) its values',
+    short: 'unmask',
+    context: 'viewer',
+  },
   {
     key: ['f'],
     action: 'followLink',

@@ -9,6 +9,8 @@ export interface UiPreferences {
   treeWidth: number;
   /** Show permissions and uid:gid in the tree when there is room (dive: filetree.show-attributes). */
   attributes: boolean;
+  /** Mouse reports on: the wheel scrolls, a click selects (off: --no-mouse, `mouse: false`). */
+  mouse: boolean;
 }
 
 export const DEFAULT_PREFERENCES: Readonly<UiPreferences> = {
@@ -17,6 +19,7 @@ export const DEFAULT_PREFERENCES: Readonly<UiPreferences> = {
   hide: [],
   treeWidth: 0.6,
   attributes: true,
+  mouse: true,
 };
 
 let current: UiPreferences = { ...DEFAULT_PREFERENCES };

@@ -6,6 +6,8 @@ import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
 import { openAnalysed, type ImageOptions, type OpenContent } from '../app/open.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
+import { mouseInput } from './mouse.js';
+import { preferences } from './preferences.js';
 
 export async function runBrowser(image: string | undefined, options: ImageOptions): Promise<number> {
   const stdin = openInput();
@@ -32,7 +34,10 @@ export async function runBrowser(image: string | undefined, options: ImageOption
   };
   // The last-resort restore, in place before the screen changes: leave the terminal usable
   // whatever happens.
-  const session = startSession(stdin, { beforeExit: unmount });
+  // The mouse (unless --no-mouse or `mouse: false`): its reports are taken out of the input
+  // before Ink reads it, and the terminal stops sending them on every way out (session.restore).
+  const mouse = preferences().mouse ? mouseInput(stdin) : undefined;
+  const session = startSession(stdin, { beforeExit: unmount, mouse: mouse !== undefined });
 
   // Ctrl-C is a key here (raw mode), handled by the app: it quits like q while browsing, and
   // interrupts (exit 130) while the image is still loading.
@@ -40,6 +45,7 @@ export async function runBrowser(image: string | undefined, options: ImageOption
     React.createElement(App, {
       // The source stays open while browsing: the file viewer reads from it.
       content: () => opened?.content,
+      mouse: mouse?.events,
       load: (hooks) =>
         openAnalysed(image, options, hooks).then((o) => {
           opened = o;
@@ -54,7 +60,7 @@ export async function runBrowser(image: string | undefined, options: ImageOption
         interrupted = true;
       },
     }),
-    { ...SCREEN_OPTIONS, stdin, stdout, stderr: process.stderr, exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
+    { ...SCREEN_OPTIONS, stdin: mouse?.stdin ?? stdin, stdout, stderr: process.stderr, exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
 
   try {
@@ -66,6 +72,7 @@ export async function runBrowser(image: string | undefined, options: ImageOption
       failure = err;
     }
   } finally {
+    mouse?.close();
     session.end();
   }
 

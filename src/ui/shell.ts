@@ -11,6 +11,7 @@ import type { ListCommand } from './list.js';
 import type { UiModel } from './model.js';
 import type { Line } from './text.js';
 import type { FilterInput } from './filterInput.js';
+import type { MouseEvent } from './mouse.js';
 
 /** The three places Tab cycles through. `main` holds the file tree or a pane in its place. */
 export type Slot = 'layers' | 'main' | 'details';
@@ -25,6 +26,8 @@ export interface ShellState {
   subject: string;
   /** The filter prompt's text while it is open. */
   prompt: string | undefined;
+  /** The pane whose rows the open prompt filters (its `filter`); undefined: the tree's paths. */
+  promptFor?: string;
   /** The prompt's history, the filter it opened on, what is wrong with its text. */
   filterInput: FilterInput;
   message: { text: string; tone: 'info' | 'error' } | undefined;
@@ -55,13 +58,22 @@ export type Action =
   /** The tree follows the text typed at the prompt (sent once typing pauses). */
   | { type: 'filterPreview' }
   /** A line for the status bar from outside the reducer (what a copy did). */
-  | { type: 'notify'; text: string; tone: 'info' | 'error' };
+  | { type: 'notify'; text: string; tone: 'info' | 'error' }
+  /** A mouse report (src/ui/mouse.ts): the wheel, a click. */
+  | { type: 'mouse'; event: MouseEvent };
 
 export interface PaneRenderProps {
   model: UiModel;
   state: UiState;
   focused: boolean;
   layout: Layout;
+}
+
+/** A path of the image at a layer, as a pane's cursor points at it. */
+export interface PanePointer {
+  path: string;
+  layer: number;
+  id?: number;
 }
 
 /** What the details pane shows for a subject. */
@@ -92,10 +104,23 @@ export interface PaneSpec {
   move?(model: UiModel, state: UiState, command: ListCommand, layout: Layout): UiState;
   /** Enter while it has focus. */
   activate?(model: UiModel, state: UiState): UiState;
+  /** The filter prompt (`/`) while it has focus filters its rows instead of the tree's paths:
+   *  the text in effect, and the state with `text` applied (as it is typed, and on Enter). */
+  filter?: { text(state: UiState): string; apply(model: UiModel, state: UiState, text: string): UiState };
+  /** Esc while it has focus, before the shell's "back to the tree"; undefined: not handled. */
+  back?(model: UiModel, state: UiState): UiState | undefined;
   /** Any other command; `focused` says whether it has focus. undefined: not its command. */
   command?(model: UiModel, state: UiState, command: Command, focused: boolean): UiState | undefined;
   /** The details of its `subject`. */
   details?: PaneDetails;
+  /** Rows of its list below its headings (default: its box's bodyRows): where a click lands. */
+  bodyRows?(layout: Layout): number;
+  /** A click on row `row` of its body (0: the first row shown); `state` has already given it
+   *  focus, `wasFocused` says whether it had focus before the click. */
+  click?(model: UiModel, state: UiState, row: number, layout: Layout, wasFocused: boolean): UiState;
+  /** The path its cursor points at and the layer to read it at (node `id` when the merged tree
+   *  has it): what the file viewer opens and `y`/`Y` copy. undefined: nothing to read there. */
+  pointsAt?(model: UiModel, state: UiState): PanePointer | undefined;
   render(props: PaneRenderProps): React.JSX.Element;
 }
 

@@ -13,6 +13,7 @@ import { isListCommand, type ListCommand, scrollText } from './list.js';
 import type { UiModel } from './model.js';
 import { overlayLines } from './help.js';
 import { NO_FILTER_INPUT, remember, stepHistory } from './filterInput.js';
+import { pointerAction } from './pointer.js';
 import { focusedPane, PANES, paneIn } from './panes/index.js';
 import { selectedLayer } from './panes/layers.js';
 import { reveal, TREE, viewOptions, withFiles } from './panes/tree.js';
@@ -84,8 +85,10 @@ function keyPress(model: UiModel, state: UiState, name: string | undefined, text
 function reduce(model: UiModel, state: UiState, action: Action): UiState {
   if (action.type === 'key') return keyPress(model, state, action.name, action.text);
   if (action.type === 'resize') return { ...state, size: { columns: action.columns, rows: action.rows } };
-  if (action.type === 'filterPreview') return state.prompt === undefined ? state : previewFilter(model, state);
+  if (action.type === 'filterPreview')
+    return state.prompt === undefined || state.promptFor !== undefined ? state : previewFilter(model, state);
   if (action.type === 'notify') return note(state, action.text, action.tone);
+  if (action.type === 'mouse') return pointerAction(model, state, action.event, layoutOf(model, state));
   const s: UiState = state.message || state.legend ? { ...state, message: undefined, legend: false } : state;
   if (action.type === 'quit') return { ...s, quit: true };
   if (s.prompt !== undefined) return promptAction(model, s, action);
@@ -100,7 +103,13 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
       const i = SLOTS.indexOf(s.focus) + (action.type === 'nextPane' ? 1 : -1);
       return focusSlot(s, SLOTS[(i + SLOTS.length) % SLOTS.length]!);
     }
-    case 'filter':
+    case 'filter': {
+      // A pane with its own filter (the packages' names): the prompt filters its rows.
+      const own = focusedPane(s);
+      if (own.filter) {
+        const before = own.filter.text(s);
+        return { ...s, prompt: before, promptFor: own.id, filterInput: { ...s.filterInput, at: undefined, before, error: undefined } };
+      }
       // The prompt starts empty; the filter in effect is one ↑ away (and Esc goes back to it).
       return {
         ...s,
@@ -112,6 +121,7 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
           error: undefined,
         },
       };
+    }
     case 'nextMatch':
       return nextMatch(model, s, 1);
     case 'prevMatch':
@@ -122,9 +132,12 @@ function reduce(model: UiModel, state: UiState, action: Action): UiState {
       return { ...s, help: { open: true, scroll: 0, topic: 'warnings' } };
     case 'explainHidden':
       return { ...s, help: { open: true, scroll: 0, topic: 'hiddenBytes' } };
-    case 'back':
+    case 'back': {
+      const handled = focusedPane(s).back?.(model, s);
+      if (handled) return handled;
       if (s.mainView !== TREE) return { ...s, mainView: TREE, subject: s.focus === 'main' ? 'file' : s.subject };
       break;
+    }
   }
   return toggle(s, action.type) ?? paneCommand(model, s, action.type);
 }
@@ -186,7 +199,31 @@ function nextMatch(model: UiModel, s: UiState, step: number): UiState {
   return note(reveal(model, withFiles(s, { matchIndex: index }), matches[index]!), `match ${index + 1} of ${matches.length}`);
 }
 
+/** The prompt of a pane's own filter: its rows follow the text as it is typed; Enter keeps it,
+ *  Esc goes back to the filter before. */
+function panePromptAction(model: UiModel, s: UiState, action: Action): UiState {
+  const pane = PANES.find((p) => p.id === s.promptFor);
+  const draft = s.prompt ?? '';
+  if (!pane?.filter) return { ...s, prompt: undefined, promptFor: undefined };
+  const typed = (text: string): UiState => pane.filter!.apply(model, { ...s, prompt: text }, text);
+  switch (action.type) {
+    case 'filterType':
+      return typed(draft + action.text.replace(/[\x00-\x1f\x7f]/g, ''));
+    case 'filterErase':
+      return typed(draft.slice(0, -1));
+    case 'filterClear':
+      return typed('');
+    case 'filterCancel':
+      return pane.filter.apply(model, { ...s, prompt: undefined, promptFor: undefined }, s.filterInput.before);
+    case 'filterApply':
+      return pane.filter.apply(model, { ...s, prompt: undefined, promptFor: undefined }, draft.trim());
+    default:
+      return s;
+  }
+}
+
 function promptAction(model: UiModel, s: UiState, action: Action): UiState {
+  if (s.promptFor !== undefined) return panePromptAction(model, s, action);
   const draft = s.prompt ?? '';
   const input = s.filterInput;
   const typed = (prompt: string, at: number | undefined = undefined): UiState => ({ ...s, prompt, filterInput: { ...input, at } });

@@ -6,6 +6,7 @@
 import { openSync, writeSync } from 'node:fs';
 import tty from 'node:tty';
 import { onTerminate } from '../app/failure.js';
+import { MOUSE_OFF, MOUSE_ON } from './mouse.js';
 
 export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 export const SHOW_CURSOR = '\u001B[?25h';
@@ -50,6 +51,8 @@ export interface TerminalSession {
 export interface SessionOptions {
   /** Runs before the restore when a signal or a fatal error ends the program (e.g. unmount). */
   beforeExit?: () => void;
+  /** Turn mouse reports on now (and off again in every restore). */
+  mouse?: boolean;
 }
 
 /** Registers the last-resort restore before Ink takes the screen: the program's one signal and
@@ -66,7 +69,7 @@ export function startSession(stdin: NodeJS.ReadStream, options: SessionOptions =
       // the terminal may already be gone
     }
     try {
-      writeSync(stdout.fd, SHOW_CURSOR + LEAVE_ALT_SCREEN);
+      writeSync(stdout.fd, (options.mouse ? MOUSE_OFF : '') + SHOW_CURSOR + LEAVE_ALT_SCREEN);
     } catch {
       // same
     }
@@ -76,6 +79,13 @@ export function startSession(stdin: NodeJS.ReadStream, options: SessionOptions =
     restore();
   });
   process.on('exit', restore);
+  if (options.mouse) {
+    try {
+      writeSync(stdout.fd, MOUSE_ON);
+    } catch {
+      // no terminal to tell
+    }
+  }
   return {
     restore,
     end() {

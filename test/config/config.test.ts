@@ -58,6 +58,7 @@ test('no file anywhere: the built-in defaults, each from "the default"', () => {
     attributes: [true, 'default'],
     treeWidth: [0.6, 'default'],
     collapseDirs: [true, 'default'],
+    mouse: [true, 'default'],
   });
   assert.deepEqual(config.keys, {});
   assert.deepEqual(config.notes, []);

@@ -14,6 +14,10 @@ import { buildImage, layerCount, makeTemp, removeTemp, run } from '../helpers/do
 import { repoRoot, runLayerscope } from '../helpers/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
 
+/** The shell in the terminal runs without CI: the suite runs under CI=true, and CI=true with no
+ *  output asked for is --ci (as for dive), not the browser these tests drive. */
+const NO_CI = ['-e', 'CI='];
+
 const fixtures = join(repoRoot, 'test', 'fixtures', 'dockerfiles');
 
 async function report(image: string): Promise<JsonReport> {
@@ -227,7 +231,21 @@ test('no finding on the bundled example and the clean fixtures', async (t) => {
 class Terminal {
   private readonly socket = `layerscope-pkg-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   constructor(columns: number, rows: number) {
-    this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), '--', 'bash', '--norc', '--noprofile');
+    this.tmux(
+      'new-session',
+      ...NO_CI,
+      '-d',
+      '-s',
+      'main',
+      '-x',
+      String(columns),
+      '-y',
+      String(rows),
+      '--',
+      'bash',
+      '--norc',
+      '--noprofile',
+    );
     this.tmux('set-option', '-g', 'escape-time', '0');
   }
   tmux(...args: string[]): string {
@@ -257,7 +275,7 @@ class Terminal {
   }
 }
 
-test('the Packages pane of the gcc builder stage lists gcc-12 with its exact bytes and layer; Enter shows its largest file', async (t) => {
+test('the Packages pane of the gcc builder stage lists gcc-12 with its exact bytes and layer; / filters by name; Enter lists its files, Enter on one shows it', async (t) => {
   if (!need(t, 'docker', dockerAvailable())) return;
   if (!need(t, 'tmux', commandAvailable('tmux'))) return;
   const image = 'layerscope-test/packages-gcc:builder';
@@ -273,14 +291,33 @@ test('the Packages pane of the gcc builder stage lists gcc-12 with its exact byt
     const row = screen.split('\n').find((l) => /\sgcc-12 12\./.test(l));
     assert.ok(row, screen);
     assert.match(row, new RegExp(`${bytesText(expected).replace('.', '\\.')}\\s+L${layers - 1}\\s+dpkg\\s+gcc-12 `));
-    // The first row is the largest package: gcc-12. Enter: its exact bytes, and the tree on its largest file.
+    // / filters the packages by name as it is typed; Enter keeps it.
+    term.keys('/');
+    term.tmux('send-keys', '-t', 'main', '-l', 'cc-1');
     term.keys('Enter');
-    const after = await term.waitFor(/gcc-12 12\.[^:]*: \d+ bytes in \d+ files/);
+    const filtered = await term.waitFor(/\d+ packages? named \*cc-1\*/);
+    const rows = filtered.split('\n').filter((l) => /\s(?:dpkg)\s/.test(l));
+    assert.ok(rows.length >= 2, filtered);
+    assert.ok(
+      rows.every((l) => /\sdpkg\s+\S*cc-1/.test(l)),
+      filtered,
+    );
+    assert.match(rows[0]!, /\sgcc-12 12\./, 'the largest package that matches first');
+    // Enter: gcc-12's files with their sizes, the largest first.
+    term.keys('Enter');
+    const files = await term.waitFor(/gcc-12 12\.[^:]*: \d+ files, /);
+    const first = files.split('\n').find((l) => /\/usr\/lib\/gcc\/x86_64-linux-gnu\/12\/lto1/.test(l));
+    assert.ok(first, files);
+    assert.match(first, new RegExp(`\\sL${layers - 1}\\s+/usr/lib/gcc/x86_64-linux-gnu/12/lto1`));
+    // Enter on it: the tree, its cursor on that file, and its exact bytes in the status line.
+    term.keys('Enter');
+    const after = await term.waitFor(/lto1: \d+ bytes, of gcc-12/);
     assert.match(
       after,
-      new RegExp(`gcc-12 12\\.[^:]*: ${expected} bytes in \\d+ files \\(L${layers - 1}\\); largest /usr/lib/gcc/x86_64-linux-gnu/12/lto1`),
+      new RegExp(
+        `/usr/lib/gcc/x86_64-linux-gnu/12/lto1: \\d+ bytes, of gcc-12 12\\.[^(]*\\(${expected} bytes in \\d+ files, L${layers - 1}\\)`,
+      ),
     );
-    // The tree cursor is on that file.
     assert.ok(
       after.split('\n').some((l) => /^║›\+\s+lto1\s/.test(l)),
       after,

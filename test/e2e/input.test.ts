@@ -30,7 +30,7 @@ for (const [columns, rows] of [
     try {
       term.tmux('set-option', '-g', 'set-clipboard', 'on');
       term.run(`node bin/layerscope.js ${EXAMPLE}; echo "exit=$?"`);
-      await term.waitFor(READY);
+      await term.waitFor(READY, 60_000);
       // The hidden-bytes list: its first entry is /tmp/assets.tar, its 81920 hidden bytes stored by L4.
       let screen = await term.press(['w'], /Hidden bytes/);
       term.keys('y');
@@ -82,7 +82,7 @@ for (const [columns, rows] of [
     try {
       assert.equal(mouseFlags(term), '00', 'the shell has no mouse modes');
       term.run(`node bin/layerscope.js ${EXAMPLE}; echo "exit=$?"`);
-      let screen = await term.waitFor(READY);
+      let screen = await term.waitFor(READY, 60_000);
       assert.equal(mouseFlags(term), '11', 'SGR mouse reports on');
       // A click on L2's row selects it (the layers pane keeps the focus: it is where the click was).
       const l2 = where(screen, /[│║][ ›] {3}2 /);
@@ -107,7 +107,7 @@ for (const [columns, rows] of [
 
       term.run('clear');
       term.run(`node bin/layerscope.js ${EXAMPLE}; echo "exit=$?"`);
-      await term.waitFor(READY);
+      await term.waitFor(READY, 60_000);
       assert.equal(mouseFlags(term), '11');
       term.keys('C-c');
       await term.waitFor(/^exit=0$/m);
@@ -116,14 +116,14 @@ for (const [columns, rows] of [
       term.run('clear');
       const pidFile = join(mkdtempSync(join(tmpdir(), 'layerscope-mouse-')), 'pid');
       term.run(`sh -c 'echo $$ > ${pidFile}; exec node bin/layerscope.js ${EXAMPLE}'; echo "exit=$?"`);
-      await term.waitFor(READY);
+      await term.waitFor(READY, 60_000);
       process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
       await term.waitFor(/^exit=143$/m);
       assert.equal(mouseFlags(term), '00', 'off after SIGTERM');
 
       term.run('clear');
       term.run(`node bin/layerscope.js ${EXAMPLE} --no-mouse; echo "exit=$?"`);
-      await term.waitFor(READY);
+      await term.waitFor(READY, 60_000);
       assert.equal(mouseFlags(term), '00', '--no-mouse: no mouse modes');
       term.keys('q');
       await term.waitFor(/^exit=0$/m);
@@ -164,7 +164,7 @@ test('Ctrl-E (and x) extract the selected path into the directory typed at the p
   const out = mkdtempSync(join(tmpdir(), 'layerscope-extract-'));
   try {
     term.run(`node bin/layerscope.js ${EXAMPLE}; echo "exit=$?"`);
-    await term.waitFor(READY);
+    await term.waitFor(READY, 60_000);
     // Hidden bytes: /tmp/assets.tar, the 81920-byte copy L4 stores (deleted by L5).
     await term.press(['w'], /Hidden bytes/);
     term.keys('C-e');
@@ -175,7 +175,7 @@ test('Ctrl-E (and x) extract the selected path into the directory typed at the p
     await term.waitFor(/into directory: █/);
     term.type(`${out}/first`);
     term.keys('Enter');
-    const screen = await term.waitFor(/extracted \d+ entries into/);
+    const screen = await term.waitFor(/extracted \d+ entries into/, 60_000);
     assert.match(screen, /extracted 2 entries into /, '/tmp and /tmp/assets.tar');
     assert.equal(statSync(join(out, 'first', 'tmp', 'assets.tar')).size, 81920);
     term.keys('q');

@@ -267,6 +267,49 @@ function kubeconfig(path: string, text: string): SecretHit | undefined {
   return { path, rule: 'kubeconfig-credentials', preview: `users: ${m[1]}: ${masked(8)}`, line: lineAt(text, m.index), count: 1 };
 }
 
+const MASK = '*';
+const stars = (text: string) => MASK.repeat(text.length);
+/** The values masked on a line of a file that holds a secret: `KEY=value` (.env, .npmrc), `password
+ *  x` (.netrc), JSON `"auth": "…"` (docker config), YAML `token: …` (kubeconfig), key material. */
+const VALUE_RULES: Array<{ re: RegExp; group: number }> = [
+  { re: /^([ \t]*(?:export[ \t]+)?[A-Za-z_/][^=\n#;]*?[ \t]*=[ \t]*)(\S.*)$/, group: 2 },
+  { re: /((?:^|\s)password\s+)(\S+)/g, group: 2 },
+  { re: /("(?:auth|identitytoken|password|registrytoken|secret|token)"\s*:\s*")([^"]+)/g, group: 2 },
+  { re: /^([ \t]*-?[ \t]*(?:token|password|client-key-data|client-secret|id-token|refresh-token)[ \t]*:[ \t]*)(\S+)/, group: 2 },
+];
+const KEY_MATERIAL = /^[ \t]*[A-Za-z0-9+/=]{16,}[ \t]*$/;
+
+/**
+ * One line of a file that holds a secret, with the secret values replaced by `*` (same length):
+ * the tokens the content rules find keep their public prefix, key material lines (base64 between
+ * a private key's BEGIN and END) are all stars, and `KEY=value`-style values are masked. For the
+ * viewer, which opens such a file masked unless asked (`layerscope cat` writes the bytes as stored).
+ */
+export function maskSecretLine(line: string): string {
+  if (KEY_MATERIAL.test(line)) return line.replace(/[A-Za-z0-9+/=]/g, MASK);
+  let out = line;
+  for (const rule of TOKEN_RULES) {
+    out = out.replace(new RegExp(rule.re.source, 'g'), (m) => {
+      const prefix = rule.prefix(m);
+      return prefix + stars(m.slice(prefix.length));
+    });
+  }
+  // A PEM key on one line (a JSON string with \n escapes): the material after the header.
+  out = out.replace(
+    /(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)(.*?)(-----END|$)/g,
+    (_m, head: string, body: string, end: string) => {
+      return head + body.replace(/[A-Za-z0-9+/=]{8,}/g, stars) + end;
+    },
+  );
+  for (const { re } of VALUE_RULES) {
+    out = out.replace(re, (_m, head: string, value: string) => {
+      // `${VAR}` references stay: they are not secrets.
+      return /^["']?\$\{[^}]*\}["']?$/.test(value) ? head + value : head + stars(value);
+    });
+  }
+  return out;
+}
+
 /** A secret as the image stores it: which layer holds it and whether the final filesystem still shows it. */
 export interface SecretFinding extends SecretHit {
   /** Layer whose tar stores this copy. */

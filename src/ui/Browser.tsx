@@ -6,8 +6,8 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, cursorNode, initialState, keyContext, revealPath, layoutOf, type Action } from './state.js';
-import { paneIn } from './panes/index.js';
+import { createReducer, initialState, keyContext, revealPath, layoutOf, type Action } from './state.js';
+import { focusedPane, paneIn } from './panes/index.js';
 import { commandFor, keyName } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
@@ -74,17 +74,11 @@ export function Browser({
       const s = current.current;
       const tree = model.analysis.tree;
       if (!content) return;
-      const context = keyContext(s);
-      let copy: StoredCopy | undefined;
-      if (context === 'files') {
-        const id = cursorNode(model, s);
-        copy = id === undefined ? undefined : copyAt(tree, id, s.layers.cursor);
-      } else if (context === 'hiddenBytes') {
-        const t = model.hiddenTarget(s.hiddenBytes.cursor);
-        copy = t?.id === undefined ? undefined : copyAt(tree, t.id, t.layer);
-      }
+      // What the focused pane points at (the prompt and the help point at nothing).
+      const at = s.prompt === undefined && !s.help.open ? focusedPane(s).pointsAt?.(model, s) : undefined;
+      const copy = at?.id === undefined ? undefined : copyAt(tree, at.id, at.layer);
       const show = (c: StoredCopy, withDiff: boolean): void => {
-        const target = viewerTarget(tree, c, content);
+        const target = viewerTarget(tree, c, content, model.analysis.secrets);
         if (!target) return;
         const next = c.entry.type === 'symlink' ? linkTargetCopy(tree, c) : undefined;
         setViewing({ target, diff: withDiff, ...(next ? { onFollow: () => show(next, false) } : {}) });

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import type { ContentKind } from '../core/contentKind.js';
 import type { LayerEntry } from '../core/model.js';
-import { commandFor, hintText, keyName } from './keymap.js';
+import { commandFor, hintText, keyName, primaryKey } from './keymap.js';
 import type { TerminalSize } from './layout.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { theme } from './theme.js';
@@ -26,6 +26,7 @@ import {
   type ViewerMode,
 } from './viewerModel.js';
 import { escapeForTerminal } from '../core/paths.js';
+import { maskSecretLine } from '../core/secrets.js';
 
 /** The copy to show. */
 export interface ViewerTarget {
@@ -42,6 +43,8 @@ export interface ViewerTarget {
   previous?: { layer: number; open: () => Promise<PagedBytes>; label?: string; path?: string };
   /** Where this copy is, when "layer N" is not enough (a side of a comparison: "final L3"). */
   label?: string;
+  /** The secret scanner's rules this copy matched: it opens masked until the user asks. */
+  secrets?: string[];
 }
 
 export interface ViewerProps {
@@ -70,6 +73,8 @@ export function Viewer({ target, size: fixedSize, onClose, onQuit, onFollow, sta
   const rowsOf = useRef<Partial<Record<ViewerMode, string[]>>>({});
   const [hex, setHex] = useState<{ top: number; data: Buffer } | undefined>(undefined);
   const symlink = target.entry.type === 'symlink';
+  const [unmasked, setUnmasked] = useState(false);
+  const masked = (target.secrets?.length ?? 0) > 0 && !unmasked;
 
   useEffect(() => {
     dispatch({ type: 'rows', rows: bodyRows });
@@ -216,6 +221,17 @@ export function Viewer({ target, size: fixedSize, onClose, onQuit, onFollow, sta
       case 'prevMatch':
         if (state.query) void search(state.query, state.match ?? state.top, true);
         return;
+      case 'toggleMask':
+        if (!target.secrets?.length) {
+          dispatch({ type: 'message', text: 'no secret was found in this copy: nothing is masked' });
+          return;
+        }
+        setUnmasked(!unmasked);
+        dispatch({
+          type: 'message',
+          text: unmasked ? 'secret values masked' : 'showing the secret values: anyone who pulls the image can read them too',
+        });
+        return;
       case 'toggleHex':
         if (!bytes) return;
         dispatch({ type: 'mode', mode: state.mode === 'hex' ? (kind?.archive ? 'listing' : 'text') : 'hex' });
@@ -241,7 +257,9 @@ export function Viewer({ target, size: fixedSize, onClose, onQuit, onFollow, sta
   const what = symlink
     ? 'symlink'
     : `${target.entry.type === 'hardlink' ? 'hard link, ' : ''}${bytes ? `${bytes.size} bytes` : '…'}${kind ? `, ${kind.name}` : ''}`;
-  const header = `/${escapeForTerminal(target.path)}  ${target.label ? escapeForTerminal(target.label) : `layer ${target.layer}`} (${copy})  ${what}${state.mode === 'diff' ? '  — diff' : ''}`;
+  const header = `/${escapeForTerminal(target.path)}  ${target.label ? escapeForTerminal(target.label) : `layer ${target.layer}`} (${copy})  ${what}${state.mode === 'diff' ? '  — diff' : ''}${
+    masked ? `  — ${target.secrets!.join(', ')} masked (${primaryKey('viewer', 'toggleMask')}: show)` : ''
+  }`;
   const body: React.JSX.Element[] = [];
   if (failure) {
     body.push(
@@ -264,6 +282,12 @@ export function Viewer({ target, size: fixedSize, onClose, onQuit, onFollow, sta
         reading…
       </Text>,
     );
+  } else if (state.mode === 'hex' && masked) {
+    body.push(
+      <Text key="m" {...theme.tones.dim} wrap="truncate-end">
+        the hex view shows every byte: press {primaryKey('viewer', 'toggleMask')} to show the secret, or x for the masked text
+      </Text>,
+    );
   } else if (state.mode === 'hex') {
     const data = hex?.top === state.top ? hex.data : undefined;
     for (let r = 0; r < state.rows && data; r++) {
@@ -283,7 +307,7 @@ export function Viewer({ target, size: fixedSize, onClose, onQuit, onFollow, sta
       const i = state.top + r;
       const row = rows[i];
       if (row === undefined) break;
-      const shown = displayRow(row);
+      const shown = displayRow(masked && state.mode !== 'listing' ? maskSecretLine(row) : row);
       const tone =
         state.match === i
           ? theme.tones.match

@@ -50,6 +50,7 @@ export type Command =
   | 'choose'
   | 'search'
   | 'toggleHex'
+  | 'toggleMask'
   | 'followLink'
   | 'diff'
   | 'toggleDifferences'
@@ -415,6 +416,13 @@ export const KEYMAP: Keymap = [
   { key: ['n'], action: 'nextMatch', help: 'next match', short: 'next', context: 'viewer' },
   { key: ['N'], action: 'prevMatch', help: 'previous match', short: 'previous', context: 'viewer' },
   { key: ['x'], action: 'toggleHex', help: 'hex / text', short: 'hex', onScreen: true, context: 'viewer' },
+  {
+    key: ['U'],
+    action: 'toggleMask',
+    help: 'a copy that holds a secret opens masked: show (or mask again) its values',
+    short: 'unmask',
+    context: 'viewer',
+  },
   {
     key: ['f'],
     action: 'followLink',

@@ -181,7 +181,7 @@ export function compareViewerTarget(
   const copyA = paths.a !== undefined && a.content ? visibleCopy(a.analysis, paths.a) : undefined;
   const copyB = paths.b !== undefined && b.content ? visibleCopy(b.analysis, paths.b) : undefined;
   const targetOf = (side: CompareSide, copy: StoredCopy) => {
-    const t = viewerTarget(side.analysis.tree, copy, side.content!);
+    const t = viewerTarget(side.analysis.tree, copy, side.content!, side.analysis.secrets);
     return t ? { ...t, label: `${side.label} L${copy.layer}` } : undefined;
   };
   const tb = copyB ? targetOf(b, copyB) : undefined;

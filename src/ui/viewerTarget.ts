@@ -22,7 +22,13 @@ export function copyAt(tree: MergedTree, id: number, layer: number): StoredCopy 
   return copies.filter((c) => c.layer < layer).pop();
 }
 
-export function viewerTarget(tree: MergedTree, copy: StoredCopy, content: ContentAccess): ViewerTarget | undefined {
+/** `secrets`: the analysis' findings; a copy they name (path and layer) opens masked. */
+export function viewerTarget(
+  tree: MergedTree,
+  copy: StoredCopy,
+  content: ContentAccess,
+  secrets: ReadonlyArray<{ path: string; layer: number; rule: string }> = [],
+): ViewerTarget | undefined {
   const type = copy.entry.type;
   if (type === 'dir' || type === 'other') return undefined;
   const final = tree.stateAt(copy.id);
@@ -30,11 +36,13 @@ export function viewerTarget(tree: MergedTree, copy: StoredCopy, content: Conten
   const opens = type === 'file' || type === 'hardlink';
   const previous = opens ? previousCopy(tree, copy) : undefined;
   const previousOpens = previous && (previous.entry.type === 'file' || previous.entry.type === 'hardlink');
+  const rules = [...new Set(secrets.filter((f) => f.path === copy.path && f.layer === copy.layer).map((f) => f.rule))];
   return {
     path: copy.path,
     layer: copy.layer,
     entry: copy.entry,
     hidden,
+    ...(rules.length > 0 ? { secrets: rules } : {}),
     ...(opens ? { open: () => content.open(copy.layer, copy.index) } : {}),
     ...(previous && previousOpens ? { previous: { layer: previous.layer, open: () => content.open(previous.layer, previous.index) } } : {}),
   };

@@ -49,6 +49,9 @@ test('describeFailure: InputError and system errors are bad input (2), anything 
 async function mainWithScreen(argv: string[], fail: () => never): Promise<{ code: number; stderr: string }> {
   const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
   const write = process.stderr.write;
+  // CI=true (the suite's) means --ci instead of a screen, as for dive.
+  const ci = process.env.CI;
+  delete process.env.CI;
   let stderr = '';
   Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
   process.stderr.write = ((chunk: string) => {
@@ -60,6 +63,7 @@ async function mainWithScreen(argv: string[], fail: () => never): Promise<{ code
     return { code, stderr };
   } finally {
     process.stderr.write = write;
+    if (ci !== undefined) process.env.CI = ci;
     if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
     else delete (process.stdout as { isTTY?: boolean }).isTTY;
   }
@@ -85,7 +89,10 @@ test('the binary: bad input is exit 2 and one line; an unwritable --json FILE is
   const unwritable = await runLayerscope(['--json', '/nonexistent/dir/report.json']);
   assert.deepEqual(
     [unwritable.code, unwritable.stderr],
-    [2, "layerscope: ENOENT: no such file or directory, open '/nonexistent/dir/report.json'\n"],
+    [
+      2,
+      'layerscope: cannot write /nonexistent/dir/report.json: there is no directory /nonexistent/dir; create it first, or name a file in a directory that exists\n',
+    ],
   );
 });
 

@@ -20,7 +20,7 @@ export interface Yank {
 
 /** The path and the layer of the copy under the cursor, if the focused pane points at one
  *  (its spec's pointsAt): the layer that stores the copy seen there. */
-function target(model: UiModel, s: UiState): { path: string; layer: number } | undefined {
+export function cursorTarget(model: UiModel, s: UiState): { path: string; layer: number } | undefined {
   if (s.prompt !== undefined || s.help.open) return undefined;
   const at = focusedPane(s).pointsAt?.(model, s);
   if (!at) return undefined;
@@ -29,7 +29,7 @@ function target(model: UiModel, s: UiState): { path: string; layer: number } | u
 }
 
 export function yankText(model: UiModel, s: UiState, what: YankWhat): Yank | undefined {
-  const at = target(model, s);
+  const at = cursorTarget(model, s);
   if (!at) return undefined;
   const path = displayPath(at.path);
   if (what === 'path') return { bytes: nameBytes(path), shown: escapeForTerminal(path) };

@@ -202,11 +202,21 @@ export function formatsFor(kind: SubjectKind): OutputFormat[] {
   return OUTPUT_FORMATS.filter((f) => f.help[kind] !== undefined);
 }
 
-/** The formats the options ask for ([] when none is: a screen, or the default format). */
-export function chosenFormats(kind: SubjectKind, options: OutputOptions): OutputFormat[] {
-  return formatsFor(kind).filter((f) => {
+/** `CI` set as dive reads it (`true`, `1` or `yes`): CI systems set it. */
+export function ciFromEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CI === 'true' || env.CI === '1' || env.CI === 'yes';
+}
+
+/** The formats the options ask for ([] when none is: a screen, or the default format). As
+ *  dive does, `CI=true` with no output asked for means --ci (no screen, the CI verdict);
+ *  an output that is asked for (--json, --text) is written alone. */
+export function chosenFormats(kind: SubjectKind, options: OutputOptions, env: NodeJS.ProcessEnv = process.env): OutputFormat[] {
+  const formats = formatsFor(kind);
+  const chosen = formats.filter((f) => {
     if (f.isChosen) return f.isChosen(options);
     const value = optionValue(options, f.id);
     return value !== undefined && value !== false;
   });
+  if (chosen.length > 0 || !ciFromEnvironment(env)) return chosen;
+  return formats.filter((f) => f === ci);
 }

@@ -108,5 +108,8 @@ export function textReport(analysis: Analysis, options: TextOptions = {}): strin
     for (const w of analysis.warnings.slice(0, 20)) lines.push(...wrap(warningText(w), width - 2, 2).map((line) => `  ${line}`));
     if (analysis.warnings.length > 20) lines.push(`  … ${analysis.warnings.length - 20} more`);
   }
-  return terminalText(lines);
+  // Whatever is still wider than the terminal (headings, totals) wraps at words, indented.
+  return terminalText(
+    lines.flatMap((line) => (line.length <= width ? [line] : wrap(line, width, (/^ */.exec(line)?.[0].length ?? 0) + 2))),
+  );
 }

@@ -27,9 +27,11 @@ export interface AppProps {
   content?: () => ContentAccess | undefined;
   /** Mouse reports for the browser, when the mouse is on. */
   mouse?: EventEmitter | undefined;
+  /** The browser's extract (src/app/extract.ts over the open image). */
+  extract?: ((path: string, layer: number, dir: string) => Promise<string>) | undefined;
 }
 
-export function App({ load, onError, onInterrupt, size, content, mouse }: AppProps): React.JSX.Element {
+export function App({ load, onError, onInterrupt, size, content, mouse, extract }: AppProps): React.JSX.Element {
   const state = useLoader(load);
   const terminal = useTerminalSize();
   const { exit } = useApp();
@@ -76,6 +78,7 @@ export function App({ load, onError, onInterrupt, size, content, mouse }: AppPro
         analysis={state.analysis}
         takeEarlyKeys={takeEarlyKeys}
         mouse={mouse}
+        extract={extract}
         {...(size ? { size } : {})}
         {...(bytes ? { content: bytes } : {})}
       />

@@ -6,8 +6,8 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { Box, Text, useApp, type Key } from 'ink';
 import type { Analysis } from '../core/analysis.js';
 import { createModel } from './model.js';
-import { createReducer, cursorNode, initialState, keyContext, revealPath, layoutOf, type Action } from './state.js';
-import { paneIn } from './panes/index.js';
+import { createReducer, initialState, keyContext, revealPath, layoutOf, type Action } from './state.js';
+import { focusedPane, paneIn } from './panes/index.js';
 import { commandFor, keyName } from './keymap.js';
 import type { StoredCopy } from '../core/contentPath.js';
 import { Viewer, type ViewerTarget } from './Viewer.js';
@@ -16,7 +16,10 @@ import { helpBox, MIN_COLUMNS, MIN_ROWS, type TerminalSize } from './layout.js';
 import { useKeymap } from './hooks/useKeymap.js';
 import { FILTER_DEBOUNCE_MS } from './filterInput.js';
 import { screenClipboard, type ClipboardResult } from './clipboard.js';
-import { yankMessage, yankText } from './yank.js';
+import { cursorTarget, yankMessage, yankText } from './yank.js';
+import { StyledLine } from './StyledLine.js';
+import { fitLine } from './text.js';
+import { escapeForTerminal } from '../core/paths.js';
 import type { EventEmitter } from 'node:events';
 import type { MouseEvent } from './mouse.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
@@ -43,6 +46,8 @@ export interface BrowserProps {
   clipboard?: (bytes: Uint8Array) => ClipboardResult;
   /** Mouse reports ('mouse' events, src/ui/mouse.ts), when the mouse is on. */
   mouse?: EventEmitter | undefined;
+  /** Writes `path` as it is after `layer` under `dir` (src/app/extract.ts); resolves to what to say. */
+  extract?: ((path: string, layer: number, dir: string) => Promise<string>) | undefined;
 }
 
 const terminalClipboard = screenClipboard();
@@ -56,6 +61,7 @@ export function Browser({
   stage,
   clipboard = terminalClipboard,
   mouse,
+  extract,
 }: BrowserProps): React.JSX.Element {
   const model = useMemo(() => createModel(analysis), [analysis]);
   const reducer = useMemo(() => createReducer(model), [model]);
@@ -74,15 +80,9 @@ export function Browser({
       const s = current.current;
       const tree = model.analysis.tree;
       if (!content) return;
-      const context = keyContext(s);
-      let copy: StoredCopy | undefined;
-      if (context === 'files') {
-        const id = cursorNode(model, s);
-        copy = id === undefined ? undefined : copyAt(tree, id, s.layers.cursor);
-      } else if (context === 'hiddenBytes') {
-        const t = model.hiddenTarget(s.hiddenBytes.cursor);
-        copy = t?.id === undefined ? undefined : copyAt(tree, t.id, t.layer);
-      }
+      // What the focused pane points at (the prompt and the help point at nothing).
+      const at = s.prompt === undefined && !s.help.open ? focusedPane(s).pointsAt?.(model, s) : undefined;
+      const copy = at?.id === undefined ? undefined : copyAt(tree, at.id, at.layer);
       const show = (c: StoredCopy, withDiff: boolean): void => {
         const target = viewerTarget(tree, c, content, model.analysis.secrets);
         if (!target) return;
@@ -96,8 +96,41 @@ export function Browser({
   // The viewer keys are taken here; every other key goes to the reducer. Keys read together
   // ("jv") are taken one by one, and the state they see is the reducer's own result so far (the
   // reducer is pure), so `v` opens what `j` moved to.
+  // The extract prompt: the directory to write into, typed by the user (nothing is written
+  // anywhere else). Keys go to it while it is open.
+  const [extracting, setExtracting] = useState<{ path: string; layer: number; dir: string } | undefined>(undefined);
+  const extractingRef = useRef(extracting);
+  extractingRef.current = extracting;
+  const extractKey = useCallback(
+    (action: Action): boolean => {
+      const at = extractingRef.current;
+      if (!at || action.type !== 'key') return false;
+      const command = action.name === undefined ? undefined : commandFor(action.name, 'prompt');
+      const set = (next: typeof at | undefined) => {
+        extractingRef.current = next;
+        setExtracting(next);
+      };
+      if (command === 'filterCancel') set(undefined);
+      else if (command === 'filterErase') set({ ...at, dir: at.dir.slice(0, -1) });
+      else if (command === 'filterClear') set({ ...at, dir: '' });
+      else if (command === 'quit') dispatch({ type: 'quit' });
+      else if (command === 'filterApply') {
+        if (at.dir.trim() === '') return true;
+        set(undefined);
+        const notify = (text: string, tone: 'info' | 'error') => dispatch({ type: 'notify', text: escapeForTerminal(text), tone });
+        notify(`extracting /${at.path} into ${at.dir.trim()}…`, 'info');
+        extract!(at.path, at.layer, at.dir.trim()).then(
+          (text) => notify(text, 'info'),
+          (e: unknown) => notify(e instanceof Error ? e.message : String(e), 'error'),
+        );
+      } else if (action.text !== '' && !/[\x00-\x1f\x7f]/.test(action.text)) set({ ...at, dir: at.dir + action.text });
+      return true;
+    },
+    [extract],
+  );
   const route = useCallback(
     (action: Action) => {
+      if (extractKey(action)) return;
       if (action.type === 'key' && action.name === undefined && action.text.length > 1) {
         for (const ch of action.text) route({ type: 'key', name: keyName(ch, {}), text: ch });
         return;
@@ -106,6 +139,16 @@ export function Browser({
         const command = commandFor(action.name, keyContext(current.current));
         if (command === 'view' || command === 'diff') {
           openViewer(command === 'diff');
+          return;
+        }
+        if (command === 'extract') {
+          const at = cursorTarget(model, current.current);
+          if (!extract || !at) {
+            route({ type: 'notify', text: 'nothing to extract here: select a path in Files or Hidden bytes', tone: 'error' });
+            return;
+          }
+          extractingRef.current = { ...at, dir: '' };
+          setExtracting(extractingRef.current);
           return;
         }
         if (command === 'yankPath' || command === 'yankCommand') {
@@ -118,7 +161,7 @@ export function Browser({
       current.current = reducer(current.current, action);
       dispatch(action);
     },
-    [openViewer, reducer, model, clipboard],
+    [openViewer, reducer, model, clipboard, extract, extractKey],
   );
   const handleKey = useKeymap(route, viewing === undefined);
   // The wheel and clicks, while the browser (not the viewer) is on screen.
@@ -187,7 +230,21 @@ export function Browser({
           </Box>
         </>
       )}
-      <StatusBar model={model} state={state} width={layout.size.columns} />
+      {extracting ? (
+        <StyledLine
+          line={fitLine(
+            [
+              { text: `extract ${escapeForTerminal(`/${extracting.path}`)} (L${extracting.layer}) into directory: `, tone: 'accent' },
+              { text: escapeForTerminal(extracting.dir) },
+              { text: '█', tone: 'dim' },
+              { text: `  ${primaryKey('prompt', 'filterApply')} extract · ${primaryKey('prompt', 'filterCancel')} cancel`, tone: 'dim' },
+            ],
+            layout.size.columns,
+          )}
+        />
+      ) : (
+        <StatusBar model={model} state={state} width={layout.size.columns} />
+      )}
     </Box>
   );
 }

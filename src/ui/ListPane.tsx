@@ -306,6 +306,11 @@ function listPane(view: ListView, toggle: PaneSpec['toggle'], activate?: PaneSpe
       list: moveList(s.list, command, listLength(model, view, s.packages), hiddenBytesBodyRows(layout)),
     }),
     ...(activate ? { activate } : {}),
+    bodyRows: hiddenBytesBodyRows,
+    click(model, s, row, layout) {
+      const index = listWindow(s.list.scroll, hiddenBytesBodyRows(layout), Number.MAX_SAFE_INTEGER).from + row;
+      return this.settle!(model, { ...s, list: { ...s.list, cursor: index } }, layout);
+    },
     render: ({ model, state, focused, layout }) => (
       <ListPane
         model={model}

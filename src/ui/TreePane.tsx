@@ -67,7 +67,7 @@ export function treeLine(
     ...(columns.attributes
       ? [
           { text: `${modeString(row.entry)} `, tone: 'dim' as const },
-          { text: `${cell(`${row.entry.uid}:${row.entry.gid}`, OWNER, 'right')} `, tone: 'dim' as const },
+          { text: `${cell(`${row.entry.uid}:${row.entry.gid}`, OWNER)} `, tone: 'dim' as const },
         ]
       : []),
     ...(columns.mtime ? [{ text: `${cell(mtimeText(row.entry.mtime), MTIME)} `, tone: 'dim' as const }] : []),
@@ -85,7 +85,7 @@ export function treeHeading(innerWidth: number, columns: TreeColumns, changesOnl
     {
       text:
         `${' '.repeat(3)}${cell('name', room + 2)}` +
-        (columns.attributes ? `${cell('mode', MODE)} ${cell('uid:gid', OWNER, 'right')} ` : '') +
+        (columns.attributes ? `${cell('mode', MODE)} ${cell('uid:gid', OWNER)} ` : '') +
         (columns.mtime ? `${cell('modified', MTIME)} ` : '') +
         `${cell(changesOnly ? 'changed' : 'size', SIZE, 'right')} ${cell('added', LAYER, 'right')}`,
       tone: 'dim',

@@ -18,7 +18,7 @@ const keysText = (row: KeyBinding) => row.key.map(keyLabel).join(' ');
 
 /** The contexts of the key card (the first screen of the help): the browser and its panes.
  *  The prompt and the help itself show their keys on screen. */
-const CARD_CONTEXTS: readonly KeyContext[] = ['browser', 'layers', 'files', 'details', 'hiddenBytes', 'lists'];
+const CARD_CONTEXTS: readonly KeyContext[] = [...new Set<KeyContext>(['browser', ...PANES.map((p) => p.context)])];
 const CARD_COLUMN = 26;
 const CARD_TITLES: Partial<Record<KeyContext, string>> = { browser: 'Browser', lists: 'Packages, Secrets, Config' };
 

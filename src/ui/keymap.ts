@@ -60,6 +60,7 @@ export type Command =
   | 'view'
   | 'yankPath'
   | 'yankCommand'
+  | 'extract'
   | 'toggleAttributes'
   | 'toggleWideLayers'
   | 'toggleWarnings'
@@ -209,12 +210,19 @@ export const KEYMAP: Keymap = [
   { key: ['r', 'ctrl-r'], action: 'toggleRemoved', help: 'show/hide removed paths', short: 'show removed', context: 'browser' },
   { key: ['u', 'ctrl-u'], action: 'toggleUnchanged', help: 'show/hide unchanged paths', short: 'show unchanged', context: 'browser' },
   { key: ['s', 'ctrl-o'], action: 'toggleSort', help: 'sort by size / by name', short: 'sort', onScreen: true, context: 'browser' },
-  { key: ['y'], action: 'yankPath', help: 'copy the path to the clipboard (OSC 52)', short: 'copy path', context: 'browser' },
+  { key: ['y'], action: 'yankPath', help: 'copy the path to the clipboard (OSC 52)', short: 'copy path, cat cmd', context: 'browser' },
   {
     key: ['Y'],
     action: 'yankCommand',
     help: 'copy a command printing this copy: layerscope cat IMAGE PATH --layer N',
-    short: 'copy cat command',
+    short: 'copy path, cat cmd',
+    context: 'browser',
+  },
+  {
+    key: ['x', 'ctrl-e'],
+    action: 'extract',
+    help: 'extract the path (as it is at the selected layer) into a directory you name',
+    short: 'extract',
     context: 'browser',
   },
   {

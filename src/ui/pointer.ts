@@ -1,13 +1,12 @@
 // What a mouse event does in the browser: the wheel moves the list under the pointer (three rows
 // a notch, focus unchanged), a click focuses the pane under it and selects the row clicked (a
 // click on the directory already selected opens or closes it). Where things are comes from
-// layoutFor(), the numbers the panes are drawn with.
-import { HEADER_LINES, hiddenBytesBodyRows, type Layout } from './layout.js';
-import { listWindow } from './list.js';
+// layoutFor(), the numbers the panes are drawn with; what a click on a row does, from the pane's
+// spec (PaneSpec.click).
+import { HEADER_LINES, type Layout } from './layout.js';
 import type { UiModel } from './model.js';
 import type { MouseEvent } from './mouse.js';
-import { paneIn } from './panes/index.js';
-import { treeRows, withFiles } from './panes/tree.js';
+import { PANES, paneIn } from './panes/index.js';
 import type { Slot, UiState } from './shell.js';
 
 export const WHEEL_ROWS = 3;
@@ -23,7 +22,8 @@ export function paneAt(layout: Layout, mainView: string, x: number, y: number): 
   if (row >= layersTop && row < middleTop) return { slot: 'layers', bodyRow: row - layersTop - 1 - HEADER_LINES.layers };
   if (row >= middleTop && row < middleTop + layout.main.height) {
     if (col < layout.main.width) {
-      const headings = mainView === 'tree' ? HEADER_LINES.tree : layout.main.height - 2 - hiddenBytesBodyRows(layout);
+      const pane = PANES.find((p) => p.slot === 'main' && p.id === mainView);
+      const headings = layout.main.height - 2 - (pane?.bodyRows?.(layout) ?? layout.main.bodyRows);
       return { slot: 'main', bodyRow: row - middleTop - 1 - headings };
     }
     return { slot: 'details', bodyRow: row - middleTop - 1 - HEADER_LINES.details };
@@ -50,27 +50,5 @@ export function pointerAction(model: UiModel, s: UiState, e: MouseEvent, layout:
   if (e.kind !== 'press' || e.button !== 0) return s;
   const focused = focusSlot(s, at.slot);
   if (at.bodyRow < 0) return focused;
-  if (at.slot === 'layers') {
-    const index = listWindow(s.layers.scroll, layout.layers.bodyRows, model.layerCount).from + at.bodyRow;
-    return index < model.layerCount ? { ...focused, layers: { ...s.layers, cursor: index }, details: { scroll: 0 } } : focused;
-  }
-  if (at.slot !== 'main') return focused;
-  if (s.mainView === 'tree') {
-    const rows = treeRows(model, s);
-    const index = listWindow(s.files.scroll, layout.main.bodyRows, rows.length).from + at.bodyRow;
-    const id = rows.ids[index];
-    if (id === undefined) return focused;
-    // The row already selected: open or close it, as Enter does.
-    if (s.focus === 'main' && s.files.cursorId === id && pane.activate) return pane.activate(model, focused);
-    return { ...withFiles(focused, { cursorId: id, cursorIndex: index }), details: { scroll: 0 } };
-  }
-  if (s.mainView === 'hiddenBytes') {
-    const count = model.analysis.account.entries.length;
-    const index = listWindow(s.hiddenBytes.scroll, hiddenBytesBodyRows(layout), count).from + at.bodyRow;
-    return index < count ? { ...focused, hiddenBytes: { ...s.hiddenBytes, cursor: index }, details: { scroll: 0 } } : focused;
-  }
-  // A list pane in the main slot (packages, secrets, config): the same list geometry as Hidden bytes.
-  const index = listWindow(s.list.scroll, hiddenBytesBodyRows(layout), Number.MAX_SAFE_INTEGER).from + at.bodyRow;
-  const moved = { ...focused, list: { ...s.list, cursor: index } };
-  return pane.settle ? pane.settle(model, moved, layout) : moved;
+  return pane.click ? pane.click(model, focused, at.bodyRow, layout, s.focus === at.slot) : focused;
 }

@@ -4,9 +4,11 @@
 import React from 'react';
 import { EXIT } from '../app/exitCodes.js';
 import { reportFailure } from '../app/failure.js';
-import { openAnalysed, type ImageOptions, type OpenContent } from '../app/open.js';
+import { openAnalysed, type ImageOptions, type OpenedImage } from '../app/open.js';
 import { importInk, openInput, SCREEN_OPTIONS, startSession } from './terminal.js';
 import { mouseInput } from './mouse.js';
+import { resolve } from 'node:path';
+import { extractInto } from '../app/extract.js';
 import { preferences } from './preferences.js';
 
 export async function runBrowser(image: string | undefined, options: ImageOptions): Promise<number> {
@@ -24,7 +26,7 @@ export async function runBrowser(image: string | undefined, options: ImageOption
   let loaded = false;
   let interrupted = false;
   let instance: ReturnType<typeof ink.render> | undefined;
-  let opened: OpenContent | undefined;
+  let opened: OpenedImage | undefined;
   const unmount = () => {
     try {
       instance?.unmount();
@@ -46,6 +48,18 @@ export async function runBrowser(image: string | undefined, options: ImageOption
       // The source stays open while browsing: the file viewer reads from it.
       content: () => opened?.content,
       mouse: mouse?.events,
+      // Into the directory the user names at the prompt, nowhere else.
+      extract: async (path: string, layer: number, dir: string) => {
+        if (!opened) throw new Error('the image is not open');
+        const root = resolve(dir);
+        const { written, warnings } = await extractInto(opened.analysis, opened.content, [path], {
+          layer,
+          explicitLayer: true,
+          root,
+          force: false,
+        });
+        return `extracted ${written} entries into ${root}${warnings.length > 0 ? ` (${warnings.length} warnings: ${warnings[0]})` : ''}`;
+      },
       load: (hooks) =>
         openAnalysed(image, options, hooks).then((o) => {
           opened = o;

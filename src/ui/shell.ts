@@ -69,6 +69,13 @@ export interface PaneRenderProps {
   layout: Layout;
 }
 
+/** A path of the image at a layer, as a pane's cursor points at it. */
+export interface PanePointer {
+  path: string;
+  layer: number;
+  id?: number;
+}
+
 /** What the details pane shows for a subject. */
 export interface PaneDetails {
   title(model: UiModel, state: UiState): string;
@@ -106,6 +113,14 @@ export interface PaneSpec {
   command?(model: UiModel, state: UiState, command: Command, focused: boolean): UiState | undefined;
   /** The details of its `subject`. */
   details?: PaneDetails;
+  /** Rows of its list below its headings (default: its box's bodyRows): where a click lands. */
+  bodyRows?(layout: Layout): number;
+  /** A click on row `row` of its body (0: the first row shown); `state` has already given it
+   *  focus, `wasFocused` says whether it had focus before the click. */
+  click?(model: UiModel, state: UiState, row: number, layout: Layout, wasFocused: boolean): UiState;
+  /** The path its cursor points at and the layer to read it at (node `id` when the merged tree
+   *  has it): what the file viewer opens and `y`/`Y` copy. undefined: nothing to read there. */
+  pointsAt?(model: UiModel, state: UiState): PanePointer | undefined;
   render(props: PaneRenderProps): React.JSX.Element;
 }
 

@@ -6,7 +6,8 @@ import { escapeForTerminal, nameBytes } from '../core/paths.js';
 import { shellQuote } from '../core/shellQuote.js';
 import type { ClipboardResult } from './clipboard.js';
 import type { UiModel } from './model.js';
-import { cursorNode, keyContext, selectedLayer, type UiState } from './state.js';
+import { focusedPane } from './panes/index.js';
+import type { UiState } from './shell.js';
 import { copyAt } from './viewerTarget.js';
 
 export type YankWhat = 'path' | 'command';
@@ -17,26 +18,18 @@ export interface Yank {
   shown: string;
 }
 
-/** The path and the layer of the copy under the cursor, if the focused pane points at one. */
-function target(model: UiModel, s: UiState): { path: string; layer: number } | undefined {
-  const tree = model.analysis.tree;
-  const context = keyContext(s);
-  if (context === 'files') {
-    const id = cursorNode(model, s);
-    if (id === undefined) return undefined;
-    const copy = copyAt(tree, id, selectedLayer(s));
-    return { path: tree.pathOf(id), layer: copy?.layer ?? selectedLayer(s) };
-  }
-  if (context === 'hiddenBytes') {
-    const entry = model.analysis.account.entries[s.hiddenBytes.cursor];
-    const t = model.hiddenTarget(s.hiddenBytes.cursor);
-    return entry && t ? { path: entry.path, layer: t.layer } : undefined;
-  }
-  return undefined;
+/** The path and the layer of the copy under the cursor, if the focused pane points at one
+ *  (its spec's pointsAt): the layer that stores the copy seen there. */
+export function cursorTarget(model: UiModel, s: UiState): { path: string; layer: number } | undefined {
+  if (s.prompt !== undefined || s.help.open) return undefined;
+  const at = focusedPane(s).pointsAt?.(model, s);
+  if (!at) return undefined;
+  const copy = at.id === undefined ? undefined : copyAt(model.analysis.tree, at.id, at.layer);
+  return { path: at.path, layer: copy?.layer ?? at.layer };
 }
 
 export function yankText(model: UiModel, s: UiState, what: YankWhat): Yank | undefined {
-  const at = target(model, s);
+  const at = cursorTarget(model, s);
   if (!at) return undefined;
   const path = displayPath(at.path);
   if (what === 'path') return { bytes: nameBytes(path), shown: escapeForTerminal(path) };

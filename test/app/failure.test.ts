@@ -49,6 +49,9 @@ test('describeFailure: InputError and system errors are bad input (2), anything 
 async function mainWithScreen(argv: string[], fail: () => never): Promise<{ code: number; stderr: string }> {
   const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
   const write = process.stderr.write;
+  // CI=true (the suite's) means --ci instead of a screen, as for dive.
+  const ci = process.env.CI;
+  delete process.env.CI;
   let stderr = '';
   Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
   process.stderr.write = ((chunk: string) => {
@@ -60,6 +63,7 @@ async function mainWithScreen(argv: string[], fail: () => never): Promise<{ code
     return { code, stderr };
   } finally {
     process.stderr.write = write;
+    if (ci !== undefined) process.env.CI = ci;
     if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
     else delete (process.stdout as { isTTY?: boolean }).isTTY;
   }

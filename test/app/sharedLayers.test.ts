@@ -10,6 +10,7 @@ import { openImage } from '../../src/sources/open.js';
 import { SharedLayers } from '../../src/app/sharedLayers.js';
 import { packTar } from '../helpers/tar.js';
 import { buildImage, ImageWorkspace } from '../helpers/image.js';
+import { childEnv } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = join(root, 'bin', 'layerscope.js');
@@ -65,7 +66,7 @@ test('the second image walks only the layer it does not share with the first (sa
 
 test('layerscope A B --json: an array of the reports each image gets alone, in the order given; --text one summary each', async () => {
   const { a, b } = await twoImagesSharingABase();
-  const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args, '--no-cache'], { encoding: 'utf8' });
+  const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args, '--no-cache'], { encoding: 'utf8', env: childEnv });
   const both = run([a, b, '--json']);
   assert.equal(both.status, 0, both.stderr);
   const reports = JSON.parse(both.stdout) as Array<{ image: { ref: string; storedBytes: number; hiddenBytes: number } }>;

@@ -22,7 +22,7 @@ import {
   withoutPaths,
   type FileListEntry,
 } from '../helpers/docker.js';
-import { repoRoot, runLayerscope } from '../helpers/cli.js';
+import { repoRoot, runLayerscope, childEnv } from '../helpers/cli.js';
 import type { BuildJson } from '../../src/report/stages.js';
 import { decodeStatus, parseVertexName, Trace } from '../../src/sources/buildkit/trace.js';
 import { dockerfileInstructions, layerSources, parseDockerfile } from '../../src/sources/dockerfile.js';
@@ -407,7 +407,7 @@ test('--source podman: Buildah builds every stage through the Podman API; the sa
     assert.ok(existsSync(socket), 'podman system service did not create its socket');
     await run('docker', ['save', '-o', join(dir, 'base.tar'), 'layerscope-test/busybox:latest']);
     await run('podman', ['load', '-q', '-i', join(dir, 'base.tar')]);
-    const env = { ...process.env, CONTAINER_HOST: `unix://${socket}` };
+    const env = { ...childEnv, CONTAINER_HOST: `unix://${socket}` };
     const r = await runLayerscope(['build', '--source', 'podman', 'examples/multistage', '--json'], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(

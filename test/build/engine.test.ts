@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandAvailable, dockerAvailable, need } from '../helpers/env.js';
 import { buildImage, makeTemp, removeTemp, run, saveImage } from '../helpers/docker.js';
-import { repoRoot, runLayerscope } from '../helpers/cli.js';
+import { repoRoot, runLayerscope, childEnv } from '../helpers/cli.js';
 import { FakeRegistry } from '../helpers/registry.js';
 import { buildImage as syntheticImage, ImageWorkspace } from '../helpers/image.js';
 import { packTar, packTarGz } from '../helpers/tar.js';
@@ -178,7 +178,7 @@ test('an image the engine does not have is pulled through it, with progress on s
 });
 
 test('an unreachable engine is one line naming what was tried and what to do, exit 2', async () => {
-  const env = { ...process.env, DOCKER_HOST: 'unix:///nonexistent.sock' };
+  const env = { ...childEnv, DOCKER_HOST: 'unix:///nonexistent.sock' };
   const rest =
     'at unix:///nonexistent.sock (from DOCKER_HOST): connect ENOENT /nonexistent.sock; ' +
     'start Docker (sudo systemctl start docker), set DOCKER_HOST to where it listens, or use --source podman\n';
@@ -197,7 +197,7 @@ test('an unreachable engine is one line naming what was tried and what to do, ex
   assert.equal(bare.code, 2);
   assert.equal(bare.stderr, `layerscope: "busybox:latest" is not a file here, and the Docker engine cannot be reached ${rest}`);
   const podman = await runLayerscope(['podman://x', '--json'], {
-    env: { ...process.env, CONTAINER_HOST: 'unix:///nonexistent-podman.sock' },
+    env: { ...childEnv, CONTAINER_HOST: 'unix:///nonexistent-podman.sock' },
   });
   assert.equal(podman.code, 2);
   assert.equal(
@@ -227,7 +227,7 @@ test('podman://REF through the Podman service socket gives the same report as th
       () => undefined,
     ),
   );
-  const env = { ...process.env, CONTAINER_HOST: `unix://${socket}` };
+  const env = { ...childEnv, CONTAINER_HOST: `unix://${socket}` };
   assert.deepEqual(await jsonReport(t, [`podman://${image}`], env), await jsonReport(t, [tarPath]));
   await assertEngineSaysNoBlobSizes([`podman://${image}`], env);
   assert.deepEqual(await jsonReport(t, [image, '--source', 'podman'], env), await jsonReport(t, [tarPath]));

@@ -6,6 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { commandAvailable, dockerAvailable, need } from '../helpers/env.js';
 import { cliPath, repoRoot } from '../helpers/cli.js';
 
+/** The shell in the terminal runs without CI: the suite runs under CI=true, and CI=true with no
+ *  output asked for is --ci (as for dive), not the browser these tests drive. */
+const NO_CI = ['-e', 'CI='];
+
 const session = `layerscope-build-tui-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
 after(() => {
@@ -36,6 +40,7 @@ test('build → picker → browser → picker → compare → picker → quit', 
   if (!need(t, 'docker', dockerAvailable()) || !need(t, 'tmux', commandAvailable('tmux'))) return;
   const r = tmux(
     'new-session',
+    ...NO_CI,
     '-d',
     '-s',
     session,

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { walkLayer } from '../../src/core/walk.js';
 import { packTar } from '../helpers/tar.js';
 import { writeImageFixtures } from '../helpers/image.js';
-import { runLayerscope } from '../helpers/cli.js';
+import { runLayerscope, childEnv } from '../helpers/cli.js';
 
 const TOKEN = 'ghp_Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8';
 /** 2 MiB of text with the token on line 20,001: above the default cap. */
@@ -41,7 +41,7 @@ test('walkLayer: the default cap scans 1 MiB; secretsMaxBytes raises it; 0 is na
 test('--secrets-max-bytes through the binary, with the cache on: each cap gives its own findings', async () => {
   const fx = await writeImageFixtures({ layers: [await packTar([{ name: 'app/big.txt', content: BIG }])] });
   after(() => fx.cleanup());
-  const env = { ...process.env, LAYERSCOPE_CACHE_DIR: join(dir, 'cache') };
+  const env = { ...childEnv, LAYERSCOPE_CACHE_DIR: join(dir, 'cache') };
   const secrets = async (...flags: string[]) => {
     const r = await runLayerscope([fx.legacyTar, '--json', ...flags], { env });
     assert.equal(r.code, 0, r.stderr);

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dockerAvailable, need } from '../helpers/env.js';
 import { buildImage, makeTemp, removeTemp, run, saveImage } from '../helpers/docker.js';
-import { runLayerscope } from '../helpers/cli.js';
+import { runLayerscope, childEnv } from '../helpers/cli.js';
 import { startEngineProxy, type EngineProxy } from '../helpers/engineProxy.js';
 import { analyseImage, type LayerProgress } from '../../src/core/analyse.js';
 import { openImage } from '../../src/sources/open.js';
@@ -46,7 +46,7 @@ after(async () => {
 });
 
 function envFor(cache: string): NodeJS.ProcessEnv {
-  return { ...process.env, DOCKER_HOST: `unix://${proxy!.socket}`, LAYERSCOPE_CACHE_DIR: cache, DOCKER_CONTEXT: '' };
+  return { ...childEnv, DOCKER_HOST: `unix://${proxy!.socket}`, LAYERSCOPE_CACHE_DIR: cache, DOCKER_CONTEXT: '' };
 }
 
 /** Runs layerscope and returns the engine requests it made. */

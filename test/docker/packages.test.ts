@@ -14,6 +14,10 @@ import { buildImage, layerCount, makeTemp, removeTemp, run } from '../helpers/do
 import { repoRoot, runLayerscope } from '../helpers/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
 
+/** The shell in the terminal runs without CI: the suite runs under CI=true, and CI=true with no
+ *  output asked for is --ci (as for dive), not the browser these tests drive. */
+const NO_CI = ['-e', 'CI='];
+
 const fixtures = join(repoRoot, 'test', 'fixtures', 'dockerfiles');
 
 async function report(image: string): Promise<JsonReport> {
@@ -227,7 +231,21 @@ test('no finding on the bundled example and the clean fixtures', async (t) => {
 class Terminal {
   private readonly socket = `layerscope-pkg-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   constructor(columns: number, rows: number) {
-    this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), '--', 'bash', '--norc', '--noprofile');
+    this.tmux(
+      'new-session',
+      ...NO_CI,
+      '-d',
+      '-s',
+      'main',
+      '-x',
+      String(columns),
+      '-y',
+      String(rows),
+      '--',
+      'bash',
+      '--norc',
+      '--noprofile',
+    );
     this.tmux('set-option', '-g', 'escape-time', '0');
   }
   tmux(...args: string[]): string {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packTar } from '../helpers/tar.js';
 import { buildImage, ImageWorkspace } from '../helpers/image.js';
+import { childEnv } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = join(root, 'bin', 'layerscope.js');
@@ -16,7 +17,7 @@ const workspace = new ImageWorkspace();
 after(() => workspace.cleanup());
 
 function run(args: string[], cwd = root) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: childEnv });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -7,6 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { commandAvailable, need } from '../helpers/env.js';
 import { cliPath, repoRoot } from '../helpers/cli.js';
 
+/** The shell in the terminal runs without CI: the suite runs under CI=true, and CI=true with no
+ *  output asked for is --ci (as for dive), not the browser these tests drive. */
+const NO_CI = ['-e', 'CI='];
+
 const socket = `layerscope-compare-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 after(() => {
@@ -43,7 +47,7 @@ function treeRows(s: string): string[] {
 test('compare A B at 80×24: every row shows its path, the height is used, a copy jumps to its source', async (t) => {
   if (!need(t, 'tmux', commandAvailable('tmux'))) return;
   const cmd = `cd ${repoRoot} && node ${cliPath} compare examples/multistage-builder.tar examples/multistage-final.tar; echo EXIT=$?; sleep 60`;
-  const r = tmux('new-session', '-d', '-s', 'main', '-x', '80', '-y', '24', cmd);
+  const r = tmux('new-session', ...NO_CI, '-d', '-s', 'main', '-x', '80', '-y', '24', cmd);
   assert.equal(r.status, 0, r.stderr);
   let s = await until('the compare browser', (x) => x.includes('left behind in builder'));
   const lines = s.split('\n');

@@ -2,7 +2,7 @@
 // clipboard with OSC 52, the mouse. The real binary on the bundled example.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,5 +155,34 @@ test('keys typed while an engine image loads (Tab / b i n / b a s h Enter) run i
     await term.waitFor(/^exit=0$/m);
   } finally {
     term.close();
+  }
+});
+
+test('Ctrl-E (and x) extract the selected path into the directory typed at the prompt; Esc writes nothing (80x24)', async (t) => {
+  if (!gate(t)) return;
+  const term = new Terminal(80, 24);
+  const out = mkdtempSync(join(tmpdir(), 'layerscope-extract-'));
+  try {
+    term.run(`node bin/layerscope.js ${EXAMPLE}; echo "exit=$?"`);
+    await term.waitFor(READY);
+    // Hidden bytes: /tmp/assets.tar, the 81920-byte copy L4 stores (deleted by L5).
+    await term.press(['w'], /Hidden bytes/);
+    term.keys('C-e');
+    await term.waitFor(/extract \/tmp\/assets\.tar \(L4\) into directory: █/);
+    term.keys('Escape');
+    await term.waitFor((s) => !s.includes('into directory:'));
+    term.keys('x');
+    await term.waitFor(/into directory: █/);
+    term.type(`${out}/first`);
+    term.keys('Enter');
+    const screen = await term.waitFor(/extracted \d+ entries into/);
+    assert.match(screen, /extracted 2 entries into /, '/tmp and /tmp/assets.tar');
+    assert.equal(statSync(join(out, 'first', 'tmp', 'assets.tar')).size, 81920);
+    term.keys('q');
+    await term.waitFor(/^exit=0$/m);
+    assert.deepEqual(readdirSync(out), ['first'], 'nothing else was written');
+  } finally {
+    term.close();
+    rmSync(out, { recursive: true, force: true });
   }
 });

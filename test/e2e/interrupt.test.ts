@@ -20,6 +20,10 @@ import { FakeRegistry } from '../helpers/registry.js';
 import { buildImage, ImageWorkspace, legacyDockerArchiveFiles, MT } from '../helpers/image.js';
 import { packTar, rawHeader, TAR_END } from '../helpers/tar.js';
 
+/** The shell in the terminal runs without CI: the suite runs under CI=true, and CI=true with no
+ *  output asked for is --ci (as for dive), not the browser these tests drive. */
+const NO_CI = ['-e', 'CI='];
+
 const hasTmux = commandAvailable('tmux');
 const EXAMPLE = 'examples/multistage-final.tar';
 /** The browser is up (the loading screen says "q quits", not this). */
@@ -38,7 +42,21 @@ class Terminal {
   readonly cache = mkdtempSync(join(work, 'cache-'));
 
   constructor(columns = 110, rows = 32, env: Record<string, string> = {}) {
-    this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), '--', 'bash', '--norc', '--noprofile');
+    this.tmux(
+      'new-session',
+      ...NO_CI,
+      '-d',
+      '-s',
+      'main',
+      '-x',
+      String(columns),
+      '-y',
+      String(rows),
+      '--',
+      'bash',
+      '--norc',
+      '--noprofile',
+    );
     this.tmux('set-option', '-g', 'escape-time', '0');
     const exports = Object.entries({ TMPDIR: this.tmp, LAYERSCOPE_CACHE_DIR: this.cache, ...env })
       .map(([k, v]) => `export ${k}='${v}'`)

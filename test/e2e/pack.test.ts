@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, childEnv } from '../helpers/cli.js';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
 
@@ -36,14 +36,14 @@ test('npm pack → npm install -g into a temp prefix: --version, version and --t
     const prefix = join(work, 'prefix');
     run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(work, packed[0]!.filename)], work);
     const bin = join(prefix, 'bin', 'layerscope');
-    const env = { ...process.env, LAYERSCOPE_CACHE_DIR: join(work, 'cache') };
+    const env = { ...childEnv, LAYERSCOPE_CACHE_DIR: join(work, 'cache') };
     assert.equal(run(bin, ['--version'], work, env), `${pkg.version}\n`);
     assert.equal(run(bin, ['-V'], work, env), `${pkg.version}\n`);
     assert.equal(run(bin, ['version'], work, env), `${pkg.version}\n`);
     const text = run(bin, ['--text'], work, env);
     // The example ships inside the package: its path is the installed one.
     assert.match(text, new RegExp(`^Image ${prefix}/lib/node_modules/layerscope/examples/multistage-final\\.tar$`, 'm'));
-    assert.match(text, /^ {4}81\.9 kB {4}×1 {2}L4 {8}\/tmp\/assets\.tar$/m);
+    assert.match(text, /^ {4}81\.9 kB {4}×1 {2}L4→L5 {7}\/tmp\/assets\.tar$/m);
     assert.equal(pkg.engines.node, '>=22.15.0');
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -7,6 +7,11 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const cliPath = join(repoRoot, 'bin', 'layerscope.js');
 
+/** The environment the binary runs in: this one without CI. The suite runs under CI=true (in
+ *  CI, a missing component fails instead of skipping), and the binary, as dive does, takes
+ *  CI=true for --ci when no output is asked for; tests that want that set CI themselves. */
+export const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI'));
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -20,7 +25,7 @@ export function runLayerscope(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: opts.cwd ?? repoRoot,
-      env: opts.env ?? process.env,
+      env: opts.env ?? childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

@@ -3,10 +3,28 @@
 import { spawnSync } from 'node:child_process';
 import { repoRoot as ROOT } from './cli.js';
 
+/** The shell in the terminal runs without CI: the suite runs under CI=true, and CI=true with no
+ *  output asked for is --ci (as for dive), not the browser these tests drive. */
+const NO_CI = ['-e', 'CI='];
+
 export class Terminal {
   private readonly socket = `layerscope-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   constructor(columns: number, rows: number) {
-    this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), '--', 'bash', '--norc', '--noprofile');
+    this.tmux(
+      'new-session',
+      ...NO_CI,
+      '-d',
+      '-s',
+      'main',
+      '-x',
+      String(columns),
+      '-y',
+      String(rows),
+      '--',
+      'bash',
+      '--norc',
+      '--noprofile',
+    );
     this.tmux('set-option', '-g', 'escape-time', '0');
     this.type(`cd '${ROOT}' && PS1='$ ' && stty sane`);
     this.keys('Enter');

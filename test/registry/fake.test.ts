@@ -19,6 +19,7 @@ import { openRegistry } from '../../src/sources/registry/source.js';
 import { buildImage, hexOf, ImageWorkspace, type SyntheticImage } from '../helpers/image.js';
 import { FakeRegistry, type AuthMode } from '../helpers/registry.js';
 import { packTar, packTarGz } from '../helpers/tar.js';
+import { childEnv } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = join(root, 'bin', 'layerscope.js');
@@ -73,7 +74,7 @@ function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: root,
-      env: { ...process.env, HOME: temp, DOCKER_CONFIG: join(temp, 'no-docker-config'), LAYERSCOPE_CACHE_DIR: fresh('cache'), ...env },
+      env: { ...childEnv, HOME: temp, DOCKER_CONFIG: join(temp, 'no-docker-config'), LAYERSCOPE_CACHE_DIR: fresh('cache'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

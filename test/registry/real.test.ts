@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerAvailable, need } from '../helpers/env.js';
 import { buildImage, makeTemp, removeTemp, run, saveImage } from '../helpers/docker.js';
+import { childEnv } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = join(root, 'bin', 'layerscope.js');
@@ -81,7 +82,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: root,
-      env: { ...process.env, DOCKER_CONFIG: join(temp ?? root, 'no-docker-config'), ...env },
+      env: { ...childEnv, DOCKER_CONFIG: join(temp ?? root, 'no-docker-config'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

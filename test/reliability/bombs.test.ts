@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, childEnv } from '../helpers/cli.js';
 import { rawHeader, TAR_END } from '../helpers/tar.js';
 
 const GIB = 1024 ** 3;
@@ -71,7 +71,7 @@ function runBounded(args: string[]): { code: number | null; stdout: string; stde
     encoding: 'utf8',
     maxBuffer: 64 * MIB,
     timeout: 300_000,
-    env: { ...process.env, LAYERSCOPE_HWM_FILE: hwm, LAYERSCOPE_DEBUG: '' },
+    env: { ...childEnv, LAYERSCOPE_HWM_FILE: hwm, LAYERSCOPE_DEBUG: '' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, peakKiB: Number(readFileSync(hwm, 'utf8')) };
 }

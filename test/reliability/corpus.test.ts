@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import React from 'react';
 import { render } from 'ink-testing-library';
-import { cliPath, repoRoot, runLayerscope } from '../helpers/cli.js';
+import { cliPath, repoRoot, runLayerscope, childEnv } from '../helpers/cli.js';
 import { packTar, rawHeader, TAR_END, zstdRawFrame, type TarSpec } from '../helpers/tar.js';
 import {
   buildImage,
@@ -57,7 +57,7 @@ function cli(args: string[], opts: { cache?: boolean; timeoutMs?: number; env?: 
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     timeout: opts.timeoutMs ?? 60_000,
-    env: { ...process.env, LAYERSCOPE_CACHE_DIR: cacheDir, LAYERSCOPE_DEBUG: '', ...opts.env },
+    env: { ...childEnv, LAYERSCOPE_CACHE_DIR: cacheDir, LAYERSCOPE_DEBUG: '', ...opts.env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }

@@ -15,6 +15,14 @@ const dir = mkdtempSync(join(tmpdir(), 'layerscope-cicli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The environment of a CI job: no GitHub variables unless a test sets them. */
+/** The rule results of dive's text report: the lines from `Results:` to the `Result:` line. */
+function verdictOf(stdout: string): string {
+  const lines = stdout.split('\n');
+  const from = lines.indexOf('Results:') + 1;
+  const to = lines.findIndex((l) => l.startsWith('Result:'));
+  return from > 0 && to >= from ? `${lines.slice(from, to + 1).join('\n')}\n` : stdout;
+}
+
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GITHUB_') && !k.startsWith('LAYERSCOPE_CI_')) out[k] = v;
@@ -75,7 +83,7 @@ test('a rule flag on its own means --ci (it is never silently dropped)', async (
   const r = await runLayerscope([BUNDLED_EXAMPLE, '--maxLayers', '5', '--highestUserWastedPercent', 'off'], { cwd: dir, env: env() });
   assert.equal(r.code, 1, r.stderr);
   assert.equal(
-    r.stdout,
+    verdictOf(r.stdout),
     [
       '  SKIP: highestUserWastedPercent: rule disabled',
       '  SKIP: highestWastedBytes: rule disabled',
@@ -99,7 +107,7 @@ test('the secrets rule is on by default: a leaked .env fails --ci (exit 1); --al
   const leak = await ci();
   assert.equal(leak.code, 1, leak.stderr);
   assert.equal(
-    leak.stdout,
+    verdictOf(leak.stdout),
     [
       '  PASS: highestUserWastedPercent',
       '  SKIP: highestWastedBytes: rule disabled',
@@ -122,19 +130,19 @@ test('the secrets rule is on by default: a leaked .env fails --ci (exit 1); --al
     ['--allow-secret', 'app/**'],
   ]) {
     const r = await ci(...off);
-    assert.deepEqual([r.code, r.stdout], [0, dive], off.join(' '));
+    assert.deepEqual([r.code, verdictOf(r.stdout)], [0, dive], off.join(' '));
   }
   // Turned off explicitly, it is reported as any configured rule is.
   const noSecrets = await ci('--no-secrets');
   assert.equal(noSecrets.code, 0);
   assert.equal(
-    noSecrets.stdout.split('\n').slice(3).join('\n'),
+    verdictOf(noSecrets.stdout).split('\n').slice(3).join('\n'),
     '  SKIP: secrets: rule disabled\nResult:PASS [Total:4] [Passed:2] [Failed:0] [Warn:0] [Skipped:2]\n',
   );
   writeFileSync(join(dir, '.layerscope-ci'), 'allowSecrets:\n  - /app/.env\n');
   const allowed = await ci();
   rmSync(join(dir, '.layerscope-ci'));
-  assert.deepEqual([allowed.code, allowed.stdout], [0, dive]);
+  assert.deepEqual([allowed.code, verdictOf(allowed.stdout)], [0, dive]);
   // The bundled example holds no secret: --ci on it is dive's verdict alone, as before.
   const example = await runLayerscope([BUNDLED_EXAMPLE, '--ci'], { cwd: dir, env: env() });
   assert.doesNotMatch(example.stdout, /secrets/);

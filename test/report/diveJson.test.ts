@@ -1,13 +1,18 @@
-// `--json-format dive`: dive's `--json` export schema (layer[], image{…}), field for field, so
-// scripts written for dive keep working; `--json` alone keeps layerscope's own schema.
+// dive compatibility of the command line: `--json-format dive` writes dive's `--json` export
+// schema (layer[], image{…}) field for field, `--json` alone keeps layerscope's own; `--ci`
+// prints dive's report as dive does, then layerscope's; CI=true means --ci, as for dive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { humanizeBytes } from '../../src/report/ci/text.js';
 import { diveFileList } from '../../src/report/diveJson.js';
+import { childEnv, repoRoot, runLayerscope } from '../helpers/cli.js';
 import { summariseLayers } from '../helpers/core.js';
-import { repoRoot, runLayerscope } from '../helpers/cli.js';
-import { ImageWorkspace } from '../helpers/image.js';
+import { commandAvailable, need } from '../helpers/env.js';
+import { ImageWorkspace, writeImageFixtures } from '../helpers/image.js';
+import { packTar } from '../helpers/tar.js';
+import { Terminal } from '../helpers/terminal.js';
 
 const example = join(repoRoot, 'examples', 'multistage-final.tar');
 
@@ -101,4 +106,75 @@ test("dive's layer tree: unlisted parents are empty nodes, an opaque marker adds
     { path: 'e/.wh.gone', typeFlag: 48, linkName: '', size: 0, fileMode: 0, uid: 0, gid: 0, isDir: false },
     { path: 'e', typeFlag: 53, linkName: '', size: 0, fileMode: 0o777 + 2 ** 20 + 2 ** 31, uid: 0, gid: 0, isDir: true },
   ]);
+});
+
+test('CI=true with no output asked for runs --ci, as dive does (also on a terminal); --text or --json is written alone', async () => {
+  const ci = await runLayerscope([example], { env: { ...childEnv, CI: 'true' } });
+  assert.equal(ci.code, 1, ci.stderr);
+  assert.deepEqual(ci.stdout.split('\n').slice(0, 8), [
+    '  efficiency: 96.2487 %',
+    '  wastedBytes: 81989 bytes (82 kB)',
+    '  userWastedPercent: 40.4265 %',
+    'Inefficient Files:',
+    'Count  Wasted Space  File Path',
+    '    2         82 kB  /tmp/assets.tar',
+    '    2          69 B  /etc/app/app.conf',
+    'Results:',
+  ]);
+  assert.ok(ci.stdout.includes('\nResult:FAIL [Total:3] [Passed:1] [Failed:1] [Warn:0] [Skipped:1]\n'), ci.stdout);
+  for (const value of ['1', 'yes']) assert.equal((await runLayerscope([example], { env: { ...childEnv, CI: value } })).code, 1, value);
+  const text = await runLayerscope([example, '--text'], { env: { ...childEnv, CI: 'true' } });
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^Image /);
+  const json = await runLayerscope([example, '--json'], { env: { ...childEnv, CI: 'true' } });
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(JSON.parse(json.stdout).image.hiddenBytes, 81940);
+  const off = await runLayerscope([example], { env: { ...childEnv, CI: 'false' } });
+  assert.equal(off.code, 0, off.stderr);
+  assert.match(off.stdout, /^Image /);
+});
+
+test('CI=true on a terminal: the CI verdict instead of the browser (tmux)', async (t) => {
+  if (!need(t, 'tmux', commandAvailable('tmux'))) return;
+  const term = new Terminal(100, 30);
+  try {
+    term.run(`CI=true node bin/layerscope.js ${example}; echo "exit=$?"`);
+    const screen = await term.waitFor(/exit=\d+/, 30_000);
+    assert.match(screen, /^ {2}efficiency: 96\.2487 %$/m);
+    assert.match(screen, /^Result:FAIL \[Total:3\]/m);
+    assert.match(screen, /^exit=1$/m);
+  } finally {
+    term.close();
+  }
+});
+
+test("dive's byte and percent formats: go-humanize Bytes, Go's %.4f (NaN with no user bytes)", async () => {
+  assert.deepEqual([0, 9, 10, 999, 1000, 1234, 12_500, 81_989, 250_000, 2_185_066].map(humanizeBytes), [
+    '0 B',
+    '9 B',
+    '10 B',
+    '999 B',
+    '1.0 kB',
+    '1.2 kB',
+    '12 kB',
+    '82 kB',
+    '250 kB',
+    '2.2 MB',
+  ]);
+  // One layer: no user bytes, dive's userWastedPercent is 0/0.
+  const fx = await writeImageFixtures({ layers: [await packTar([{ name: 'a', content: 5 }])] });
+  try {
+    const r = await runLayerscope([fx.legacyTar, '--ci']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split('\n').slice(0, 6), [
+      '  efficiency: 100.0000 %',
+      '  wastedBytes: 0 bytes (0 B)',
+      '  userWastedPercent: NaN %',
+      'Inefficient Files:',
+      'Count  Wasted Space  File Path',
+      'None',
+    ]);
+  } finally {
+    fx.cleanup();
+  }
 });

@@ -10,7 +10,9 @@ import { clipMiddle, wrap } from '../../src/report/format.js';
 import { adviceText } from '../../src/report/stages.js';
 import { textReport } from '../../src/report/text.js';
 import { analysisOf } from '../helpers/analysis.js';
-import { repoRoot, runLayerscope } from '../helpers/cli.js';
+import { childEnv, repoRoot, runLayerscope } from '../helpers/cli.js';
+import { commandAvailable, need } from '../helpers/env.js';
+import { Terminal } from '../helpers/terminal.js';
 
 const example = join(repoRoot, 'examples', 'multistage-final.tar');
 
@@ -24,7 +26,7 @@ test('reportWidth: no limit unless stdout is a terminal; on one COLUMNS wins ove
 });
 
 test('--text to a pipe: nothing is cut, whatever COLUMNS says (the layer commands are whole)', async () => {
-  const r = await runLayerscope([example, '--text'], { env: { ...process.env, COLUMNS: '40' } });
+  const r = await runLayerscope([example, '--text'], { env: { ...childEnv, COLUMNS: '40' } });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
   assert.ok(
@@ -124,4 +126,32 @@ test('advice on a terminal: titles and fixes wrap at words, commands are clipped
     '                  `apt-get update && apt-get install -y … &&',
     '                  rm -rf /var/lib/apt/lists/*`',
   ]);
+});
+
+test('--text on a terminal (tmux): its width, COLUMNS first; long commands are clipped there, not in a pipe', async (t) => {
+  if (!need(t, 'tmux', commandAvailable('tmux'))) return;
+  const term = new Terminal(80, 50);
+  try {
+    // The report's own lines: from `Image` to the exit status the shell prints after it.
+    const report = (screen: string, marker: string) => {
+      const lines = screen.split('\n');
+      return lines.slice(
+        lines.findIndex((l) => l.startsWith('Image ')),
+        lines.findIndex((l) => l.startsWith(marker)),
+      );
+    };
+    term.run(`node bin/layerscope.js ${example} --text; echo "wide=$?"`);
+    const wide = report(await term.waitFor(/^wide=0/m, 30_000), 'wide=');
+    assert.ok(wide.length > 20, wide.join('\n'));
+    assert.ok(wide.includes("    4     162 kB      166 kB    81.9 kB        0 B  RUN yes 'id,lat,lon,name' |…"), wide.join('\n'));
+    for (const line of wide) assert.ok(line.length <= 80, line);
+    term.run('clear');
+    term.run(`COLUMNS=64 node bin/layerscope.js ${example} --text; echo "narrow=$?"`);
+    const narrow = report(await term.waitFor(/^narrow=0/m, 30_000), 'narrow=');
+    assert.ok(narrow.length > 20, narrow.join('\n'));
+    assert.ok(narrow.includes('    5        0 B     2.05 kB        0 B    81.9 kB  RUN rm /tmp…'), narrow.join('\n'));
+    for (const line of narrow) assert.ok(line.length <= 64, line);
+  } finally {
+    term.close();
+  }
 });

@@ -21,7 +21,7 @@ export function ciJson(report: CiReport): string {
         message: r.message,
         ...(r.findings ? { findings: r.findings } : {}),
       })),
-      hidden: report.hidden,
+      hidden: report.hidden.map(({ copies: _copies, ...h }) => h),
     },
     2,
   )}\n`;

@@ -3,6 +3,7 @@
 // reads this and nothing else, so the formats cannot disagree.
 import type { Analysis } from '../../core/analysis.js';
 import { adviseImage } from '../../core/advice.js';
+import type { HiddenCopy } from '../../core/hiddenBytes.js';
 import { displayPath } from '../../core/model.js';
 import type { CiRuleName, CiRules, CiSource, CiVerdict } from '../ci.js';
 import type { CiView } from '../ciMeasures.js';
@@ -26,10 +27,18 @@ export interface CiReport {
   origins: Partial<Record<CiRuleName, { source: CiSource; origin: string }>>;
   ignore: string[];
   /** Largest hidden paths first (at most `top`). */
-  hidden: Array<{ path: string; bytes: number; count: number; layers: number[] }>;
+  hidden: Array<{ path: string; bytes: number; count: number; layers: number[]; copies: HiddenCopy[] }>;
   /** Paths with hidden bytes in all (the list above may be cut). */
   hiddenPaths: number;
   advice: Array<{ title: string; bytes: number; layer: number; fix: string }>;
+  /** dive's metrics as the rules saw them, and its inefficient files (largest first), for the
+   *  part of the text report that reads as dive's. */
+  dive: {
+    efficiency: number;
+    wastedBytes: number;
+    userWastedPercent: number;
+    files: Array<{ count: number; bytes: number; path: string }>;
+  };
 }
 
 export const CI_FORMATS = ['text', 'json', 'junit', 'github', 'gitlab', 'markdown'] as const;
@@ -53,8 +62,16 @@ export function ciReport(analysis: Analysis, rules: CiRules, view: CiView, verdi
       verdict.results.map((r) => [r.rule, { source: rules.rules[r.rule].source, origin: rules.rules[r.rule].origin }]),
     ),
     ignore: view.ignore,
-    hidden: account.entries.slice(0, top).map((e) => ({ path: displayPath(e.path), bytes: e.bytes, count: e.count, layers: e.layers })),
+    hidden: account.entries
+      .slice(0, top)
+      .map((e) => ({ path: displayPath(e.path), bytes: e.bytes, count: e.count, layers: e.layers, copies: e.copies })),
     hiddenPaths: account.entries.length,
+    dive: {
+      efficiency: view.dive.efficiency,
+      wastedBytes: view.dive.wastedBytes,
+      userWastedPercent: view.dive.userWastedPercent,
+      files: view.dive.inefficiencies.map((f) => ({ count: f.count, bytes: f.cumulativeSize, path: f.path })),
+    },
     advice: adviseImage(analysis)
       .slice(0, 5)
       .map((a) => ({ title: a.title, bytes: a.bytes, layer: a.layer, fix: a.fix })),

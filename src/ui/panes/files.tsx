@@ -2,7 +2,7 @@
 // sort), the details of the path under its cursor, and how it is drawn (TreePane).
 import { SHOW_ALL } from '../../core/view.js';
 import { pathLines } from '../details.js';
-import { clampMove, scrollToShow, stepOf } from '../list.js';
+import { clampMove, listWindow, scrollToShow, stepOf } from '../list.js';
 import { layoutFor, treeColumns } from '../layout.js';
 import type { UiModel } from '../model.js';
 import { preferences } from '../preferences.js';
@@ -141,6 +141,19 @@ export const filesPane: PaneSpec = {
       if (id === undefined) return [[{ text: 'Nothing to show at this layer.', tone: 'dim' }]];
       return pathLines(model, id, selectedLayer(s), width, viewOptions(model, s));
     },
+  },
+  click(model, s, row, layout, wasFocused) {
+    const rows = treeRows(model, s);
+    const index = listWindow(s.files.scroll, layout.main.bodyRows, rows.length).from + row;
+    const id = rows.ids[index];
+    if (id === undefined) return s;
+    // The row already selected: open or close it, as Enter does.
+    if (wasFocused && s.files.cursorId === id) return filesPane.activate!(model, s);
+    return { ...withFiles(s, { cursorId: id, cursorIndex: index }), details: { scroll: 0 } };
+  },
+  pointsAt(model, s) {
+    const id = cursorNode(model, s);
+    return id === undefined ? undefined : { path: model.analysis.tree.pathOf(id), layer: selectedLayer(s), id };
   },
   render: ({ model, state, focused, layout }) => <TreePane model={model} state={state} focused={focused} box={layout.main} />,
 };

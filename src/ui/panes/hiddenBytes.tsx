@@ -4,7 +4,7 @@ import { displayPath } from '../../core/model.js';
 import { hiddenLines } from '../details.js';
 import { HiddenBytesPane } from '../HiddenBytesPane.js';
 import { hiddenBytesBodyRows } from '../layout.js';
-import { LIST_START, moveList, settleList, type ListState } from '../list.js';
+import { LIST_START, listWindow, moveList, settleList, type ListState } from '../list.js';
 import { note, type PaneSpec } from '../shell.js';
 import { showInTree } from './tree.js';
 
@@ -43,6 +43,19 @@ export const hiddenBytesPane: PaneSpec = {
   details: {
     title: () => 'Hidden copy',
     lines: (model, s, width) => hiddenLines(model, s.hiddenBytes.cursor, width),
+  },
+  bodyRows: hiddenBytesBodyRows,
+  click(model, s, row, layout) {
+    const count = model.analysis.account.entries.length;
+    const index = listWindow(s.hiddenBytes.scroll, hiddenBytesBodyRows(layout), count).from + row;
+    return index < count ? { ...s, hiddenBytes: { ...s.hiddenBytes, cursor: index }, details: { scroll: 0 } } : s;
+  },
+  /** The largest hidden copy, at the layer that stored it. */
+  pointsAt(model, s) {
+    const entry = model.analysis.account.entries[s.hiddenBytes.cursor];
+    const target = model.hiddenTarget(s.hiddenBytes.cursor);
+    if (!entry || !target) return undefined;
+    return { path: entry.path, layer: target.layer, ...(target.id !== undefined ? { id: target.id } : {}) };
   },
   render: ({ model, state, focused, layout }) => (
     <HiddenBytesPane model={model} cursor={state.hiddenBytes.cursor} scroll={state.hiddenBytes.scroll} focused={focused} layout={layout} />

@@ -2,7 +2,7 @@
 // it); the details describe that layer.
 import { LayersPane } from '../LayersPane.js';
 import { layerLines } from '../details.js';
-import { LIST_START, moveList, settleList, type ListState } from '../list.js';
+import { LIST_START, listWindow, moveList, settleList, type ListState } from '../list.js';
 import { note, type PaneSpec, type UiState } from '../shell.js';
 
 declare module '../shell.js' {
@@ -47,6 +47,10 @@ export const layersPane: PaneSpec = {
         s.layersWide ? 'layers: one line each' : 'layers: the full command of the selected layer',
       );
     return undefined;
+  },
+  click(model, s, row, layout) {
+    const index = listWindow(s.layers.scroll, layout.layers.bodyRows, model.layerCount).from + row;
+    return index < model.layerCount ? { ...s, layers: { ...s.layers, cursor: index }, details: { scroll: 0 } } : s;
   },
   details: {
     title: (model, s) => `Layer ${selectedLayer(s)} (${selectedLayer(s) + 1} of ${model.layerCount})`,

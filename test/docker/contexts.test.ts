@@ -164,5 +164,10 @@ test('a tcp context with TLS material: https to its host with the PEM files dock
     engineEndpoint('docker', { ...env, DOCKER_HOST: 'tcp://1.2.3.4:2375' }, () => false, 'remote-plain').address,
     'tcp://10.11.12.14:2375',
   );
+  // Podman is not reached through Docker contexts: naming one for it is refused.
+  assert.throws(() => engineEndpoint('podman', env, () => false, 'remote-plain'), {
+    name: 'InputError',
+    message: '--context remote-plain names a Docker context; the Podman service is found through CONTAINER_HOST',
+  });
   await run('docker', ['context', 'rm', 'remote-tls', 'remote-plain'], { env });
 });

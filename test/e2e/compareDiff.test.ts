@@ -52,7 +52,8 @@ test('compare A B: Enter on a changed file diffs A’s copy with B’s in the vi
     assert.ok(etcRow > 0 && firstRow > 0, `tree rows on:\n${screen}`);
     // Keys typed together (one read: "jl", "j\r") are taken one by one.
     screen = await term.press([`${'j'.repeat(etcRow - firstRow)}l`], /app\.conf/);
-    screen = await term.press(['j', 'Enter'], /mode=release/);
+    // The header says "— diff" once both copies are read and the diff is drawn.
+    screen = await term.press(['j', 'Enter'], /— diff[\s\S]*^\+mode=release$/m);
     const lines = screen.split('\n').map((l) => l.trimEnd());
     assert.match(lines[0]!, /^\/etc\/app\.conf {2}release L2 \(visible copy\) {2}31 bytes, text {2}— diff$/);
     const body = lines.slice(1).join('\n');

@@ -70,6 +70,11 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
   // The walkers' heaps go back to the system before the merge, the analysis's memory peak.
   pool?.stopIdle();
   if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
+  return imageFrom(source, summaries);
+}
+
+/** The analysed image of a source whose config and layer list are known before any layer is read. */
+function imageFrom(source: ImageSource, summaries: LayerSummary[], extra: Partial<AnalysedImage> = {}): AnalysedImage {
   return {
     ref: source.ref,
     id: source.id,
@@ -77,6 +82,7 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
     layers: source.layers,
     summaries,
     warnings: [...source.warnings],
+    ...extra,
   };
 }
 
@@ -112,15 +118,7 @@ async function readMerged(source: ImageSource, options: AnalyseOptions): Promise
     });
     return { ...summary, blobBytes: total ?? summary.blobBytes, compression: compressionOf(info.mediaType) ?? summary.compression };
   });
-  return {
-    ref: source.ref,
-    id: source.id,
-    config: source.config,
-    layers: source.layers,
-    summaries,
-    warnings: [...source.warnings],
-    merged: stored.tree,
-  };
+  return imageFrom(source, summaries, { merged: stored.tree });
 }
 
 let pool: WalkPool | undefined;

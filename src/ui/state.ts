@@ -206,13 +206,9 @@ function panePromptAction(model: UiModel, s: UiState, action: Action): UiState {
   const draft = s.prompt ?? '';
   if (!pane?.filter) return { ...s, prompt: undefined, promptFor: undefined };
   const typed = (text: string): UiState => pane.filter!.apply(model, { ...s, prompt: text }, text);
+  const edited = editedPrompt(draft, action);
+  if (edited !== undefined) return typed(edited);
   switch (action.type) {
-    case 'filterType':
-      return typed(draft + action.text.replace(/[\x00-\x1f\x7f]/g, ''));
-    case 'filterErase':
-      return typed(draft.slice(0, -1));
-    case 'filterClear':
-      return typed('');
     case 'filterCancel':
       return pane.filter.apply(model, { ...s, prompt: undefined, promptFor: undefined }, s.filterInput.before);
     case 'filterApply':
@@ -222,18 +218,23 @@ function panePromptAction(model: UiModel, s: UiState, action: Action): UiState {
   }
 }
 
+/** The prompt's text after typing, erasing or clearing (undefined: not an edit). Control
+ *  characters typed or pasted never reach it. */
+function editedPrompt(draft: string, action: Action): string | undefined {
+  if (action.type === 'filterType') return draft + action.text.replace(/[\x00-\x1f\x7f]/g, '');
+  if (action.type === 'filterErase') return draft.slice(0, -1);
+  if (action.type === 'filterClear') return '';
+  return undefined;
+}
+
 function promptAction(model: UiModel, s: UiState, action: Action): UiState {
   if (s.promptFor !== undefined) return panePromptAction(model, s, action);
   const draft = s.prompt ?? '';
   const input = s.filterInput;
   const typed = (prompt: string, at: number | undefined = undefined): UiState => ({ ...s, prompt, filterInput: { ...input, at } });
+  const edited = editedPrompt(draft, action);
+  if (edited !== undefined) return typed(edited);
   switch (action.type) {
-    case 'filterType':
-      return typed(draft + action.text.replace(/[\x00-\x1f\x7f]/g, ''));
-    case 'filterErase':
-      return typed(draft.slice(0, -1));
-    case 'filterClear':
-      return typed('');
     case 'filterHistoryPrev':
     case 'filterHistoryNext': {
       const step = stepHistory(input, action.type === 'filterHistoryPrev' ? -1 : 1);

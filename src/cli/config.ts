@@ -17,6 +17,8 @@ export interface ConfigOptions {
   theme?: string;
   /** false with --no-mouse */
   mouse?: boolean;
+  /** --secrets-max-bytes SIZE, where the command has it */
+  secretsMaxBytes?: string;
 }
 
 export function addConfigOptions(cmd: Command): Command {
@@ -33,6 +35,7 @@ export function configOf(options: ConfigOptions & CiOptions): EffectiveConfig {
       theme: options.theme,
       ciFormat: options.ciFormat,
       ...(options.mouse === false ? { mouse: false } : {}),
+      ...(options.secretsMaxBytes !== undefined ? { secretsMaxBytes: options.secretsMaxBytes } : {}),
     },
   });
 }

@@ -59,6 +59,7 @@ test('no file anywhere: the built-in defaults, each from "the default"', () => {
     treeWidth: [0.6, 'default'],
     collapseDirs: [true, 'default'],
     mouse: [true, 'default'],
+    secretsMaxBytes: [1048576, 'default'],
   });
   assert.deepEqual(config.keys, {});
   assert.deepEqual(config.notes, []);
@@ -148,6 +149,27 @@ test('precedence: default < dive < config file < LAYERSCOPE_* < flag', () => {
   // $XDG_CONFIG_HOME moves the default place.
   const xdg = home({ 'layerscope/config.yaml': 'defaults:\n  sort: name\n' });
   assert.equal(loadConfig({ env: { XDG_CONFIG_HOME: xdg }, home: h }).file.path, join(xdg, 'layerscope', 'config.yaml'));
+});
+
+test('secretsMaxBytes: file (a size or a number of bytes) < LAYERSCOPE_SECRETS_MAX_BYTES < --secrets-max-bytes', () => {
+  const h = home({ '.config/layerscope/config.yaml': 'defaults:\n  secretsMaxBytes: 16MiB\n' });
+  const file = join(h, '.config', 'layerscope', 'config.yaml');
+  const pick = (env: NodeJS.ProcessEnv, flags = {}) => {
+    const v = loadConfig({ env, home: h, flags }).defaults.secretsMaxBytes;
+    return [v.value, v.source, v.origin];
+  };
+  assert.deepEqual(pick({}), [16_777_216, 'file', `${file} defaults.secretsMaxBytes`]);
+  assert.deepEqual(pick({ LAYERSCOPE_SECRETS_MAX_BYTES: '2MB' }), [2_000_000, 'env', 'LAYERSCOPE_SECRETS_MAX_BYTES']);
+  assert.deepEqual(pick({ LAYERSCOPE_SECRETS_MAX_BYTES: '2MB' }, { secretsMaxBytes: '0' }), [0, 'flag', '--secrets-max-bytes']);
+  // The top-level shortcut and a plain number of bytes.
+  const n = home({ '.config/layerscope/config.yaml': 'secretsMaxBytes: 4096\n' });
+  assert.deepEqual(loadConfig({ env: {}, home: n }).defaults.secretsMaxBytes.value, 4096);
+  assert.throws(() => loadConfig({ env: { LAYERSCOPE_SECRETS_MAX_BYTES: 'lots' }, home: home() }), {
+    message: 'LAYERSCOPE_SECRETS_MAX_BYTES: "lots" is not a size such as 1MiB or 16MB (0: names only)',
+  });
+  assert.throws(() => loadConfig({ env: {}, home: home(), flags: { secretsMaxBytes: '-1' } }), {
+    message: '--secrets-max-bytes: "-1" is not a size such as 1MiB or 16MB (0: names only)',
+  });
 });
 
 test("the config's ci section: under .dive-ci and .layerscope-ci, over the defaults", () => {

@@ -40,6 +40,15 @@ test('layerscope config: every setting with its value and where it came from', a
   const json = JSON.parse((await runLayerscope(['config', '--json', '--theme', 'high-contrast'], { cwd: h, env: env() })).stdout);
   assert.deepEqual(json.defaults.theme, { value: 'high-contrast', source: 'flag', origin: '--theme' });
   assert.deepEqual(json.ci.rules.maxLayers, { value: '12', level: 'fail', source: 'config', origin: file });
+
+  const secrets = await runLayerscope(['config'], { cwd: h, env: env({ LAYERSCOPE_SECRETS_MAX_BYTES: '16MiB' }) });
+  assert.equal(
+    secrets.stdout
+      .split('\n')
+      .find((l) => l.startsWith('defaults.secretsMaxBytes '))
+      ?.replace(/\s+/g, ' '),
+    'defaults.secretsMaxBytes 16777216 LAYERSCOPE_SECRETS_MAX_BYTES',
+  );
 });
 
 test("the config's ci section drives --ci: its format, rules and ignore globs", async () => {

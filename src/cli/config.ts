@@ -73,6 +73,7 @@ export function addConfigCommand(program: Command, setExit: (code: number) => vo
                 format,
                 files: rules.files,
                 ignore: rules.ignore,
+                allowSecrets: rules.allowSecrets,
                 rules: Object.fromEntries(
                   Object.values(rules.rules).map((r) => [r.name, { value: r.value, level: r.level, source: r.source, origin: r.origin }]),
                 ),

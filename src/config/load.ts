@@ -208,10 +208,10 @@ export function loadConfig(opts: LoadOptions = {}): EffectiveConfig {
   }
 
   const ciSection = section('ci');
-  const ci: EffectiveConfig['ci'] = { format: undefined, rules: {}, ignore: undefined };
+  const ci: EffectiveConfig['ci'] = { format: undefined, rules: {}, ignore: undefined, allowSecrets: undefined };
   for (const key of Object.keys(ciSection)) {
-    if (!['format', 'rules', 'ignore'].includes(key))
-      throw new InputError(`config ${path}: unknown CI setting "ci.${key}" (format, rules, ignore)`);
+    if (!['format', 'rules', 'ignore', 'allowSecrets'].includes(key))
+      throw new InputError(`config ${path}: unknown CI setting "ci.${key}" (format, rules, ignore, allowSecrets)`);
   }
   if (ciSection.format !== undefined && ciSection.format !== null) {
     if (!CI_FORMAT_NAMES.includes(ciSection.format as never)) {
@@ -219,12 +219,14 @@ export function loadConfig(opts: LoadOptions = {}): EffectiveConfig {
     }
     ci.format = { value: ciSection.format as string, source: 'file', origin: `${path} ci.format` };
   }
-  if (ciSection.ignore !== undefined && ciSection.ignore !== null) {
-    const list = typeof ciSection.ignore === 'string' ? [ciSection.ignore] : ciSection.ignore;
+  for (const key of ['ignore', 'allowSecrets'] as const) {
+    const raw = ciSection[key];
+    if (raw === undefined || raw === null) continue;
+    const list = typeof raw === 'string' ? [raw] : raw;
     if (!Array.isArray(list) || !list.every((g) => typeof g === 'string' && g.trim() !== '')) {
-      throw new InputError(`config ${path}: ci.ignore must be a list of path globs`);
+      throw new InputError(`config ${path}: ci.${key} must be a list of path globs`);
     }
-    ci.ignore = { value: list as string[], source: 'file', origin: `${path} ci.ignore` };
+    ci[key] = { value: list as string[], source: 'file', origin: `${path} ci.${key}` };
   }
   if (ciSection.rules !== undefined && ciSection.rules !== null) {
     if (!isMapping(ciSection.rules)) throw new InputError(`config ${path}: ci.rules must be a mapping of rule names to values`);

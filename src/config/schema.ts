@@ -66,6 +66,8 @@ export interface EffectiveConfig {
     format: Sourced<string> | undefined;
     rules: Partial<Record<CiRuleName, Sourced<{ value: string; level?: CiLevel }>>>;
     ignore: Sourced<string[]> | undefined;
+    /** Path globs whose secret findings the secrets rule does not count (as a rules file's allowSecrets). */
+    allowSecrets: Sourced<string[]> | undefined;
   };
   /** Settings read but not used, with the reason (dive keys layerscope has no equivalent for…). */
   notes: string[];

@@ -184,6 +184,18 @@ test("the config's ci section: under .dive-ci and .layerscope-ci, over the defau
     [10_000_000, 'warn', 'config'],
   );
   assert.deepEqual(rules.ignore, ['/var/cache/**']);
+  // allowSecrets: the config's globs first, then the rules files', then --allow-secret.
+  assert.deepEqual(config.ci.allowSecrets, {
+    value: ['/srv/test/fake-key.pem'],
+    source: 'file',
+    origin: `${join(FIXTURES, 'config.yaml')} ci.allowSecrets`,
+  });
+  const allowing = home({ '.layerscope-ci': 'allowSecrets: [/app/.env]\n' });
+  assert.deepEqual(loadCiRules({ cwd: allowing, base: ciBaseOf(config), flags: { allowSecrets: ['/tmp/**'] } }).allowSecrets, [
+    '/srv/test/fake-key.pem',
+    '/app/.env',
+    '/tmp/**',
+  ]);
 });
 
 test('bad settings are one-line InputErrors naming the file and the setting; a key clash too', () => {
@@ -206,6 +218,8 @@ test('bad settings are one-line InputErrors naming the file and the setting; a k
   bad('keys:\n  quit: []\n', /keys\.quit: give a list of keys/);
   bad('ci:\n  format: xml\n', /ci\.format "xml" is not one of text, json, junit, github, gitlab, markdown$/);
   bad('ci:\n  rules:\n    maxLayerz: 3\n', /unknown CI rule "ci\.rules\.maxLayerz"/);
+  bad('ci:\n  allowSecrets: { a: 1 }\n', /config .*config\.yaml: ci\.allowSecrets must be a list of path globs$/);
+  bad('ci:\n  allow: [x]\n', /unknown CI setting "ci\.allow" \(format, rules, ignore, allowSecrets\)$/);
   bad('theme: [light\n', /^cannot parse config .*config\.yaml: /);
   assert.throws(() => loadConfig({ env: {}, home: home(), flags: { config: '/nonexistent/x.yaml' } }), {
     message: 'config file not found: /nonexistent/x.yaml (from --config)',

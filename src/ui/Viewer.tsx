@@ -179,6 +179,7 @@ export function Viewer({ target, size: fixedSize, onClose, onQuit, onFollow, sta
       if (command === 'filterApply') void search(state.prompt, (state.match ?? state.top - 1) + 1, false);
       else if (command === 'filterCancel') dispatch({ type: 'promptCancel' });
       else if (command === 'filterErase') dispatch({ type: 'promptErase' });
+      else if (command === 'filterClear') dispatch({ type: 'promptClear' });
       else if (command === 'quit') onQuit();
       else if (!key.ctrl && !key.meta && input.length > 0 && name !== 'enter' && name !== 'tab')
         dispatch({ type: 'promptType', text: input });

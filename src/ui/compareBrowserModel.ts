@@ -255,6 +255,8 @@ export function compareBrowserReducer(data: CompareData): (s: CompareBrowserStat
         return { ...s, prompt: s.filter };
       case 'filterErase':
         return s.prompt === undefined ? s : { ...s, prompt: s.prompt.slice(0, -1) };
+      case 'filterClear':
+        return s.prompt === undefined ? s : { ...s, prompt: '' };
       case 'filterCancel':
         return { ...s, prompt: undefined };
       case 'filterApply': {

@@ -198,6 +198,7 @@ export type ViewerAction =
   | { type: 'promptOpen' }
   | { type: 'promptType'; text: string }
   | { type: 'promptErase' }
+  | { type: 'promptClear' }
   | { type: 'promptCancel' }
   | { type: 'found'; query: string; row: number | undefined; message?: string }
   | { type: 'message'; text: string | undefined };
@@ -226,6 +227,8 @@ export function viewerReducer(s: ViewerState, a: ViewerAction): ViewerState {
       return s.prompt === undefined ? s : { ...s, prompt: s.prompt + a.text };
     case 'promptErase':
       return s.prompt === undefined ? s : { ...s, prompt: s.prompt.slice(0, -1) };
+    case 'promptClear':
+      return s.prompt === undefined ? s : { ...s, prompt: '' };
     case 'promptCancel':
       return { ...s, prompt: undefined };
     case 'found':

@@ -63,7 +63,12 @@ test('rows: top level first, sorted by difference; expand, sort, differences onl
   assert.equal(visibleRows(d, s)[s.cursor]!.path, 'usr', 'the cursor stays on its path');
   s = reduce(s, { type: 'toggleDifferences' });
   assert.ok(!paths(d, s).includes('/bin identical'));
-  for (const c of '/changelog') s = reduce(s, { type: 'key', name: c, text: c });
+  for (const c of '/tmp') s = reduce(s, { type: 'key', name: c, text: c });
+  assert.equal(s.prompt, 'tmp');
+  s = reduce(s, { type: 'key', name: 'ctrl-u', text: 'u' });
+  assert.equal(s.prompt, '', 'Ctrl-U clears the text at the prompt');
+  assert.equal(s.differencesOnly, true, 'and is not a compare-screen key there');
+  for (const c of 'changelog') s = reduce(s, { type: 'key', name: c, text: c });
   assert.equal(s.prompt, 'changelog');
   s = reduce(s, { type: 'key', name: 'enter', text: '' });
   assert.deepEqual(paths(d, s), [
@@ -145,6 +150,12 @@ test('the screen at 80×24: summary, groups, both columns, a name on every row; 
   assert.match(lines[23]!, /^Enter open {2}Tab groups/);
   await press('b');
   assert.deepEqual(requests, [{ kind: 'open', side: 'b', path: 'usr/local' }]);
+  // Ctrl-U at the filter prompt clears what was typed; Esc leaves the prompt.
+  lines = (await press('/', 'd', 'o', 'c')).split('\n');
+  assert.ok(lines.includes('/doc█'), lines.join('\n'));
+  lines = (await press('\u0015')).split('\n');
+  assert.ok(lines.includes('/█'), lines.join('\n'));
+  await press('\u001B');
   await press('q');
   assert.equal(left?.cursor, 3, 'leaving hands back the state, to come back to');
   r.unmount();

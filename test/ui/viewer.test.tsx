@@ -85,6 +85,10 @@ test('text with line numbers, search, diff with the previous stored copy; symlin
     await press('/', 'w', 'o', 'r', 'k');
     frame = plain(r.lastFrame());
     assert.equal(frame.trimEnd().split('\n').at(-1), '/work▏');
+    frame = await press('\u0015');
+    assert.equal(frame.trimEnd().split('\n').at(-1), '/▏', 'Ctrl-U clears the search text');
+    frame = await press('w', 'o', 'r', 'k');
+    assert.equal(frame.trimEnd().split('\n').at(-1), '/work▏');
     frame = await press('\r');
     assert.equal(frame.split('\n')[3], '3 ▶ workers=2', 'the match is marked');
     frame = await press('d');

@@ -5,6 +5,7 @@ import { ImageContent } from '../sources/content.js';
 import { fileURLToPath } from 'node:url';
 import { analyseImage, type LayerProgress } from '../core/analyse.js';
 import { analyse, type Analysis } from '../core/analysis.js';
+import { currentConfig } from '../config/current.js';
 import { InputError } from '../core/errors.js';
 import type { WalkLimits } from '../core/walk.js';
 import { parseByteSize } from '../report/ci.js';
@@ -35,7 +36,8 @@ export interface ImageOptions {
   secretsMaxBytes?: string;
 }
 
-/** `--max-files` and `--max-bytes` as walk limits (unset: the defaults). */
+/** `--max-files`, `--max-bytes` and `--secrets-max-bytes` as walk limits (unset: the configuration's
+ *  secretsMaxBytes, from its file or LAYERSCOPE_SECRETS_MAX_BYTES; else the defaults). */
 export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes' | 'secretsMaxBytes'>): Partial<WalkLimits> {
   const limits: Partial<WalkLimits> = {};
   if (options.maxFiles !== undefined) {
@@ -55,7 +57,10 @@ export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes' | '
     if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`--max-bytes ${options.maxBytes}: expected a size such as 500GB or 2TiB`);
     limits.maxTarBytes = n;
   }
-  if (options.secretsMaxBytes !== undefined) {
+  const configured = currentConfig()?.defaults.secretsMaxBytes;
+  if (options.secretsMaxBytes === undefined && configured && configured.source !== 'default') {
+    limits.secretsMaxBytes = configured.value;
+  } else if (options.secretsMaxBytes !== undefined) {
     let n: number;
     try {
       n = parseByteSize(options.secretsMaxBytes);

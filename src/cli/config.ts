@@ -17,6 +17,8 @@ export interface ConfigOptions {
   theme?: string;
   /** false with --no-mouse */
   mouse?: boolean;
+  /** --secrets-max-bytes SIZE, where the command has it */
+  secretsMaxBytes?: string;
 }
 
 export function addConfigOptions(cmd: Command): Command {
@@ -33,6 +35,7 @@ export function configOf(options: ConfigOptions & CiOptions): EffectiveConfig {
       theme: options.theme,
       ciFormat: options.ciFormat,
       ...(options.mouse === false ? { mouse: false } : {}),
+      ...(options.secretsMaxBytes !== undefined ? { secretsMaxBytes: options.secretsMaxBytes } : {}),
     },
   });
 }
@@ -70,6 +73,7 @@ export function addConfigCommand(program: Command, setExit: (code: number) => vo
                 format,
                 files: rules.files,
                 ignore: rules.ignore,
+                allowSecrets: rules.allowSecrets,
                 rules: Object.fromEntries(
                   Object.values(rules.rules).map((r) => [r.name, { value: r.value, level: r.level, source: r.source, origin: r.origin }]),
                 ),

@@ -5,5 +5,10 @@ import type { EffectiveConfig } from './schema.js';
 export function ciBaseOf(config: EffectiveConfig): CiBase {
   const rules: NonNullable<CiBase['rules']> = {};
   for (const [name, v] of Object.entries(config.ci.rules)) rules[name as keyof typeof rules] = v!.value;
-  return { origin: config.file.path, rules, ...(config.ci.ignore ? { ignore: config.ci.ignore.value } : {}) };
+  return {
+    origin: config.file.path,
+    rules,
+    ...(config.ci.ignore ? { ignore: config.ci.ignore.value } : {}),
+    ...(config.ci.allowSecrets ? { allowSecrets: config.ci.allowSecrets.value } : {}),
+  };
 }

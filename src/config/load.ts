@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../core/errors.js';
-import { CI_RULE_NAMES, type CiRuleName, readRuleEntry } from '../report/ci.js';
+import { CI_RULE_NAMES, type CiRuleName, parseByteSize, readRuleEntry } from '../report/ci.js';
 import { findDiveConfig, readDiveConfig } from './dive.js';
 import { applyKeyOverrides } from './keys.js';
 import {
@@ -30,6 +30,8 @@ export interface ConfigFlags {
   ciFormat?: string;
   /** false: --no-mouse */
   mouse?: boolean;
+  /** --secrets-max-bytes SIZE */
+  secretsMaxBytes?: string;
 }
 
 export interface LoadOptions {
@@ -63,6 +65,7 @@ const ENV_NAMES: Record<keyof Defaults, string> = {
   treeWidth: 'LAYERSCOPE_TREE_WIDTH',
   collapseDirs: 'LAYERSCOPE_COLLAPSE_DIRS',
   mouse: 'LAYERSCOPE_MOUSE',
+  secretsMaxBytes: 'LAYERSCOPE_SECRETS_MAX_BYTES',
 };
 
 /** Parses one default from text or YAML; throws a one-line InputError naming `where`. */
@@ -90,6 +93,16 @@ export function parseDefault<K extends keyof Defaults>(key: K, raw: unknown, whe
       const n = typeof text === 'number' ? text : Number(text);
       if (typeof text === 'boolean' || text === '' || !Number.isFinite(n) || n <= 0 || n >= 1)
         return fail('a share of the width, > 0 and < 1');
+      return n as Defaults[K];
+    }
+    case 'secretsMaxBytes': {
+      let n: number;
+      try {
+        n = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? parseByteSize(text) : NaN;
+      } catch {
+        n = NaN;
+      }
+      if (!Number.isSafeInteger(n) || n < 0) return fail('a size such as 1MiB or 16MB (0: names only)');
       return n as Defaults[K];
     }
     case 'hide': {
@@ -195,10 +208,10 @@ export function loadConfig(opts: LoadOptions = {}): EffectiveConfig {
   }
 
   const ciSection = section('ci');
-  const ci: EffectiveConfig['ci'] = { format: undefined, rules: {}, ignore: undefined };
+  const ci: EffectiveConfig['ci'] = { format: undefined, rules: {}, ignore: undefined, allowSecrets: undefined };
   for (const key of Object.keys(ciSection)) {
-    if (!['format', 'rules', 'ignore'].includes(key))
-      throw new InputError(`config ${path}: unknown CI setting "ci.${key}" (format, rules, ignore)`);
+    if (!['format', 'rules', 'ignore', 'allowSecrets'].includes(key))
+      throw new InputError(`config ${path}: unknown CI setting "ci.${key}" (format, rules, ignore, allowSecrets)`);
   }
   if (ciSection.format !== undefined && ciSection.format !== null) {
     if (!CI_FORMAT_NAMES.includes(ciSection.format as never)) {
@@ -206,12 +219,14 @@ export function loadConfig(opts: LoadOptions = {}): EffectiveConfig {
     }
     ci.format = { value: ciSection.format as string, source: 'file', origin: `${path} ci.format` };
   }
-  if (ciSection.ignore !== undefined && ciSection.ignore !== null) {
-    const list = typeof ciSection.ignore === 'string' ? [ciSection.ignore] : ciSection.ignore;
+  for (const key of ['ignore', 'allowSecrets'] as const) {
+    const raw = ciSection[key];
+    if (raw === undefined || raw === null) continue;
+    const list = typeof raw === 'string' ? [raw] : raw;
     if (!Array.isArray(list) || !list.every((g) => typeof g === 'string' && g.trim() !== '')) {
-      throw new InputError(`config ${path}: ci.ignore must be a list of path globs`);
+      throw new InputError(`config ${path}: ci.${key} must be a list of path globs`);
     }
-    ci.ignore = { value: list as string[], source: 'file', origin: `${path} ci.ignore` };
+    ci[key] = { value: list as string[], source: 'file', origin: `${path} ci.${key}` };
   }
   if (ciSection.rules !== undefined && ciSection.rules !== null) {
     if (!isMapping(ciSection.rules)) throw new InputError(`config ${path}: ci.rules must be a mapping of rule names to values`);
@@ -236,6 +251,10 @@ export function loadConfig(opts: LoadOptions = {}): EffectiveConfig {
   }
   if (opts.flags?.theme !== undefined) set('theme', parseDefault('theme', opts.flags.theme, '--theme'), 'flag', '--theme');
   if (opts.flags?.mouse === false) set('mouse', false, 'flag', '--no-mouse');
+  if (opts.flags?.secretsMaxBytes !== undefined) {
+    const flag = opts.flags.secretsMaxBytes;
+    set('secretsMaxBytes', parseDefault('secretsMaxBytes', flag, '--secrets-max-bytes'), 'flag', '--secrets-max-bytes');
+  }
   if (opts.flags?.ciFormat !== undefined) ci.format = { value: opts.flags.ciFormat, source: 'flag', origin: '--ci-format' };
 
   const keys = applyKeyOverrides(diveKeys, fileKeys, notes);

@@ -24,6 +24,11 @@ export function configRows(config: EffectiveConfig, rules: CiRules, ciFormat: So
     shown(rules.ignore),
     rules.ignore.length === 0 ? 'the default' : [config.ci.ignore?.origin, ...rules.files].filter(Boolean).join(', '),
   ]);
+  rows.push([
+    'ci.allowSecrets',
+    shown(rules.allowSecrets),
+    rules.allowSecrets.length === 0 ? 'the default' : [config.ci.allowSecrets?.origin, ...rules.files].filter(Boolean).join(', '),
+  ]);
   return rows;
 }
 

@@ -1,6 +1,7 @@
 // What a configuration holds, its built-in defaults, and where each value came from.
 // Precedence (lowest first): built-in default < dive's config file < layerscope's config file <
 // LAYERSCOPE_* environment variables < command-line flags.
+import { DEFAULT_SCAN_MAX_BYTES } from '../core/secrets.js';
 import type { CiLevel, CiRuleName } from '../report/ci.js';
 
 export const THEMES = ['default', 'light', 'high-contrast'] as const;
@@ -20,7 +21,7 @@ export interface Sourced<T> {
   origin: string;
 }
 
-/** The browser's starting state and look. */
+/** The browser's starting state and look, and how the layers are read. */
 export interface Defaults {
   theme: ThemeName;
   sort: SortName;
@@ -36,6 +37,9 @@ export interface Defaults {
   collapseDirs: boolean;
   /** The mouse in the browser: wheel and clicks (--no-mouse turns it off). */
   mouse: boolean;
+  /** Largest file whose content is scanned for secrets, in bytes; larger ones by name only, 0: names only
+   *  (--secrets-max-bytes; a size such as 16MB or 1MiB in the file and LAYERSCOPE_SECRETS_MAX_BYTES). */
+  secretsMaxBytes: number;
 }
 
 export const DEFAULTS: Readonly<Defaults> = {
@@ -47,6 +51,7 @@ export const DEFAULTS: Readonly<Defaults> = {
   treeWidth: 0.6,
   collapseDirs: true,
   mouse: true,
+  secretsMaxBytes: DEFAULT_SCAN_MAX_BYTES,
 };
 
 export interface EffectiveConfig {
@@ -61,6 +66,8 @@ export interface EffectiveConfig {
     format: Sourced<string> | undefined;
     rules: Partial<Record<CiRuleName, Sourced<{ value: string; level?: CiLevel }>>>;
     ignore: Sourced<string[]> | undefined;
+    /** Path globs whose secret findings the secrets rule does not count (as a rules file's allowSecrets). */
+    allowSecrets: Sourced<string[]> | undefined;
   };
   /** Settings read but not used, with the reason (dive keys layerscope has no equivalent for…). */
   notes: string[];

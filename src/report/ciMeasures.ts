@@ -20,6 +20,8 @@ export interface CiView {
   dive: DiveMetrics;
   /** The globs applied. */
   ignore: string[];
+  /** The globs whose secret findings the secrets rule did not count. */
+  allowSecrets: string[];
 }
 
 /** A matcher for image paths (normalised, no leading '/'): a pattern matches a path, or a
@@ -107,5 +109,6 @@ export function ciView(analysis: Analysis, ignore: readonly string[] = [], allow
     account,
     dive,
     ignore: [...ignore],
+    allowSecrets: [...allowSecrets],
   };
 }

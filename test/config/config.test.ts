@@ -59,6 +59,7 @@ test('no file anywhere: the built-in defaults, each from "the default"', () => {
     treeWidth: [0.6, 'default'],
     collapseDirs: [true, 'default'],
     mouse: [true, 'default'],
+    secretsMaxBytes: [1048576, 'default'],
   });
   assert.deepEqual(config.keys, {});
   assert.deepEqual(config.notes, []);
@@ -150,6 +151,27 @@ test('precedence: default < dive < config file < LAYERSCOPE_* < flag', () => {
   assert.equal(loadConfig({ env: { XDG_CONFIG_HOME: xdg }, home: h }).file.path, join(xdg, 'layerscope', 'config.yaml'));
 });
 
+test('secretsMaxBytes: file (a size or a number of bytes) < LAYERSCOPE_SECRETS_MAX_BYTES < --secrets-max-bytes', () => {
+  const h = home({ '.config/layerscope/config.yaml': 'defaults:\n  secretsMaxBytes: 16MiB\n' });
+  const file = join(h, '.config', 'layerscope', 'config.yaml');
+  const pick = (env: NodeJS.ProcessEnv, flags = {}) => {
+    const v = loadConfig({ env, home: h, flags }).defaults.secretsMaxBytes;
+    return [v.value, v.source, v.origin];
+  };
+  assert.deepEqual(pick({}), [16_777_216, 'file', `${file} defaults.secretsMaxBytes`]);
+  assert.deepEqual(pick({ LAYERSCOPE_SECRETS_MAX_BYTES: '2MB' }), [2_000_000, 'env', 'LAYERSCOPE_SECRETS_MAX_BYTES']);
+  assert.deepEqual(pick({ LAYERSCOPE_SECRETS_MAX_BYTES: '2MB' }, { secretsMaxBytes: '0' }), [0, 'flag', '--secrets-max-bytes']);
+  // The top-level shortcut and a plain number of bytes.
+  const n = home({ '.config/layerscope/config.yaml': 'secretsMaxBytes: 4096\n' });
+  assert.deepEqual(loadConfig({ env: {}, home: n }).defaults.secretsMaxBytes.value, 4096);
+  assert.throws(() => loadConfig({ env: { LAYERSCOPE_SECRETS_MAX_BYTES: 'lots' }, home: home() }), {
+    message: 'LAYERSCOPE_SECRETS_MAX_BYTES: "lots" is not a size such as 1MiB or 16MB (0: names only)',
+  });
+  assert.throws(() => loadConfig({ env: {}, home: home(), flags: { secretsMaxBytes: '-1' } }), {
+    message: '--secrets-max-bytes: "-1" is not a size such as 1MiB or 16MB (0: names only)',
+  });
+});
+
 test("the config's ci section: under .dive-ci and .layerscope-ci, over the defaults", () => {
   const h = home();
   const config = loadConfig({ env: {}, home: h, flags: { config: join(FIXTURES, 'config.yaml') } });
@@ -162,6 +184,18 @@ test("the config's ci section: under .dive-ci and .layerscope-ci, over the defau
     [10_000_000, 'warn', 'config'],
   );
   assert.deepEqual(rules.ignore, ['/var/cache/**']);
+  // allowSecrets: the config's globs first, then the rules files', then --allow-secret.
+  assert.deepEqual(config.ci.allowSecrets, {
+    value: ['/srv/test/fake-key.pem'],
+    source: 'file',
+    origin: `${join(FIXTURES, 'config.yaml')} ci.allowSecrets`,
+  });
+  const allowing = home({ '.layerscope-ci': 'allowSecrets: [/app/.env]\n' });
+  assert.deepEqual(loadCiRules({ cwd: allowing, base: ciBaseOf(config), flags: { allowSecrets: ['/tmp/**'] } }).allowSecrets, [
+    '/srv/test/fake-key.pem',
+    '/app/.env',
+    '/tmp/**',
+  ]);
 });
 
 test('bad settings are one-line InputErrors naming the file and the setting; a key clash too', () => {
@@ -184,6 +218,8 @@ test('bad settings are one-line InputErrors naming the file and the setting; a k
   bad('keys:\n  quit: []\n', /keys\.quit: give a list of keys/);
   bad('ci:\n  format: xml\n', /ci\.format "xml" is not one of text, json, junit, github, gitlab, markdown$/);
   bad('ci:\n  rules:\n    maxLayerz: 3\n', /unknown CI rule "ci\.rules\.maxLayerz"/);
+  bad('ci:\n  allowSecrets: { a: 1 }\n', /config .*config\.yaml: ci\.allowSecrets must be a list of path globs$/);
+  bad('ci:\n  allow: [x]\n', /unknown CI setting "ci\.allow" \(format, rules, ignore, allowSecrets\)$/);
   bad('theme: [light\n', /^cannot parse config .*config\.yaml: /);
   assert.throws(() => loadConfig({ env: {}, home: home(), flags: { config: '/nonexistent/x.yaml' } }), {
     message: 'config file not found: /nonexistent/x.yaml (from --config)',

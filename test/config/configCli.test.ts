@@ -35,11 +35,23 @@ test('layerscope config: every setting with its value and where it came from', a
   assert.equal(row('ci.format'), `ci.format markdown ${file} ci.format`);
   assert.equal(row('ci.rules.maxHiddenBytes'), `ci.rules.maxHiddenBytes 10MB (warn) ${file}`);
   assert.equal(row('ci.rules.lowestEfficiency'), 'ci.rules.lowestEfficiency 0.9 the default');
+  assert.equal(row('ci.ignore'), `ci.ignore /var/cache/** ${file} ci.ignore`);
+  assert.equal(row('ci.allowSecrets'), `ci.allowSecrets /srv/test/fake-key.pem ${file} ci.allowSecrets`);
   assert.ok(lines.includes('notes'));
 
   const json = JSON.parse((await runLayerscope(['config', '--json', '--theme', 'high-contrast'], { cwd: h, env: env() })).stdout);
   assert.deepEqual(json.defaults.theme, { value: 'high-contrast', source: 'flag', origin: '--theme' });
   assert.deepEqual(json.ci.rules.maxLayers, { value: '12', level: 'fail', source: 'config', origin: file });
+  assert.deepEqual(json.ci.allowSecrets, ['/srv/test/fake-key.pem']);
+
+  const secrets = await runLayerscope(['config'], { cwd: h, env: env({ LAYERSCOPE_SECRETS_MAX_BYTES: '16MiB' }) });
+  assert.equal(
+    secrets.stdout
+      .split('\n')
+      .find((l) => l.startsWith('defaults.secretsMaxBytes '))
+      ?.replace(/\s+/g, ' '),
+    'defaults.secretsMaxBytes 16777216 LAYERSCOPE_SECRETS_MAX_BYTES',
+  );
 });
 
 test("the config's ci section drives --ci: its format, rules and ignore globs", async () => {
@@ -48,6 +60,11 @@ test("the config's ci section drives --ci: its format, rules and ignore globs", 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^### layerscope: .* passed$/m);
   assert.match(r.stdout, /^Ignored paths: \/var\/cache\/\\\*\\\*$/m);
+  assert.match(r.stdout, /^Secrets allowed at: \/srv\/test\/fake-key\.pem$/m);
+  const json = JSON.parse(
+    (await runLayerscope([BUNDLED_EXAMPLE, '--ci', '--ci-format', 'json', '--allow-secret', '/opt/**'], { cwd: h, env: env() })).stdout,
+  );
+  assert.deepEqual(json.allowSecrets, ['/srv/test/fake-key.pem', '/opt/**']);
 });
 
 test('a bad configuration is one line on stderr and exit 2, before any image is read', async () => {

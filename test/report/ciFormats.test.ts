@@ -26,7 +26,7 @@ const validateCodeQuality = new Ajv({ allErrors: true, strict: true, strictRequi
 
 function reportOf(analysis: Analysis, flags: CiFlags, cwd = repoRoot): CiReport {
   const rules = loadCiRules({ cwd, flags });
-  const view = ciView(analysis, rules.ignore);
+  const view = ciView(analysis, rules.ignore, rules.allowSecrets);
   return ciReport(analysis, rules, view, evaluateCi(rules, view.measures));
 }
 
@@ -38,7 +38,13 @@ async function bundled(): Promise<Analysis> {
 
 /** The bundled multi-stage example with dive's defaults plus three of ours, one at warn level. */
 async function exampleReport(): Promise<CiReport> {
-  return reportOf(await bundled(), { maxHiddenBytes: '50kB', maxLayers: '5', warn: ['maxLayers'], maxSizeBytes: '10MB' });
+  return reportOf(await bundled(), {
+    maxHiddenBytes: '50kB',
+    maxLayers: '5',
+    warn: ['maxLayers'],
+    maxSizeBytes: '10MB',
+    allowSecrets: ['/srv/test/**'],
+  });
 }
 
 /** An image whose name and paths try to end a workflow command, start another, open HTML or a
@@ -204,6 +210,7 @@ test('json: the verdict with numbers, for scripts', async () => {
     compressedBytes: json.image.compressedBytes,
   });
   assert.ok(Number.isSafeInteger(json.image.compressedBytes));
+  assert.deepEqual([json.ignore, json.allowSecrets], [[], ['/srv/test/**']]);
   assert.deepEqual(json.rules[3], {
     rule: 'maxHiddenBytes',
     status: 'FAIL',
@@ -223,6 +230,7 @@ test('markdown: verdict table, sizes, reduction, top hidden files, advice; hosti
     lines.includes('| ❌ FAIL | maxHiddenBytes | 81940 | 50000 | too many hidden bytes (hidden-bytes=81940 &gt; threshold=50000) |'),
   );
   assert.ok(lines.includes('| ⚠️ WARN | maxLayers | 7 | 5 | too many layers (layers=7 &gt; threshold=5) |'));
+  assert.ok(lines.includes('Secrets allowed at: /srv/test/\\*\\*'));
   assert.ok(lines.includes("| Stored (every layer's files) | 2.19 MB |"));
   assert.ok(lines.includes('| Hidden (stored, unreachable) | 81.9 kB (3.8%) |'));
   assert.ok(lines.includes('Reduction: 2.19 MB → 2.1 MB (3.8% smaller) by not storing the hidden bytes.'));

@@ -12,6 +12,7 @@ export function ciJson(report: CiReport): string {
       image: report.image,
       files: report.files,
       ignore: report.ignore,
+      allowSecrets: report.allowSecrets,
       rules: verdict.results.map((r) => ({
         rule: r.rule,
         status: r.status,

@@ -37,6 +37,7 @@ export function ciMarkdown(report: CiReport): string {
     lines.push(`| ${ICON[r.status]} ${r.status} | ${r.rule} | ${mdText(r.actual)} | ${mdText(r.threshold)} | ${mdText(r.message)} |`);
   }
   if (report.ignore.length > 0) lines.push('', `Ignored paths: ${report.ignore.map(mdText).join(', ')}`);
+  if (report.allowSecrets.length > 0) lines.push('', `Secrets allowed at: ${report.allowSecrets.map(mdText).join(', ')}`);
 
   lines.push('', '#### Sizes', '');
   lines.push('| | Size |', '|---|---:|');

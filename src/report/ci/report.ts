@@ -26,6 +26,8 @@ export interface CiReport {
   /** Where each reported rule's value came from (a rules file, a flag…). */
   origins: Partial<Record<CiRuleName, { source: CiSource; origin: string }>>;
   ignore: string[];
+  /** Paths whose secret findings the secrets rule did not count. */
+  allowSecrets: string[];
   /** Largest hidden paths first (at most `top`). */
   hidden: Array<{ path: string; bytes: number; count: number; layers: number[]; copies: HiddenCopy[] }>;
   /** Paths with hidden bytes in all (the list above may be cut). */
@@ -62,6 +64,7 @@ export function ciReport(analysis: Analysis, rules: CiRules, view: CiView, verdi
       verdict.results.map((r) => [r.rule, { source: rules.rules[r.rule].source, origin: rules.rules[r.rule].origin }]),
     ),
     ignore: view.ignore,
+    allowSecrets: view.allowSecrets,
     hidden: account.entries
       .slice(0, top)
       .map((e) => ({ path: displayPath(e.path), bytes: e.bytes, count: e.count, layers: e.layers, copies: e.copies })),

@@ -1,7 +1,17 @@
 // Reads every layer of an image source into LayerSummaries (bounded parallelism), checks each
 // against the diffID the config promises, and hands back plain data for the merge.
 import { createHash, type Hash } from 'node:crypto';
-import type { AnalysedImage, BlobFile, ConfigStore, ImageSource, LayerOrigin, LayerSummary, StreamedImage, SummaryCache } from './model.js';
+import type {
+  AnalysedImage,
+  BlobFile,
+  ConfigStore,
+  ImageSource,
+  LayerOrigin,
+  LayerSummary,
+  MergedImage,
+  StreamedImage,
+  SummaryCache,
+} from './model.js';
 import { InputError } from './errors.js';
 import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from './walk.js';
 import { WalkPool } from './walkPool.js';
@@ -96,14 +106,14 @@ function originOf(source: ImageSource, index: number): LayerOrigin {
 /** The image from the merged-tree cache: its summaries and merged tree, when every layer's
  *  summary would be a proven hit (the same check a summary hit passes) and the chain is stored. */
 async function readMerged(source: ImageSource, options: AnalyseOptions): Promise<AnalysedImage | undefined> {
-  const { cache } = options;
-  if (!cache?.proves || !cache.getMerged || source.layers.length === 0) return undefined;
-  const diffIds = source.layers.map((l) => l.diffId);
-  if (!diffIds.every((d): d is string => typeof d === 'string' && d !== '')) return undefined;
-  const proven = await Promise.all(diffIds.map((d, i) => cache.proves!(d, originOf(source, i))));
-  if (!proven.every(Boolean)) return undefined;
-  const stored = await cache.getMerged(diffIds);
-  if (!stored) return undefined;
+  if (!options.cache) return undefined;
+  const stored = await provenMerged(
+    options.cache,
+    source.layers.map((l) => l.diffId),
+    (i) => originOf(source, i),
+  );
+  // Read under another secret scan cap: its findings would mean something else.
+  if (!stored?.summaries.every((s) => scannedWith(s, options.limits?.secretsMaxBytes))) return undefined;
   const summaries = stored.summaries.map((summary, index) => {
     const info = source.layers[index]!;
     // A stored summary, read before under other limits, still has to pass these.
@@ -119,6 +129,22 @@ async function readMerged(source: ImageSource, options: AnalyseOptions): Promise
     return { ...summary, blobBytes: total ?? summary.blobBytes, compression: compressionOf(info.mediaType) ?? summary.compression };
   });
   return imageFrom(source, summaries, { merged: stored.tree });
+}
+
+/** The merged-tree cache's entry for this chain of layers, asked only once every layer's summary
+ *  hit would be proven to be these bytes (`originOf` each layer, as for a summary hit). Every
+ *  source whose diffIDs are known before a layer is read asks it here: archives, layouts,
+ *  registries (readMerged) and an engine's cached path (ImageSource.readCached). */
+export async function provenMerged(
+  cache: SummaryCache,
+  diffIds: ReadonlyArray<string | undefined>,
+  originOf: (index: number) => LayerOrigin,
+): Promise<MergedImage | undefined> {
+  if (!cache.proves || !cache.getMerged || diffIds.length === 0) return undefined;
+  if (!diffIds.every((d): d is string => typeof d === 'string' && d !== '')) return undefined;
+  const proven = await Promise.all(diffIds.map((d, i) => cache.proves!(d, originOf(i))));
+  if (!proven.every(Boolean)) return undefined;
+  return cache.getMerged(diffIds);
 }
 
 let pool: WalkPool | undefined;
@@ -226,6 +252,7 @@ function streamedImage(source: ImageSource, read: StreamedImage): AnalysedImage 
     layers: read.layers,
     summaries: read.summaries,
     warnings: [...source.warnings, ...read.warnings],
+    ...(read.merged ? { merged: read.merged } : {}),
   };
 }
 

@@ -230,6 +230,8 @@ export interface StreamedImage {
   warnings: string[];
   /** The config's bytes as the stream held them (they hash to `id`), for the config cache. */
   configBytes?: Uint8Array;
+  /** The merged tree of these summaries, when readCached found it in the merged-tree cache. */
+  merged?: MergedColumns;
 }
 
 /** An image after every layer has been read: what the merge and the reports consume. */

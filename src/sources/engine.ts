@@ -18,7 +18,7 @@ import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { ImageCaches, ImageConfigInfo, ImageSource, LayerInfo, LayerSummary, StreamProgress, StreamedImage } from '../core/model.js';
 import { InputError } from '../core/errors.js';
-import { diffIdMismatch } from '../core/analyse.js';
+import { diffIdMismatch, provenMerged } from '../core/analyse.js';
 import { isLayerLimit, layerMessage, walkLayer, type WalkLimits } from '../core/walk.js';
 import { parseImageConfig, describeLayers } from './config.js';
 import { sha256Digest } from './digest.js';
@@ -483,9 +483,12 @@ export async function readCachedImage(
     return undefined;
   }
   if (parsed.diffIds.length !== info.diffIds.length || parsed.diffIds.some((d, i) => d !== info.diffIds[i])) return undefined;
+  // A big image's summaries and merged tree in one file (mergedCache.ts): no JSON summary read,
+  // no merge. Else every summary by itself.
+  const merged = await provenMerged(caches.summaries, parsed.diffIds, () => ({ engine: true }));
   const summaries: LayerSummary[] = [];
-  for (const diffId of parsed.diffIds) {
-    const summary = await caches.summaries.get(diffId, { engine: true });
+  for (const [index, diffId] of parsed.diffIds.entries()) {
+    const summary = merged ? merged.summaries[index] : await caches.summaries.get(diffId, { engine: true });
     if (!summary) return undefined;
     // The engine hands out uncompressed tars: the blob is the tar.
     summaries.push({ ...summary, blobBytes: summary.tarBytes, compression: 'none' });
@@ -504,6 +507,7 @@ export async function readCachedImage(
     summaries,
     warnings: [...parsed.warnings, ...warnings, ...(mismatch ? [mismatch] : [])],
     configBytes: bytes,
+    ...(merged ? { merged: merged.tree } : {}),
   };
 }
 

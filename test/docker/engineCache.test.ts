@@ -3,7 +3,7 @@
 // forwarding proxy (test/helpers/engineProxy.ts): the real engine answers every request.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dockerAvailable, need } from '../helpers/env.js';
 import { buildImage, makeTemp, removeTemp, run, saveImage } from '../helpers/docker.js';
@@ -12,6 +12,9 @@ import { startEngineProxy, type EngineProxy } from '../helpers/engineProxy.js';
 import { analyseImage, type LayerProgress } from '../../src/core/analyse.js';
 import { openImage } from '../../src/sources/open.js';
 import { openTarFile } from '../../src/sources/tarIndex.js';
+import { analyse } from '../../src/core/analysis.js';
+import { CACHE_FORMAT, DEFAULT_MERGED_MIN_ENTRIES, openSummaryCache } from '../../src/sources/cache.js';
+import { openConfigCache } from '../../src/sources/configCache.js';
 
 const TAG = `layerscope-test/engine-cache:${process.pid}`;
 let work: string | undefined;
@@ -125,4 +128,67 @@ test('progress of a real engine save (no cache): every layer member is labelled 
   assert.ok(placed.length > sizes.length);
   for (const p of placed) assert.equal(p.blobBytesTotal, sizes[p.layer!], `L${p.layer} is ${sizes[p.layer!]} bytes`);
   assert.deepEqual([...new Set(progress.filter((p) => p.done).map((p) => p.layer))].sort(), [0, 1, 2, 3, 4]);
+});
+
+test('a big engine image reopened from the cache restores its merged tree (no save, no merge) and gives the same report', async (t) => {
+  if (!need(t, 'docker', dockerAvailable())) return;
+  // Over the merged-tree cache's threshold: 60,000 empty files on top of Debian.
+  const tag = `layerscope-test/engine-merged:${process.pid}`;
+  const context = join(work!, 'merged-context');
+  await mkdir(context, { recursive: true });
+  await writeFile(
+    join(context, 'Dockerfile'),
+    [
+      'FROM layerscope-test/debian:bookworm',
+      "RUN mkdir /many && cd /many && seq -f 'f%05g' 1 60000 | xargs touch",
+      'RUN rm /many/f00001 && echo two > /many/two.txt',
+      '',
+    ].join('\n'),
+  );
+  await buildImage(context, tag);
+  try {
+    const cache = join(work!, 'cache-merged');
+    const cold = await counted([`docker://${tag}`, '--json', join(work!, 'merged-cold.json')], cache);
+    assert.equal(cold.result.code, 0, cold.result.stderr);
+    assert.equal(cold.saves.length, 1);
+    const dir = join(cache, CACHE_FORMAT, 'merged');
+    const stored = (await readdir(dir)).filter((f) => f.endsWith('.bin'));
+    assert.equal(stored.length, 1, 'the cold open stores the merged tree');
+    // A hit refreshes the file's mtime (least recently used goes first) in place; a miss would
+    // store the tree again, a new file renamed over it (another inode).
+    const file = join(dir, stored[0]!);
+    await utimes(file, 0, 0);
+    const { ino } = await stat(file);
+    const warm = await counted([`docker://${tag}`, '--json', join(work!, 'merged-warm.json')], cache);
+    assert.equal(warm.result.code, 0, warm.result.stderr);
+    assert.deepEqual(warm.saves, []);
+    const after = await stat(file);
+    assert.ok(after.ino === ino && after.mtimeMs > 0, 'the warm open read the merged tree and did not store it again');
+    const coldJson = await readFile(join(work!, 'merged-cold.json'), 'utf8');
+    assert.equal(await readFile(join(work!, 'merged-warm.json'), 'utf8'), coldJson);
+    // In process: the warm open's image carries the stored tree, and it is the tree of these layers.
+    const source = await openImage(`docker://${tag}`);
+    try {
+      const image = await analyseImage(source, { cache: openSummaryCache({ dir: cache }), configs: openConfigCache(cache) });
+      assert.ok(image.merged, 'the engine warm path restored the merged tree');
+      const entries = image.summaries.reduce((n, s) => n + s.changes.length, 0);
+      assert.ok(entries >= DEFAULT_MERGED_MIN_ENTRIES, `${entries} entries`);
+      const tree = analyse(image).tree;
+      const at = (path: string, layer: number) => {
+        const id = tree.idOf(path);
+        assert.notEqual(id, undefined, path);
+        const state = tree.stateAt(id!, layer);
+        return state && { layer: state.layer, size: state.entry.size };
+      };
+      assert.deepEqual(at('many/f00001', 1), { layer: 1, size: 0 });
+      assert.equal(at('many/f00001', 2), undefined);
+      assert.deepEqual(at('many/f60000', 2), { layer: 1, size: 0 });
+      assert.deepEqual(at('many/two.txt', 2), { layer: 2, size: 4 });
+      assert.equal(at('many/two.txt', 1), undefined);
+    } finally {
+      await source.close();
+    }
+  } finally {
+    await run('docker', ['rmi', '-f', tag]).catch(() => undefined);
+  }
 });

@@ -151,9 +151,17 @@ test('the screen at 80×24: summary, groups, both columns, a name on every row; 
   await press('b');
   assert.deepEqual(requests, [{ kind: 'open', side: 'b', path: 'usr/local' }]);
   // Ctrl-U at the filter prompt clears what was typed; Esc leaves the prompt.
-  lines = (await press('/', 'd', 'o', 'c')).split('\n');
+  const shown = (line: string) =>
+    eventually(
+      () => plain(r.lastFrame()).split('\n'),
+      (l) => l.includes(line),
+      10_000,
+    );
+  await press('/', 'd', 'o', 'c');
+  lines = await shown('/doc█');
   assert.ok(lines.includes('/doc█'), lines.join('\n'));
-  lines = (await press('\u0015')).split('\n');
+  await press('\u0015');
+  lines = await shown('/█');
   assert.ok(lines.includes('/█'), lines.join('\n'));
   await press('\u001B');
   await press('q');

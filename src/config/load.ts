@@ -253,7 +253,13 @@ export function loadConfig(opts: LoadOptions = {}): EffectiveConfig {
   if (opts.flags?.mouse === false) set('mouse', false, 'flag', '--no-mouse');
   if (opts.flags?.secretsMaxBytes !== undefined) {
     const flag = opts.flags.secretsMaxBytes;
-    set('secretsMaxBytes', parseDefault('secretsMaxBytes', flag, '--secrets-max-bytes'), 'flag', '--secrets-max-bytes');
+    let bytes: number;
+    try {
+      bytes = parseDefault('secretsMaxBytes', flag, '--secrets-max-bytes');
+    } catch {
+      throw new InputError(`--secrets-max-bytes ${flag}: expected a size such as 1MiB or 16MB (0: names only)`);
+    }
+    set('secretsMaxBytes', bytes, 'flag', '--secrets-max-bytes');
   }
   if (opts.flags?.ciFormat !== undefined) ci.format = { value: opts.flags.ciFormat, source: 'flag', origin: '--ci-format' };
 

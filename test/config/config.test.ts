@@ -168,7 +168,7 @@ test('secretsMaxBytes: file (a size or a number of bytes) < LAYERSCOPE_SECRETS_M
     message: 'LAYERSCOPE_SECRETS_MAX_BYTES: "lots" is not a size such as 1MiB or 16MB (0: names only)',
   });
   assert.throws(() => loadConfig({ env: {}, home: home(), flags: { secretsMaxBytes: '-1' } }), {
-    message: '--secrets-max-bytes: "-1" is not a size such as 1MiB or 16MB (0: names only)',
+    message: '--secrets-max-bytes -1: expected a size such as 1MiB or 16MB (0: names only)',
   });
 });
 

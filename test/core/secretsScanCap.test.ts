@@ -54,6 +54,14 @@ test('--secrets-max-bytes through the binary, with the cache on: each cap gives 
   assert.deepEqual(await secrets('--secrets-max-bytes', '2MiB'), ['/app/big.txt:20001:github-token']);
   assert.deepEqual(await secrets(), []);
   assert.deepEqual(await secrets('--secrets-max-bytes', '2097151'), []);
+  // LAYERSCOPE_SECRETS_MAX_BYTES (as the config file's secretsMaxBytes) sets the cap; the flag wins over it.
+  const withEnv = async (value: string, ...flags: string[]) => {
+    const r = await runLayerscope([fx.legacyTar, '--json', ...flags], { env: { ...env, LAYERSCOPE_SECRETS_MAX_BYTES: value } });
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { secrets: Array<{ path: string; line?: number }> }).secrets.map((s) => `${s.path}:${s.line}`);
+  };
+  assert.deepEqual(await withEnv('2MiB'), ['/app/big.txt:20001']);
+  assert.deepEqual(await withEnv('2MiB', '--secrets-max-bytes', '1MiB'), []);
   const bad = await runLayerscope([fx.legacyTar, '--json', '--secrets-max-bytes', 'lots'], { env });
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr, 'layerscope: --secrets-max-bytes lots: expected a size such as 1MiB or 16MB (0: names only)\n');

@@ -275,19 +275,7 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   // Written in one layer, deleted or replaced in a later one: the bytes stay in the first.
   // Hidden copies are exactly those the byte account counts (hiddenBytes.ts visibleCopies).
   const visible = visibleCopies(tree);
-  const hidden = new Map<
-    string,
-    {
-      kind: 'deleted-later' | 'overwritten-later' | 'restored-later';
-      /** restored-later: what changed (chmod, chown, chmod and chown, touch). */
-      verb?: string;
-      layer: number;
-      later: number;
-      bytes: number;
-      files: number;
-      paths: Array<{ path: string; bytes: number }>;
-    }
-  >();
+  const hidden = new Map<string, HiddenGroup>();
   tree.summaries.forEach((summary, layer) => {
     const { changes } = summary;
     const seen = visible[layer]!;
@@ -318,33 +306,11 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
   });
   for (const g of hidden.values()) {
     if (g.bytes < minBytes) continue;
-    const deleted = g.kind === 'deleted-later';
     const inBase = g.layer < baseLayers;
-    if (g.kind === 'restored-later') {
-      const fix = RESTORED_FIX[g.verb!] ?? RESTORED_FIX.touch!;
-      items.push({
-        kind: g.kind,
-        inBase,
-        title: `re-stored by ${g.verb} in layer ${g.later}: the same content again, the copy in layer ${g.layer} is still stored${inBase ? ' (a base image layer)' : ''}`,
-        bytes: g.bytes,
-        files: g.files,
-        paths: topPaths(g.paths),
-        layer: g.layer,
-        command: command(g.layer),
-        laterLayer: g.later,
-        laterCommand: command(g.later),
-        fix,
-      });
-      continue;
-    }
     items.push({
       kind: g.kind,
       inBase,
-      title:
-        (deleted
-          ? `deleted in layer ${g.later}, but still stored in layer ${g.layer}`
-          : `replaced in layer ${g.later}; the first version is still stored in layer ${g.layer}`) +
-        (inBase ? ' (a base image layer)' : ''),
+      title: hiddenTitle(g) + (inBase ? ' (a base image layer)' : ''),
       bytes: g.bytes,
       files: g.files,
       paths: topPaths(g.paths),
@@ -352,19 +318,41 @@ export function adviseImage(analysis: Analysis, options: AdviceOptions = {}): Ad
       command: command(g.layer),
       laterLayer: g.later,
       laterCommand: command(g.later),
-      fix: inBase
-        ? deleted
-          ? BASE_DELETED_FIX
-          : BASE_REPLACED_FIX
-        : deleted
-          ? 'delete in the same RUN that creates the files (`… && rm …`), or create them in a builder stage and COPY --from only the result'
-          : 'write the file once, in its final form (or in a builder stage); an overwrite keeps both copies',
+      fix: hiddenFix(g, inBase),
     });
   }
   // The image's own steps first (what this Dockerfile can fix), then what the base brought.
   return items.sort(
     (a, b) => Number(a.inBase) - Number(b.inBase) || b.bytes - a.bytes || a.layer - b.layer || a.title.localeCompare(b.title),
   );
+}
+
+/** Hidden copies of one kind, stored in one layer and taken out of view by one later layer. */
+interface HiddenGroup {
+  kind: 'deleted-later' | 'overwritten-later' | 'restored-later';
+  /** restored-later: what changed (chmod, chown, chmod and chown, touch). */
+  verb?: string;
+  layer: number;
+  later: number;
+  bytes: number;
+  files: number;
+  paths: Array<{ path: string; bytes: number }>;
+}
+
+function hiddenTitle(g: HiddenGroup): string {
+  if (g.kind === 'restored-later')
+    return `re-stored by ${g.verb} in layer ${g.later}: the same content again, the copy in layer ${g.layer} is still stored`;
+  if (g.kind === 'deleted-later') return `deleted in layer ${g.later}, but still stored in layer ${g.layer}`;
+  return `replaced in layer ${g.later}; the first version is still stored in layer ${g.layer}`;
+}
+
+function hiddenFix(g: HiddenGroup, inBase: boolean): string {
+  if (g.kind === 'restored-later') return RESTORED_FIX[g.verb!] ?? RESTORED_FIX.touch!;
+  if (g.kind === 'deleted-later')
+    return inBase
+      ? BASE_DELETED_FIX
+      : 'delete in the same RUN that creates the files (`… && rm …`), or create them in a builder stage and COPY --from only the result';
+  return inBase ? BASE_REPLACED_FIX : 'write the file once, in its final form (or in a builder stage); an overwrite keeps both copies';
 }
 
 /** How a later layer's change to a file re-stored it with the same content, judged by content

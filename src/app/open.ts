@@ -36,8 +36,8 @@ export interface ImageOptions {
   secretsMaxBytes?: string;
 }
 
-/** `--max-files`, `--max-bytes` and `--secrets-max-bytes` as walk limits (unset: the configuration's
- *  secretsMaxBytes, from its file or LAYERSCOPE_SECRETS_MAX_BYTES; else the defaults). */
+/** `--max-files`, `--max-bytes` and `--secrets-max-bytes` as walk limits (the scan cap: the
+ *  configuration's secretsMaxBytes — flag, LAYERSCOPE_SECRETS_MAX_BYTES or file; else the defaults). */
 export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes' | 'secretsMaxBytes'>): Partial<WalkLimits> {
   const limits: Partial<WalkLimits> = {};
   if (options.maxFiles !== undefined) {
@@ -57,8 +57,10 @@ export function limitsOf(options: Pick<ImageOptions, 'maxFiles' | 'maxBytes' | '
     if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`--max-bytes ${options.maxBytes}: expected a size such as 500GB or 2TiB`);
     limits.maxTarBytes = n;
   }
+  // The configuration has read the flag already (it wins there over the file and the variable);
+  // the option is parsed here only when no configuration was loaded (in-process callers).
   const configured = currentConfig()?.defaults.secretsMaxBytes;
-  if (options.secretsMaxBytes === undefined && configured && configured.source !== 'default') {
+  if (configured && configured.source !== 'default') {
     limits.secretsMaxBytes = configured.value;
   } else if (options.secretsMaxBytes !== undefined) {
     let n: number;

@@ -7,16 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { commandAvailable, dockerAvailable, need } from '../helpers/env.js';
 import { bytes as bytesText } from '../../src/report/format.js';
 import { buildImage, layerCount, makeTemp, removeTemp, run } from '../helpers/docker.js';
 import { repoRoot, runLayerscope } from '../helpers/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
-
-/** The shell in the terminal runs without CI: the suite runs under CI=true, and CI=true with no
- *  output asked for is --ci (as for dive), not the browser these tests drive. */
-const NO_CI = ['-e', 'CI='];
+import { Terminal } from '../helpers/terminal.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'dockerfiles');
 
@@ -227,54 +223,6 @@ test('no finding on the bundled example and the clean fixtures', async (t) => {
   assert.deepEqual((await report('layerscope-test/debian:bookworm')).secrets, [], 'debian');
 });
 
-/** The real binary in tmux: keys sent, the screen read back. */
-class Terminal {
-  private readonly socket = `layerscope-pkg-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  constructor(columns: number, rows: number) {
-    this.tmux(
-      'new-session',
-      ...NO_CI,
-      '-d',
-      '-s',
-      'main',
-      '-x',
-      String(columns),
-      '-y',
-      String(rows),
-      '--',
-      'bash',
-      '--norc',
-      '--noprofile',
-    );
-    this.tmux('set-option', '-g', 'escape-time', '0');
-  }
-  tmux(...args: string[]): string {
-    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  }
-  keys(...names: string[]): void {
-    this.tmux('send-keys', '-t', 'main', ...names);
-  }
-  run(line: string): void {
-    this.tmux('send-keys', '-t', 'main', '-l', line);
-    this.keys('Enter');
-  }
-  async waitFor(what: RegExp, timeoutMs = 120_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let screen = '';
-    while (Date.now() < deadline) {
-      screen = this.tmux('capture-pane', '-p', '-t', 'main');
-      if (what.test(screen)) return screen;
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    throw new Error(`timed out waiting for ${what}; the screen shows:\n${screen}`);
-  }
-  close(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
-  }
-}
-
 test('the Packages pane of the gcc builder stage lists gcc-12 with its exact bytes and layer; / filters by name; Enter lists its files, Enter on one shows it', async (t) => {
   if (!need(t, 'docker', dockerAvailable())) return;
   if (!need(t, 'tmux', commandAvailable('tmux'))) return;
@@ -285,9 +233,9 @@ test('the Packages pane of the gcc builder stage lists gcc-12 with its exact byt
   const term = new Terminal(140, 40);
   try {
     term.run(`cd '${repoRoot}' && '${process.execPath}' bin/layerscope.js ${image}`);
-    await term.waitFor(/\? help {2}q quit/);
+    await term.waitFor(/\? help {2}q quit/, 120_000);
     term.keys('p');
-    const screen = await term.waitFor(/Packages \(largest first\)/);
+    const screen = await term.waitFor(/Packages \(largest first\)/, 120_000);
     const row = screen.split('\n').find((l) => /\sgcc-12 12\./.test(l));
     assert.ok(row, screen);
     assert.match(row, new RegExp(`${bytesText(expected).replace('.', '\\.')}\\s+L${layers - 1}\\s+dpkg\\s+gcc-12 `));
@@ -295,7 +243,7 @@ test('the Packages pane of the gcc builder stage lists gcc-12 with its exact byt
     term.keys('/');
     term.tmux('send-keys', '-t', 'main', '-l', 'cc-1');
     term.keys('Enter');
-    const filtered = await term.waitFor(/\d+ packages? named \*cc-1\*/);
+    const filtered = await term.waitFor(/\d+ packages? named \*cc-1\*/, 120_000);
     const rows = filtered.split('\n').filter((l) => /\s(?:dpkg)\s/.test(l));
     assert.ok(rows.length >= 2, filtered);
     assert.ok(
@@ -305,13 +253,13 @@ test('the Packages pane of the gcc builder stage lists gcc-12 with its exact byt
     assert.match(rows[0]!, /\sgcc-12 12\./, 'the largest package that matches first');
     // Enter: gcc-12's files with their sizes, the largest first.
     term.keys('Enter');
-    const files = await term.waitFor(/gcc-12 12\.[^:]*: \d+ files, /);
+    const files = await term.waitFor(/gcc-12 12\.[^:]*: \d+ files, /, 120_000);
     const first = files.split('\n').find((l) => /\/usr\/lib\/gcc\/x86_64-linux-gnu\/12\/lto1/.test(l));
     assert.ok(first, files);
     assert.match(first, new RegExp(`\\sL${layers - 1}\\s+/usr/lib/gcc/x86_64-linux-gnu/12/lto1`));
     // Enter on it: the tree, its cursor on that file, and its exact bytes in the status line.
     term.keys('Enter');
-    const after = await term.waitFor(/lto1: \d+ bytes, of gcc-12/);
+    const after = await term.waitFor(/lto1: \d+ bytes, of gcc-12/, 120_000);
     assert.match(
       after,
       new RegExp(

@@ -13,6 +13,8 @@
 // Every visible regular file (and hard link) of A and B lands in exactly one bucket: copied
 // (source in A, destination in B), in both (same path, not a copy), only in A, only in B.
 import type { Analysis } from './analysis.js';
+import { TYPE_FILE, TYPE_HARDLINK } from './changes.js';
+import { visibleOrder } from './visibleOrder.js';
 import { displayPath, type ImagePath, type LayerEntry } from './model.js';
 import { baseName, joinPath } from './paths.js';
 import { classifyPath, isToolchainPackage, type PathCategory } from './advice.js';
@@ -161,18 +163,26 @@ export function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
   // Stored copies already counted: one flag per change of each layer (no string key per file).
   const seen = analysis.image.summaries.map((s) => new Uint8Array(s.changes.length));
   const { tree } = analysis;
-  for (const { id, state } of tree.walkVisible()) {
-    const { entry } = state;
-    if (entry.type !== 'file' && entry.type !== 'hardlink') continue;
-    const content = entry.type === 'file' ? state.entryIndex : entry.linkedContent;
-    const bytes = tree.contentSize(entry, state.layer);
-    const first = content !== undefined && seen[state.layer]![content] === 0;
-    if (content !== undefined) seen[state.layer]![content] = 1;
-    const digest = content === undefined ? undefined : analysis.image.summaries[state.layer]!.changes.digest(content);
-    out.set(tree.pathOf(id), { path: tree.pathOf(id), digest, entry, layer: state.layer, bytes, countedBytes: first ? bytes : 0 });
+  const order = visibleOrder(tree);
+  for (let k = 0; k < order.length; k++) {
+    const event = order.events[k]!;
+    const index = tree.eventEntryIndex(event);
+    const layer = tree.eventLayer(event);
+    const changes = tree.summaries[layer]!.changes;
+    if (index < 0 || !isContentType(changes.typeCode(index))) continue;
+    const entry = changes.entry(index);
+    const content = entry.type === 'file' ? index : entry.linkedContent;
+    const bytes = tree.contentSize(entry, layer);
+    const first = content !== undefined && seen[layer]![content] === 0;
+    if (content !== undefined) seen[layer]![content] = 1;
+    const digest = content === undefined ? undefined : changes.digest(content);
+    const path = tree.pathOf(order.ids[k]!);
+    out.set(path, { path, digest, entry, layer, bytes, countedBytes: first ? bytes : 0 });
   }
   return out;
 }
+
+const isContentType = (code: number) => code === TYPE_FILE || code === TYPE_HARDLINK;
 
 /** Equal content: equal digests (two files without a digest are never called identical). */
 export function sameContent(a: { digest?: string | undefined }, b: { digest?: string | undefined }): boolean {

@@ -159,6 +159,12 @@ export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): C
     }
     for (let k = next.length - 1; k >= 0; k--) stack.push(next[k]!);
   }
+  return settled(root, byPath, comparison);
+}
+
+/** The tree once every path is placed: the copies marked, children by name, each directory's sums,
+ *  counts and status from what it holds. */
+export function settled(root: CompareNode, byPath: Map<ImagePath, CompareNode>, comparison: Comparison): CompareTree {
   const strip = (p: string) => p.replace(/^\//, '');
   for (const c of comparison.copied) {
     if (c.status !== 'identical') continue;
@@ -239,7 +245,7 @@ export function compareRowsJson(t: CompareTree): CompareRowJson[] {
 }
 
 /** A row before either side is known: sums and counts are filled in as files are placed. */
-function emptyNode(path: ImagePath, name: string, depth: number): CompareNode {
+export function emptyNode(path: ImagePath, name: string, depth: number): CompareNode {
   return {
     path,
     name,

@@ -11,23 +11,10 @@ import { compareRowsJson, compareTree } from '../../src/core/compareTree.js';
 import { analysisOf } from '../helpers/analysis.js';
 import { loadableLayer } from '../helpers/core.js';
 import { referenceCompareTree } from '../helpers/referenceCompareTree.js';
-import type { TarSpec } from '../helpers/tar.js';
+import { propertySettings, stackArbitrary } from '../helpers/layerArbitraries.js';
 
-const names = ['a', 'b', 'a-c', 'B'];
-const pathArb = fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
-const specArb: fc.Arbitrary<TarSpec> = fc.oneof(
-  fc.record({ name: pathArb, content: fc.integer({ min: 0, max: 6 }) }),
-  pathArb.map((name) => ({ name, type: 'directory' as const })),
-  fc.record({ name: pathArb, linkname: fc.constantFrom('x', '/a', 'a/b') }).map((r) => ({ ...r, type: 'symlink' as const })),
-  fc.record({ name: pathArb, linkname: pathArb }).map((r) => ({ ...r, type: 'link' as const })),
-  pathArb.map((p) => {
-    const cut = p.lastIndexOf('/');
-    return { name: cut < 0 ? `.wh.${p}` : `${p.slice(0, cut)}/.wh.${p.slice(cut + 1)}`, content: '' };
-  }),
-  pathArb.map((p) => ({ name: `${p}/.wh..wh..opq`, content: '' })),
-);
-const stackArb = fc.array(fc.array(specArb, { maxLength: 6 }), { minLength: 0, maxLength: 3 });
-const settings = { numRuns: 200, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31), verbose: 1 } as const;
+const stackArb = stackArbitrary(['a', 'b', 'a-c', 'B'], { minLayers: 0, maxLayers: 3, maxEntries: 6, maxContent: 6 });
+const settings = propertySettings(200);
 
 test('the tree of both views walked together is the one a map of every path per side gives, row for row', async () => {
   await fc.assert(

@@ -9,21 +9,12 @@ import { MergedTree } from '../../src/core/merge.js';
 import { parseFilter, TreeView, type ViewOptions } from '../../src/core/view.js';
 import { NameIndex } from '../../src/core/nameIndex.js';
 import { loadableLayer, summariseLayers } from '../helpers/core.js';
-import type { TarSpec } from '../helpers/tar.js';
+import { propertySettings, stackArbitrary } from '../helpers/layerArbitraries.js';
 
 const names = ['a', 'B', 'ab', 'Ab', 'İx', '\u212a', 'ké', 'f10', 'xf1', 'f1.dat'];
-const pathArb = fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
-const specArb: fc.Arbitrary<TarSpec> = fc.oneof(
-  fc.record({ name: pathArb, content: fc.integer({ min: 0, max: 20 }) }),
-  pathArb.map((name) => ({ name, type: 'directory' as const })),
-  pathArb.map((p) => {
-    const cut = p.lastIndexOf('/');
-    return { name: cut < 0 ? `.wh.${p}` : `${p.slice(0, cut)}/.wh.${p.slice(cut + 1)}`, content: '' };
-  }),
-);
-const layersArb = fc.array(fc.array(specArb, { maxLength: 8 }), { minLength: 1, maxLength: 4 });
+const layersArb = stackArbitrary(names, { maxLayers: 4, maxContent: 20 });
 const texts = ['a', 'b', 'B', 'ab', 'Ab', 'i', 'x', 'k', 'K', 'é', 'f1', 'f10', '.dat', 'a/b', 'İ'];
-const settings = { numRuns: 200, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31), verbose: 1 } as const;
+const settings = propertySettings(200);
 
 test('the name index finds exactly the paths a scan of every stored path finds, for every filter text', async () => {
   await fc.assert(

@@ -76,3 +76,35 @@ test('a filter on Enter counts its matches without listing them: the count is th
     assert.equal(view.matchCount(options), expected.length);
   }
 });
+
+test('stepping from match to match (n / N) walks the matches in display order and wraps at both ends', async () => {
+  const shows: Array<ViewOptions['show']> = [
+    { added: true, modified: true, removed: true, unchanged: true },
+    { added: true, modified: false, removed: true, unchanged: false },
+  ];
+  await fc.assert(
+    fc.asyncProperty(layersArb, fc.constantFrom('a', 'b', 'f1', 'x', 'k'), fc.constantFrom('name', 'size'), async (layers, text, sort) => {
+      const tree = new MergedTree(await summariseLayers(layers.map(loadableLayer)));
+      const view = new TreeView(tree);
+      const parsed = parseFilter(text);
+      assert.ok(parsed.ok && parsed.filter);
+      for (let layer = 0; layer < tree.layerCount; layer++) {
+        for (const show of shows) {
+          const options: ViewOptions = { layer, changesOnly: false, show, sort: sort as 'name' | 'size', filter: parsed.filter };
+          const ordered = view.matchesInOrder(options);
+          assert.equal(view.matchCount(options), ordered.length);
+          if (ordered.length === 0) continue;
+          assert.equal(view.firstMatch(options), ordered[0]);
+          const forward: number[] = [];
+          const backward: number[] = [];
+          for (let k = 0, at = ordered[0]!; k < ordered.length; k++, at = view.matchBeside(at, 1, options)!) forward.push(at);
+          for (let k = 0, at = ordered[0]!; k < ordered.length; k++, at = view.matchBeside(at, -1, options)!) backward.push(at);
+          assert.deepEqual(forward, ordered, `n at layer ${layer}`);
+          assert.deepEqual(backward, [ordered[0]!, ...ordered.slice(1).reverse()], `N at layer ${layer}`);
+          assert.equal(view.matchBeside(ordered[ordered.length - 1]!, 1, options), ordered[0], 'n after the last is the first');
+        }
+      }
+    }),
+    settings,
+  );
+});

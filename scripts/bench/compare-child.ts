@@ -34,7 +34,10 @@ for (let i = 0; i < 3; i++) {
 const samples = Number(process.env.BENCH_KEY_SAMPLES ?? 40);
 const latency: Record<string, ReturnType<typeof keyStats>> = {};
 latency['compare: move (j/k)'] = await keys.run(samples, (i) => (i % 2 === 0 ? 'j' : 'k'));
-latency['compare: expand/collapse (l/h)'] = await keys.run(samples, (i) => (i % 2 === 0 ? 'l' : 'h'));
+// On the first row (a top-level directory, opened above): `h` collapses it, `l` opens it again.
+// Pressed on a file, `l` does nothing and no frame follows: that would time the 30 s wait, not a key.
+await keys.frameAfter('g');
+latency['compare: expand/collapse (l/h)'] = await keys.run(samples, (i) => (i % 2 === 0 ? 'h' : 'l'));
 latency['compare: differences only (d)'] = await keys.run(samples, () => 'd');
 app.unmount();
 process.stdout.write(`${JSON.stringify({ loadMs: t1 - t0, compareMs: t2 - t1, firstFrameMs: t3 - t2, latency })}\n`);

@@ -9,6 +9,7 @@
 import type { LayerEntry } from './model.js';
 import { compareNames, type MergedTree, type NodeState, type RemovalCause } from './merge.js';
 import { TYPE_DIR, TYPE_FILE } from './changes.js';
+import { NameIndex } from './nameIndex.js';
 
 /** What the selected layer did to a path: the three changes, or nothing. */
 export type RowStatus = 'added' | 'modified' | 'removed' | 'unchanged';
@@ -45,6 +46,8 @@ export interface PathFilter {
   /** The same test on a stored path (`usr/bin/env`), without building the displayed string:
    *  what scanning a million paths per filter uses. */
   testPath(path: string): boolean;
+  /** A plain piece of text (a substring filter's name pattern): what NameIndex can look up. */
+  literal?: { text: string; ignoreCase: boolean };
 }
 
 /** Whether `bytes` passes every size condition. */
@@ -195,7 +198,10 @@ export function parseFilter(text: string): { ok: true; filter: PathFilter | unde
   const start = name.startsWith('/') ? new RegExp(`^${escaped.slice(1)}`, flags) : undefined;
   const test = (p: string) => literal.test(p);
   const testPath = (p: string) => literal.test(p) || start?.test(p) === true;
-  return { ok: true, filter: { source, kind: 'substring', name, sizes, test, testPath } };
+  return {
+    ok: true,
+    filter: { source, kind: 'substring', name, sizes, test, testPath, literal: { text: name, ignoreCase: flags === 'i' } },
+  };
 }
 
 /** Node ids from the root's child down to `id`'s parent: the directories to expand to reveal it. */
@@ -224,6 +230,10 @@ interface OptionsCache {
   /** …and the same nodes by parent, so listing a directory never scans its hidden children. */
   closureChildren?: Map<number, number[]>;
   matches?: number[];
+  /** With a filter: how many of the shown nodes match it (matches.length, without listing them). */
+  matchCount?: number;
+  /** The closure's own count of the matches it was drawn from (size conditions: all of them). */
+  closureMatched?: number;
 }
 
 const OPTIONS_CACHE_SIZE = 16;
@@ -238,10 +248,12 @@ export class TreeView {
   private readonly changedCache = new Map<number, Map<number, number>>();
   private readonly optionsCache = new Map<string, OptionsCache>();
   private readonly matchCache = new Map<string, number[]>();
+  private readonly names: NameIndex;
 
   constructor(readonly tree: MergedTree) {
     // Subtree sizes cost 8 bytes a node per layer: keep as many layers as fit in ~64 MB.
     this.sizeCacheLimit = Math.max(2, Math.floor(8_000_000 / Math.max(1, tree.nodeCount)));
+    this.names = new NameIndex(tree);
   }
 
   /** What `layer` did to `id`, with the entry to show; undefined when the path is absent after
@@ -409,23 +421,31 @@ export class TreeView {
     return tree.contentSizeAt(layer, index);
   }
 
+  /** Builds what a path filter looks names up in, ahead of the first filter (see NameIndex). */
+  prepareFilter(): void {
+    this.names.prepare();
+  }
+
   /** Ids of every node (in any layer) whose displayed path matches the filter's name pattern,
    *  ascending (every node for a filter of size conditions only). */
   matchingIds(filter: PathFilter): number[] {
     const key = `${filter.kind}:${filter.name}`;
     const cached = this.matchCache.get(key);
     if (cached) return cached;
-    const out: number[] = [];
+    let out: number[] = [];
     if (filter.kind === 'size') {
       for (let id = 1; id < this.tree.nodeCount; id++) out.push(id);
       this.matchCache.set(key, out);
       return out;
     }
+    const { literal } = filter;
     // Typing on at a live filter: a substring filter whose text holds an earlier one's matches a
     // subset of its paths (case folding only narrows: an upper-case letter in the new text makes it
     // exact, and the earlier text is inside it), so only those are tested again, not every path.
     const narrower = filter.kind === 'substring' ? this.widerMatches(filter.source) : undefined;
-    if (narrower) {
+    if (literal && NameIndex.handles(literal.text, literal.ignoreCase)) {
+      out = this.names.pathsHolding(literal.text, literal.ignoreCase, filter.test);
+    } else if (narrower) {
       for (const id of narrower) if (filter.testPath(this.tree.pathOf(id))) out.push(id);
     } else {
       for (let id = 1; id < this.tree.nodeCount; id++) if (filter.testPath(this.tree.pathOf(id))) out.push(id);
@@ -612,7 +632,9 @@ export class TreeView {
     }
     const cache: OptionsCache = { children: new Map(), memo: new Map() };
     if (options.filter || !this.passes('unchanged', options)) {
-      cache.closure = this.closure(options);
+      const { shown, matched } = this.closure(options);
+      cache.closure = shown;
+      cache.closureMatched = matched;
       cache.closureChildren = new Map();
       for (const id of cache.closure) {
         if (id === 0) continue;
@@ -629,18 +651,40 @@ export class TreeView {
 
   /** The shown set when it is bounded: paths that pass every test (drawn from the filter's
    *  matches, or from what the layer touched), plus their ancestors. */
-  private closure(options: ViewOptions): Set<number> {
+  private closure(options: ViewOptions): { shown: Set<number>; matched: number } {
     const { tree } = this;
-    const candidates = options.filter ? this.matchingIds(options.filter) : (tree.touchedBy[options.layer] ?? []);
+    const { filter } = options;
+    const candidates = filter ? this.matchingIds(filter) : (tree.touchedBy[options.layer] ?? []);
     const shown = new Set<number>([0]);
+    let matched = 0;
     for (const id of candidates) {
       if (shown.has(id)) continue;
       const status = this.statusAt(id, options.layer);
       if (!status || !this.passes(status.status, options)) continue;
-      if (options.filter && options.filter.sizes.length > 0 && !this.matches(id, options.filter, status)) continue;
+      if (filter && filter.sizes.length > 0 && !this.matches(id, filter, status)) continue;
+      matched++;
       for (let n = id; !shown.has(n); n = tree.parentOf(n)) shown.add(n);
     }
-    return shown;
+    return { shown, matched };
+  }
+
+  /** How many shown paths match the filter: what matchesInOrder(options).length says, without
+   *  listing (and sorting) every shown directory. */
+  matchCount(options: ViewOptions): number {
+    const { filter } = options;
+    if (!filter) return 0;
+    const cache = this.cacheFor(options);
+    if (cache.matchCount !== undefined) return cache.matchCount;
+    if (cache.matches) return cache.matches.length;
+    let count = cache.closureMatched ?? 0;
+    // Without size conditions a path match is a match wherever it is shown, also as the
+    // ancestor of another match when its own status is one the toggles hide.
+    if (filter.sizes.length === 0) {
+      count = 0;
+      for (const id of this.matchingIds(filter)) if (cache.closure!.has(id)) count++;
+    }
+    cache.matchCount = count;
+    return count;
   }
 }
 

@@ -179,6 +179,13 @@ export function Browser({
     const timer = setTimeout(() => route({ type: 'filterPreview' }), FILTER_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [state.prompt, route]);
+  // The path filter's name index is built once the prompt is on screen, not on the first Enter.
+  const filtering = state.prompt !== undefined && state.promptFor === undefined;
+  useEffect(() => {
+    if (!filtering) return;
+    const timer = setTimeout(() => model.view.prepareFilter(), 0);
+    return () => clearTimeout(timer);
+  }, [filtering, model]);
   // After the key handler above is subscribed (effects run in order): nothing typed is lost.
   useEffect(() => {
     for (const [input, key] of takeEarlyKeys?.() ?? []) handleKey(input, key);

@@ -257,16 +257,19 @@ function promptAction(model: UiModel, s: UiState, action: Action): UiState {
         filterInput: { history: remember(input.history, text), at: undefined, before: text, error: undefined },
       };
       if (!parsed.filter) return note(applied, 'filter cleared');
-      const matches = model.view.matchesInOrder(viewOptions(model, applied));
-      if (matches.length === 0)
+      // The count and the first match only: listing every match in order waits for n/N.
+      const options = viewOptions(model, applied);
+      const count = model.view.matchCount(options);
+      const first = count === 0 ? undefined : model.view.firstMatch(options);
+      if (first === undefined)
         return note(
           { ...applied, mainView: TREE, focus: 'main', subject: 'file' },
           `no path matches ${draft.trim()} at L${selectedLayer(s)}`,
           'error',
         );
       return note(
-        reveal(model, applied, matches[0]!),
-        `match 1 of ${matches.length} (${primaryKey('browser', 'nextMatch')}: next, ${primaryKey('browser', 'prevMatch')}: previous)`,
+        reveal(model, applied, first),
+        `match 1 of ${count} (${primaryKey('browser', 'nextMatch')}: next, ${primaryKey('browser', 'prevMatch')}: previous)`,
       );
     }
     default:

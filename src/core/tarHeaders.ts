@@ -294,15 +294,29 @@ export class TarHeaderReader {
   ) {}
 
   push(chunk: Buffer): void {
-    let buf = chunk;
-    let at = 0;
-    /** Stream offset of buf[0]. */
-    const base = this.fed - (this.pending?.length ?? 0);
+    /** Stream offset of chunk[0]. */
+    const base = this.fed;
     this.fed += chunk.length;
+    let at = 0;
     if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
+      // A block cut by the chunk boundary: completed from the chunk's first bytes and read on
+      // its own, so the chunk itself is never copied.
+      const have = this.pending.length;
+      const need = BLOCK - have;
+      if (chunk.length < need) {
+        this.pending = Buffer.concat([this.pending, chunk]);
+        return;
+      }
+      const block = Buffer.concat([this.pending, chunk.subarray(0, need)], BLOCK);
       this.pending = undefined;
+      this.consume(block, 0, base - have);
+      at = need;
     }
+    this.consume(chunk, at, base);
+  }
+
+  /** Reads `buf` from `at` (`base`: the stream offset of buf[0]); keeps a cut block for the next chunk. */
+  private consume(buf: Buffer, at: number, base: number): void {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     while (at < buf.length) {
       if (this.state === 'done') return;

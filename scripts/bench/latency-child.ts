@@ -53,6 +53,9 @@ latency['filter (/text Enter)'] = await keys.run(
   },
 );
 latency['filter keystroke (live)'] = keyStats(typed, typedCpu);
+// The last filter typed above, applied: n steps through its matches (each from the one before).
+await keys.frameAfter('\r');
+latency['next match (n)'] = await keys.run(samples, () => 'n');
 app.unmount();
 process.stdout.write(`${JSON.stringify({ latency })}\n`);
 process.exit(0);

@@ -1,10 +1,10 @@
 // Warm open, in a fresh process: `fill` analyses the image once to fill the summary cache
 // (LAYERSCOPE_CACHE_DIR); `open` renders the real App and reports the time from process start
 // to the first frame of the main screen (layers and tree drawn).
+// Ink is loaded the way the binary loads it (src/ui/loadInk.ts), before the modules that import it.
 import { performance } from 'node:perf_hooks';
 import React from 'react';
-import { render } from 'ink-testing-library';
-import { App } from '../../src/ui/App.js';
+import { loadInk } from '../../src/ui/loadInk.js';
 import { loadAnalysis } from '../../src/app/open.js';
 
 // ink-testing-library's stdout has columns but no rows: Ink then asks terminal-size, which spawns
@@ -26,6 +26,9 @@ if (mode === 'fill') {
   process.stdout.write(`${JSON.stringify({ loadMs: performance.now() - t })}\n`);
   process.exit(0);
 } else {
+  await loadInk();
+  const { render } = await import('ink-testing-library');
+  const { App } = await import('../../src/ui/App.js');
   const loadStart = performance.now();
   const app = render(React.createElement(App, { load: (hooks) => loadAnalysis(image, {}, hooks), size: { columns: 120, rows: 40 } }));
   for (;;) {

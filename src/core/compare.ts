@@ -13,6 +13,8 @@
 // Every visible regular file (and hard link) of A and B lands in exactly one bucket: copied
 // (source in A, destination in B), in both (same path, not a copy), only in A, only in B.
 import type { Analysis } from './analysis.js';
+import { type LayerChanges, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
+import { visibleOrder } from './visibleOrder.js';
 import { displayPath, type ImagePath, type LayerEntry } from './model.js';
 import { baseName, joinPath } from './paths.js';
 import { classifyPath, isToolchainPackage, type PathCategory } from './advice.js';
@@ -161,18 +163,55 @@ export function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
   // Stored copies already counted: one flag per change of each layer (no string key per file).
   const seen = analysis.image.summaries.map((s) => new Uint8Array(s.changes.length));
   const { tree } = analysis;
-  for (const { id, state } of tree.walkVisible()) {
-    const { entry } = state;
-    if (entry.type !== 'file' && entry.type !== 'hardlink') continue;
-    const content = entry.type === 'file' ? state.entryIndex : entry.linkedContent;
-    const bytes = tree.contentSize(entry, state.layer);
-    const first = content !== undefined && seen[state.layer]![content] === 0;
-    if (content !== undefined) seen[state.layer]![content] = 1;
-    const digest = content === undefined ? undefined : analysis.image.summaries[state.layer]!.changes.digest(content);
-    out.set(tree.pathOf(id), { path: tree.pathOf(id), digest, entry, layer: state.layer, bytes, countedBytes: first ? bytes : 0 });
+  const order = visibleOrder(tree);
+  for (let k = 0; k < order.length; k++) {
+    const event = order.events[k]!;
+    const index = tree.eventEntryIndex(event);
+    const layer = tree.eventLayer(event);
+    const changes = tree.summaries[layer]!.changes;
+    if (index < 0 || !isContentType(changes.typeCode(index))) continue;
+    const entry = changes.entry(index);
+    const content = entry.type === 'file' ? index : entry.linkedContent;
+    const bytes = tree.contentSize(entry, layer);
+    const first = content !== undefined && seen[layer]![content] === 0;
+    if (content !== undefined) seen[layer]![content] = 1;
+    const path = tree.pathOf(order.ids[k]!);
+    out.set(path, new VisibleFile(path, entry, layer, bytes, first ? bytes : 0, changes, content));
   }
   return out;
 }
+
+/** A FileInfo whose digest is read from its layer's column when first asked (most files of a
+ *  comparison are told apart, or matched, without their hex digest). */
+class VisibleFile implements FileInfo {
+  private hex: string | undefined | null = null;
+
+  constructor(
+    readonly path: ImagePath,
+    readonly entry: LayerEntry,
+    readonly layer: number,
+    readonly bytes: number,
+    readonly countedBytes: number,
+    private readonly changes: LayerChanges,
+    /** The regular-file entry whose content it shows (undefined: a hard link to nothing read). */
+    readonly content: number | undefined,
+  ) {}
+
+  get digest(): string | undefined {
+    if (this.hex === null) this.hex = this.content === undefined ? undefined : this.changes.digest(this.content);
+    return this.hex;
+  }
+}
+
+/** The same stored content: the same entry of the same layer (a base layer both sides share),
+ *  or equal digests. */
+function sameFile(a: FileInfo, b: FileInfo, sharedLayers: number): boolean {
+  if (a instanceof VisibleFile && b instanceof VisibleFile && a.layer === b.layer && a.layer < sharedLayers && a.content !== undefined)
+    return a.content === b.content || sameContent(a, b);
+  return sameContent(a, b);
+}
+
+const isContentType = (code: number) => code === TYPE_FILE || code === TYPE_HARDLINK;
 
 /** Equal content: equal digests (two files without a digest are never called identical). */
 export function sameContent(a: { digest?: string | undefined }, b: { digest?: string | undefined }): boolean {
@@ -237,7 +276,7 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
     if (fb && !copiedDestinations.has(path)) {
       inBoth.files += 1;
       inBoth.bytes += fb.countedBytes;
-      if (!sameContent(fa, fb)) inBoth.differing += 1;
+      if (!sameFile(fa, fb, shared)) inBoth.differing += 1;
     } else if (!fb) onlyA.push(fa);
   }
   for (const [path, fb] of filesB) {
@@ -463,9 +502,20 @@ function escapeRegex(c: string): string {
  *  other content is a change, not a copy. When several files of A have that content, the source
  *  is the one at the same path, else one with the same name, else the first by path. */
 function matchCopies(filesA: Map<ImagePath, FileInfo>, filesB: Map<ImagePath, FileInfo>, sharedLayers: number): CopiedFile[] {
+  // Only B's own files can be copies: A is indexed by their digests alone (a final stage's own
+  // layers hold a few files; a million-file builder is not put in a map).
+  const wanted = new Set<string>();
+  const sizes = new Set<number>();
+  for (const fb of filesB.values()) {
+    if (fb.layer < sharedLayers || fb.bytes === 0 || fb.digest === undefined) continue;
+    wanted.add(fb.digest);
+    sizes.add(fb.bytes);
+  }
+  if (wanted.size === 0) return [];
   const byDigest = new Map<string, FileInfo[]>();
   for (const f of filesA.values()) {
-    if (f.bytes === 0 || f.digest === undefined) continue;
+    // Equal content has equal size: only those digests are read.
+    if (!sizes.has(f.bytes) || f.digest === undefined || !wanted.has(f.digest)) continue;
     const list = byDigest.get(f.digest);
     if (list) list.push(f);
     else byDigest.set(f.digest, [f]);

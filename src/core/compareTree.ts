@@ -12,6 +12,7 @@
 // only one side has it (copied when all it holds crossed), changed otherwise.
 import type { Analysis } from './analysis.js';
 import { sameContent, type Comparison } from './compare.js';
+import { compareNames } from './merge.js';
 import { displayPath, type EntryType, type ImagePath } from './model.js';
 import { baseName } from './paths.js';
 
@@ -57,30 +58,51 @@ export interface CompareTree {
   byPath: Map<ImagePath, CompareNode>;
 }
 
-interface Visible {
-  entry: SideEntry;
-  counted: number;
-}
-
-function visibleEntries(x: Analysis): Map<ImagePath, Visible> {
-  const out = new Map<ImagePath, Visible>();
+/** One image's merged view as the aligned walk reads it: entries by node id, each stored copy's
+ *  bytes counted once (the first path of the walk that shows it), like visibleBytes. */
+class Side {
+  private readonly tree: Analysis['tree'];
   // Stored copies already counted: one flag per change of each layer (no string key per file).
-  const seen = x.image.summaries.map((s) => new Uint8Array(s.changes.length));
-  const { tree } = x;
-  for (const { id, state } of tree.walkVisible()) {
-    const e = state.entry;
+  private readonly seen: Uint8Array[];
+
+  constructor(x: Analysis) {
+    this.tree = x.tree;
+    this.seen = x.image.summaries.map((s) => new Uint8Array(s.changes.length));
+  }
+
+  /** The entry `id` shows, and the bytes it adds to a sum (called in walk order). */
+  entry(id: number): { entry: SideEntry; counted: number } {
+    const { tree } = this;
+    const event = tree.visibleEvent(id);
+    const index = tree.eventEntryIndex(event);
+    const layer = tree.eventLayer(event);
+    const changes = tree.summaries[layer]!.changes;
+    // An implied directory has no entry of its own: the tree describes it.
+    const e = index < 0 ? tree.stateAt(id)!.entry : changes.entry(index);
     const isContent = e.type === 'file' || e.type === 'hardlink';
-    const content = e.type === 'file' ? state.entryIndex : e.type === 'hardlink' ? e.linkedContent : undefined;
-    const size = isContent ? tree.contentSize(e, state.layer) : 0;
-    const first = content !== undefined && seen[state.layer]![content] === 0;
-    if (content !== undefined) seen[state.layer]![content] = 1;
-    const digest = content === undefined ? undefined : x.image.summaries[state.layer]!.changes.digest(content);
-    const entry: SideEntry = { type: e.type, size, mode: e.mode, layer: state.layer };
+    const content = e.type === 'file' ? index : e.type === 'hardlink' ? e.linkedContent : undefined;
+    const size = isContent ? tree.contentSize(e, layer) : 0;
+    const first = content !== undefined && this.seen[layer]![content] === 0;
+    if (content !== undefined) this.seen[layer]![content] = 1;
+    const digest = content === undefined ? undefined : changes.digest(content);
+    const entry: SideEntry = { type: e.type, size, mode: e.mode, layer };
     if (digest !== undefined) entry.digest = digest;
     if (e.type === 'symlink' && e.linkTarget !== undefined) entry.linkTarget = e.linkTarget;
-    out.set(tree.pathOf(id), { entry, counted: first ? size : 0 });
+    return { entry, counted: first ? size : 0 };
   }
-  return out;
+
+  /** The visible children of a directory, by name (siblings share their parent's path, so their
+   *  paths sort as their names do). */
+  children(id: number): number[] {
+    const { tree } = this;
+    const kids: number[] = [];
+    for (let c = tree.firstChildOf(id); c >= 0; c = tree.nextSiblingOf(c)) if (tree.visibleEvent(c) >= 0) kids.push(c);
+    return kids.sort((x, y) => compareNames(tree.pathOf(x), tree.pathOf(y)));
+  }
+
+  pathOf(id: number): ImagePath {
+    return this.tree.pathOf(id);
+  }
 }
 
 const isFile = (e: SideEntry | undefined) => e !== undefined && (e.type === 'file' || e.type === 'hardlink');
@@ -97,30 +119,52 @@ const byName = (x: CompareNode, y: CompareNode) => (x.name < y.name ? -1 : x.nam
 
 /** The aligned tree of `a` and `b`; `comparison` (compareAnalyses of the same two) gives the copies. */
 export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): CompareTree {
-  const left = visibleEntries(a);
-  const right = visibleEntries(b);
+  const left = new Side(a);
+  const right = new Side(b);
   const root = emptyNode('', '/', 0);
   const byPath = new Map<ImagePath, CompareNode>([['', root]]);
-  const nodeOf = (path: ImagePath): CompareNode => {
-    const known = byPath.get(path);
-    if (known) return known;
-    const cut = path.lastIndexOf('/');
-    const parent = nodeOf(cut < 0 ? '' : path.slice(0, cut));
-    const node = emptyNode(path, baseName(path), parent.depth + 1);
-    parent.children.push(node);
-    byPath.set(path, node);
-    return node;
-  };
-  for (const [path, v] of left) {
-    const n = nodeOf(path);
-    n.a = v.entry;
-    n.sumA = v.counted;
+  // Both views walked together, children by name, depth first (an explicit stack: hostile
+  // images nest deeper than the call stack goes). -1: that side has nothing at the path.
+  const stack: Array<[CompareNode, number, number]> = [[root, 0, 0]];
+  while (stack.length > 0) {
+    const [node, ia, ib] = stack.pop()!;
+    let dirA = ia === 0;
+    let dirB = ib === 0;
+    if (node !== root) {
+      if (ia >= 0) {
+        const v = left.entry(ia);
+        node.a = v.entry;
+        node.sumA = v.counted;
+        dirA = v.entry.type === 'dir';
+      }
+      if (ib >= 0) {
+        const v = right.entry(ib);
+        node.b = v.entry;
+        node.sumB = v.counted;
+        dirB = v.entry.type === 'dir';
+      }
+    }
+    const ka = dirA ? left.children(ia) : [];
+    const kb = dirB ? right.children(ib) : [];
+    const next: Array<[CompareNode, number, number]> = [];
+    for (let i = 0, j = 0; i < ka.length || j < kb.length; ) {
+      const pa = i < ka.length ? left.pathOf(ka[i]!) : undefined;
+      const pb = j < kb.length ? right.pathOf(kb[j]!) : undefined;
+      const order = pa === undefined ? 1 : pb === undefined ? -1 : compareNames(pa, pb);
+      const path = (order <= 0 ? pa : pb)!;
+      const child = emptyNode(path, baseName(path), node.depth + 1);
+      node.children.push(child);
+      byPath.set(path, child);
+      next.push([child, order <= 0 ? ka[i++]! : -1, order >= 0 ? kb[j++]! : -1]);
+    }
+    for (let k = next.length - 1; k >= 0; k--) stack.push(next[k]!);
   }
-  for (const [path, v] of right) {
-    const n = nodeOf(path);
-    n.b = v.entry;
-    n.sumB = v.counted;
-  }
+  return settled(root, byPath, comparison);
+}
+
+/** The tree once every path is placed: the copies marked, children by name, each directory's sums,
+ *  counts and status from what it holds. */
+export function settled(root: CompareNode, byPath: Map<ImagePath, CompareNode>, comparison: Comparison): CompareTree {
   const strip = (p: string) => p.replace(/^\//, '');
   for (const c of comparison.copied) {
     if (c.status !== 'identical') continue;
@@ -201,7 +245,7 @@ export function compareRowsJson(t: CompareTree): CompareRowJson[] {
 }
 
 /** A row before either side is known: sums and counts are filled in as files are placed. */
-function emptyNode(path: ImagePath, name: string, depth: number): CompareNode {
+export function emptyNode(path: ImagePath, name: string, depth: number): CompareNode {
   return {
     path,
     name,

@@ -544,6 +544,70 @@ export class TreeView {
     return out;
   }
 
+  /** The match after (step 1) or before (step -1) `from` in display order, wrapping around at
+   *  either end; found by walking from `from`, without listing every match. Undefined when `from`
+   *  is not shown under these options or nothing matches. */
+  matchBeside(from: number, step: 1 | -1, options: ViewOptions): number | undefined {
+    const { filter } = options;
+    if (!filter || !this.isShown(from, options)) return undefined;
+    const cache = this.cacheFor(options);
+    const limit = cache.closure ? cache.closure.size : this.tree.nodeCount;
+    let at = from;
+    // Every shown node once at most (the walk wraps to `from` itself when it is the only match).
+    for (let visited = 0; visited <= limit; visited++) {
+      at =
+        (step === 1 ? this.following(at, options) : this.preceding(at, options)) ??
+        (step === 1 ? this.firstShown(options) : this.lastShown(options))!;
+      if (at === undefined) return undefined;
+      if (this.matches(at, filter, this.statusAt(at, options.layer))) return at;
+    }
+    return undefined;
+  }
+
+  /** Whether `id` is among the rows the options show (as if every directory were expanded). */
+  private isShown(id: number, options: ViewOptions): boolean {
+    if (id <= 0 || id >= this.tree.nodeCount) return false;
+    const cache = this.cacheFor(options);
+    if (cache.closure) return cache.closure.has(id);
+    return this.statusAt(id, options.layer) !== undefined && this.displayed(id, options, cache);
+  }
+
+  /** The next shown node in display order (pre-order), or undefined after the last. */
+  private following(id: number, options: ViewOptions): number | undefined {
+    const kids = this.childrenOf(id, options);
+    if (kids.length > 0) return kids[0];
+    for (let at = id; at !== 0; at = this.tree.parentOf(at)) {
+      const siblings = this.childrenOf(this.tree.parentOf(at), options);
+      const i = siblings.indexOf(at);
+      if (i + 1 < siblings.length) return siblings[i + 1];
+    }
+    return undefined;
+  }
+
+  /** The shown node before `id` in display order, or undefined before the first. */
+  private preceding(id: number, options: ViewOptions): number | undefined {
+    const parent = this.tree.parentOf(id);
+    const siblings = this.childrenOf(parent, options);
+    const i = siblings.indexOf(id);
+    if (i > 0) return this.deepestLast(siblings[i - 1]!, options);
+    return parent === 0 ? undefined : parent;
+  }
+
+  private deepestLast(id: number, options: ViewOptions): number {
+    let at = id;
+    for (let kids = this.childrenOf(at, options); kids.length > 0; kids = this.childrenOf(at, options)) at = kids[kids.length - 1]!;
+    return at;
+  }
+
+  private firstShown(options: ViewOptions): number | undefined {
+    return this.childrenOf(0, options)[0];
+  }
+
+  private lastShown(options: ViewOptions): number | undefined {
+    const top = this.childrenOf(0, options);
+    return top.length === 0 ? undefined : this.deepestLast(top[top.length - 1]!, options);
+  }
+
   /** The first filter match in display order, found without listing the rest: what the tree
    *  shows while a filter is typed (matchesInOrder lists them all, for n/N). */
   firstMatch(options: ViewOptions): number | undefined {

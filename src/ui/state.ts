@@ -193,10 +193,16 @@ export function revealPath(model: UiModel, s: UiState, path: ImagePath): UiState
 function nextMatch(model: UiModel, s: UiState, step: number): UiState {
   const { filterText, matchIndex } = s.files;
   if (filterText === '') return note(s, `no filter: press ${primaryKey('browser', 'filter')} to filter paths`, 'error');
-  const matches = model.view.matchesInOrder(viewOptions(model, s));
-  if (matches.length === 0) return note(s, `no path matches ${filterText} at L${selectedLayer(s)}`, 'error');
-  const index = (((matchIndex + step) % matches.length) + matches.length) % matches.length;
-  return note(reveal(model, withFiles(s, { matchIndex: index }), matches[index]!), `match ${index + 1} of ${matches.length}`);
+  const options = viewOptions(model, s);
+  const count = model.view.matchCount(options);
+  if (count === 0) return note(s, `no path matches ${filterText} at L${selectedLayer(s)}`, 'error');
+  const index = (((matchIndex + step) % count) + count) % count;
+  // From the match the cursor was sent to, walking the shown rows: no list of every match. When
+  // that one is no longer shown (another layer, other toggles) the list says where index lies.
+  const from = s.files.matchId ?? model.view.firstMatch(options);
+  const beside = from === undefined ? undefined : model.view.matchBeside(from, step === 1 ? 1 : -1, options);
+  const target = beside ?? model.view.matchesInOrder(options)[index]!;
+  return note(reveal(model, withFiles(s, { matchIndex: index, matchId: target }), target), `match ${index + 1} of ${count}`);
 }
 
 /** The prompt of a pane's own filter: its rows follow the text as it is typed; Enter keeps it,
@@ -243,7 +249,7 @@ function promptAction(model: UiModel, s: UiState, action: Action): UiState {
     case 'filterCancel':
       // Back to the filter in effect when the prompt opened.
       return {
-        ...withFiles(s, input.before === s.files.filterText ? {} : { filterText: input.before, matchIndex: 0 }),
+        ...withFiles(s, input.before === s.files.filterText ? {} : { filterText: input.before, matchIndex: 0, matchId: undefined }),
         prompt: undefined,
         filterInput: { ...input, at: undefined, error: undefined },
       };
@@ -252,7 +258,7 @@ function promptAction(model: UiModel, s: UiState, action: Action): UiState {
       if (!parsed.ok) return { ...s, filterInput: { ...input, error: parsed.error } };
       const text = parsed.filter ? draft.trim() : '';
       const applied: UiState = {
-        ...withFiles(s, { filterText: text, matchIndex: 0 }),
+        ...withFiles(s, { filterText: text, matchIndex: 0, matchId: undefined }),
         prompt: undefined,
         filterInput: { history: remember(input.history, text), at: undefined, before: text, error: undefined },
       };
@@ -292,7 +298,7 @@ function previewFilter(model: UiModel, s: UiState): UiState {
   const error = candidates > PREVIEW_LIMIT ? `${candidates} paths to show: type more, or Enter` : undefined;
   const clean = s.filterInput.error === error ? s : { ...s, filterInput: { ...s.filterInput, error } };
   if (error || text === s.files.filterText) return clean;
-  const shown = withFiles(clean, { filterText: text, matchIndex: 0 });
+  const shown = withFiles(clean, { filterText: text, matchIndex: 0, matchId: undefined });
   if (!parsed.filter) return shown;
   const first = model.view.firstMatch(viewOptions(model, shown));
   return first === undefined ? { ...shown, mainView: TREE } : reveal(model, shown, first);

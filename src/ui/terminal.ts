@@ -7,6 +7,7 @@ import { openSync, writeSync } from 'node:fs';
 import tty from 'node:tty';
 import { onTerminate } from '../app/failure.js';
 import { MOUSE_OFF, MOUSE_ON } from './mouse.js';
+import { loadInk } from './loadInk.js';
 
 export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 export const SHOW_CURSOR = '\u001B[?25h';
@@ -19,12 +20,14 @@ export const SCREEN_OPTIONS = { interactive: true, alternateScreen: true } as co
 /** Ink's colours come from chalk, which decides once, when first imported, how many colours the
  *  terminal has, and says none when CI or CONTINUOUS_INTEGRATION is set. We only get here with a
  *  terminal on stdout (and NO_COLOR is honoured by our theme), so load Ink with those variables
- *  masked and let chalk look at the terminal itself (TERM, COLORTERM). */
+ *  masked and let chalk look at the terminal itself (TERM, COLORTERM). Loaded by loadInk, which
+ *  keeps work Ink does not need out of the start-up. */
 export async function importInk(): Promise<typeof import('ink')> {
   const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   try {
+    await loadInk();
     return await import('ink');
   } finally {
     for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;

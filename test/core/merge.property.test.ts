@@ -8,24 +8,9 @@ import { MergedTree } from '../../src/core/merge.js';
 import { accountBytes } from '../../src/core/hiddenBytes.js';
 import { loadableLayer, summariseLayers } from '../helpers/core.js';
 import { referenceMerge } from '../helpers/reference.js';
-import type { TarSpec } from '../helpers/tar.js';
+import { stackArbitrary } from '../helpers/layerArbitraries.js';
 
-const names = ['a', 'b', 'c'];
-const pathArb = fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
-
-const specArb: fc.Arbitrary<TarSpec> = fc.oneof(
-  fc.record({ name: pathArb, content: fc.integer({ min: 0, max: 50 }) }),
-  pathArb.map((name) => ({ name, type: 'directory' as const })),
-  fc.record({ name: pathArb, linkname: fc.constantFrom('x', '/a', 'a/b') }).map((r) => ({ ...r, type: 'symlink' as const })),
-  fc.record({ name: pathArb, linkname: pathArb }).map((r) => ({ ...r, type: 'link' as const })),
-  pathArb.map((p) => {
-    const cut = p.lastIndexOf('/');
-    return { name: cut < 0 ? `.wh.${p}` : `${p.slice(0, cut)}/.wh.${p.slice(cut + 1)}`, content: '' };
-  }),
-  pathArb.map((p) => ({ name: `${p}/.wh..wh..opq`, content: '' })),
-);
-
-const layersArb = fc.array(fc.array(specArb, { maxLength: 8 }), { minLength: 1, maxLength: 5 });
+const layersArb = stackArbitrary(['a', 'b', 'c']);
 
 test('merged view at every layer equals the reference merge; bytes add up', async () => {
   await fc.assert(

@@ -9,21 +9,12 @@ import { MergedTree } from '../../src/core/merge.js';
 import { parseFilter, TreeView, type ViewOptions } from '../../src/core/view.js';
 import { NameIndex } from '../../src/core/nameIndex.js';
 import { loadableLayer, summariseLayers } from '../helpers/core.js';
-import type { TarSpec } from '../helpers/tar.js';
+import { propertySettings, stackArbitrary } from '../helpers/layerArbitraries.js';
 
 const names = ['a', 'B', 'ab', 'Ab', 'İx', '\u212a', 'ké', 'f10', 'xf1', 'f1.dat'];
-const pathArb = fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
-const specArb: fc.Arbitrary<TarSpec> = fc.oneof(
-  fc.record({ name: pathArb, content: fc.integer({ min: 0, max: 20 }) }),
-  pathArb.map((name) => ({ name, type: 'directory' as const })),
-  pathArb.map((p) => {
-    const cut = p.lastIndexOf('/');
-    return { name: cut < 0 ? `.wh.${p}` : `${p.slice(0, cut)}/.wh.${p.slice(cut + 1)}`, content: '' };
-  }),
-);
-const layersArb = fc.array(fc.array(specArb, { maxLength: 8 }), { minLength: 1, maxLength: 4 });
+const layersArb = stackArbitrary(names, { maxLayers: 4, maxContent: 20 });
 const texts = ['a', 'b', 'B', 'ab', 'Ab', 'i', 'x', 'k', 'K', 'é', 'f1', 'f10', '.dat', 'a/b', 'İ'];
-const settings = { numRuns: 200, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31), verbose: 1 } as const;
+const settings = propertySettings(200);
 
 test('the name index finds exactly the paths a scan of every stored path finds, for every filter text', async () => {
   await fc.assert(
@@ -84,4 +75,36 @@ test('a filter on Enter counts its matches without listing them: the count is th
     assert.equal(new TreeView(tree).matchCount(options), expected.length, `count at layer ${layer}`);
     assert.equal(view.matchCount(options), expected.length);
   }
+});
+
+test('stepping from match to match (n / N) walks the matches in display order and wraps at both ends', async () => {
+  const shows: Array<ViewOptions['show']> = [
+    { added: true, modified: true, removed: true, unchanged: true },
+    { added: true, modified: false, removed: true, unchanged: false },
+  ];
+  await fc.assert(
+    fc.asyncProperty(layersArb, fc.constantFrom('a', 'b', 'f1', 'x', 'k'), fc.constantFrom('name', 'size'), async (layers, text, sort) => {
+      const tree = new MergedTree(await summariseLayers(layers.map(loadableLayer)));
+      const view = new TreeView(tree);
+      const parsed = parseFilter(text);
+      assert.ok(parsed.ok && parsed.filter);
+      for (let layer = 0; layer < tree.layerCount; layer++) {
+        for (const show of shows) {
+          const options: ViewOptions = { layer, changesOnly: false, show, sort: sort as 'name' | 'size', filter: parsed.filter };
+          const ordered = view.matchesInOrder(options);
+          assert.equal(view.matchCount(options), ordered.length);
+          if (ordered.length === 0) continue;
+          assert.equal(view.firstMatch(options), ordered[0]);
+          const forward: number[] = [];
+          const backward: number[] = [];
+          for (let k = 0, at = ordered[0]!; k < ordered.length; k++, at = view.matchBeside(at, 1, options)!) forward.push(at);
+          for (let k = 0, at = ordered[0]!; k < ordered.length; k++, at = view.matchBeside(at, -1, options)!) backward.push(at);
+          assert.deepEqual(forward, ordered, `n at layer ${layer}`);
+          assert.deepEqual(backward, [ordered[0]!, ...ordered.slice(1).reverse()], `N at layer ${layer}`);
+          assert.equal(view.matchBeside(ordered[ordered.length - 1]!, 1, options), ordered[0], 'n after the last is the first');
+        }
+      }
+    }),
+    settings,
+  );
 });

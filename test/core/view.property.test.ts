@@ -10,25 +10,10 @@ import { MergedTree } from '../../src/core/merge.js';
 import { TreeView } from '../../src/core/view.js';
 import { loadableLayer, summariseLayers } from '../helpers/core.js';
 import { referenceMerge } from '../helpers/reference.js';
-import type { TarSpec } from '../helpers/tar.js';
+import { propertySettings, stackArbitrary } from '../helpers/layerArbitraries.js';
 
-const names = ['a', 'b', 'c'];
-const pathArb = fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
-
-const specArb: fc.Arbitrary<TarSpec> = fc.oneof(
-  fc.record({ name: pathArb, content: fc.integer({ min: 0, max: 50 }) }),
-  pathArb.map((name) => ({ name, type: 'directory' as const })),
-  fc.record({ name: pathArb, linkname: fc.constantFrom('x', '/a', 'a/b') }).map((r) => ({ ...r, type: 'symlink' as const })),
-  fc.record({ name: pathArb, linkname: pathArb }).map((r) => ({ ...r, type: 'link' as const })),
-  pathArb.map((p) => {
-    const cut = p.lastIndexOf('/');
-    return { name: cut < 0 ? `.wh.${p}` : `${p.slice(0, cut)}/.wh.${p.slice(cut + 1)}`, content: '' };
-  }),
-  pathArb.map((p) => ({ name: `${p}/.wh..wh..opq`, content: '' })),
-);
-
-const layersArb = fc.array(fc.array(specArb, { maxLength: 8 }), { minLength: 1, maxLength: 5 });
-const settings = { numRuns: 300, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31), verbose: 1 } as const;
+const layersArb = stackArbitrary(['a', 'b', 'c']);
+const settings = propertySettings(300);
 
 test('subtree bytes at every layer, from one table, are the file bytes the reference merge shows below each path', async () => {
   await fc.assert(

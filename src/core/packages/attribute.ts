@@ -6,6 +6,7 @@
 // began; a package a later layer removed is listed as "removed later but still stored".
 import { Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK, TYPE_SYMLINK } from '../changes.js';
 import type { MergedTree } from '../merge.js';
+import { visibleOrder } from '../visibleOrder.js';
 import type { PackageManager, PackageMetadata, PackageRecord } from './types.js';
 import { DPKG_STATUS } from './dpkg.js';
 import { APK_INSTALLED } from './apk.js';
@@ -71,19 +72,28 @@ export function accountPackages(tree: MergedTree): PackageAccount {
   let unpackagedBytes = 0;
   let unpackagedFiles = 0;
   let packagedBytes = 0;
-  const seen = new Set<string>();
-  for (const { id, state } of tree.walkVisible(last)) {
-    const type = state.entry.type;
-    if (type !== 'file' && type !== 'hardlink') continue;
-    const content = contentKey(tree, state.layer, state.entryIndex);
-    const size = tree.contentSizeAt(state.layer, state.entryIndex);
-    if (owned.has(id)) {
-      if (content === undefined || !seen.has(content)) packagedBytes += size;
+  // Stored content already counted: one flag per change of each layer (no string key per file).
+  const seen = tree.summaries.map((s) => new Uint8Array(s.changes.length));
+  const order = visibleOrder(tree, last);
+  for (let k = 0; k < order.length; k++) {
+    const event = order.events[k]!;
+    const index = tree.eventEntryIndex(event);
+    if (index < 0) continue;
+    const layer = tree.eventLayer(event);
+    const changes = tree.summaries[layer]!.changes;
+    const type = changes.typeCode(index);
+    if (type !== TYPE_FILE && type !== TYPE_HARDLINK) continue;
+    // The regular-file entry whose content the path shows.
+    const content = type === TYPE_FILE ? index : changes.linkedContent(index);
+    const fresh = content === undefined || seen[layer]![content] === 0;
+    const size = tree.contentSizeAt(layer, index);
+    if (owned.has(order.ids[k]!)) {
+      if (fresh) packagedBytes += size;
     } else {
       unpackagedFiles++;
-      if (content === undefined || !seen.has(content)) unpackagedBytes += size;
+      if (fresh) unpackagedBytes += size;
     }
-    if (content !== undefined) seen.add(content);
+    if (content !== undefined) seen[layer]![content] = 1;
   }
   packages.sort(
     (a, b) => Number(a.removedIn !== undefined) - Number(b.removedIn !== undefined) || b.bytes - a.bytes || a.name.localeCompare(b.name),

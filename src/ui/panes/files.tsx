@@ -129,7 +129,9 @@ export const filesPane: PaneSpec = {
       case 'toggleSort':
         return note(withFiles(s, { sort: f.sort === 'size' ? 'name' : 'size' }), f.sort === 'size' ? 'sorted by name' : 'sorted by size');
       case 'back':
-        return f.filterText !== '' ? note(withFiles(s, { filterText: '', matchIndex: 0 }), 'filter cleared') : undefined;
+        return f.filterText !== ''
+          ? note(withFiles(s, { filterText: '', matchIndex: 0, matchId: undefined }), 'filter cleared')
+          : undefined;
       default:
         return undefined;
     }

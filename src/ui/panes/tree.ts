@@ -20,6 +20,8 @@ export interface FilesState {
   /** The applied filter ('' for none). */
   filterText: string;
   matchIndex: number;
+  /** The match n/N last went to (undefined: the first, where the filter put the cursor). */
+  matchId?: number | undefined;
   /** Permissions and uid:gid columns: the user's toggle; undefined until then (the configured
    *  default, when the pane has room: layout.ts treeColumns). */
   attributes?: boolean | undefined;

@@ -17,6 +17,7 @@ import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from '
 import { WalkPool } from './walkPool.js';
 import { scannedWith } from './contents.js';
 import { availableParallelism } from 'node:os';
+import { keepYoungGenerationSmall } from './memory.js';
 
 export interface LayerProgress {
   /** Layer index in the image; absent while a sequential source reads a member it cannot place
@@ -49,6 +50,7 @@ export type { SummaryCache } from './model.js';
 export const MAX_LAYERS = 1000;
 
 export async function analyseImage(source: ImageSource, options: AnalyseOptions = {}): Promise<AnalysedImage> {
+  keepYoungGenerationSmall();
   if (source.layers.length > MAX_LAYERS) {
     throw new InputError(
       `the image has ${source.layers.length} layers; Docker refuses more than 125 and layerscope reads at most ${MAX_LAYERS}`,

@@ -1,7 +1,7 @@
 // A layer's changes stored by column: one typed array per field instead of one object per tar
 // entry. A million-file layer costs ~40 bytes an entry plus its path string, not ~300.
 import { decodeNameBytes, nameBytes } from './paths.js';
-import { release } from './memory.js';
+import { exactCopy, release, resized, workArray } from './memory.js';
 import type { EntryType, ImagePath, LayerChange, LayerEntry } from './model.js';
 
 export enum Op {
@@ -119,38 +119,28 @@ export class LayerChanges implements Iterable<LayerChange> {
   trim(): this {
     const n = this.length;
     if (this.ops.length === n) return this;
-    const old = [this.ops, this.types, this.sizes, this.modes, this.uids, this.gids, this.mtimes, this.digests];
-    this.ops = this.ops.slice(0, n);
-    this.types = this.types.slice(0, n);
-    this.sizes = this.sizes.slice(0, n);
-    this.modes = this.modes.slice(0, n);
-    this.uids = this.uids.slice(0, n);
-    this.gids = this.gids.slice(0, n);
-    this.mtimes = this.mtimes.slice(0, n);
-    this.digests = this.digests.slice(0, n * DIGEST_BYTES);
-    release(...old);
+    this.ops = exactCopy(this.ops, n);
+    this.types = exactCopy(this.types, n);
+    this.sizes = exactCopy(this.sizes, n);
+    this.modes = exactCopy(this.modes, n);
+    this.uids = exactCopy(this.uids, n);
+    this.gids = exactCopy(this.gids, n);
+    this.mtimes = exactCopy(this.mtimes, n);
+    this.digests = exactCopy(this.digests, n * DIGEST_BYTES);
     return this;
   }
 
+  /** Doubles the capacity (in place while the columns' work arrays have room: see memory.ts). */
   private grow(): void {
     const n = this.ops.length * 2;
-    const bigger = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      release(a);
-      return b;
-    };
-    this.ops = bigger(this.ops);
-    this.types = bigger(this.types);
-    this.sizes = bigger(this.sizes);
-    this.modes = bigger(this.modes);
-    this.uids = bigger(this.uids);
-    this.gids = bigger(this.gids);
-    this.mtimes = bigger(this.mtimes);
-    const digests = new Uint8Array(n * DIGEST_BYTES);
-    digests.set(this.digests);
-    release(this.digests);
-    this.digests = digests;
+    this.ops = resized(this.ops, n);
+    this.types = resized(this.types, n);
+    this.sizes = resized(this.sizes, n);
+    this.modes = resized(this.modes, n);
+    this.uids = resized(this.uids, n);
+    this.gids = resized(this.gids, n);
+    this.mtimes = resized(this.mtimes, n);
+    this.digests = resized(this.digests, n * DIGEST_BYTES);
   }
 
   op(i: number): Op {
@@ -332,13 +322,18 @@ function packPaths(
   byteNames: boolean,
 ): { bytes: Uint8Array<ArrayBuffer>; ends: Uint32Array<ArrayBuffer> } {
   const ends = new Uint32Array(n);
-  let bytes = Buffer.allocUnsafeSlow(Math.max(1024, n * 48));
+  // A work array (memory.ts): the bytes are posted as a view of it, which the receiver releases.
+  const room = (length: number): Buffer => {
+    const a = workArray(Uint8Array, length);
+    return Buffer.from(a.buffer, 0, a.length);
+  };
+  let bytes = room(Math.max(1024, n * 48));
   let at = 0;
   for (let i = 0; i < n; i++) {
     const p = paths[i]!;
     // A UTF-16 unit takes at most 3 bytes in UTF-8.
     if (at + p.length * 3 > bytes.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(bytes.length * 2, at + p.length * 3));
+      const bigger = room(Math.max(bytes.length * 2, at + p.length * 3));
       bytes.copy(bigger, 0, 0, at);
       release(bytes);
       bytes = bigger;
@@ -347,10 +342,7 @@ function packPaths(
     else at += bytes.write(p, at, 'utf8');
     ends[i] = at;
   }
-  const exact = new Uint8Array(at);
-  exact.set(bytes.subarray(0, at));
-  release(bytes);
-  return { bytes: exact, ends };
+  return { bytes: new Uint8Array(bytes.buffer as ArrayBuffer, 0, at), ends };
 }
 
 function unpackPaths(bytes: Uint8Array, ends: Uint32Array, n: number, byteNames: boolean): string[] {

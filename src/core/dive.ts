@@ -74,7 +74,7 @@
 import type { LayerSummary } from './model.js';
 import { Op, TYPE_DIR } from './changes.js';
 import { MergedTree } from './merge.js';
-import { release } from './memory.js';
+import { release, resized } from './memory.js';
 
 export interface DiveInefficiency {
   /** Display path, with a leading '/'. */
@@ -205,11 +205,11 @@ class Columns {
   fit(n: number): void {
     if (n <= this.layerStamp.length) return;
     const size = Math.max(n, Math.ceil(this.layerStamp.length * 1.25), 1024);
+    // Work arrays (memory.ts): released when the metrics are done.
     const grow = <T extends Uint16Array | Float64Array | Uint8Array | Uint32Array>(a: T, fill = 0): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.set(a);
-      if (fill !== 0) b.fill(fill, a.length);
-      release(a);
+      const old = a.length;
+      const b = resized(a, size);
+      if (fill !== 0) b.fill(fill, old);
       return b;
     };
     this.layerStamp = grow(this.layerStamp);

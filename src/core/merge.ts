@@ -8,7 +8,7 @@ import type { ImagePath, LayerEntry, LayerSummary } from './model.js';
 import { Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { baseName } from './paths.js';
 import { InputError } from './errors.js';
-import { heapExhausted, moreHeapHint, release } from './memory.js';
+import { exactCopy, heapExhausted, moreHeapHint, release, resized } from './memory.js';
 import type { ImageWarning } from './warnings.js';
 
 export type ChangeKind = 'added' | 'modified' | 'removed';
@@ -47,12 +47,13 @@ const CAUSE_WHITEOUT = 1;
 const CAUSE_OPAQUE = 2;
 const CAUSE_REPLACED = 3;
 
+/** `a` with room for `size` elements (or half as many more), the new ones set to `fill`: a work
+ *  array (memory.ts), in place while its slab has room. */
 function grown<T extends Int32Array | Uint8Array>(a: T, size: number, fill?: number): T {
   if (size <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(size, Math.ceil(a.length * 1.5)));
-  b.set(a);
-  if (fill !== undefined) b.fill(fill, a.length);
-  release(a);
+  const old = a.length;
+  const b = resized(a, Math.max(size, Math.ceil(old * 1.5)));
+  if (fill !== undefined) b.fill(fill, old);
   return b;
 }
 
@@ -131,13 +132,8 @@ export class MergedTree {
     this.lastEvent = new Int32Array(0);
     const n = this.nodeCount;
     const e = this.eventCount;
-    // A copy only when it frees enough to be worth one.
-    const fit = <T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: T, size: number): T => {
-      if (a.length - size <= a.length / 8) return a;
-      const exact = a.slice(0, size) as T;
-      release(a);
-      return exact;
-    };
+    // The work arrays' slabs go back; what stays is an array of its own size.
+    const fit = exactCopy;
     this.parent = fit(this.parent, n);
     this.firstChild = fit(this.firstChild, n);
     this.nextSibling = fit(this.nextSibling, n);
@@ -208,7 +204,7 @@ export class MergedTree {
     if (c.touchedBy.length !== this.layerCount || c.nodeOfChange.length !== this.layerCount) fail('layer count');
     const sized = [c.parent, c.firstChild, c.nextSibling, c.firstEvent, c.hashes].every((a) => a.length === n);
     if (!sized || [c.evLayer, c.evKind, c.evCause, c.evEntry, c.evNext].some((a) => a.length !== e)) fail('column lengths');
-    if (c.impliedIds.length !== c.impliedPaths.length || c.slots.length < 2 * n || (c.slots.length & (c.slots.length - 1)) !== 0)
+    if (c.impliedIds.length !== c.impliedPaths.length || n > c.slots.length * MAX_LOAD || (c.slots.length & (c.slots.length - 1)) !== 0)
       fail('table');
     // Plain loops: `every` with a callback costs more than reading the file these came from.
     const within = (a: Int32Array | Uint8Array, low: number, high: number) => {
@@ -520,6 +516,9 @@ function hashRange(seed: number, path: string, from: number, to: number): number
   return h;
 }
 
+/** Share of a finished table's slots that may be used (linear probing: ~1.5 probes a hit). */
+const MAX_LOAD = 0.6;
+
 /** A hash table from path to node id in typed arrays: a fraction of a Map's memory for a
  *  million paths, and no doubling of a million-entry table mid-merge. */
 class PathTable {
@@ -549,19 +548,22 @@ class PathTable {
 
   /** Drops the spare capacity of the hashes past id `n` (no more ids are added). */
   trim(n: number): void {
-    if (this.hashes.length - n <= this.hashes.length / 8) return;
-    const old = this.hashes;
-    this.hashes = old.slice(0, n);
+    this.hashes = exactCopy(this.hashes, n);
+    // Sized for every change while merging (paths named by several layers or whiteouts make
+    // fewer nodes): the smallest power of two at most MAX_LOAD full (~half a million-path tree's).
+    let size = 1024;
+    while (n > size * MAX_LOAD) size *= 2;
+    if (size >= this.slots.length) return;
+    const old = this.slots;
+    this.slots = new Int32Array(size).fill(NONE);
+    for (let id = 0; id < n; id++) this.insert(id, this.hashes[id]!);
     release(old);
   }
 
   /** Makes room for ids below `n` without rehashing. */
   reserve(n: number): void {
     if (n > this.hashes.length) {
-      const h = new Int32Array(n);
-      h.set(this.hashes);
-      release(this.hashes);
-      this.hashes = h;
+      this.hashes = resized(this.hashes, n);
     }
     if (n * 2 > this.slots.length) this.rehash(n * 2);
   }
@@ -618,7 +620,9 @@ class Merger {
   private touchStamp = new Int32Array(1024);
   private wasPresent = new Uint8Array(1024);
   private cause = new Uint8Array(1024);
-  private touched: number[] = [];
+  /** Nodes this layer touched, in first-touch order (a work array: see memory.ts). */
+  private touched = new Int32Array(1024);
+  private touchedCount = 0;
   private layer = 0;
   /** This layer's change → node ids. */
   private nodes = new Int32Array(0);
@@ -635,7 +639,7 @@ class Merger {
   run(): void {
     this.tree.summaries.forEach((summary, layer) => {
       this.layer = layer;
-      this.touched = [];
+      this.touchedCount = 0;
       this.nodes = new Int32Array(summary.changes.length).fill(NONE);
       this.tree.nodeOfChange.push(this.nodes);
       this.applyDeletions(summary);
@@ -643,7 +647,7 @@ class Merger {
       this.recordLayer();
     });
     // The running state is done with: its columns go back now, before what follows the merge.
-    release(this.curLayer, this.curEntry, this.curIsDir, this.touchStamp, this.wasPresent, this.cause);
+    release(this.curLayer, this.curEntry, this.curIsDir, this.touchStamp, this.wasPresent, this.cause, this.touched);
   }
 
   private present(id: number): boolean {
@@ -672,7 +676,8 @@ class Merger {
     this.touchStamp[id] = this.layer + 1;
     this.wasPresent[id] = this.present(id) ? 1 : 0;
     this.cause[id] = 0;
-    this.touched.push(id);
+    if (this.touchedCount === this.touched.length) this.touched = resized(this.touched, this.touchedCount * 2);
+    this.touched[this.touchedCount++] = id;
   }
 
   /** Whiteouts and opaque markers act on the layers below only, so they go first. */
@@ -809,15 +814,18 @@ class Merger {
   }
 
   private recordLayer(): void {
-    const kept: number[] = [];
-    for (const id of this.touched) {
+    // The nodes kept are written over the touched ones (never ahead of the reading).
+    const touched = this.touched;
+    let kept = 0;
+    for (let k = 0; k < this.touchedCount; k++) {
+      const id = touched[k]!;
       const isPresent = this.present(id);
       const was = this.wasPresent[id] === 1;
       if (!was && !isPresent) continue;
-      kept.push(id);
+      touched[kept++] = id;
       if (!isPresent) this.tree.record(id, this.layer, REMOVED, NONE, this.cause[id] || CAUSE_REPLACED);
       else this.tree.record(id, this.layer, was ? MODIFIED : ADDED, this.curEntry[id]!, 0);
     }
-    this.tree.touchedBy.push(Int32Array.from(kept));
+    this.tree.touchedBy.push(touched.slice(0, kept));
   }
 }

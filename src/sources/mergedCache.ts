@@ -25,7 +25,8 @@ import type { LayerSummary, MergedImage } from '../core/model.js';
 import { tempNameFor, writeFileAtomic } from './tempFiles.js';
 
 const MAGIC = Buffer.from('LSMERGE1', 'latin1');
-const FORMAT = 1;
+/** 2: the path table is at most 0.6 full (it was at most half). */
+const FORMAT = 2;
 /** Merged trees kept (least recently used go first). */
 export const MAX_MERGED = 4;
 const TEMP_PREFIX = '.tmp-';

@@ -17,7 +17,7 @@ import { layerMessage, limitExceeded, type WalkLimits, type WalkOptions } from '
 import { WalkPool } from './walkPool.js';
 import { scannedWith } from './contents.js';
 import { availableParallelism } from 'node:os';
-import { keepYoungGenerationSmall } from './memory.js';
+import { withSmallYoungGeneration } from './memory.js';
 
 export interface LayerProgress {
   /** Layer index in the image; absent while a sequential source reads a member it cannot place
@@ -49,8 +49,11 @@ export type { SummaryCache } from './model.js';
  *  directories); a manifest of 40,000 layers is an attack on the reader, not an image. */
 export const MAX_LAYERS = 1000;
 
-export async function analyseImage(source: ImageSource, options: AnalyseOptions = {}): Promise<AnalysedImage> {
-  keepYoungGenerationSmall();
+export function analyseImage(source: ImageSource, options: AnalyseOptions = {}): Promise<AnalysedImage> {
+  return withSmallYoungGeneration(() => analyse(source, options));
+}
+
+async function analyse(source: ImageSource, options: AnalyseOptions): Promise<AnalysedImage> {
   if (source.layers.length > MAX_LAYERS) {
     throw new InputError(
       `the image has ${source.layers.length} layers; Docker refuses more than 125 and layerscope reads at most ${MAX_LAYERS}`,

@@ -74,7 +74,7 @@
 import type { LayerSummary } from './model.js';
 import { Op, TYPE_DIR } from './changes.js';
 import { MergedTree } from './merge.js';
-import { release, resized } from './memory.js';
+import { release, resized, withSmallYoungGeneration } from './memory.js';
 
 export interface DiveInefficiency {
   /** Display path, with a leading '/'. */
@@ -246,6 +246,10 @@ interface LayerTree {
 
 /** `tree` is the merged tree of the same summaries when the caller has one (it lends its path ids). */
 export function diveMetrics(summaries: LayerSummary[], tree: MergedTree = new MergedTree(summaries)): DiveMetrics {
+  return withSmallYoungGeneration(() => metricsOf(summaries, tree));
+}
+
+function metricsOf(summaries: LayerSummary[], tree: MergedTree): DiveMetrics {
   const ids = new PathIds(tree);
   const col = new Columns();
   // Paths only dive's trees have are rare: size the columns for the merged tree's nodes.

@@ -7,7 +7,7 @@
 import type { ImagePath } from './model.js';
 import type { MergedTree } from './merge.js';
 import { Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
-import { release } from './memory.js';
+import { release, withSmallYoungGeneration } from './memory.js';
 
 /** How a later entry took a stored copy out of view. */
 export type HiddenHow =
@@ -102,6 +102,10 @@ export function visibleCopies(tree: MergedTree): Uint8Array[] {
 }
 
 export function accountBytes(tree: MergedTree): ByteAccount {
+  return withSmallYoungGeneration(() => account(tree));
+}
+
+function account(tree: MergedTree): ByteAccount {
   const visible = visibleCopies(tree);
   const byPath = new Map<ImagePath, HiddenEntry>();
   const hiddenByLayer = tree.summaries.map(() => 0);

@@ -120,19 +120,38 @@ export function exactCopy<T extends Column>(a: T, length: number): ColumnOf<T> {
   return b as unknown as ColumnOf<T>;
 }
 
-let youngKept = false;
+/** Steps under way that keep the young generation small (see withSmallYoungGeneration). */
+let keeping = 0;
+let userSetsYoungGeneration: boolean | undefined;
 
-/** Keeps this thread's young generation at the size it starts with (once per process; not when
- *  the command line sets its size). An analysis creates a name for every path, all of them kept:
- *  with V8's default growth the young generation, which grows while most of what it holds
- *  survives, ends at 2 × 64 MiB on a 64-bit machine with a few GB of memory (Node 24), kept
- *  committed to the end; a million-file image then peaked at ~570 MB instead of ~410 MB.
- *  Kept small, long-lived names are promoted sooner (less copying, not more) and short-lived
- *  garbage is still collected young. The growth factor is read at each collection, so setting it
- *  now takes effect (the size limits are fixed at start-up). Walk workers set their own limit. */
-export function keepYoungGenerationSmall(): void {
-  if (youngKept) return;
-  youngKept = true;
-  const set = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => /semi[-_]space|young[-_]generation/.test(a));
-  if (!set) setFlagsFromString('--semi-space-growth-factor=1');
+/** Runs `work` (and waits for it when it returns a promise) with this thread's young generation
+ *  kept at the size it has; not when the command line sets its size. An analysis keeps a name
+ *  for every path and columns for every entry: with V8's default growth the young generation,
+ *  which grows while most of what it holds survives, ends at 2 × 64 MiB on a 64-bit machine with
+ *  a few GB of memory (Node 24) and stays committed; a million-file image peaked at ~550 MB
+ *  instead of ~420 MB. Kept small, what survives is promoted sooner (less copying, not more).
+ *  Between such steps the default growth is back: the UI's short-lived garbage costs ~40% more
+ *  CPU a key with a young generation this small. V8 reads the growth factor at each collection,
+ *  so setting it takes effect at once (the size limits are fixed at start-up). Walk workers have
+ *  their own limit. */
+export function withSmallYoungGeneration<T>(work: () => T): T {
+  userSetsYoungGeneration ??= [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) =>
+    /semi[-_]space|young[-_]generation/.test(a),
+  );
+  if (userSetsYoungGeneration) return work();
+  if (keeping++ === 0) setFlagsFromString('--semi-space-growth-factor=1');
+  // V8's default (node --v8-options).
+  const done = () => {
+    if (--keeping === 0) setFlagsFromString('--semi-space-growth-factor=2');
+  };
+  let result: T;
+  try {
+    result = work();
+  } catch (e) {
+    done();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(done) as T;
+  done();
+  return result;
 }

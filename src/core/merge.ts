@@ -8,7 +8,7 @@ import type { ImagePath, LayerEntry, LayerSummary } from './model.js';
 import { Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { baseName } from './paths.js';
 import { InputError } from './errors.js';
-import { exactCopy, heapExhausted, moreHeapHint, release, resized } from './memory.js';
+import { exactCopy, heapExhausted, moreHeapHint, release, resized, withSmallYoungGeneration } from './memory.js';
 import type { ImageWarning } from './warnings.js';
 
 export type ChangeKind = 'added' | 'modified' | 'removed';
@@ -120,8 +120,10 @@ export class MergedTree {
     this.growNodes(changes);
     this.growEvents(changes);
     this.table.setRoot(FNV_SEED);
-    new Merger(this, changes).run();
-    this.trim();
+    withSmallYoungGeneration(() => {
+      new Merger(this, changes).run();
+      this.trim();
+    });
   }
 
   /** Drops what only the merge's appends used (the last child and last event of each node) and

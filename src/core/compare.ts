@@ -233,6 +233,15 @@ function metadataDifferences(a: FileInfo, b: FileInfo): Array<'content' | 'size'
   return out;
 }
 
+/** How many layers both images start with (the same diffIDs, in order). */
+export function sharedLayers(a: Analysis, b: Analysis): number {
+  let shared = 0;
+  const x = a.image.summaries;
+  const y = b.image.summaries;
+  while (shared < x.length && shared < y.length && x[shared]!.diffId === y[shared]!.diffId) shared++;
+  return shared;
+}
+
 export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOptions = {}): Comparison {
   const { graph, aStage, bStage } = options;
   const side = (x: Analysis, stage: number | undefined, label: string | undefined): CompareSide => ({
@@ -247,13 +256,7 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
   const sideA = side(a, aStage, options.aLabel);
   const sideB = side(b, bStage, options.bLabel);
 
-  let shared = 0;
-  while (
-    shared < a.image.summaries.length &&
-    shared < b.image.summaries.length &&
-    a.image.summaries[shared]!.diffId === b.image.summaries[shared]!.diffId
-  )
-    shared++;
+  const shared = sharedLayers(a, b);
   const sharedBytes = a.image.summaries.slice(0, shared).reduce((n, s) => n + s.sizeBytes, 0);
   const uniqueA = { layers: a.image.summaries.length - shared, bytes: a.account.storedBytes - sharedBytes };
   const uniqueB = { layers: b.image.summaries.length - shared, bytes: b.account.storedBytes - sharedBytes };

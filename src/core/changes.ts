@@ -166,6 +166,10 @@ export class LayerChanges implements Iterable<LayerChange> {
     return TYPES[this.types[i]!]!;
   }
 
+  mode(i: number): number {
+    return this.modes[i]!;
+  }
+
   size(i: number): number {
     return this.sizes[i]!;
   }

@@ -43,33 +43,40 @@ export function contentObserversFor(secretsMaxBytes: number | undefined): readon
 
 /** Fans one content stream out to several observers, each seeing only the files it asked for. */
 export class ObserverSet {
-  private readonly active: ContentObserver[] = [];
+  /** The observers that asked for the current file: the first `activeCount` slots. Indexed, and
+   *  never resized (this runs for every file of a layer). */
+  private readonly active: ContentObserver[];
+  private activeCount = 0;
 
-  constructor(private readonly observers: readonly ContentObserver[]) {}
+  constructor(private readonly observers: readonly ContentObserver[]) {
+    this.active = [...observers];
+  }
 
   get empty(): boolean {
     return this.observers.length === 0;
   }
 
   begin(index: number, path: ImagePath, size: number): boolean {
-    this.active.length = 0;
-    for (const o of this.observers) if (o.begin(index, path, size)) this.active.push(o);
-    return this.active.length > 0;
+    const all = this.observers;
+    let n = 0;
+    for (let i = 0; i < all.length; i++) if (all[i]!.begin(index, path, size)) this.active[n++] = all[i]!;
+    this.activeCount = n;
+    return n > 0;
   }
 
   data(bytes: Uint8Array): void {
-    for (const o of this.active) o.data(bytes);
+    for (let i = 0; i < this.activeCount; i++) this.active[i]!.data(bytes);
   }
 
   end(): void {
-    for (const o of this.active) o.end();
-    this.active.length = 0;
+    for (let i = 0; i < this.activeCount; i++) this.active[i]!.end();
+    this.activeCount = 0;
   }
 
   /** The current file's content will not come after all (a sparse map too large to expand): its
    *  observers never see `end`, so it gets no digest and no finding. */
   abort(): void {
-    this.active.length = 0;
+    this.activeCount = 0;
   }
 
   finish(summary: LayerSummary): void {

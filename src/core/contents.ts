@@ -80,13 +80,17 @@ export class ContentInspector implements ContentObserver {
   private readonly secrets: SecretHit[] = [];
   private unread = 0;
   private current: FileSink | undefined;
+  /** One sink for the layer, reset at each file read (a layer has as many files as entries). */
+  private readonly sink = new FileSink(this);
 
   constructor(private readonly options: ContentOptions = DEFAULT_CONTENT_OPTIONS) {}
 
   /** A regular file's entry: true when its content is wanted. */
   begin(_index: number, path: string, size: number): boolean {
     this.current = undefined;
-    for (const hit of scanName(path, size)) this.addSecret(hit);
+    const base = baseName(path);
+    const named = scanName(path, size, base);
+    for (let i = 0; i < named.length; i++) this.addSecret(named[i]!);
     const kind = metaKind(path);
     if (kind && size > META_MAX_BYTES[kind]) {
       this.addUnread(path, `${size} bytes, more than the ${META_MAX_BYTES[kind]} read of a ${kind} database file`);
@@ -94,7 +98,8 @@ export class ContentInspector implements ContentObserver {
     const meta = kind && size <= META_MAX_BYTES[kind] ? kind : undefined;
     const scan = size > 0 && size <= this.options.scanMaxBytes;
     if (!meta && !scan) return false;
-    this.current = new FileSink(this, path, size, meta, scan);
+    this.sink.reset(path, base, size, meta, scan);
+    this.current = this.sink;
     return true;
   }
 
@@ -173,29 +178,38 @@ class FileSink {
    *  first pass (mayHoldSecret) found a candidate. Nothing else is copied. */
   private readonly text: string[] = [];
   private candidate = false;
-  private readonly textOnly: boolean;
+  private textOnly = false;
+  private path = '';
+  private size = 0;
+  private meta: MetaKind | undefined;
+  private scan = false;
 
-  constructor(
-    private readonly inspector: ContentInspector,
-    private readonly path: string,
-    private readonly size: number,
-    private readonly meta: MetaKind | undefined,
-    private scan: boolean,
-  ) {
-    this.textOnly = scan && meta === undefined && !isCredentialFileName(path) && baseName(path) !== 'config.json';
+  constructor(private readonly inspector: ContentInspector) {}
+
+  /** Starts the next file (`base`: its base name). */
+  reset(path: string, base: string, size: number, meta: MetaKind | undefined, scan: boolean): void {
+    this.path = path;
+    this.size = size;
+    this.meta = meta;
+    this.scan = scan;
+    this.got = 0;
+    this.candidate = false;
+    // (Emptied only when not empty: setting an array's length is a runtime call.)
+    if (this.chunks.length !== 0) this.chunks.length = 0;
+    if (this.text.length !== 0) this.text.length = 0;
+    this.textOnly = scan && meta === undefined && !isCredentialFileName(path, base) && base !== 'config.json';
   }
 
   /** False when the rest of the file is not wanted. */
   data(chunk: Uint8Array): boolean {
-    if (this.got === 0 && this.scan && chunk.subarray(0, TEXT_SNIFF_BYTES).includes(0)) {
+    if (this.got === 0 && this.scan && (chunk.length <= TEXT_SNIFF_BYTES ? chunk : chunk.subarray(0, TEXT_SNIFF_BYTES)).includes(0)) {
       // Binary: no secret scan (a database file such as rpmdb.sqlite is still read).
       this.scan = false;
       if (!this.meta) return false;
     }
     this.got += chunk.length;
     if (this.textOnly) {
-      const view = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      const part = view.toString('latin1');
+      const part = Buffer.prototype.latin1Slice.call(chunk, 0, chunk.length) as string;
       if (!this.candidate) {
         const before = this.text.at(-1);
         this.candidate =

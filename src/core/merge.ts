@@ -181,11 +181,19 @@ export class MergedTree {
     if (!sized || [c.evLayer, c.evKind, c.evCause, c.evEntry, c.evNext].some((a) => a.length !== e)) fail('column lengths');
     if (c.impliedIds.length !== c.impliedPaths.length || c.slots.length < 2 * n || (c.slots.length & (c.slots.length - 1)) !== 0)
       fail('table');
-    const inNodes = (a: Int32Array, low: number) => a.every((v) => v >= low && v < n);
-    const inEvents = (a: Int32Array) => a.every((v) => v >= NONE && v < e);
+    // Plain loops: `every` with a callback costs more than reading the file these came from.
+    const within = (a: Int32Array | Uint8Array, low: number, high: number) => {
+      for (let i = 0; i < a.length; i++) {
+        const v = a[i]!;
+        if (v < low || v >= high) return false;
+      }
+      return true;
+    };
+    const inNodes = (a: Int32Array, low: number) => within(a, low, n);
+    const inEvents = (a: Int32Array) => within(a, NONE, e);
     if (!inNodes(c.parent, NONE) || !inNodes(c.firstChild, NONE) || !inNodes(c.nextSibling, NONE) || !inNodes(c.slots, NONE))
       fail('node ids');
-    if (!inEvents(c.firstEvent) || !inEvents(c.evNext) || !c.evLayer.every((l) => l >= 0 && l < this.layerCount)) fail('event ids');
+    if (!inEvents(c.firstEvent) || !inEvents(c.evNext) || !within(c.evLayer, 0, this.layerCount)) fail('event ids');
     const paths = new Array<string>(n);
     paths[0] = '';
     for (let layer = 0; layer < this.layerCount; layer++) {

@@ -9,11 +9,8 @@ export type NormalisedName = { ok: true; path: ImagePath; climbed?: boolean } | 
  *  be in a name the engine writes. */
 export function normaliseName(raw: string): NormalisedName {
   if (raw.includes('\0')) return { ok: false, reason: 'name contains a NUL byte' };
-  // Fast path for the names engines write (`usr/bin/env`, `etc/`): nothing to resolve.
-  const first = raw.charCodeAt(0);
-  if (first !== 0x2f && first !== 0x2e && raw.indexOf('//') < 0 && raw.indexOf('/.') < 0) {
-    return { ok: true, path: raw.charCodeAt(raw.length - 1) === 0x2f ? raw.slice(0, -1) : raw };
-  }
+  const plain = plainName(raw);
+  if (plain !== undefined) return { ok: true, path: plain };
   const out: string[] = [];
   let climbed = false;
   for (const segment of raw.split('/')) {
@@ -26,6 +23,20 @@ export function normaliseName(raw: string): NormalisedName {
     out.push(segment);
   }
   return climbed ? { ok: true, path: out.join('/'), climbed } : { ok: true, path: out.join('/') };
+}
+
+/** normaliseName's path for a name that needs nothing resolved (the names engines write:
+ *  `usr/bin/env`, `etc/`), without building a result (the walk's hot path); undefined for any
+ *  other name, which normaliseName then reads. */
+export function plainName(raw: string): ImagePath | undefined {
+  // One pass: a NUL anywhere, or a '/' or '.' at the start or after a '/' (`/x`, `./x`, `a//b`, `a/./b`, `a/../b`).
+  let prev = 0x2f;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0 || (prev === 0x2f && (c === 0x2f || c === 0x2e))) return undefined;
+    prev = c;
+  }
+  return raw.charCodeAt(raw.length - 1) === 0x2f ? raw.slice(0, -1) : raw;
 }
 
 export function parentOf(path: ImagePath): ImagePath {

@@ -55,8 +55,7 @@ const KEY_FILE = /^id_(?:rsa|dsa|ecdsa|ed25519|ecdsa_sk|ed25519_sk)$/;
 const DOTENV_EXAMPLE = /\.(?:example|sample|template|dist|defaults?|tmpl|tpl)$/;
 
 /** Whether the file's content is worth reading for secrets: by name, the credential files; every text file otherwise. */
-export function isCredentialFileName(path: string): boolean {
-  const base = baseName(path);
+export function isCredentialFileName(path: string, base: string = baseName(path)): boolean {
   return base === '.npmrc' || base === '.netrc' || base === '_netrc' || isDotenv(base) || isDockerConfig(path);
 }
 
@@ -69,11 +68,13 @@ function isDockerConfig(path: string): boolean {
 }
 
 /** Findings from the name alone: every file, whatever its size or content. */
-export function scanName(path: string, size: number): SecretHit[] {
-  const base = baseName(path);
+export function scanName(path: string, size: number, base: string = baseName(path)): readonly SecretHit[] {
   if (KEY_FILE.test(base) && size > 0) return [{ path, rule: 'private-key-file', preview: `${base} (${size} bytes)`, count: 1 }];
-  return [];
+  return NO_HITS;
 }
+
+/** What most files' names say (one shared empty list: scanName runs for every file of a layer). */
+const NO_HITS: readonly SecretHit[] = Object.freeze([]);
 
 interface TokenRule {
   rule: SecretRule;

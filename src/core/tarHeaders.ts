@@ -138,12 +138,19 @@ function parseNumber(buf: Uint8Array, start: number, length: number): number {
   return value;
 }
 
-function checksumOk(buf: Uint8Array, at: number): boolean {
+function checksumOk(buf: Uint8Array, view: DataView, at: number): boolean {
   const stored = parseNumber(buf, at + 148, 8);
-  // The checksum field itself counts as eight spaces.
-  let unsigned = 8 * 0x20;
-  for (let i = at; i < at + 148; i++) unsigned += buf[i]!;
-  for (let i = at + 156; i < at + BLOCK; i++) unsigned += buf[i]!;
+  // The sum of the block's bytes, four at a time in two 16-bit lanes (each lane adds at most
+  // 256 bytes: no carry between them); the checksum field itself counts as eight spaces.
+  let lanes = 0;
+  for (let i = at, end = at + BLOCK; i < end; i += 8) {
+    const w = view.getUint32(i, true);
+    const x = view.getUint32(i + 4, true);
+    lanes += (w & 0xff00ff) + ((w >>> 8) & 0xff00ff) + (x & 0xff00ff) + ((x >>> 8) & 0xff00ff);
+  }
+  let field = 0;
+  for (let i = at + 148; i < at + 156; i++) field += buf[i]!;
+  const unsigned = (lanes & 0xffff) + (lanes >>> 16) - field + 8 * 0x20;
   if (stored === unsigned) return true;
   // Some old writers summed signed bytes.
   let signed = unsigned;
@@ -244,6 +251,8 @@ export class TarHeaderReader {
   private metaOffset = 0;
   private metaChunks: Buffer[] = [];
   private pending: Buffer | undefined;
+  /** The block being read, as 32-bit words (the checksum). */
+  private view: DataView = new DataView(new ArrayBuffer(0));
   private pax: Map<string, string> | undefined;
   private longName: string | undefined;
   private longLink: string | undefined;
@@ -285,15 +294,30 @@ export class TarHeaderReader {
   ) {}
 
   push(chunk: Buffer): void {
-    let buf = chunk;
-    let at = 0;
-    /** Stream offset of buf[0]. */
-    const base = this.fed - (this.pending?.length ?? 0);
+    /** Stream offset of chunk[0]. */
+    const base = this.fed;
     this.fed += chunk.length;
+    let at = 0;
     if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
+      // A block cut by the chunk boundary: completed from the chunk's first bytes and read on
+      // its own, so the chunk itself is never copied.
+      const have = this.pending.length;
+      const need = BLOCK - have;
+      if (chunk.length < need) {
+        this.pending = Buffer.concat([this.pending, chunk]);
+        return;
+      }
+      const block = Buffer.concat([this.pending, chunk.subarray(0, need)], BLOCK);
       this.pending = undefined;
+      this.consume(block, 0, base - have);
+      at = need;
     }
+    this.consume(chunk, at, base);
+  }
+
+  /** Reads `buf` from `at` (`base`: the stream offset of buf[0]); keeps a cut block for the next chunk. */
+  private consume(buf: Buffer, at: number, base: number): void {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     while (at < buf.length) {
       if (this.state === 'done') return;
       if (this.state === 'skip') {
@@ -348,7 +372,7 @@ export class TarHeaderReader {
         `a zero block at offset ${this.zeroAt} is followed by more entries (the engine reads a zero block as the end of the tar and refuses this one)`,
       );
     }
-    if (!checksumOk(buf, at)) throw new TarFormatError(`bad header checksum at offset ${offset}`);
+    if (!checksumOk(buf, this.view, at)) throw new TarFormatError(`bad header checksum at offset ${offset}`);
     let typeflag = buf[at + 156] === 0 ? '\0' : String.fromCharCode(buf[at + 156]!);
     let size = parseNumber(buf, at + 124, 12);
     if (!Number.isSafeInteger(size) || size < 0) throw new TarFormatError(`bad size field in the header at offset ${offset}`);

@@ -7,7 +7,7 @@ import { LayerChanges, Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK, TYPE_SYMLINK } fr
 import { decompress } from './decompress.js';
 import { InputError } from './errors.js';
 import { heapExhausted, moreHeapHint } from './memory.js';
-import { baseName, decodeNameBytes, hasByteEscapes, normaliseName, parentOf, joinPath } from './paths.js';
+import { baseName, decodeNameBytes, hasByteEscapes, normaliseName, parentOf, joinPath, plainName } from './paths.js';
 import { ObserverSet, contentObserversFor, type ContentObserverFactory } from './contentObservers.js';
 import type { LayerWarning, WarningKind } from './warnings.js';
 
@@ -197,7 +197,7 @@ export class LayerReader {
   private lastResolved = '';
   /** Paths this layer has as directories (listed, or parents checked), closed under ancestors;
    *  and the last parent checked: see checkParent. */
-  private readonly layerDirs = new Set<string>();
+  private readonly layerDirs = new PathSet();
   private checkedParent = '';
   /** Offered each regular file this layer records (see contentObservers.ts). */
   observers: ObserverSet | undefined;
@@ -231,39 +231,46 @@ export class LayerReader {
     }
     const rawName = nameOf(header);
     if (rawName !== header.name && !this.changes.byteNames && hasByteEscapes(rawName)) this.changes.byteNames = true;
-    const name = normaliseName(rawName);
-    if (!name.ok) {
-      this.warn('suspiciousName', `ignored suspicious entry ${quote(rawName)}: ${name.reason}`);
-      return false;
-    }
-    if (name.path === '') return false; // the root directory itself: nothing to record
-    if (name.climbed)
-      this.warn(
-        'nameClimbsRoot',
-        `entry ${quote(rawName)} climbs above the layer root; the engine unpacks it at /${name.path}, and so does this`,
-        name.path,
-      );
-    // Top-level `.wh..wh.*` trees are aufs bookkeeping (e.g. the hard-link dir .wh..wh.plnk),
-    // never part of the filesystem; the engine's extractor skips them too.
-    if (name.path.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && name.path !== OPAQUE_MARKER) return false;
-    const path = this.symlinks.size > 0 ? this.throughSymlinks(name.path, rawName) : name.path;
-    const base = baseName(path);
-    if (base !== OPAQUE_MARKER) this.checkParent(path, rawName);
-    else {
-      // The engine sets the opaque mark on the parent whatever it is: on a file of this layer it
-      // changes nothing (below such a file it fails, as any entry does).
-      const dir = parentOf(path);
-      this.checkParent(dir, rawName);
-      if (dir !== '' && this.nonDirCode(dir) !== undefined) {
-        this.warn(
-          'opaqueOnFile',
-          `ignored opaque marker ${quote(rawName)}: /${dir} is not a directory in this layer (the engine's mark on it changes nothing)`,
-          dir,
-        );
+    // Most names need nothing resolved: then no result object is built (the hot path).
+    let normalised = plainName(rawName);
+    if (normalised === undefined) {
+      const name = normaliseName(rawName);
+      if (!name.ok) {
+        this.warn('suspiciousName', `ignored suspicious entry ${quote(rawName)}: ${name.reason}`);
         return false;
       }
+      normalised = name.path;
+      if (name.climbed && normalised !== '')
+        this.warn(
+          'nameClimbsRoot',
+          `entry ${quote(rawName)} climbs above the layer root; the engine unpacks it at /${normalised}, and so does this`,
+          normalised,
+        );
     }
-    if (base.startsWith(WHITEOUT_PREFIX)) {
+    if (normalised === '') return false; // the root directory itself: nothing to record
+    // Top-level `.wh..wh.*` trees are aufs bookkeeping (e.g. the hard-link dir .wh..wh.plnk),
+    // never part of the filesystem; the engine's extractor skips them too.
+    if (normalised.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) && normalised !== OPAQUE_MARKER) return false;
+    const path = this.symlinks.size > 0 ? this.throughSymlinks(normalised, rawName) : normalised;
+    // The base name is cut out only for a whiteout (`.wh.NAME`, the opaque marker).
+    const slash = path.lastIndexOf('/');
+    if (!path.startsWith(WHITEOUT_PREFIX, slash + 1)) this.checkParent(path, rawName);
+    else {
+      const base = path.slice(slash + 1);
+      if (base === OPAQUE_MARKER) {
+        // The engine sets the opaque mark on the parent whatever it is: on a file of this layer it
+        // changes nothing (below such a file it fails, as any entry does).
+        const dir = parentOf(path);
+        this.checkParent(dir, rawName);
+        if (dir !== '' && this.nonDirCode(dir) !== undefined) {
+          this.warn(
+            'opaqueOnFile',
+            `ignored opaque marker ${quote(rawName)}: /${dir} is not a directory in this layer (the engine's mark on it changes nothing)`,
+            dir,
+          );
+          return false;
+        }
+      } else this.checkParent(path, rawName);
       this.dirs && this.addDirs(path, false);
       this.readWhiteout(path, base, type);
       return false;
@@ -379,8 +386,9 @@ export class LayerReader {
   private checkParent(path: ImagePath, rawName: string): void {
     const slash = path.lastIndexOf('/');
     if (slash < 0) return;
+    // The same parent as the entry before (most entries): compared in place, nothing cut out.
+    if (slash === this.checkedParent.length && path.startsWith(this.checkedParent)) return;
     const parent = path.slice(0, slash);
-    if (parent === this.checkedParent) return;
     if (!this.layerDirs.has(parent)) {
       for (let at = parent.indexOf('/'); ; at = parent.indexOf('/', at + 1)) {
         const ancestor = at < 0 ? parent : parent.slice(0, at);
@@ -488,6 +496,46 @@ export class LayerReader {
       ? [...this.warnings, { kind: 'more', message: `… and ${this.droppedWarnings} more warnings like these` }]
       : this.warnings;
   }
+}
+
+/** A set of paths with a bitmap in front: most lookups are of paths that are not in it (a file is
+ *  rarely a directory its layer listed before), and the bitmap answers most of those without
+ *  hashing the path or probing a large table. The bitmap only grows: a set bit means "maybe". */
+class PathSet {
+  private readonly set = new Set<string>();
+  private readonly bits = new Int32Array(PATH_SET_BITS >>> 5);
+
+  has(path: string): boolean {
+    const k = pathKey(path);
+    return (this.bits[k >>> 5]! & (1 << (k & 31))) !== 0 && this.set.has(path);
+  }
+
+  add(path: string): void {
+    const k = pathKey(path);
+    this.bits[k >>> 5]! |= 1 << (k & 31);
+    this.set.add(path);
+  }
+
+  delete(path: string): boolean {
+    return this.set.delete(path);
+  }
+
+  [Symbol.iterator](): IterableIterator<string> {
+    return this.set.values();
+  }
+}
+
+const PATH_SET_BITS = 1 << 20;
+
+/** A few characters of a path (its ends differ most) and its length, mixed into PATH_SET_BITS. */
+function pathKey(p: string): number {
+  const n = p.length;
+  let h = Math.imul(n, 0x9e3779b1);
+  h = Math.imul(h ^ p.charCodeAt(n - 1), 0x85ebca6b);
+  h = Math.imul(h ^ p.charCodeAt(n - 2), 0xc2b2ae35);
+  h = Math.imul(h ^ p.charCodeAt(n >>> 1), 0x27d4eb2f);
+  h = Math.imul(h ^ p.charCodeAt(n - 3 - (n >>> 2)), 0x165667b1);
+  return (h ^ (h >>> 15)) & (PATH_SET_BITS - 1);
 }
 
 function escapeFlag(flag: string): string {

@@ -75,6 +75,9 @@ export async function analyseImage(source: ImageSource, options: AnalyseOptions 
         failures.set(index, e);
       }
     }
+    // No layer left for this walker: stop it now rather than after the others finish, so its
+    // heap goes back to the system while they still read.
+    if (queue.length === 0) pool?.stopIdle();
   };
   await Promise.all(Array.from({ length: workers }, work));
   // The walkers' heaps go back to the system before the merge, the analysis's memory peak.

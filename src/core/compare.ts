@@ -169,33 +169,41 @@ export function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
     const index = tree.eventEntryIndex(event);
     const layer = tree.eventLayer(event);
     const changes = tree.summaries[layer]!.changes;
-    if (index < 0 || !isContentType(changes.typeCode(index))) continue;
-    const entry = changes.entry(index);
-    const content = entry.type === 'file' ? index : entry.linkedContent;
-    const bytes = tree.contentSize(entry, layer);
+    if (index < 0) continue;
+    const type = changes.typeCode(index);
+    if (type !== TYPE_FILE && type !== TYPE_HARDLINK) continue;
+    const content = type === TYPE_FILE ? index : changes.linkedContent(index);
+    const bytes = tree.contentSizeAt(layer, index);
     const first = content !== undefined && seen[layer]![content] === 0;
     if (content !== undefined) seen[layer]![content] = 1;
     const path = tree.pathOf(order.ids[k]!);
-    out.set(path, new VisibleFile(path, entry, layer, bytes, first ? bytes : 0, changes, content));
+    out.set(path, new VisibleFile(path, layer, index, bytes, first ? bytes : 0, changes, content));
   }
   return out;
 }
 
-/** A FileInfo whose digest is read from its layer's column when first asked (most files of a
- *  comparison are told apart, or matched, without their hex digest). */
+/** A FileInfo whose entry and digest are read from its layer's columns when first asked (most
+ *  files of a comparison are told apart, or matched, without either). */
 class VisibleFile implements FileInfo {
   private hex: string | undefined | null = null;
+  private shown: LayerEntry | undefined;
 
   constructor(
     readonly path: ImagePath,
-    readonly entry: LayerEntry,
     readonly layer: number,
+    /** The entry's index in its layer's changes. */
+    private readonly index: number,
     readonly bytes: number,
     readonly countedBytes: number,
     private readonly changes: LayerChanges,
     /** The regular-file entry whose content it shows (undefined: a hard link to nothing read). */
     readonly content: number | undefined,
   ) {}
+
+  get entry(): LayerEntry {
+    this.shown ??= this.changes.entry(this.index);
+    return this.shown;
+  }
 
   get digest(): string | undefined {
     if (this.hex === null) this.hex = this.content === undefined ? undefined : this.changes.digest(this.content);
@@ -211,8 +219,6 @@ function sameFile(a: FileInfo, b: FileInfo, sharedLayers: number): boolean {
   return sameContent(a, b);
 }
 
-const isContentType = (code: number) => code === TYPE_FILE || code === TYPE_HARDLINK;
-
 /** Equal content: equal digests (two files without a digest are never called identical). */
 export function sameContent(a: { digest?: string | undefined }, b: { digest?: string | undefined }): boolean {
   return a.digest !== undefined && a.digest === b.digest;
@@ -225,6 +231,15 @@ function metadataDifferences(a: FileInfo, b: FileInfo): Array<'content' | 'size'
   if (a.entry.mode !== b.entry.mode) out.push('mode');
   if (a.entry.mtime !== b.entry.mtime) out.push('mtime');
   return out;
+}
+
+/** How many layers both images start with (the same diffIDs, in order). */
+export function sharedLayers(a: Analysis, b: Analysis): number {
+  let shared = 0;
+  const x = a.image.summaries;
+  const y = b.image.summaries;
+  while (shared < x.length && shared < y.length && x[shared]!.diffId === y[shared]!.diffId) shared++;
+  return shared;
 }
 
 export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOptions = {}): Comparison {
@@ -241,13 +256,7 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
   const sideA = side(a, aStage, options.aLabel);
   const sideB = side(b, bStage, options.bLabel);
 
-  let shared = 0;
-  while (
-    shared < a.image.summaries.length &&
-    shared < b.image.summaries.length &&
-    a.image.summaries[shared]!.diffId === b.image.summaries[shared]!.diffId
-  )
-    shared++;
+  const shared = sharedLayers(a, b);
   const sharedBytes = a.image.summaries.slice(0, shared).reduce((n, s) => n + s.sizeBytes, 0);
   const uniqueA = { layers: a.image.summaries.length - shared, bytes: a.account.storedBytes - sharedBytes };
   const uniqueB = { layers: b.image.summaries.length - shared, bytes: b.account.storedBytes - sharedBytes };

@@ -11,7 +11,8 @@
 // status of what it holds: identical when everything under it is identical, onlyA / onlyB when
 // only one side has it (copied when all it holds crossed), changed otherwise.
 import type { Analysis } from './analysis.js';
-import { sameContent, type Comparison } from './compare.js';
+import { sameContent, sharedLayers, type Comparison } from './compare.js';
+import type { LayerChanges } from './changes.js';
 import { compareNames } from './merge.js';
 import { displayPath, type EntryType, type ImagePath } from './model.js';
 import { baseName } from './paths.js';
@@ -65,7 +66,11 @@ class Side {
   // Stored copies already counted: one flag per change of each layer (no string key per file).
   private readonly seen: Uint8Array[];
 
-  constructor(x: Analysis) {
+  constructor(
+    x: Analysis,
+    /** Layers both images start with: an entry of one of those is the same stored entry on both sides. */
+    private readonly shared: number,
+  ) {
     this.tree = x.tree;
     this.seen = x.image.summaries.map((s) => new Uint8Array(s.changes.length));
   }
@@ -78,16 +83,20 @@ class Side {
     const layer = tree.eventLayer(event);
     const changes = tree.summaries[layer]!.changes;
     // An implied directory has no entry of its own: the tree describes it.
-    const e = index < 0 ? tree.stateAt(id)!.entry : changes.entry(index);
-    const isContent = e.type === 'file' || e.type === 'hardlink';
-    const content = e.type === 'file' ? index : e.type === 'hardlink' ? e.linkedContent : undefined;
-    const size = isContent ? tree.contentSize(e, layer) : 0;
+    if (index < 0) {
+      const e = tree.stateAt(id)!.entry;
+      return { entry: { type: e.type, size: 0, mode: e.mode, layer }, counted: 0 };
+    }
+    const type = changes.type(index);
+    const content = type === 'file' ? index : type === 'hardlink' ? changes.linkedContent(index) : undefined;
+    const size = type === 'file' || type === 'hardlink' ? tree.contentSizeAt(layer, index) : 0;
     const first = content !== undefined && this.seen[layer]![content] === 0;
     if (content !== undefined) this.seen[layer]![content] = 1;
-    const digest = content === undefined ? undefined : changes.digest(content);
-    const entry: SideEntry = { type: e.type, size, mode: e.mode, layer };
-    if (digest !== undefined) entry.digest = digest;
-    if (e.type === 'symlink' && e.linkTarget !== undefined) entry.linkTarget = e.linkTarget;
+    const entry = new StoredEntry(type, size, changes.mode(index), layer, changes, content, layer < this.shared);
+    if (type === 'symlink') {
+      const target = changes.entry(index).linkTarget;
+      if (target !== undefined) entry.linkTarget = target;
+    }
     return { entry, counted: first ? size : 0 };
   }
 
@@ -105,12 +114,42 @@ class Side {
   }
 }
 
+/** A side's entry read from its layer's columns; the content digest is read when first asked
+ *  (a file both sides show from the same entry of a shared base layer is the same content). */
+class StoredEntry implements SideEntry {
+  linkTarget?: string;
+  private hex: string | undefined | null = null;
+
+  constructor(
+    readonly type: EntryType,
+    readonly size: number,
+    readonly mode: number,
+    readonly layer: number,
+    private readonly changes: LayerChanges,
+    /** The regular-file entry whose content it shows. */
+    readonly content: number | undefined,
+    readonly inSharedBase: boolean,
+  ) {}
+
+  get digest(): string | undefined {
+    if (this.hex === null) this.hex = this.content === undefined ? undefined : this.changes.digest(this.content);
+    return this.hex;
+  }
+}
+
+/** Equal content: the same stored entry of a base layer both share, or equal digests. */
+function sameSideContent(a: SideEntry, b: SideEntry): boolean {
+  if (a instanceof StoredEntry && b instanceof StoredEntry && a.inSharedBase && b.inSharedBase && a.layer === b.layer)
+    if (a.content !== undefined && a.content === b.content) return true;
+  return sameContent(a, b);
+}
+
 const isFile = (e: SideEntry | undefined) => e !== undefined && (e.type === 'file' || e.type === 'hardlink');
 
 function fileStatus(a: SideEntry | undefined, b: SideEntry | undefined): CompareStatus {
   if (!b) return 'onlyA';
   if (!a) return 'onlyB';
-  if (isFile(a) && isFile(b)) return sameContent(a, b) ? 'identical' : 'changed';
+  if (isFile(a) && isFile(b)) return sameSideContent(a, b) ? 'identical' : 'changed';
   if (a.type !== b.type) return 'changed';
   return a.type === 'symlink' && a.linkTarget !== b.linkTarget ? 'changed' : 'identical';
 }
@@ -119,8 +158,9 @@ const byName = (x: CompareNode, y: CompareNode) => (x.name < y.name ? -1 : x.nam
 
 /** The aligned tree of `a` and `b`; `comparison` (compareAnalyses of the same two) gives the copies. */
 export function compareTree(a: Analysis, b: Analysis, comparison: Comparison): CompareTree {
-  const left = new Side(a);
-  const right = new Side(b);
+  const shared = sharedLayers(a, b);
+  const left = new Side(a, shared);
+  const right = new Side(b, shared);
   const root = emptyNode('', '/', 0);
   const byPath = new Map<ImagePath, CompareNode>([['', root]]);
   // Both views walked together, children by name, depth first (an explicit stack: hostile

@@ -74,6 +74,7 @@
 import type { LayerSummary } from './model.js';
 import { Op, TYPE_DIR } from './changes.js';
 import { MergedTree } from './merge.js';
+import { release } from './memory.js';
 
 export interface DiveInefficiency {
   /** Display path, with a leading '/'. */
@@ -188,10 +189,10 @@ class PathIds {
   }
 }
 
-/** Growable per-id columns. */
+/** Growable per-id columns. Stamps are 1 + a layer index (an image has at most MAX_LAYERS). */
 class Columns {
-  layerStamp = new Int32Array(0);
-  childStamp = new Int32Array(0);
+  layerStamp = new Uint16Array(0);
+  childStamp = new Uint16Array(0);
   size = new Float64Array(0);
   isDir = new Uint8Array(0);
   stackedPresent = new Uint8Array(0);
@@ -204,10 +205,11 @@ class Columns {
   fit(n: number): void {
     if (n <= this.layerStamp.length) return;
     const size = Math.max(n, Math.ceil(this.layerStamp.length * 1.25), 1024);
-    const grow = <T extends Int32Array | Float64Array | Uint8Array | Uint32Array>(a: T, fill = 0): T => {
+    const grow = <T extends Uint16Array | Float64Array | Uint8Array | Uint32Array>(a: T, fill = 0): T => {
       const b = new (a.constructor as new (n: number) => T)(size);
       b.set(a);
       if (fill !== 0) b.fill(fill, a.length);
+      release(a);
       return b;
     };
     this.layerStamp = grow(this.layerStamp);
@@ -220,6 +222,12 @@ class Columns {
     this.cumulative = grow(this.cumulative);
     this.minimum = grow(this.minimum, NONE);
     this.count = grow(this.count);
+  }
+
+  /** Gives the columns' memory back (see memory.ts release): they are done with. */
+  release(): void {
+    release(this.layerStamp, this.childStamp, this.size, this.isDir, this.stackedPresent, this.stackedSize, this.stackedIsDir);
+    release(this.cumulative, this.minimum, this.count);
   }
 }
 
@@ -296,13 +304,15 @@ export function diveMetrics(summaries: LayerSummary[], tree: MergedTree = new Me
     if (i !== 0) userSizeBytes += summary.sizeBytes;
   });
   const wastedBytes = sorted.reduce((sum, id) => sum + col.cumulative[id]!, 0);
+  const inefficiencies = sorted.map((id) => ({ path: `/${ids.pathOf(id)}`, cumulativeSize: col.cumulative[id]!, count: col.count[id]! }));
+  col.release();
   return {
     efficiency,
     wastedBytes,
     userWastedPercent: wastedBytes / userSizeBytes,
     userSizeBytes,
     sizeBytes,
-    inefficiencies: sorted.map((id) => ({ path: `/${ids.pathOf(id)}`, cumulativeSize: col.cumulative[id]!, count: col.count[id]! })),
+    inefficiencies,
   };
 }
 

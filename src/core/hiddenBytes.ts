@@ -7,6 +7,7 @@
 import type { ImagePath } from './model.js';
 import type { MergedTree } from './merge.js';
 import { Op, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
+import { release } from './memory.js';
 
 /** How a later entry took a stored copy out of view. */
 export type HiddenHow =
@@ -140,6 +141,7 @@ export function accountBytes(tree: MergedTree): ByteAccount {
     }
     hiddenByLayer[layer] = hidden;
   });
+  release(...visible);
   const hiddenBytes = storedBytes - visibleBytes;
   let entries: HiddenEntry[] | undefined;
   return {

@@ -8,7 +8,7 @@ import type { ImagePath, LayerEntry, LayerSummary } from './model.js';
 import { Op, TYPE_DIR, TYPE_FILE, TYPE_HARDLINK } from './changes.js';
 import { baseName } from './paths.js';
 import { InputError } from './errors.js';
-import { heapExhausted, moreHeapHint } from './memory.js';
+import { heapExhausted, moreHeapHint, release } from './memory.js';
 import type { ImageWarning } from './warnings.js';
 
 export type ChangeKind = 'added' | 'modified' | 'removed';
@@ -52,6 +52,7 @@ function grown<T extends Int32Array | Uint8Array>(a: T, size: number, fill?: num
   const b = new (a.constructor as new (n: number) => T)(Math.max(size, Math.ceil(a.length * 1.5)));
   b.set(a);
   if (fill !== undefined) b.fill(fill, a.length);
+  release(a);
   return b;
 }
 
@@ -119,6 +120,34 @@ export class MergedTree {
     this.growEvents(changes);
     this.table.setRoot(FNV_SEED);
     new Merger(this, changes).run();
+    this.trim();
+  }
+
+  /** Drops what only the merge's appends used (the last child and last event of each node) and
+   *  the columns' spare capacity: the tree is read-only from here on. */
+  private trim(): void {
+    release(this.lastChild, this.lastEvent);
+    this.lastChild = new Int32Array(0);
+    this.lastEvent = new Int32Array(0);
+    const n = this.nodeCount;
+    const e = this.eventCount;
+    // A copy only when it frees enough to be worth one.
+    const fit = <T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: T, size: number): T => {
+      if (a.length - size <= a.length / 8) return a;
+      const exact = a.slice(0, size) as T;
+      release(a);
+      return exact;
+    };
+    this.parent = fit(this.parent, n);
+    this.firstChild = fit(this.firstChild, n);
+    this.nextSibling = fit(this.nextSibling, n);
+    this.firstEvent = fit(this.firstEvent, n);
+    this.evLayer = fit(this.evLayer, e);
+    this.evKind = fit(this.evKind, e);
+    this.evCause = fit(this.evCause, e);
+    this.evEntry = fit(this.evEntry, e);
+    this.evNext = fit(this.evNext, e);
+    this.table.trim(n);
   }
 
   get nodeCount(): number {
@@ -518,11 +547,20 @@ class PathTable {
     this.hashes[0] = hash;
   }
 
+  /** Drops the spare capacity of the hashes past id `n` (no more ids are added). */
+  trim(n: number): void {
+    if (this.hashes.length - n <= this.hashes.length / 8) return;
+    const old = this.hashes;
+    this.hashes = old.slice(0, n);
+    release(old);
+  }
+
   /** Makes room for ids below `n` without rehashing. */
   reserve(n: number): void {
     if (n > this.hashes.length) {
       const h = new Int32Array(n);
       h.set(this.hashes);
+      release(this.hashes);
       this.hashes = h;
     }
     if (n * 2 > this.slots.length) this.rehash(n * 2);
@@ -558,6 +596,7 @@ class PathTable {
     const old = this.slots;
     this.slots = new Int32Array(size).fill(NONE);
     for (const id of old) if (id !== NONE) this.insert(id, this.hashes[id]!);
+    release(old);
   }
 }
 
@@ -603,6 +642,8 @@ class Merger {
       this.applyEntries(summary);
       this.recordLayer();
     });
+    // The running state is done with: its columns go back now, before what follows the merge.
+    release(this.curLayer, this.curEntry, this.curIsDir, this.touchStamp, this.wasPresent, this.cause);
   }
 
   private present(id: number): boolean {
@@ -642,7 +683,10 @@ class Merger {
       const op = changes.op(i);
       if (op === Op.Entry) continue;
       const id = this.tree.idOf(changes.path(i));
-      if (id !== undefined) this.nodes[i] = id;
+      if (id !== undefined) {
+        this.nodes[i] = id;
+        changes.sharePath(i, this.tree.pathOf(id));
+      }
       if (op === Op.Whiteout) {
         if (id !== undefined && this.present(id)) this.removeSubtree(id, CAUSE_WHITEOUT);
         else if (++unmatched <= MAX_WARNINGS_PER_LAYER)
@@ -699,7 +743,7 @@ class Merger {
       if (id === NONE) {
         id = this.tree.addNode(path, parent);
         this.fit(id);
-      }
+      } else changes.sharePath(i, this.tree.pathOf(id));
       this.nodes[i] = id;
       const isDir = changes.typeCode(i) === TYPE_DIR;
       // A non-directory replaces a directory with its whole subtree; a directory over a

@@ -91,7 +91,7 @@ export class WalkPool {
         } else if (message.type === 'progress') options.onProgress?.(message.bytes);
         else if (message.type === 'done') {
           job.finishedByWorker = true;
-          finish(() => resolve({ ...message.summary, changes: LayerChanges.fromTransfer(message.summary.changes) }));
+          finish(() => resolve({ ...message.summary, changes: LayerChanges.fromWorker(message.summary.changes) }));
         } else {
           job.finishedByWorker = true;
           const error = message.input ? new InputError(message.message) : new Error(message.message);

@@ -194,7 +194,8 @@ test('while the two images load: the progress of each side and the layers being 
   try {
     const frame = await eventually(
       () => plain(r.lastFrame()),
-      (f) => f.includes('multistage-builder: 0 of 2 layers read · 2 kB of 5 kB (40%)'),
+      // Both sides' progress: each arrives in its own render.
+      (f) => f.includes('multistage-builder: 0 of 2 layers read · 2 kB of 5 kB (40%)') && f.includes('app:final: 0 of 2 layers read'),
     );
     assert.match(frame, /app:final: 0 of 2 layers read · 1 kB of 3 kB \(33%\)/);
     assert.match(frame, /^ multistage-… › L0 +████░░░░ +2 kB \/ 4 kB +ADD rootfs\.tar \/$/m);

@@ -111,6 +111,8 @@ export const MAX_METADATA_RECORD = 1024 * 1024;
 const MAX_SPARSE_TOKEN = 64;
 const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
 const latin1 = (buf: Uint8Array, start: number, end: number): string => {
+  // An empty field (most link names) without the call into the buffer binding.
+  if (buf[start] === 0) return '';
   let stop = start;
   while (stop < end && buf[stop] !== 0) stop++;
   return Buffer.prototype.latin1Slice.call(buf, start, stop) as string;

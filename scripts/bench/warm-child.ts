@@ -1,11 +1,14 @@
 // Warm open, in a fresh process: `fill` analyses the image once to fill the summary cache
 // (LAYERSCOPE_CACHE_DIR); `open` renders the real App and reports the time from process start
 // to the first frame of the main screen (layers and tree drawn).
-// Ink is loaded the way the binary loads it (src/ui/loadInk.ts), before the modules that import it.
+// It starts the way the binary does: Node's compile cache under the cache dir (bin/layerscope.js),
+// then Ink loaded by src/ui/loadInk.ts before the modules that import it.
+import module from 'node:module';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import React from 'react';
-import { loadInk } from '../../src/ui/loadInk.js';
-import { loadAnalysis } from '../../src/app/open.js';
+
+if (process.env.LAYERSCOPE_CACHE_DIR) module.enableCompileCache?.(join(process.env.LAYERSCOPE_CACHE_DIR, 'compile'));
+const { loadAnalysis } = await import('../../src/app/open.js');
 
 // ink-testing-library's stdout has columns but no rows: Ink then asks terminal-size, which spawns
 // `tput` twice per frame when no terminal is attached (a real terminal gives both, and no process
@@ -26,7 +29,8 @@ if (mode === 'fill') {
   process.stdout.write(`${JSON.stringify({ loadMs: performance.now() - t })}\n`);
   process.exit(0);
 } else {
-  await loadInk();
+  await (await import('../../src/ui/loadInk.js')).loadInk();
+  const { default: React } = await import('react');
   const { render } = await import('ink-testing-library');
   const { App } = await import('../../src/ui/App.js');
   const loadStart = performance.now();

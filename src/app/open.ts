@@ -143,12 +143,14 @@ async function open(
   keepOpen: boolean,
 ): Promise<{ analysis: Analysis } | OpenedImage> {
   const limits = limitsOf(options);
+  const caches = cachesOf(options, hooks);
   const source = await withEngineHooks(hooks.onPull ? { onPull: hooks.onPull } : {}, () =>
     openImage(spec ?? BUNDLED_EXAMPLE, {
       platform: options.platform,
       source: options.source,
       insecureRegistry: options.insecureRegistry,
       ...(options.context ? { context: options.context } : {}),
+      ...(caches.configs ? { configs: caches.configs } : {}),
     }),
   );
   let kept = false;
@@ -158,7 +160,6 @@ async function open(
       layers: source.layers.map((l) => ({ index: l.index, blobSize: l.blobSize, command: l.command })),
       ...(source.readAll ? { streamed: true } : {}),
     });
-    const caches = cachesOf(options, hooks);
     const image = await analyseImage(source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
       ...caches,

@@ -12,7 +12,7 @@
 // an error: the file was written for dive.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../report/yaml.js';
 import type { Defaults, StatusName } from './schema.js';
 
 /** dive's keybinding names → the layerscope action each one maps to (undefined: none). */

@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../report/yaml.js';
 import { InputError } from '../core/errors.js';
 import { CI_RULE_NAMES, type CiRuleName, parseByteSize, readRuleEntry } from '../report/ci.js';
 import { findDiveConfig, readDiveConfig } from './dive.js';

@@ -46,8 +46,8 @@ export interface ByteAccount {
   storedBytes: number;
   visibleBytes: number;
   hiddenBytes: number;
-  /** Paths whose stored bytes are hidden, most bytes first. */
-  entries: HiddenEntry[];
+  /** Paths whose stored bytes are hidden, most bytes first (built on first read). */
+  readonly entries: HiddenEntry[];
   /** Hidden bytes each layer carries (stored in it, unreachable at the end). */
   hiddenByLayer: number[];
   /** Bytes of lower layers' copies each layer made unreachable (what a `RUN rm` hid). */
@@ -59,21 +59,27 @@ function hiddenHow(tree: MergedTree, layer: number, index: number): Pick<HiddenC
   const id = tree.nodeOfChange[layer]?.[index];
   if (id === undefined || id < 0) return {};
   const changes = tree.summaries[layer]!.changes;
-  for (const event of tree.historyOf(id)) {
-    if (event.layer < layer) continue;
-    if (event.layer === layer) {
-      if (event.change !== 'removed' && event.entryIndex !== index) return { hiddenBy: layer, how: 'duplicate' };
+  // The path's events walked on the tree's columns (no event objects: this runs per hidden copy).
+  for (let event = tree.firstEventOf(id); event >= 0; event = tree.nextEventOf(event)) {
+    const at = tree.eventLayer(event);
+    if (at < layer) continue;
+    const entryIndex = tree.eventEntryIndex(event);
+    if (at === layer) {
+      if (!tree.eventRemoves(event) && entryIndex !== index) return { hiddenBy: layer, how: 'duplicate' };
       continue;
     }
-    if (event.change === 'removed') return { hiddenBy: event.layer, how: event.cause === 'replaced' ? 'overwritten' : 'deleted' };
-    const later = tree.summaries[event.layer]!.changes;
+    if (tree.eventRemoves(event)) {
+      const cause = tree.historyOf(id).find((e) => e.layer > layer)?.cause;
+      return { hiddenBy: at, how: cause === 'replaced' ? 'overwritten' : 'deleted' };
+    }
+    const later = tree.summaries[at]!.changes;
     const same =
-      event.entryIndex >= 0 &&
-      later.typeCode(event.entryIndex) === TYPE_FILE &&
-      later.size(event.entryIndex) === changes.size(index) &&
-      later.digest(event.entryIndex) !== undefined &&
-      later.digest(event.entryIndex) === changes.digest(index);
-    return { hiddenBy: event.layer, how: same ? 'metadata' : 'overwritten' };
+      entryIndex >= 0 &&
+      later.typeCode(entryIndex) === TYPE_FILE &&
+      later.size(entryIndex) === changes.size(index) &&
+      later.digest(entryIndex) !== undefined &&
+      later.digest(entryIndex) === changes.digest(index);
+    return { hiddenBy: at, how: same ? 'metadata' : 'overwritten' };
   }
   // No later entry of its own: its layer replaced a directory above it (`d/f`, then a file `d`).
   return { hiddenBy: layer, how: 'overwritten' };
@@ -107,9 +113,13 @@ export function accountBytes(tree: MergedTree): ByteAccount {
 
 function account(tree: MergedTree): ByteAccount {
   const visible = visibleCopies(tree);
-  const byPath = new Map<ImagePath, HiddenEntry>();
   const hiddenByLayer = tree.summaries.map(() => 0);
   const hidByLayer = tree.summaries.map(() => 0);
+  // The hidden copies, base first: the per-path list is built from them when first read (the
+  // browser's first frame needs only the totals).
+  const copyLayers: number[] = [];
+  const copyIndices: number[] = [];
+  const copyHows: Pick<HiddenCopy, 'hiddenBy' | 'how'>[] = [];
   let storedBytes = 0;
   let visibleBytes = 0;
   tree.summaries.forEach((summary, layer) => {
@@ -127,22 +137,50 @@ function account(tree: MergedTree): ByteAccount {
         continue;
       }
       if (size === 0) continue;
-      const path = changes.path(index);
-      const entry = byPath.get(path) ?? { path, bytes: 0, count: 0, layers: [], copies: [] };
-      entry.bytes += size;
-      entry.count += 1;
-      if (entry.layers[entry.layers.length - 1] !== layer) entry.layers.push(layer);
       const how = hiddenHow(tree, layer, index);
-      entry.copies.push({ layer, bytes: size, ...how });
       if (how.hiddenBy !== undefined && how.hiddenBy > layer) hidByLayer[how.hiddenBy]! += size;
-      byPath.set(path, entry);
+      copyLayers.push(layer);
+      copyIndices.push(index);
+      copyHows.push(how);
     }
     hiddenByLayer[layer] = hidden;
   });
   release(...visible);
   const hiddenBytes = storedBytes - visibleBytes;
-  const entries = [...byPath.values()].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { storedBytes, visibleBytes, hiddenBytes, entries, hiddenByLayer, hidByLayer };
+  let entries: HiddenEntry[] | undefined;
+  return {
+    storedBytes,
+    visibleBytes,
+    hiddenBytes,
+    get entries() {
+      entries ??= hiddenEntries(tree, copyLayers, copyIndices, copyHows);
+      return entries;
+    },
+    hiddenByLayer,
+    hidByLayer,
+  };
+}
+
+/** The hidden copies grouped by path, most bytes first. */
+function hiddenEntries(tree: MergedTree, layers: number[], indices: number[], hows: Pick<HiddenCopy, 'hiddenBy' | 'how'>[]): HiddenEntry[] {
+  const byPath = new Map<ImagePath, HiddenEntry>();
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i]!;
+    const changes = tree.summaries[layer]!.changes;
+    const index = indices[i]!;
+    const size = changes.size(index);
+    const path = changes.path(index);
+    let entry = byPath.get(path);
+    if (!entry) {
+      entry = { path, bytes: 0, count: 0, layers: [], copies: [] };
+      byPath.set(path, entry);
+    }
+    entry.bytes += size;
+    entry.count += 1;
+    if (entry.layers[entry.layers.length - 1] !== layer) entry.layers.push(layer);
+    entry.copies.push({ layer, bytes: size, ...hows[i] });
+  }
+  return [...byPath.values()].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 export interface LayerDiffStats {

@@ -59,7 +59,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './yaml.js';
 import { InputError } from '../core/errors.js';
 import type { DiveMetrics } from '../core/dive.js';
 

@@ -3,7 +3,7 @@
 // optionally `PATH:NAME` to pick one image of several) and an engine reference otherwise.
 import { statSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { ImageSource } from '../core/model.js';
+import type { ConfigStore, ImageSource } from '../core/model.js';
 import { InputError } from '../core/errors.js';
 import { openDockerArchive } from './dockerArchive.js';
 import { fileOpenError, openDirectory, type FileSet } from './fileSet.js';
@@ -26,6 +26,9 @@ export interface OpenOptions {
   insecureRegistry?: boolean;
   /** `--context NAME`: the Docker context an engine reference is reached through. */
   context?: string;
+  /** Image configs already read, by image ID (the summary cache's neighbour): a registry image's
+   *  config is taken from here rather than downloaded again. */
+  configs?: ConfigStore;
 }
 
 export interface ImageSpec {
@@ -43,6 +46,7 @@ export async function openImage(spec: string, opts: OpenOptions = {}): Promise<I
       platform,
       ...(opts.insecureRegistry ? { insecure: true } : {}),
       ...(opts.context ? { context: opts.context } : {}),
+      ...(opts.configs ? { configs: opts.configs } : {}),
     });
   }
   const located = locate(target);
@@ -81,6 +85,8 @@ export interface RemoteOptions {
   insecure?: boolean;
   /** `--context NAME` (Docker engine references). */
   context?: string;
+  /** See OpenOptions.configs. */
+  configs?: ConfigStore;
 }
 
 /** `docker://`, `podman://`, `registry://` and bare references (`myapp:latest`) come here. */

@@ -2,7 +2,6 @@
 // (text lines with numbers, a hex dump, a tar's member list, a unified diff), read in pages so a
 // 2 GB file opens at once, and the viewer's state reducer (scrolling, search, modes).
 // Image content is hostile: every row is escaped for the terminal before it is drawn.
-import { createTwoFilesPatch } from 'diff';
 import { detectKind, looksLikeText, type ContentKind } from '../core/contentKind.js';
 import { decompress } from '../core/decompress.js';
 import { fileCursor, scanLayer, streamCursor } from '../core/layerContent.js';
@@ -152,6 +151,8 @@ export async function diffRows(left: { label: string; bytes: PagedBytes }, right
   if (!a || !b || !looksLikeText(a) || !looksLikeText(b)) {
     return ['binary files differ', describe(left.label, a, left.bytes.size), describe(right.label, b, right.bytes.size)];
   }
+  // Loaded when a diff is first shown: 20 modules the browser's first frame does not need.
+  const { createTwoFilesPatch } = await import('diff');
   const patch = createTwoFilesPatch(left.label, right.label, a.toString('utf8'), b.toString('utf8'), '', '');
   return patch
     .split('\n')

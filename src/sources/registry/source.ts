@@ -82,7 +82,11 @@ export async function openRegistry(target: string, opts: RegistryOptions): Promi
   async function assemble(manifest: Record<string, unknown>, descriptor: Descriptor): Promise<ImageSource> {
     const configDesc = manifestConfig(manifest, descriptor.digest, where);
     const what = `${where}: config ${configDesc.digest}`;
-    const configBytes = await client.blob(configDesc, MAX_CONFIG_BYTES);
+    // A config is named by its digest, which the cache checks its bytes against on read: a warm
+    // open asks the registry for the manifest only.
+    const cached = await opts.configs?.getConfig(configDesc.digest);
+    const configBytes = cached ? Buffer.from(cached) : await client.blob(configDesc, MAX_CONFIG_BYTES);
+    if (!cached) await opts.configs?.putConfig(configDesc.digest, configBytes);
     const config = parseImageConfig(parseJson(configBytes.toString('utf8'), what), what);
     const stored = manifestLayers(manifest, descriptor.digest, where);
     const described = describeLayers(config, stored, `${where}: manifest ${descriptor.digest}`);

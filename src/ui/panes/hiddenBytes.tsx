@@ -22,6 +22,9 @@ export const hiddenBytesPane: PaneSpec = {
   toggle: 'toggleHiddenBytes',
   init: () => ({ hiddenBytes: { ...LIST_START } }),
   settle(model, s, layout) {
+    // Only while shown: the list is built from every hidden copy on first read, which the first
+    // frame (the tree in this slot) does not need.
+    if (s.mainView !== 'hiddenBytes') return s;
     const hiddenBytes = settleList(s.hiddenBytes, model.analysis.account.entries.length, hiddenBytesBodyRows(layout));
     return hiddenBytes === s.hiddenBytes ? s : { ...s, hiddenBytes };
   },

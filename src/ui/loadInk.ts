@@ -6,7 +6,9 @@
 //   URL when `fetch` exists, which loads Node's HTTP client (undici) only for that; when the fetch
 //   fails it decodes the same bytes itself. While Ink loads, `fetch` refuses data: URLs (any
 //   other call goes to Node's own `fetch`, so a registry request at that moment is unaffected).
+import { existsSync } from 'node:fs';
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 let loading: Promise<void> | undefined;
 
@@ -21,7 +23,9 @@ async function load(): Promise<void> {
     resolve(specifier, context, next) {
       const resolved = next(specifier, context);
       if (specifier !== 'es-toolkit/compat' || !context.parentURL?.endsWith('/ink/build/ink.js')) return resolved;
-      return { ...resolved, url: new URL('function/throttle.mjs', resolved.url).href };
+      const throttle = new URL('function/throttle.mjs', resolved.url);
+      // Another es-toolkit may lay its files out otherwise: then the index, as Ink asked.
+      return throttle.protocol === 'file:' && existsSync(fileURLToPath(throttle)) ? { ...resolved, url: throttle.href } : resolved;
     },
   });
   const fetch = globalThis.fetch;

@@ -174,6 +174,9 @@ test('Ctrl-E (and x) extract the selected path into the directory typed at the p
     term.keys('x');
     await term.waitFor(/into directory: █/);
     term.type(`${out}/first`);
+    // The path on the prompt (cut to the width, after its directory's name) before Enter: under
+    // load the typed keys can still be in flight.
+    await term.waitFor((screen) => screen.includes(`into directory: ${out}/`));
     term.keys('Enter');
     const screen = await term.waitFor(/extracted \d+ entries into/, 60_000);
     assert.match(screen, /extracted 2 entries into /, '/tmp and /tmp/assets.tar');

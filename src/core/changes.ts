@@ -42,6 +42,8 @@ export class LayerChanges implements Iterable<LayerChange> {
   /** DIGEST_BYTES per entry: the content digest of a regular file, all zeros when none. */
   private digests = new Uint8Array(64 * DIGEST_BYTES);
   private paths: ImagePath[] = [];
+  /** See packed: the paths' bytes, entry i's from ends[i - 1] (0 for the first) to ends[i]. */
+  private packedPaths: { bytes: Buffer; ends: Uint32Array } | undefined;
   private extras = new Map<number, Extra>();
 
   static from(changes: Iterable<LayerChange>): LayerChanges {
@@ -148,13 +150,28 @@ export class LayerChanges implements Iterable<LayerChange> {
   }
 
   path(i: number): ImagePath {
-    return this.paths[i]!;
+    return this.paths[i] ?? this.unpack(i);
+  }
+
+  /** A path still in the bytes it was read from (see packed), decoded now and kept. */
+  private unpack(i: number): ImagePath {
+    const p = this.packedPaths!;
+    const start = i === 0 ? 0 : p.ends[i - 1]!;
+    const path = decodePath(p.bytes, start, p.ends[i]!, this.byteNames);
+    this.paths[i] = path;
+    return path;
+  }
+
+  /** Every path as a string (what packing them again or writing them out reads). */
+  private allPaths(): ImagePath[] {
+    if (this.packedPaths) for (let i = 0; i < this.length; i++) this.path(i);
+    return this.paths;
   }
 
   /** Makes entry `i` hold `path`, an equal string another layer already holds (the merge's node
    *  path): a path named by several layers is then one string, not one per layer. */
   sharePath(i: number, path: ImagePath): void {
-    if (this.paths[i] === path) this.paths[i] = path;
+    if (this.path(i) === path) this.paths[i] = path;
   }
 
   /** Entry type code (TYPE_*); meaningful for Op.Entry only. */
@@ -181,7 +198,7 @@ export class LayerChanges implements Iterable<LayerChange> {
   /** The entry at `i` as an object (built on demand: callers on hot paths use the columns). */
   entry(i: number): LayerEntry {
     const e: LayerEntry = {
-      path: this.paths[i]!,
+      path: this.path(i),
       type: TYPES[this.types[i]!]!,
       size: this.sizes[i]!,
       mode: this.modes[i]!,
@@ -198,7 +215,7 @@ export class LayerChanges implements Iterable<LayerChange> {
     if (i < 0 || i >= this.length) return undefined;
     const op = this.ops[i]!;
     if (op === Op.Entry) return { op: 'entry', entry: this.entry(i) };
-    return { op: op === Op.Whiteout ? 'whiteout' : 'opaque', path: this.paths[i]! };
+    return { op: op === Op.Whiteout ? 'whiteout' : 'opaque', path: this.path(i) };
   }
 
   *[Symbol.iterator](): Iterator<LayerChange> {
@@ -209,7 +226,7 @@ export class LayerChanges implements Iterable<LayerChange> {
    *  transferred rather than copied (see transferList). */
   toTransfer(): LayerChangesTransfer {
     this.trim();
-    const { bytes, ends } = packPaths(this.paths, this.length, this.byteNames);
+    const { bytes, ends } = packPaths(this.allPaths(), this.length, this.byteNames);
     return {
       length: this.length,
       byteNames: this.byteNames,
@@ -252,6 +269,16 @@ export class LayerChanges implements Iterable<LayerChange> {
     return out;
   }
 
+  /** The changes as `fromTransfer` gives them, the paths left in their bytes until each is first
+   *  asked for (a layer restored from the merged-tree cache: most paths are never read). */
+  static packed(t: LayerChangesTransfer): LayerChanges {
+    const out = LayerChanges.fromTransfer({ ...t, length: 0 });
+    out.length = t.length;
+    out.paths = new Array<ImagePath>(t.length);
+    out.packedPaths = { bytes: Buffer.from(t.pathBytes.buffer, t.pathBytes.byteOffset, t.pathBytes.byteLength), ends: t.pathEnds };
+    return out;
+  }
+
   static fromTransfer(t: LayerChangesTransfer): LayerChanges {
     const out = new LayerChanges();
     out.length = t.length;
@@ -275,7 +302,7 @@ export class LayerChanges implements Iterable<LayerChange> {
     const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
     return {
       length: n,
-      paths: this.paths.slice(0, n),
+      paths: this.allPaths().slice(0, n),
       ops: b64(this.ops.subarray(0, n)),
       types: b64(this.types.subarray(0, n)),
       sizes: b64(this.sizes.subarray(0, n)),
@@ -355,10 +382,14 @@ function unpackPaths(bytes: Uint8Array, ends: Uint32Array, n: number, byteNames:
   let start = 0;
   for (let i = 0; i < n; i++) {
     const end = ends[i]!;
-    out[i] = byteNames ? decodeNameBytes(buf.toString('latin1', start, end)) : buf.toString('utf8', start, end);
+    out[i] = decodePath(buf, start, end, byteNames);
     start = end;
   }
   return out;
+}
+
+function decodePath(buf: Buffer, start: number, end: number, byteNames: boolean): string {
+  return byteNames ? decodeNameBytes(buf.toString('latin1', start, end)) : buf.toString('utf8', start, end);
 }
 
 export interface LayerChangesTransfer {

@@ -85,7 +85,11 @@ export class MergedTree {
   readonly layerCount: number;
   readonly summaries: readonly LayerSummary[];
   /** Node 0 is the root ''. */
-  private readonly paths: ImagePath[] = [''];
+  private paths: ImagePath[] = [''];
+  /** A restored tree's nodes name their path by the change that first named them (layer, index):
+   *  the path string is made when first asked (a reopen's first frame needs a few of a million). */
+  private originLayer: Uint16Array | undefined;
+  private originIndex: Int32Array | undefined;
   /** Path → node id: open addressing over FNV-1a hashes of the path (see PathTable). */
   private readonly table = new PathTable();
   private parent = new Int32Array(1024).fill(NONE);
@@ -169,7 +173,7 @@ export class MergedTree {
       for (let i = 0; i < nodes.length; i++) {
         const id = nodes[i]!;
         if (id === NONE || named[id]) continue;
-        if (this.paths[id] !== changes.path(i)) return undefined;
+        if (this.path(id) !== changes.path(i)) return undefined;
         named[id] = 1;
       }
     }
@@ -180,7 +184,7 @@ export class MergedTree {
       nodeCount: n,
       eventCount: e,
       impliedIds: Int32Array.from(impliedIds),
-      impliedPaths: impliedIds.map((id) => this.paths[id]!),
+      impliedPaths: impliedIds.map((id) => this.path(id)),
       parent: this.parent.subarray(0, n),
       firstChild: this.firstChild.subarray(0, n),
       nextSibling: this.nextSibling.subarray(0, n),
@@ -221,8 +225,11 @@ export class MergedTree {
     if (!inNodes(c.parent, NONE) || !inNodes(c.firstChild, NONE) || !inNodes(c.nextSibling, NONE) || !inNodes(c.slots, NONE))
       fail('node ids');
     if (!inEvents(c.firstEvent) || !inEvents(c.evNext) || !within(c.evLayer, 0, this.layerCount)) fail('event ids');
-    const paths = new Array<string>(n);
-    paths[0] = '';
+    // Each node's path: the first change that names it (layer order), or an implied one.
+    const named = new Uint8Array(n);
+    const originLayer = new Uint16Array(n);
+    const originIndex = new Int32Array(n);
+    named[0] = 1;
     for (let layer = 0; layer < this.layerCount; layer++) {
       const nodes = c.nodeOfChange[layer]!;
       const changes = this.summaries[layer]!.changes;
@@ -231,18 +238,26 @@ export class MergedTree {
         const id = nodes[i]!;
         if (id === NONE) continue;
         if (id < 0 || id >= n) fail('node ids');
-        paths[id] ??= changes.path(i);
+        if (named[id]) continue;
+        named[id] = 1;
+        originLayer[id] = layer;
+        originIndex[id] = i;
       }
       if (!inNodes(c.touchedBy[layer]!, 0)) fail('node ids');
     }
+    const paths = new Array<string>(n);
+    paths[0] = '';
     for (let k = 0; k < c.impliedIds.length; k++) {
       const id = c.impliedIds[k]!;
       if (id <= 0 || id >= n) fail('node ids');
       paths[id] = c.impliedPaths[k]!;
+      named[id] = 1;
     }
-    for (let id = 0; id < n; id++) if (typeof paths[id] !== 'string') fail(`node ${id} has no path`);
-    this.paths.length = 0;
-    for (let id = 0; id < n; id++) this.paths.push(paths[id]!);
+    const unnamed = named.indexOf(0);
+    if (unnamed >= 0) fail(`node ${unnamed} has no path`);
+    this.paths = paths;
+    this.originLayer = originLayer;
+    this.originIndex = originIndex;
     this.parent = c.parent;
     this.firstChild = c.firstChild;
     this.nextSibling = c.nextSibling;
@@ -264,13 +279,13 @@ export class MergedTree {
 
   idOf(path: ImagePath): number | undefined {
     if (path === '') return 0;
-    const id = this.table.find(path, hashRange(FNV_SEED, path, 0, path.length), this.paths);
+    const id = this.table.find(path, hashRange(FNV_SEED, path, 0, path.length), this);
     return id === NONE ? undefined : id;
   }
 
   /** @internal The id of `path`, a child of `parent`, given the parent's path length. */
   childId(parent: number, path: ImagePath, from: number): number {
-    return this.table.find(path, this.childHash(parent, path, from), this.paths);
+    return this.table.find(path, this.childHash(parent, path, from), this);
   }
 
   private childHash(parent: number, path: ImagePath, from: number): number {
@@ -278,11 +293,20 @@ export class MergedTree {
   }
 
   pathOf(id: number): ImagePath {
-    return this.paths[id]!;
+    return this.path(id);
   }
 
   nameOf(id: number): string {
-    return baseName(this.paths[id]!);
+    return baseName(this.path(id));
+  }
+
+  /** @internal The path of node `id` (made from its naming change when first asked). */
+  path(id: number): ImagePath {
+    const known = this.paths[id];
+    if (known !== undefined) return known;
+    const p = this.summaries[this.originLayer![id]!]!.changes.path(this.originIndex![id]!);
+    this.paths[id] = p;
+    return p;
   }
 
   parentOf(id: number): number {
@@ -368,7 +392,7 @@ export class MergedTree {
   }
 
   private entryAt(id: number, layer: number, index: number): LayerEntry {
-    if (index === NONE) return implicitDir(this.paths[id]!);
+    if (index === NONE) return implicitDir(this.path(id));
     const changes = this.summaries[layer]!.changes;
     if (changes.op(index) !== Op.Entry) throw new Error('internal: event points at a whiteout');
     return changes.entry(index);
@@ -411,7 +435,7 @@ export class MergedTree {
       if (state.entry.type !== 'dir') continue;
       const kids: number[] = [];
       for (let c = this.firstChild[id]!; c !== NONE; c = this.nextSibling[c]!) if (this.visibleEvent(c, layer) !== NONE) kids.push(c);
-      kids.sort((a, b) => compareNames(this.paths[b]!, this.paths[a]!));
+      kids.sort((a, b) => compareNames(this.path(b), this.path(a)));
       for (const k of kids) stack.push(k);
     }
   }
@@ -435,7 +459,7 @@ export class MergedTree {
       h = fnvStep(h, c);
     }
     for (let k = cuts.length - 1; k >= 0; k--) {
-      const id = this.table.find(path.slice(0, cuts[k]), hashes[k]!, this.paths);
+      const id = this.table.find(path.slice(0, cuts[k]), hashes[k]!, this);
       if (id !== NONE) return { id, cuts, known: k + 1 };
     }
     return { id: 0, cuts, known: 0 };
@@ -456,7 +480,7 @@ export class MergedTree {
     const id = this.paths.length;
     if (id >= this.parent.length) this.growNodes(id + 1);
     this.paths.push(path);
-    this.table.add(id, this.childHash(parent, path, parent === 0 ? 0 : this.paths[parent]!.length + 1));
+    this.table.add(id, this.childHash(parent, path, parent === 0 ? 0 : this.path(parent).length + 1));
     this.parent[id] = parent;
     if (this.lastChild[parent] === NONE) this.firstChild[parent] = id;
     else this.nextSibling[this.lastChild[parent]!] = id;
@@ -570,12 +594,12 @@ class PathTable {
     if (n * 2 > this.slots.length) this.rehash(n * 2);
   }
 
-  find(path: string, hash: number, paths: readonly string[]): number {
+  find(path: string, hash: number, tree: { path(id: number): string }): number {
     const mask = this.slots.length - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const id = this.slots[i]!;
       if (id === NONE) return NONE;
-      if (this.hashes[id] === hash && paths[id] === path) return id;
+      if (this.hashes[id] === hash && tree.path(id) === path) return id;
     }
   }
 

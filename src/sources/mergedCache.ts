@@ -233,7 +233,7 @@ async function decode(handle: FileHandle, diffIds: readonly string[]): Promise<M
     const per = { ops: 1, types: 1, sizes: 1, modes: 1, uids: 1, gids: 1, mtimes: 1, pathEnds: 1, digests: 16 } as const;
     for (const [k, m] of Object.entries(per)) if (cols[k as keyof typeof per].length !== n * m) throw new Error('corrupt column');
     if (n > 0 && cols.pathEnds[n - 1] !== cols.pathBytes.length) throw new Error('corrupt paths');
-    const changes = LayerChanges.fromTransfer({ ...cols, length: n, byteNames: s.changes.byteNames, extras: s.changes.extras });
+    const changes = LayerChanges.packed({ ...cols, length: n, byteNames: s.changes.byteNames, extras: s.changes.extras });
     return { ...s, changes };
   });
   return {

@@ -19,10 +19,7 @@ import { commandAvailable, dockerAvailable, need } from '../helpers/env.js';
 import { FakeRegistry } from '../helpers/registry.js';
 import { buildImage, ImageWorkspace, legacyDockerArchiveFiles, MT } from '../helpers/image.js';
 import { packTar, rawHeader, TAR_END } from '../helpers/tar.js';
-
-/** The shell in the terminal runs without CI: the suite runs under CI=true, and CI=true with no
- *  output asked for is --ci (as for dive), not the browser these tests drive. */
-const NO_CI = ['-e', 'CI='];
+import { Terminal as SharedTerminal } from '../helpers/terminal.js';
 
 const hasTmux = commandAvailable('tmux');
 const EXAMPLE = 'examples/multistage-final.tar';
@@ -35,64 +32,24 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-class Terminal {
-  private readonly socket = `layerscope-interrupt-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+/** The shared terminal, its shell giving the binary a TMPDIR and a cache of its own, checked
+ *  for leftovers afterwards. */
+class Terminal extends SharedTerminal {
   /** What the binary gets as TMPDIR and as its cache: both must be empty of temp files after. */
-  readonly tmp = mkdtempSync(join(work, 'tmp-'));
-  readonly cache = mkdtempSync(join(work, 'cache-'));
+  readonly tmp: string;
+  readonly cache: string;
 
   constructor(columns = 110, rows = 32, env: Record<string, string> = {}) {
-    this.tmux(
-      'new-session',
-      ...NO_CI,
-      '-d',
-      '-s',
-      'main',
-      '-x',
-      String(columns),
-      '-y',
-      String(rows),
-      '--',
-      'bash',
-      '--norc',
-      '--noprofile',
-    );
-    this.tmux('set-option', '-g', 'escape-time', '0');
-    const exports = Object.entries({ TMPDIR: this.tmp, LAYERSCOPE_CACHE_DIR: this.cache, ...env })
-      .map(([k, v]) => `export ${k}='${v}'`)
-      .join('; ');
-    this.run(`cd '${repoRoot}' && PS1='$ ' && stty sane && ${exports}`);
+    const tmp = mkdtempSync(join(work, 'tmp-'));
+    const cache = mkdtempSync(join(work, 'cache-'));
+    // Wrapped rows joined: a long message over several rows comes back as the one line it is.
+    super(columns, rows, { env: { TMPDIR: tmp, LAYERSCOPE_CACHE_DIR: cache, ...env }, joinWrapped: true });
+    this.tmp = tmp;
+    this.cache = cache;
   }
 
-  tmux(...args: string[]): string {
-    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  }
-
-  keys(...names: string[]): void {
-    this.tmux('send-keys', '-t', 'main', ...names);
-  }
-
-  run(line: string): void {
-    this.tmux('send-keys', '-t', 'main', '-l', line);
-    this.keys('Enter');
-  }
-
-  screen(): string {
-    // -J: a long message wrapped over several rows comes back as the one line it is.
-    return this.tmux('capture-pane', '-p', '-J', '-t', 'main');
-  }
-
-  async waitFor(what: RegExp, timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let screen = '';
-    while (Date.now() < deadline) {
-      screen = this.screen();
-      if (what.test(screen)) return screen;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}; the screen shows:\n${screen}`);
+  override waitFor(what: RegExp | ((screen: string) => boolean), timeoutMs = 30_000): Promise<string> {
+    return super.waitFor(what, timeoutMs);
   }
 
   /** The shell works again, the terminal is as it was, and the run left no temp file. */
@@ -112,10 +69,6 @@ class Terminal {
         e.isDirectory() ? leftovers(join(dir, e.name)) : /^\.tmp-|\.tmp-/.test(e.name) ? [e.name] : [],
       );
     assert.deepEqual(leftovers(this.cache), [], 'no partial cache entry');
-  }
-
-  close(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
   }
 }
 

@@ -7,9 +7,18 @@ import { repoRoot as ROOT } from './cli.js';
  *  output asked for is --ci (as for dive), not the browser these tests drive. */
 const NO_CI = ['-e', 'CI='];
 
+export interface TerminalOptions {
+  /** Exported in the pane's shell before any command runs. */
+  env?: Record<string, string>;
+  /** The screen read back with wrapped rows joined into the lines they are (tmux -J). */
+  joinWrapped?: boolean;
+}
+
 export class Terminal {
   private readonly socket = `layerscope-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  constructor(columns: number, rows: number) {
+  private readonly joinWrapped: boolean;
+  constructor(columns: number, rows: number, options: TerminalOptions = {}) {
+    this.joinWrapped = options.joinWrapped ?? false;
     this.tmux(
       'new-session',
       ...NO_CI,
@@ -26,8 +35,8 @@ export class Terminal {
       '--noprofile',
     );
     this.tmux('set-option', '-g', 'escape-time', '0');
-    this.type(`cd '${ROOT}' && PS1='$ ' && stty sane`);
-    this.keys('Enter');
+    const exports = Object.entries(options.env ?? {}).map(([k, v]) => ` && export ${k}='${v}'`);
+    this.run(`cd '${ROOT}' && PS1='$ ' && stty sane${exports.join('')}`);
   }
 
   tmux(...args: string[]): string {
@@ -51,7 +60,7 @@ export class Terminal {
   }
 
   screen(escapes = false): string {
-    return this.tmux('capture-pane', '-p', '-t', 'main', ...(escapes ? ['-e'] : []));
+    return this.tmux('capture-pane', '-p', ...(this.joinWrapped ? ['-J'] : []), '-t', 'main', ...(escapes ? ['-e'] : []));
   }
 
   async waitFor(what: RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {

@@ -45,6 +45,42 @@ export async function analysisOf(layers: TarSpec[][] = SAMPLE_LAYERS, commands: 
 
 export const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A frame without its colours. */
+export const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
+
+/** An ink-testing-library app as the key helpers below drive it. */
+interface Rendered {
+  frames: unknown[];
+  stdin: { write(data: string): void };
+  lastFrame(): string | undefined;
+}
+
+/** Waits for the app's first frame. */
+export async function firstFrame(r: Rendered): Promise<void> {
+  await eventually(
+    () => r.frames.length,
+    (n) => n > 0,
+  );
+}
+
+/** Writes each key and waits for the frame it causes (or 300 ms, for a key that changes nothing),
+ *  then `settleMs` more; gives the last frame without colours. */
+export function keyPresser(r: Rendered, settleMs = 5): (...keys: string[]) => Promise<string> {
+  return async (...keys) => {
+    for (const key of keys) {
+      const before = r.frames.length;
+      r.stdin.write(key);
+      await eventually(
+        () => r.frames.length,
+        (n) => n > before,
+        300,
+      );
+      await tick(settleMs);
+    }
+    return plain(r.lastFrame());
+  };
+}
+
 /** Polls until `check` passes (Ink renders asynchronously and throttles frames). */
 export async function eventually<T>(get: () => T, check: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,14 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
 import type { Key } from 'ink';
-import { analysisOf, eventually, tick } from '../helpers/ui.js';
+import { analysisOf, eventually, plain, firstFrame, keyPresser } from '../helpers/ui.js';
 import { Browser } from '../../src/ui/Browser.js';
 import { App } from '../../src/ui/App.js';
 import { KEYMAP, keyLabel } from '../../src/ui/keymap.js';
 import { BROWSER_HELP_CONTEXTS } from '../../src/ui/help.js';
 import type { Analysis } from '../../src/core/analysis.js';
 
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const DOWN = '\u001B[B';
 const UP = '\u001B[A';
 const ESC = '\u001B';
@@ -18,24 +17,8 @@ const ESC = '\u001B';
 async function browse(size = { columns: 100, rows: 30 }) {
   const analysis = await analysisOf();
   const r = render(<Browser analysis={analysis} size={size} />);
-  await eventually(
-    () => r.frames.length,
-    (n) => n > 0,
-  );
-  /** Writes each key and waits for the frame it causes (or 300 ms, for a key that changes nothing). */
-  const press = async (...keys: string[]) => {
-    for (const key of keys) {
-      const before = r.frames.length;
-      r.stdin.write(key);
-      await eventually(
-        () => r.frames.length,
-        (n) => n > before,
-        300,
-      );
-      await tick(5);
-    }
-    return plain(r.lastFrame());
-  };
+  await firstFrame(r);
+  const press = keyPresser(r);
   /** The tree row the cursor is on (its text, squeezed): the tree is the left 60% below the layers. */
   const cursorLine = (frame: string) =>
     frame

@@ -3,11 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
-import { analysisOf, eventually, tick } from '../helpers/ui.js';
+import { analysisOf, eventually, tick, plain } from '../helpers/ui.js';
 import { Browser } from '../../src/ui/Browser.js';
 import { commandFor, keyName } from '../../src/ui/keymap.js';
-
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 
 async function browse() {
   const r = render(<Browser analysis={await analysisOf()} size={{ columns: 80, rows: 24 }} />);

@@ -4,14 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
-import { analysisOf, eventually, tick } from '../helpers/ui.js';
+import { analysisOf, eventually, tick, plain } from '../helpers/ui.js';
 import { createModel } from '../../src/ui/model.js';
 import { createReducer, cursorNode, initialState, type Action, type UiState } from '../../src/ui/state.js';
 import type { Command } from '../../src/ui/keymap.js';
 import { Browser } from '../../src/ui/Browser.js';
 import { FILTER_DEBOUNCE_MS, remember, stepHistory, HISTORY_LIMIT } from '../../src/ui/filterInput.js';
 
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const type = (text: string): Action => ({ type: 'filterType', text });
 
 async function setup() {

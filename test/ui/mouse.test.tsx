@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { render } from 'ink-testing-library';
-import { analysisOf, eventually, tick } from '../helpers/ui.js';
+import { analysisOf, eventually, tick, plain } from '../helpers/ui.js';
 import { Browser } from '../../src/ui/Browser.js';
 import { mouseInput, splitMouse } from '../../src/ui/mouse.js';
 import { paneAt } from '../../src/ui/pointer.js';
 import { layoutFor } from '../../src/ui/layout.js';
 
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const sgr = (code: number, x: number, y: number, final = 'M') => `\u001B[<${code};${x};${y}${final}`;
 
 test('splitMouse: reports out, keys kept, a cut-off report held for the next read, Esc left alone', () => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type React from 'react';
 import { render } from 'ink-testing-library';
-import { analysisOf } from '../helpers/ui.js';
+import { analysisOf, plain } from '../helpers/ui.js';
 import { createModel } from '../../src/ui/model.js';
 import { createReducer, detailLines, detailTitle, initialState, type UiState } from '../../src/ui/state.js';
 import { layoutFor, helpBox } from '../../src/ui/layout.js';
@@ -17,8 +17,6 @@ import { HiddenBytesPane } from '../../src/ui/HiddenBytesPane.js';
 import { StatusBar } from '../../src/ui/StatusBar.js';
 import { HelpOverlay } from '../../src/ui/HelpOverlay.js';
 import { LoadingView } from '../../src/ui/LoadingView.js';
-
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 
 /** A details box wide enough that no field wraps. */
 const WIDE = { width: 100, height: 40, innerWidth: 98, bodyRows: 37 };

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type React from 'react';
 import { render } from 'ink-testing-library';
-import { analysisOf, eventually, tick } from '../helpers/ui.js';
+import { analysisOf, plain, firstFrame, keyPresser } from '../helpers/ui.js';
 import { analyse, type Analysis } from '../../src/core/analysis.js';
 import { Browser } from '../../src/ui/Browser.js';
 import { createModel } from '../../src/ui/model.js';
@@ -23,7 +23,6 @@ import { resetPreferences, setPreferences } from '../../src/ui/preferences.js';
 import { lineLength } from '../../src/ui/text.js';
 import type { TarSpec } from '../helpers/tar.js';
 
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const ESC = '\u001B';
 
 function frameOf(node: React.ReactElement): string {
@@ -46,24 +45,8 @@ async function setup(size = { columns: 100, rows: 30 }, analysis?: Analysis) {
 
 async function browse(analysis: Analysis, size = { columns: 100, rows: 30 }, stage?: string) {
   const r = render(<Browser analysis={analysis} size={size} {...(stage ? { stage } : {})} />);
-  await eventually(
-    () => r.frames.length,
-    (n) => n > 0,
-  );
-  const press = async (...keys: string[]) => {
-    for (const key of keys) {
-      const before = r.frames.length;
-      r.stdin.write(key);
-      await eventually(
-        () => r.frames.length,
-        (n) => n > before,
-        300,
-      );
-      await tick(5);
-    }
-    return plain(r.lastFrame());
-  };
-  return { ...r, press, frame: () => plain(r.lastFrame()) };
+  await firstFrame(r);
+  return { ...r, press: keyPresser(r), frame: () => plain(r.lastFrame()) };
 }
 
 /** The sample image (test/helpers/ui.ts) with warnings as the sources and the walk give them. */

@@ -10,10 +10,9 @@ import { assembleBuild } from '../../src/core/buildResult.js';
 import { pickerItems, StagePicker, type StageChoice } from '../../src/ui/StagePicker.js';
 import { applyBuildEvent, BuildView, createBuildStore } from '../../src/ui/BuildView.js';
 import { analysisOf } from '../helpers/analysis.js';
-import { eventually, tick } from '../helpers/ui.js';
+import { eventually, tick, plain } from '../helpers/ui.js';
 import type { TarSpec } from '../helpers/tar.js';
 
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const T = new Date('2024-01-01T00:00:00Z');
 const BASE: TarSpec[] = [{ name: 'bin/sh', content: 1000, mtime: T }];
 const DOCKERFILE =

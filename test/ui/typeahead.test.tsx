@@ -2,13 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
-import { analysisOf, eventually, tick } from '../helpers/ui.js';
+import { analysisOf, eventually, tick, plain } from '../helpers/ui.js';
 import { App } from '../../src/ui/App.js';
 import type { Analysis } from '../../src/core/analysis.js';
 import type { LoadHooks } from '../../src/app/open.js';
 import { promptOpenAfter } from '../../src/ui/keyQueue.js';
-
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 
 /** An App whose load ends when `release` is called; the loading view is on screen before that. */
 async function loading() {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
 import { fileURLToPath } from 'node:url';
-import { eventually, tick } from '../helpers/ui.js';
+import { eventually, plain, keyPresser } from '../helpers/ui.js';
 import { buildImage, ImageWorkspace } from '../helpers/image.js';
 import { packTar } from '../helpers/tar.js';
 import { Browser } from '../../src/ui/Browser.js';
@@ -14,7 +14,6 @@ import { openAnalysed, type OpenContent } from '../../src/app/open.js';
 import type { Analysis } from '../../src/core/analysis.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/multistage-final.tar', import.meta.url));
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const ESC = '\u001B';
 
 async function opened(path = EXAMPLE): Promise<{ analysis: Analysis; open: OpenContent }> {
@@ -23,19 +22,7 @@ async function opened(path = EXAMPLE): Promise<{ analysis: Analysis; open: OpenC
 }
 
 function driver(r: ReturnType<typeof render>) {
-  return async (...keys: string[]) => {
-    for (const key of keys) {
-      const before = r.frames.length;
-      r.stdin.write(key);
-      await eventually(
-        () => r.frames.length,
-        (n) => n > before,
-        300,
-      );
-      await tick(20);
-    }
-    return plain(r.lastFrame());
-  };
+  return keyPresser(r, 20);
 }
 
 test('from Hidden bytes, v opens the deleted /tmp/assets.tar as its member list; x hex; Esc back where it was', async () => {

@@ -4,7 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
-import { eventually, tick } from '../helpers/ui.js';
+import { eventually, tick, plain } from '../helpers/ui.js';
 import { writeImageFixtures } from '../helpers/image.js';
 import { packTar } from '../helpers/tar.js';
 import { Viewer } from '../../src/ui/Viewer.js';
@@ -13,7 +13,6 @@ import { openAnalysed } from '../../src/app/open.js';
 import { createModel } from '../../src/ui/model.js';
 import { createReducer, cursorNode, initialState } from '../../src/ui/state.js';
 
-const plain = (s: string | undefined) => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 const BODY = 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW';
 const KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${BODY}\n${BODY}\n-----END OPENSSH PRIVATE KEY-----\n`;
 const ENV = 'NODE_ENV=production\nDB_PASSWORD="hunter22hunter22"\n';

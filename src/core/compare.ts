@@ -157,8 +157,9 @@ export interface FileInfo {
   countedBytes: number;
 }
 
-/** Visible regular files and hard links, by path (walk order: paths sorted). */
-export function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
+/** Visible regular files and hard links, by path (walk order: paths sorted); `sharedLayers`: the
+ *  base layers the image shares with the one it is compared with. */
+export function visibleFiles(analysis: Analysis, sharedLayers = 0): Map<ImagePath, FileInfo> {
   const out = new Map<ImagePath, FileInfo>();
   // Stored copies already counted: one flag per change of each layer (no string key per file).
   const seen = analysis.image.summaries.map((s) => new Uint8Array(s.changes.length));
@@ -177,33 +178,24 @@ export function visibleFiles(analysis: Analysis): Map<ImagePath, FileInfo> {
     const first = content !== undefined && seen[layer]![content] === 0;
     if (content !== undefined) seen[layer]![content] = 1;
     const path = tree.pathOf(order.ids[k]!);
-    out.set(path, new VisibleFile(path, layer, index, bytes, first ? bytes : 0, changes, content));
+    out.set(path, new VisibleFile(path, layer, index, bytes, first ? bytes : 0, changes, content, layer < sharedLayers));
   }
   return out;
 }
 
-/** A FileInfo whose entry and digest are read from its layer's columns when first asked (most
- *  files of a comparison are told apart, or matched, without either). */
-class VisibleFile implements FileInfo {
+/** Content as a layer's columns hold it: its digest is read when first asked (most files of a
+ *  comparison are told apart, or matched, without their hex digest). */
+export class StoredContent {
   private hex: string | undefined | null = null;
-  private shown: LayerEntry | undefined;
 
   constructor(
-    readonly path: ImagePath,
     readonly layer: number,
-    /** The entry's index in its layer's changes. */
-    private readonly index: number,
-    readonly bytes: number,
-    readonly countedBytes: number,
-    private readonly changes: LayerChanges,
-    /** The regular-file entry whose content it shows (undefined: a hard link to nothing read). */
+    protected readonly changes: LayerChanges,
+    /** The regular-file entry whose content it is (undefined: a hard link to nothing read). */
     readonly content: number | undefined,
+    /** In a base layer both images of the comparison start with. */
+    readonly inSharedBase: boolean,
   ) {}
-
-  get entry(): LayerEntry {
-    this.shown ??= this.changes.entry(this.index);
-    return this.shown;
-  }
 
   get digest(): string | undefined {
     if (this.hex === null) this.hex = this.content === undefined ? undefined : this.changes.digest(this.content);
@@ -211,16 +203,35 @@ class VisibleFile implements FileInfo {
   }
 }
 
-/** The same stored content: the same entry of the same layer (a base layer both sides share),
- *  or equal digests. */
-function sameFile(a: FileInfo, b: FileInfo, sharedLayers: number): boolean {
-  if (a instanceof VisibleFile && b instanceof VisibleFile && a.layer === b.layer && a.layer < sharedLayers && a.content !== undefined)
-    return a.content === b.content || sameContent(a, b);
-  return sameContent(a, b);
+/** A FileInfo whose entry is also read from its layer's columns when first asked. */
+class VisibleFile extends StoredContent implements FileInfo {
+  private shown: LayerEntry | undefined;
+
+  constructor(
+    readonly path: ImagePath,
+    layer: number,
+    /** The entry's index in its layer's changes. */
+    private readonly index: number,
+    readonly bytes: number,
+    readonly countedBytes: number,
+    changes: LayerChanges,
+    content: number | undefined,
+    inSharedBase: boolean,
+  ) {
+    super(layer, changes, content, inSharedBase);
+  }
+
+  get entry(): LayerEntry {
+    this.shown ??= this.changes.entry(this.index);
+    return this.shown;
+  }
 }
 
-/** Equal content: equal digests (two files without a digest are never called identical). */
+/** Equal content: the same entry of a base layer both images share, or equal digests (two files
+ *  without a digest are never called identical). */
 export function sameContent(a: { digest?: string | undefined }, b: { digest?: string | undefined }): boolean {
+  if (a instanceof StoredContent && b instanceof StoredContent && a.inSharedBase && b.inSharedBase && a.layer === b.layer)
+    if (a.content !== undefined && a.content === b.content) return true;
   return a.digest !== undefined && a.digest === b.digest;
 }
 
@@ -261,8 +272,8 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
   const uniqueA = { layers: a.image.summaries.length - shared, bytes: a.account.storedBytes - sharedBytes };
   const uniqueB = { layers: b.image.summaries.length - shared, bytes: b.account.storedBytes - sharedBytes };
 
-  const filesA = visibleFiles(a);
-  const filesB = visibleFiles(b);
+  const filesA = visibleFiles(a, shared);
+  const filesB = visibleFiles(b, shared);
   const copied =
     graph && aStage !== undefined && bStage !== undefined
       ? traceCopies(
@@ -285,7 +296,7 @@ export function compareAnalyses(a: Analysis, b: Analysis, options: CompareOption
     if (fb && !copiedDestinations.has(path)) {
       inBoth.files += 1;
       inBoth.bytes += fb.countedBytes;
-      if (!sameFile(fa, fb, shared)) inBoth.differing += 1;
+      if (!sameContent(fa, fb)) inBoth.differing += 1;
     } else if (!fb) onlyA.push(fa);
   }
   for (const [path, fb] of filesB) {

@@ -11,7 +11,7 @@
 // status of what it holds: identical when everything under it is identical, onlyA / onlyB when
 // only one side has it (copied when all it holds crossed), changed otherwise.
 import type { Analysis } from './analysis.js';
-import { sameContent, sharedLayers, type Comparison } from './compare.js';
+import { sameContent, sharedLayers, StoredContent, type Comparison } from './compare.js';
 import type { LayerChanges } from './changes.js';
 import { compareNames } from './merge.js';
 import { displayPath, type EntryType, type ImagePath } from './model.js';
@@ -114,34 +114,21 @@ class Side {
   }
 }
 
-/** A side's entry read from its layer's columns; the content digest is read when first asked
- *  (a file both sides show from the same entry of a shared base layer is the same content). */
-class StoredEntry implements SideEntry {
+/** A side's entry read from its layer's columns (its digest when first asked). */
+class StoredEntry extends StoredContent implements SideEntry {
   linkTarget?: string;
-  private hex: string | undefined | null = null;
 
   constructor(
     readonly type: EntryType,
     readonly size: number,
     readonly mode: number,
-    readonly layer: number,
-    private readonly changes: LayerChanges,
-    /** The regular-file entry whose content it shows. */
-    readonly content: number | undefined,
-    readonly inSharedBase: boolean,
-  ) {}
-
-  get digest(): string | undefined {
-    if (this.hex === null) this.hex = this.content === undefined ? undefined : this.changes.digest(this.content);
-    return this.hex;
+    layer: number,
+    changes: LayerChanges,
+    content: number | undefined,
+    inSharedBase: boolean,
+  ) {
+    super(layer, changes, content, inSharedBase);
   }
-}
-
-/** Equal content: the same stored entry of a base layer both share, or equal digests. */
-function sameSideContent(a: SideEntry, b: SideEntry): boolean {
-  if (a instanceof StoredEntry && b instanceof StoredEntry && a.inSharedBase && b.inSharedBase && a.layer === b.layer)
-    if (a.content !== undefined && a.content === b.content) return true;
-  return sameContent(a, b);
 }
 
 const isFile = (e: SideEntry | undefined) => e !== undefined && (e.type === 'file' || e.type === 'hardlink');
@@ -149,7 +136,7 @@ const isFile = (e: SideEntry | undefined) => e !== undefined && (e.type === 'fil
 function fileStatus(a: SideEntry | undefined, b: SideEntry | undefined): CompareStatus {
   if (!b) return 'onlyA';
   if (!a) return 'onlyB';
-  if (isFile(a) && isFile(b)) return sameSideContent(a, b) ? 'identical' : 'changed';
+  if (isFile(a) && isFile(b)) return sameContent(a, b) ? 'identical' : 'changed';
   if (a.type !== b.type) return 'changed';
   return a.type === 'symlink' && a.linkTarget !== b.linkTarget ? 'changed' : 'identical';
 }

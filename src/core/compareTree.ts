@@ -100,13 +100,9 @@ class Side {
     return { entry, counted: first ? size : 0 };
   }
 
-  /** The visible children of a directory, by name (siblings share their parent's path, so their
-   *  paths sort as their names do). */
+  /** The visible children of a directory, by name. */
   children(id: number): number[] {
-    const { tree } = this;
-    const kids: number[] = [];
-    for (let c = tree.firstChildOf(id); c >= 0; c = tree.nextSiblingOf(c)) if (tree.visibleEvent(c) >= 0) kids.push(c);
-    return kids.sort((x, y) => compareNames(tree.pathOf(x), tree.pathOf(y)));
+    return this.tree.visibleChildren(id);
   }
 
   pathOf(id: number): ImagePath {

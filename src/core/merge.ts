@@ -433,11 +433,18 @@ export class MergedTree {
       if (!state) continue;
       if (id !== 0) yield { id, state };
       if (state.entry.type !== 'dir') continue;
-      const kids: number[] = [];
-      for (let c = this.firstChild[id]!; c !== NONE; c = this.nextSibling[c]!) if (this.visibleEvent(c, layer) !== NONE) kids.push(c);
-      kids.sort((a, b) => compareNames(this.path(b), this.path(a)));
-      for (const k of kids) stack.push(k);
+      // Pushed last first: they come off the stack by name.
+      const kids = this.visibleChildren(id, layer);
+      for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]!);
     }
+  }
+
+  /** The children of `id` visible after `layer`, by name (siblings share their parent's path,
+   *  so their paths sort as their names do). */
+  visibleChildren(id: number, layer = this.layerCount - 1): number[] {
+    const kids: number[] = [];
+    for (let c = this.firstChild[id]!; c !== NONE; c = this.nextSibling[c]!) if (this.visibleEvent(c, layer) !== NONE) kids.push(c);
+    return kids.sort((a, b) => compareNames(this.path(a), this.path(b)));
   }
 
   // --- mutation, used by Merger only ---

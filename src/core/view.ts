@@ -738,16 +738,16 @@ export class TreeView {
     const { filter } = options;
     if (!filter) return 0;
     const cache = this.cacheFor(options);
-    if (cache.matchCount !== undefined) return cache.matchCount;
-    if (cache.matches) return cache.matches.length;
-    let count = cache.closureMatched ?? 0;
-    // Without size conditions a path match is a match wherever it is shown, also as the
-    // ancestor of another match when its own status is one the toggles hide.
-    if (filter.sizes.length === 0) {
-      count = 0;
-      for (const id of this.matchingIds(filter)) if (cache.closure!.has(id)) count++;
-    }
-    cache.matchCount = count;
+    // With size conditions the closure counted what it was drawn from. Without, a path match is
+    // a match wherever it is shown, also as the ancestor of another match when its own status
+    // is one the toggles hide.
+    cache.matchCount ??= filter.sizes.length > 0 ? cache.closureMatched! : this.countShown(this.matchingIds(filter), cache.closure!);
+    return cache.matchCount;
+  }
+
+  private countShown(ids: readonly number[], shown: ReadonlySet<number>): number {
+    let count = 0;
+    for (const id of ids) if (shown.has(id)) count++;
     return count;
   }
 }

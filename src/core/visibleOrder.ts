@@ -4,7 +4,7 @@
 // whole image (compare, package accounting) read it without sorting directories again or
 // building an object per path.
 import { TYPE_DIR } from './changes.js';
-import { compareNames, type MergedTree } from './merge.js';
+import type { MergedTree } from './merge.js';
 
 export interface VisibleOrder {
   /** Node ids, walk order (the root left out). */
@@ -38,37 +38,25 @@ export function eventIsDir(tree: MergedTree, event: number): boolean {
 }
 
 function walk(tree: MergedTree, layer: number): VisibleOrder {
-  let ids = new Int32Array(Math.max(16, tree.nodeCount));
-  let events = new Int32Array(ids.length);
+  // Never more visible paths than nodes.
+  const ids = new Int32Array(Math.max(1, tree.nodeCount));
+  const events = new Int32Array(ids.length);
   let length = 0;
-  // An explicit stack (hostile images nest deeper than the call stack goes): children pushed in
-  // reverse name order, so they come off it by name.
+  // An explicit stack (hostile images nest deeper than the call stack goes): children pushed
+  // last first, so they come off it by name.
   const stack: number[] = [];
-  const kids: number[] = [];
   const pushChildren = (id: number) => {
-    kids.length = 0;
-    for (let c = tree.firstChildOf(id); c >= 0; c = tree.nextSiblingOf(c)) if (tree.visibleEvent(c, layer) >= 0) kids.push(c);
-    kids.sort((a, b) => compareNames(tree.pathOf(b), tree.pathOf(a)));
-    for (const k of kids) stack.push(k);
+    const kids = tree.visibleChildren(id, layer);
+    for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]!);
   };
   pushChildren(0);
   while (stack.length > 0) {
     const id = stack.pop()!;
     const event = tree.visibleEvent(id, layer);
-    if (length === ids.length) {
-      ids = grow(ids);
-      events = grow(events);
-    }
     ids[length] = id;
     events[length] = event;
     length++;
     if (eventIsDir(tree, event)) pushChildren(id);
   }
   return { ids: ids.subarray(0, length), events: events.subarray(0, length), length };
-}
-
-function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }

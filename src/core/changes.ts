@@ -272,17 +272,10 @@ export class LayerChanges implements Iterable<LayerChange> {
   /** The changes as `fromTransfer` gives them, the paths left in their bytes until each is first
    *  asked for (a layer restored from the merged-tree cache: most paths are never read). */
   static packed(t: LayerChangesTransfer): LayerChanges {
-    const out = LayerChanges.fromTransfer({ ...t, length: 0 });
+    const out = new LayerChanges();
     out.length = t.length;
     out.paths = new Array<ImagePath>(t.length);
     out.packedPaths = { bytes: Buffer.from(t.pathBytes.buffer, t.pathBytes.byteOffset, t.pathBytes.byteLength), ends: t.pathEnds };
-    return out;
-  }
-
-  static fromTransfer(t: LayerChangesTransfer): LayerChanges {
-    const out = new LayerChanges();
-    out.length = t.length;
-    out.paths = unpackPaths(t.pathBytes, t.pathEnds, t.length, t.byteNames);
     out.byteNames = t.byteNames;
     out.ops = t.ops;
     out.types = t.types;
@@ -293,6 +286,14 @@ export class LayerChanges implements Iterable<LayerChange> {
     out.mtimes = t.mtimes;
     out.digests = t.digests;
     out.extras = new Map(t.extras);
+    return out;
+  }
+
+  /** The changes with every path decoded now (the posted bytes may be released after). */
+  static fromTransfer(t: LayerChangesTransfer): LayerChanges {
+    const out = LayerChanges.packed(t);
+    out.allPaths();
+    out.packedPaths = undefined;
     return out;
   }
 
@@ -374,18 +375,6 @@ function packPaths(
     ends[i] = at;
   }
   return { bytes: new Uint8Array(bytes.buffer as ArrayBuffer, 0, at), ends };
-}
-
-function unpackPaths(bytes: Uint8Array, ends: Uint32Array, n: number, byteNames: boolean): string[] {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Array<string>(n);
-  let start = 0;
-  for (let i = 0; i < n; i++) {
-    const end = ends[i]!;
-    out[i] = decodePath(buf, start, end, byteNames);
-    start = end;
-  }
-  return out;
 }
 
 function decodePath(buf: Buffer, start: number, end: number, byteNames: boolean): string {

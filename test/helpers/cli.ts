@@ -12,6 +12,19 @@ export const cliPath = join(repoRoot, 'bin', 'layerscope.js');
  *  CI=true for --ci when no output is asked for; tests that want that set CI themselves. */
 export const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI'));
 
+/** The head of dive v0.12's `--ci` report for the bundled example (examples/multistage-final.tar),
+ *  as dive prints it: its analysis and inefficient files, up to `Results:`. */
+export const EXAMPLE_DIVE_CI_HEAD = [
+  '  efficiency: 96.2487 %',
+  '  wastedBytes: 81989 bytes (82 kB)',
+  '  userWastedPercent: 40.4265 %',
+  'Inefficient Files:',
+  'Count  Wasted Space  File Path',
+  '    2         82 kB  /tmp/assets.tar',
+  '    2          69 B  /etc/app/app.conf',
+  'Results:',
+];
+
 export interface CliResult {
   code: number | null;
   stdout: string;

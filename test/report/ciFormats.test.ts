@@ -19,7 +19,7 @@ import { ciText } from '../../src/report/ci/text.js';
 import { ciView } from '../../src/report/ciMeasures.js';
 import { loadAnalysis, BUNDLED_EXAMPLE } from '../../src/app/open.js';
 import { analysisOf } from '../helpers/analysis.js';
-import { repoRoot } from '../helpers/cli.js';
+import { EXAMPLE_DIVE_CI_HEAD, repoRoot } from '../helpers/cli.js';
 
 const schema = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'ci', 'gitlab-codequality.schema.json'), 'utf8'));
 const validateCodeQuality = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
@@ -61,14 +61,7 @@ test("text: dive's report, line for line (its analysis, inefficient files and re
   assert.equal(
     ciText(await exampleReport()),
     [
-      '  efficiency: 96.2487 %',
-      '  wastedBytes: 81989 bytes (82 kB)',
-      '  userWastedPercent: 40.4265 %',
-      'Inefficient Files:',
-      'Count  Wasted Space  File Path',
-      '    2         82 kB  /tmp/assets.tar',
-      '    2          69 B  /etc/app/app.conf',
-      'Results:',
+      ...EXAMPLE_DIVE_CI_HEAD,
       '  FAIL: highestUserWastedPercent: too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=0.40426507568660325 > threshold=0.1)',
       '  SKIP: highestWastedBytes: rule disabled',
       '  PASS: lowestEfficiency',

@@ -68,10 +68,7 @@ function hiddenHow(tree: MergedTree, layer: number, index: number): Pick<HiddenC
       if (!tree.eventRemoves(event) && entryIndex !== index) return { hiddenBy: layer, how: 'duplicate' };
       continue;
     }
-    if (tree.eventRemoves(event)) {
-      const cause = tree.historyOf(id).find((e) => e.layer > layer)?.cause;
-      return { hiddenBy: at, how: cause === 'replaced' ? 'overwritten' : 'deleted' };
-    }
+    if (tree.eventRemoves(event)) return { hiddenBy: at, how: tree.eventCause(event) === 'replaced' ? 'overwritten' : 'deleted' };
     const later = tree.summaries[at]!.changes;
     const same =
       entryIndex >= 0 &&

@@ -351,6 +351,11 @@ export class MergedTree {
     return this.evNext[event]!;
   }
 
+  /** Why a removing event removed its path (undefined for any other event). */
+  eventCause(event: number): RemovalCause | undefined {
+    return CAUSES[this.evCause[event]!];
+  }
+
   /** Whether an event removed its path. */
   eventRemoves(event: number): boolean {
     return this.evKind[event] === REMOVED;
@@ -400,7 +405,7 @@ export class MergedTree {
 
   private eventObject(e: number): PathEvent {
     const event: PathEvent = { layer: this.evLayer[e]!, change: KINDS[this.evKind[e]!]!, entryIndex: this.evEntry[e]! };
-    const cause = CAUSES[this.evCause[e]!];
+    const cause = this.eventCause(e);
     if (cause) event.cause = cause;
     return event;
   }
